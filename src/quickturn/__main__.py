@@ -1,0 +1,3 @@
+from quickturn.cli.app import main
+
+main()

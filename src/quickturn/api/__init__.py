@@ -1,0 +1,1 @@
+"""Public Python API modules (``qt.ledger``, ``qt.sense``, …), thin wrappers over services."""

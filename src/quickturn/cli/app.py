@@ -1,0 +1,73 @@
+"""The ``quickturn`` command (Typer + Rich).  Each module registers its commands here."""
+
+from __future__ import annotations
+
+import typer
+
+from quickturn import __version__
+from quickturn.cli import db as db_cmd
+from quickturn.cli.common import DbOpt, JsonOpt, LangOpt, handle_errors, make_cli
+
+app = typer.Typer(
+    name="quickturn",
+    help="Operations engine for cross-border TikTok Shop US sellers: true margins, lifecycle-aware demand, "
+    "Monte Carlo replenishment, shop health and compliance.  Start with `quickturn demo`.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode="rich",
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"quickturn {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="Show the version and exit."
+    ),
+) -> None:
+    """quickturn — turn a shop's own data into each morning's decisions."""
+
+
+@app.command()
+@handle_errors
+def init(db: DbOpt = None, json_: JsonOpt = False, lang: LangOpt = None) -> None:
+    """Create (or migrate) the database and show where it is."""
+    cli = make_cli(db, json_, lang)
+    with cli.open_store() as store:
+        payload = {
+            "db": store.url,
+            "backend": store.backend,
+            "schema_version": store.schema_version(),
+            "tables": len(store.info()),
+        }
+    if json_:
+        cli.print_json(payload)
+    else:
+        cli.console.print(
+            cli._(
+                "Database ready: {db} ({backend}, schema version {v}, {n} tables).",
+                db=payload["db"],
+                backend=payload["backend"],
+                v=payload["schema_version"],
+                n=payload["tables"],
+            )
+        )
+
+
+app.add_typer(db_cmd.app, name="db")
+
+# Module commands register themselves below (one line per module).
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,1 @@
+"""The seeded demo shop generator."""

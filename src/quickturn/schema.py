@@ -1,0 +1,1107 @@
+"""Canonical data model: the single source of truth for every table quickturn stores.
+
+Each :class:`Table` lists its columns with a logical type, unit and description, its natural
+key (used for idempotent upserts) and its references to other tables.  The store generates
+portable SQL DDL from these definitions, importers validate incoming frames against them,
+and ``docs/data-model.md`` is generated from them (a test checks the file is current).
+
+Conventions (see docs/architecture.md):
+
+* Timestamps are naive UTC (``timestamp``); dates are calendar dates in the shop's time zone.
+* Money is exact: ``money`` columns are DECIMAL(18,4) in the store and ``Decimal`` / integer
+  minor units in the ledger; the currency is in the column name (``_usd``) or in a
+  ``*currency`` column of the same table.
+* Rates are fractions in 0..1 (``_rate``), stored as DECIMAL(12,6) so that fee arithmetic is
+  exact.  Quantities end in ``_qty``, durations in ``_days``, weights in ``_g``, lengths in
+  ``_cm``, volumes in ``_cbm``.
+
+This module has no IO; ``validate(table, frame)`` returns findings instead of raising.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+LogicalType = Literal["str", "int", "float", "money", "rate", "fx", "bool", "date", "timestamp"]
+
+#: SQL type per logical type; identical on DuckDB and PostgreSQL.
+SQL_TYPES: dict[str, str] = {
+    "str": "TEXT",
+    "int": "BIGINT",
+    "float": "DOUBLE PRECISION",
+    "money": "DECIMAL(18,4)",
+    "rate": "DECIMAL(12,6)",
+    "fx": "DECIMAL(18,8)",
+    "bool": "BOOLEAN",
+    "date": "DATE",
+    "timestamp": "TIMESTAMP",
+}
+
+#: Scale (digits after the decimal point) of the exact numeric types.
+DECIMAL_SCALE: dict[str, tuple[int, int]] = {"money": (18, 4), "rate": (12, 6), "fx": (18, 8)}
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of a canonical table."""
+
+    name: str
+    type: LogicalType
+    description: str
+    unit: str = ""
+    required: bool = False
+    #: allowed values for enumerations (compared case-sensitively after normalisation)
+    choices: tuple[str, ...] | None = None
+    #: smallest allowed value for numbers (``None``: any)
+    min_value: float | None = None
+    max_value: float | None = None
+    #: ``"table.column"`` this column refers to
+    references: str | None = None
+    default: object | None = None
+
+
+@dataclass(frozen=True)
+class Table:
+    """A canonical table: columns, natural key and description."""
+
+    name: str
+    description: str
+    columns: tuple[Column, ...]
+    key: tuple[str, ...]
+    group: str = "input"  # "input" (seller data) or a module name for derived tables
+    #: pairs of (earlier, later) timestamp/date columns that must be ordered when both present
+    ordered: tuple[tuple[str, str], ...] = ()
+
+    def column(self, name: str) -> Column:
+        for c in self.columns:
+            if c.name == name:
+                return c
+        raise KeyError(f"table {self.name!r} has no column {name!r}")
+
+    @property
+    def column_names(self) -> list[str]:
+        return [c.name for c in self.columns]
+
+    @property
+    def required(self) -> list[str]:
+        return [c.name for c in self.columns if c.required or c.name in self.key]
+
+
+def _c(name: str, type_: LogicalType, description: str, unit: str = "", **kw: object) -> Column:
+    return Column(name, type_, description, unit, **kw)  # type: ignore[arg-type]
+
+
+def _money(name: str, description: str, **kw: object) -> Column:
+    unit = (
+        "USD" if name.endswith("_usd") else ("CNY" if name.endswith("_cny") else "currency of row")
+    )
+    kw.setdefault("min_value", 0)
+    return _c(name, "money", description, unit, **kw)
+
+
+def _rate(name: str, description: str, **kw: object) -> Column:
+    kw.setdefault("min_value", 0)
+    kw.setdefault("max_value", 1)
+    return _c(name, "rate", description, "fraction 0–1", **kw)
+
+
+CURRENCIES = (
+    "USD",
+    "CNY",
+    "GBP",
+    "EUR",
+    "HKD",
+    "MXN",
+    "CAD",
+    "JPY",
+    "SGD",
+    "MYR",
+    "THB",
+    "VND",
+    "PHP",
+    "IDR",
+    "BRL",
+    "AUD",
+)
+ORDER_STATUSES = (
+    "UNPAID",
+    "ON_HOLD",
+    "AWAITING_SHIPMENT",
+    "PARTIALLY_SHIPPING",
+    "AWAITING_COLLECTION",
+    "IN_TRANSIT",
+    "DELIVERED",
+    "COMPLETED",
+    "CANCELLED",
+)
+FULFILLMENT_TYPES = ("FULFILLMENT_BY_SELLER", "FULFILLMENT_BY_TIKTOK", "FULFILLMENT_BY_PLATFORM")
+TRAFFIC_SOURCES = ("video", "live", "affiliate", "ads", "organic", "search", "showcase", "other")
+OPERATING_MODELS = ("self_operated", "semi_managed", "fully_managed")
+ROUTE_MODES = ("sea", "sea_express", "air", "express_parcel", "truck", "pod")
+LOCATION_KINDS = (
+    "factory",
+    "cn_warehouse",
+    "us_3pl",
+    "fbt",
+    "platform_warehouse",
+    "pod_partner",
+    "other",
+)
+FAULTS = ("buyer", "seller", "logistics", "platform", "unknown")
+DISPOSITIONS = ("resellable", "unsellable", "not_returned", "replacement", "pending")
+RETURN_TYPES = ("return_refund", "refund_only", "replacement", "cancellation_refund")
+CERT_TYPES = (
+    "CPC",
+    "LAB_REPORT",
+    "TRACKING_LABEL",
+    "COC",
+    "FCC",
+    "FDA_FACILITY",
+    "CGMP",
+    "FDA_DEVICE",
+    "SDS",
+    "UN38_3",
+    "CHOKING_WARNING",
+    "OTHER",
+)
+CONTENT_KINDS = ("video", "live", "ad", "creator_post", "image")
+ORDER_TYPES = ("regular", "pre_order", "made_to_order", "back_order", "custom_handling")
+
+
+TABLES: tuple[Table, ...] = (
+    Table(
+        "shops",
+        "A TikTok Shop (one market, one seller type).",
+        (
+            _c(
+                "shop_id",
+                "str",
+                "Shop identifier (the platform's shop id or your own).",
+                required=True,
+            ),
+            _c("name", "str", "Shop display name.", required=True),
+            _c(
+                "market",
+                "str",
+                "Market the shop sells in, ISO country code.",
+                "ISO 3166-1",
+                required=True,
+            ),
+            _c(
+                "seller_type",
+                "str",
+                "LOCAL or CROSS_BORDER (POP).",
+                choices=("LOCAL", "CROSS_BORDER"),
+            ),
+            _c(
+                "currency",
+                "str",
+                "Currency of prices and settlements.",
+                "ISO 4217",
+                choices=CURRENCIES,
+            ),
+            _c(
+                "timezone",
+                "str",
+                "IANA time zone of the shop's business day.",
+                default="America/Los_Angeles",
+            ),
+            _c("cipher", "str", "Open API shop cipher (connector only)."),
+            _c("created_at", "timestamp", "When the shop was opened.", "UTC"),
+        ),
+        ("shop_id",),
+    ),
+    Table(
+        "suppliers",
+        "A factory or trading company and its payment terms.",
+        (
+            _c("supplier_id", "str", "Supplier identifier.", required=True),
+            _c("name", "str", "Supplier name.", required=True),
+            _c("country", "str", "Country of the supplier.", "ISO 3166-1"),
+            _c(
+                "currency",
+                "str",
+                "Currency the supplier invoices in.",
+                "ISO 4217",
+                choices=CURRENCIES,
+            ),
+            _rate("deposit_rate", "Share of a purchase order paid as deposit when ordered."),
+            _c(
+                "balance_due",
+                "str",
+                "When the balance is paid: on_ready (before shipping), on_shipment, on_arrival or net_days after shipment.",
+                choices=("on_ready", "on_shipment", "on_arrival", "net_days"),
+            ),
+            _c(
+                "balance_days",
+                "int",
+                "Days after the balance event the balance is due (net terms).",
+                "days",
+                min_value=0,
+            ),
+            _c(
+                "production_lead_time_days",
+                "float",
+                "Default production lead time.",
+                "days",
+                min_value=0,
+            ),
+        ),
+        ("supplier_id",),
+    ),
+    Table(
+        "skus",
+        "A sellable SKU with its cost, physical and compliance attributes.",
+        (
+            _c("sku_id", "str", "Seller SKU code.", required=True),
+            _c("shop_id", "str", "Shop the SKU is listed in.", references="shops.shop_id"),
+            _c("title", "str", "Product title as listed.", required=True),
+            _c("description", "str", "Listing description text."),
+            _c(
+                "category",
+                "str",
+                "Top-level category (e.g. toys, apparel, beauty, supplements, electronics, home, pet).",
+                required=True,
+            ),
+            _c("subcategory", "str", "Finer category."),
+            _c(
+                "parent_sku_id",
+                "str",
+                "Parent product for variants (e.g. a print-on-demand design).",
+            ),
+            _c(
+                "status",
+                "str",
+                "active, inactive or discontinued.",
+                choices=("active", "inactive", "discontinued"),
+                default="active",
+            ),
+            _c("launch_date", "date", "First day the SKU was on sale."),
+            _money("list_price", "Regular selling price per unit, in price_currency."),
+            _c(
+                "price_currency",
+                "str",
+                "Currency of list_price.",
+                "ISO 4217",
+                choices=CURRENCIES,
+                default="USD",
+            ),
+            _money(
+                "unit_cost", "Factory cost per unit, in cost_currency (ex-works).", required=True
+            ),
+            _c(
+                "cost_currency",
+                "str",
+                "Currency of unit_cost and pod_unit_cost.",
+                "ISO 4217",
+                choices=CURRENCIES,
+                required=True,
+            ),
+            _c("supplier_id", "str", "Main supplier.", references="suppliers.supplier_id"),
+            _c("weight_g", "float", "Shipping weight per unit incl. packaging.", "g", min_value=0),
+            _c("length_cm", "float", "Package length.", "cm", min_value=0),
+            _c("width_cm", "float", "Package width.", "cm", min_value=0),
+            _c("height_cm", "float", "Package height.", "cm", min_value=0),
+            _c("hs_code", "str", "Harmonized System code for US import."),
+            _rate(
+                "duty_rate",
+                "Ad-valorem import duty on customs value (HTS general rate; extra tariffs are configuration).",
+            ),
+            _c("moq_qty", "int", "Minimum order quantity at the supplier.", "units", min_value=0),
+            _c(
+                "case_pack_qty",
+                "int",
+                "Units per carton; orders are rounded up to it.",
+                "units",
+                min_value=1,
+            ),
+            _c(
+                "production_lead_time_days",
+                "float",
+                "Production lead time for this SKU.",
+                "days",
+                min_value=0,
+            ),
+            _c("pod_eligible", "bool", "Can be made to order / printed on demand.", default=False),
+            _money(
+                "pod_unit_cost",
+                "Unit cost when made on demand (incl. blank and print), in cost_currency.",
+            ),
+            _c(
+                "pod_lead_time_days",
+                "float",
+                "Production plus delivery days for a POD unit to reach the buyer.",
+                "days",
+                min_value=0,
+            ),
+            _c("is_battery", "bool", "Contains or ships with a lithium battery.", default=False),
+            _c(
+                "is_children",
+                "bool",
+                "Children's product (intended for 12 years or younger).",
+                default=False,
+            ),
+            _c(
+                "has_small_parts",
+                "bool",
+                "Contains small parts (choking hazard for under 3s).",
+                default=False,
+            ),
+            _c("is_cosmetic", "bool", "Cosmetic or personal-care product.", default=False),
+            _c("is_supplement", "bool", "Dietary supplement.", default=False),
+            _c(
+                "is_beauty_device",
+                "bool",
+                "Beauty device regulated by FDA (class I/II).",
+                default=False,
+            ),
+            _c("is_pet_food", "bool", "Pet food or treats.", default=False),
+            _c(
+                "has_radio",
+                "bool",
+                "Has a radio transmitter (Bluetooth, Wi-Fi, RF remote).",
+                default=False,
+            ),
+            _c(
+                "is_flammable",
+                "bool",
+                "Aerosol, flammable or corrosive (needs a safety data sheet).",
+                default=False,
+            ),
+        ),
+        ("sku_id",),
+    ),
+    Table(
+        "bom",
+        "Modules / components of a modular or print-on-demand SKU (bill of materials).",
+        (
+            _c("sku_id", "str", "Finished SKU.", required=True, references="skus.sku_id"),
+            _c(
+                "component_id",
+                "str",
+                "Component or module code (e.g. blank tee M black, print).",
+                required=True,
+            ),
+            _c(
+                "component_qty",
+                "float",
+                "Component units per finished unit.",
+                "units",
+                min_value=0,
+                required=True,
+            ),
+            _money("component_unit_cost", "Cost of one component unit, in cost_currency."),
+            _c(
+                "cost_currency",
+                "str",
+                "Currency of component_unit_cost.",
+                "ISO 4217",
+                choices=CURRENCIES,
+            ),
+            _c(
+                "lead_time_days",
+                "float",
+                "Lead time to make or buy the component.",
+                "days",
+                min_value=0,
+            ),
+        ),
+        ("sku_id", "component_id"),
+    ),
+    Table(
+        "certificates",
+        "A compliance document held for a SKU.",
+        (
+            _c("certificate_id", "str", "Document identifier.", required=True),
+            _c(
+                "sku_id", "str", "SKU the document covers.", required=True, references="skus.sku_id"
+            ),
+            _c("cert_type", "str", "Document type.", choices=CERT_TYPES, required=True),
+            _c("number", "str", "Certificate or report number."),
+            _c("issuer", "str", "Issuing lab or authority."),
+            _c("issued_on", "date", "Issue date."),
+            _c("expires_on", "date", "Expiry date (empty: does not expire)."),
+            _c("language", "str", "Language of the document.", "ISO 639-1", default="en"),
+        ),
+        ("certificate_id",),
+        ordered=(("issued_on", "expires_on"),),
+    ),
+    Table(
+        "locations",
+        "Where stock is made or held, with its storage and handling costs.",
+        (
+            _c("location_id", "str", "Location identifier.", required=True),
+            _c("name", "str", "Location name.", required=True),
+            _c(
+                "kind",
+                "str",
+                "factory, cn_warehouse, us_3pl, fbt, platform_warehouse, pod_partner, other.",
+                choices=LOCATION_KINDS,
+                required=True,
+            ),
+            _c("country", "str", "Country.", "ISO 3166-1"),
+            _money("storage_cost_per_cbm_day_usd", "Storage fee per cubic metre per day."),
+            _money("inbound_cost_per_unit_usd", "Receiving fee per unit."),
+            _money(
+                "outbound_cost_per_unit_usd",
+                "Pick, pack and hand-over fee per unit shipped to a buyer.",
+            ),
+            _c("capacity_cbm", "float", "Storage capacity (empty: unlimited).", "m³", min_value=0),
+        ),
+        ("location_id",),
+    ),
+    Table(
+        "routes",
+        "A way to move goods between two locations, with its lead-time distribution and costs.",
+        (
+            _c("route_id", "str", "Route identifier.", required=True),
+            _c(
+                "origin_id",
+                "str",
+                "From location.",
+                required=True,
+                references="locations.location_id",
+            ),
+            _c(
+                "destination_id",
+                "str",
+                "To location (or 'buyer' for direct parcels).",
+                required=True,
+            ),
+            _c(
+                "mode",
+                "str",
+                "sea, sea_express, air, express_parcel, truck or pod.",
+                choices=ROUTE_MODES,
+                required=True,
+            ),
+            _c(
+                "lead_time_dist",
+                "str",
+                "Lead-time distribution family.",
+                choices=("lognormal", "gamma", "fixed", "empirical"),
+                default="lognormal",
+            ),
+            _c(
+                "lead_time_mean_days",
+                "float",
+                "Mean door-to-door lead time.",
+                "days",
+                min_value=0,
+                required=True,
+            ),
+            _c(
+                "lead_time_sd_days",
+                "float",
+                "Standard deviation of the lead time.",
+                "days",
+                min_value=0,
+                default=0.0,
+            ),
+            _c(
+                "lead_time_min_days",
+                "float",
+                "Shortest possible lead time.",
+                "days",
+                min_value=0,
+                default=0.0,
+            ),
+            _money("cost_per_kg_usd", "Freight per chargeable kg."),
+            _money("cost_per_cbm_usd", "Freight per cubic metre."),
+            _money("cost_per_unit_usd", "Freight or handling per unit."),
+            _money("fixed_cost_usd", "Fixed cost per shipment (customs clearance, trucking)."),
+            _money("min_charge_usd", "Minimum charge per shipment."),
+            _c(
+                "volumetric_divisor",
+                "float",
+                "cm³ per chargeable kg (air/express), empty: actual weight.",
+                "cm³/kg",
+                min_value=1,
+            ),
+        ),
+        ("route_id",),
+    ),
+    Table(
+        "creators",
+        "An affiliate creator.",
+        (
+            _c("creator_id", "str", "Creator identifier.", required=True),
+            _c("handle", "str", "@handle.", required=True),
+            _c("market", "str", "Market of the audience.", "ISO 3166-1"),
+            _rate("commission_rate", "Default affiliate commission on attributed sales."),
+            _c("followers", "int", "Follower count.", "people", min_value=0),
+        ),
+        ("creator_id",),
+    ),
+    Table(
+        "content",
+        "A video, LIVE session, ad or creator post.",
+        (
+            _c("content_id", "str", "Content identifier.", required=True),
+            _c("shop_id", "str", "Shop.", references="shops.shop_id"),
+            _c(
+                "kind",
+                "str",
+                "video, live, ad, creator_post or image.",
+                choices=CONTENT_KINDS,
+                required=True,
+            ),
+            _c(
+                "creator_id",
+                "str",
+                "Creator who posted it (empty: the shop's own account).",
+                references="creators.creator_id",
+            ),
+            _c("posted_at", "timestamp", "When it went live.", "UTC", required=True),
+            _c("market", "str", "Market it targets.", "ISO 3166-1", required=True),
+            _c("language", "str", "Language.", "ISO 639-1"),
+            _c("title", "str", "Title."),
+            _c("caption", "str", "Caption text."),
+            _c("script", "str", "Script or transcript."),
+            _rate(
+                "commission_rate",
+                "Commission for sales attributed to this content (overrides creator rate).",
+            ),
+        ),
+        ("content_id",),
+    ),
+    Table(
+        "content_skus",
+        "Which SKUs a piece of content features.",
+        (
+            _c("content_id", "str", "Content.", required=True, references="content.content_id"),
+            _c("sku_id", "str", "SKU featured.", required=True, references="skus.sku_id"),
+        ),
+        ("content_id", "sku_id"),
+    ),
+    Table(
+        "content_metrics",
+        "Daily engagement of a piece of content.",
+        (
+            _c("content_id", "str", "Content.", required=True, references="content.content_id"),
+            _c("date", "date", "Day (shop time zone).", required=True),
+            _c("views", "int", "Views that day.", "views", min_value=0, default=0),
+            _c("likes", "int", "Likes that day.", "likes", min_value=0, default=0),
+            _c("shares", "int", "Shares that day.", "shares", min_value=0, default=0),
+            _c("comments", "int", "Comments that day.", "comments", min_value=0, default=0),
+            _c("clicks", "int", "Product clicks that day.", "clicks", min_value=0, default=0),
+        ),
+        ("content_id", "date"),
+    ),
+    Table(
+        "orders",
+        "A buyer order (header): status, timestamps, SLA deadlines, fulfilment and amounts.",
+        (
+            _c("order_id", "str", "Order identifier.", required=True),
+            _c("shop_id", "str", "Shop.", references="shops.shop_id"),
+            _c("market", "str", "Market of the buyer.", "ISO 3166-1", default="US"),
+            _c(
+                "currency",
+                "str",
+                "Currency of the amounts.",
+                "ISO 4217",
+                choices=CURRENCIES,
+                required=True,
+            ),
+            _c("status", "str", "Platform order status.", choices=ORDER_STATUSES, required=True),
+            _c(
+                "order_type",
+                "str",
+                "regular, pre_order, made_to_order, back_order, custom_handling.",
+                choices=ORDER_TYPES,
+                default="regular",
+            ),
+            _c("created_at", "timestamp", "Order placed.", "UTC", required=True),
+            _c("paid_at", "timestamp", "Payment confirmed.", "UTC"),
+            _c("rts_at", "timestamp", "Marked ready to ship.", "UTC"),
+            _c("shipped_at", "timestamp", "First carrier scan (collection).", "UTC"),
+            _c("delivered_at", "timestamp", "Delivered to the buyer.", "UTC"),
+            _c("cancelled_at", "timestamp", "Cancelled.", "UTC"),
+            _c("rts_sla_at", "timestamp", "Dispatch deadline (rts_sla_time).", "UTC"),
+            _c(
+                "shipping_due_at",
+                "timestamp",
+                "Carrier collection deadline (shipping_due_time).",
+                "UTC",
+            ),
+            _c("delivery_sla_at", "timestamp", "Deliver-by date (delivery_sla_time).", "UTC"),
+            _c(
+                "fulfillment_type",
+                "str",
+                "Who fulfils the order.",
+                choices=FULFILLMENT_TYPES,
+                default="FULFILLMENT_BY_SELLER",
+            ),
+            _c(
+                "warehouse_id",
+                "str",
+                "Location the order ships from.",
+                references="locations.location_id",
+            ),
+            _c(
+                "route_id",
+                "str",
+                "Last-mile route (e.g. direct cross-border parcel).",
+                references="routes.route_id",
+            ),
+            _c("carrier", "str", "Shipping provider."),
+            _c("tracking_id", "str", "Tracking number."),
+            _c("tracking_valid", "bool", "Tracking number valid with real carrier scans."),
+            _money("shipping_fee", "Shipping fee paid by the buyer after discounts."),
+            _money("shipping_fee_seller_discount", "Shipping discount funded by the seller."),
+            _money("shipping_fee_platform_discount", "Shipping discount funded by the platform."),
+            _money("tax", "Sales tax collected (remitted by the platform)."),
+            _money("order_amount", "Total the buyer paid."),
+            _c("is_sample_order", "bool", "Free creator sample order.", default=False),
+            _c(
+                "cancel_initiator",
+                "str",
+                "Who cancelled: BUYER, SELLER or SYSTEM.",
+                choices=("BUYER", "SELLER", "SYSTEM"),
+            ),
+            _c("cancel_reason", "str", "Cancellation reason text."),
+            _c(
+                "cancel_fault",
+                "str",
+                "Whose fault the cancellation is (seller-fault ones count in SFCR).",
+                choices=FAULTS,
+            ),
+            _c(
+                "operating_model",
+                "str",
+                "Operating model of the sale.",
+                choices=OPERATING_MODELS,
+                default="self_operated",
+            ),
+        ),
+        ("order_id",),
+        ordered=(
+            ("created_at", "shipped_at"),
+            ("shipped_at", "delivered_at"),
+            ("created_at", "cancelled_at"),
+            ("created_at", "delivered_at"),
+        ),
+    ),
+    Table(
+        "order_lines",
+        "One SKU in an order, with quantity, prices, discounts and attribution.",
+        (
+            _c("order_id", "str", "Order.", required=True, references="orders.order_id"),
+            _c("sku_id", "str", "SKU.", required=True, references="skus.sku_id"),
+            _c("quantity", "int", "Units ordered.", "units", min_value=1, required=True),
+            _money("unit_price", "Original unit price before discounts.", required=True),
+            _money("subtotal_before_discount", "quantity × unit_price."),
+            _money("seller_discount", "Discount funded by the seller."),
+            _money(
+                "platform_discount", "Discount funded by the platform (paid back to the seller)."
+            ),
+            _money(
+                "subtotal_after_discount",
+                "What the buyer paid for these units before tax and shipping.",
+            ),
+            _money("tax", "Tax on these units."),
+            _c(
+                "traffic_source",
+                "str",
+                "Where the sale came from.",
+                choices=TRAFFIC_SOURCES,
+                default="organic",
+            ),
+            _c(
+                "content_id",
+                "str",
+                "Video / LIVE / ad the sale is attributed to.",
+                references="content.content_id",
+            ),
+            _c(
+                "creator_id",
+                "str",
+                "Affiliate creator the sale is attributed to.",
+                references="creators.creator_id",
+            ),
+            _rate(
+                "commission_rate",
+                "Affiliate commission rate applied (empty: from content or creator).",
+            ),
+        ),
+        ("order_id", "sku_id"),
+    ),
+    Table(
+        "returns",
+        "A return, refund or replacement request and its outcome.",
+        (
+            _c("return_id", "str", "Return / refund identifier.", required=True),
+            _c("order_id", "str", "Order.", required=True, references="orders.order_id"),
+            _c("sku_id", "str", "SKU.", required=True, references="skus.sku_id"),
+            _c(
+                "quantity",
+                "int",
+                "Units returned or refunded.",
+                "units",
+                min_value=1,
+                required=True,
+            ),
+            _c(
+                "return_type",
+                "str",
+                "return_refund, refund_only, replacement, cancellation_refund.",
+                choices=RETURN_TYPES,
+                required=True,
+            ),
+            _c("reason", "str", "Buyer's reason."),
+            _c(
+                "fault",
+                "str",
+                "Whose fault (non-buyer-fault returns count in the shop's metrics).",
+                choices=FAULTS,
+                default="unknown",
+            ),
+            _c(
+                "status",
+                "str",
+                "requested, approved, rejected, completed.",
+                choices=("requested", "approved", "rejected", "completed"),
+                default="completed",
+            ),
+            _c("requested_at", "timestamp", "Request made.", "UTC", required=True),
+            _c("completed_at", "timestamp", "Refund paid / return closed.", "UTC"),
+            _c(
+                "currency",
+                "str",
+                "Currency of the amounts.",
+                "ISO 4217",
+                choices=CURRENCIES,
+                required=True,
+            ),
+            _money("refund_amount", "Amount refunded to the buyer."),
+            _money("return_shipping_cost", "Return label cost borne by the seller."),
+            _c(
+                "disposition",
+                "str",
+                "What happened to the goods.",
+                choices=DISPOSITIONS,
+                default="pending",
+            ),
+        ),
+        ("return_id",),
+        ordered=(("requested_at", "completed_at"),),
+    ),
+    Table(
+        "reviews",
+        "A product review.",
+        (
+            _c("review_id", "str", "Review identifier.", required=True),
+            _c("order_id", "str", "Order reviewed.", required=True, references="orders.order_id"),
+            _c("sku_id", "str", "SKU reviewed.", references="skus.sku_id"),
+            _c("rating", "int", "Stars.", "1–5", min_value=1, max_value=5, required=True),
+            _c("created_at", "timestamp", "When it was posted.", "UTC", required=True),
+            _c("text", "str", "Review text."),
+        ),
+        ("review_id",),
+    ),
+    Table(
+        "settlement_lines",
+        "A line of a platform settlement statement (revenue, fee, adjustment or reserve).",
+        (
+            _c("statement_id", "str", "Statement.", required=True),
+            _c(
+                "line_id",
+                "str",
+                "Transaction / line identifier within the statement.",
+                required=True,
+            ),
+            _c("statement_date", "date", "Date the statement was paid out.", required=True),
+            _c(
+                "order_id",
+                "str",
+                "Order (empty for shop-level adjustments).",
+                references="orders.order_id",
+            ),
+            _c("sku_id", "str", "SKU when the line is SKU-level.", references="skus.sku_id"),
+            _c(
+                "fee_type",
+                "str",
+                "revenue, shipping, referral_fee, refund_administration_fee, affiliate_commission, affiliate_ads_commission, fbt_fulfillment_fee, transaction_fee, ads_payment, penalty, sample_shipping_fee, reserve_hold, reserve_release, refund, adjustment, other.",
+                required=True,
+                choices=(
+                    "revenue",
+                    "shipping",
+                    "platform_discount",
+                    "referral_fee",
+                    "refund_administration_fee",
+                    "affiliate_commission",
+                    "affiliate_ads_commission",
+                    "fbt_fulfillment_fee",
+                    "transaction_fee",
+                    "ads_payment",
+                    "penalty",
+                    "sample_shipping_fee",
+                    "reserve_hold",
+                    "reserve_release",
+                    "refund",
+                    "adjustment",
+                    "shipping_label",
+                    "other",
+                ),
+            ),
+            _money(
+                "amount",
+                "Signed amount: positive credits the seller, negative debits.",
+                min_value=None,
+                required=True,
+            ),
+            _c("currency", "str", "Currency.", "ISO 4217", choices=CURRENCIES, required=True),
+        ),
+        ("statement_id", "line_id"),
+    ),
+    Table(
+        "ad_spend",
+        "Daily ad spend per campaign, optionally tied to a SKU or content.",
+        (
+            _c("campaign_id", "str", "Campaign.", required=True),
+            _c("date", "date", "Day.", required=True),
+            _c("shop_id", "str", "Shop.", references="shops.shop_id"),
+            _c("sku_id", "str", "SKU promoted (empty: shop-wide).", references="skus.sku_id"),
+            _c("content_id", "str", "Content promoted.", references="content.content_id"),
+            _money("spend", "Spend that day.", required=True),
+            _c("currency", "str", "Currency.", "ISO 4217", choices=CURRENCIES, required=True),
+            _c("impressions", "int", "Impressions.", "impressions", min_value=0),
+            _c("clicks", "int", "Clicks.", "clicks", min_value=0),
+        ),
+        ("campaign_id", "date"),
+    ),
+    Table(
+        "inventory_snapshots",
+        "Stock on hand per SKU and location at the end of a day.",
+        (
+            _c("date", "date", "Day.", required=True),
+            _c("sku_id", "str", "SKU.", required=True, references="skus.sku_id"),
+            _c(
+                "location_id", "str", "Location.", required=True, references="locations.location_id"
+            ),
+            _c("on_hand_qty", "int", "Units on hand.", "units", min_value=0, required=True),
+            _c(
+                "reserved_qty",
+                "int",
+                "Units reserved for open orders.",
+                "units",
+                min_value=0,
+                default=0,
+            ),
+        ),
+        ("date", "sku_id", "location_id"),
+    ),
+    Table(
+        "purchase_orders",
+        "A purchase-order line placed with a supplier.",
+        (
+            _c("po_id", "str", "Purchase order.", required=True),
+            _c("sku_id", "str", "SKU.", required=True, references="skus.sku_id"),
+            _c("supplier_id", "str", "Supplier.", references="suppliers.supplier_id"),
+            _c("ordered_on", "date", "Order date (FX date for the cost).", required=True),
+            _c("quantity", "int", "Units ordered.", "units", min_value=1, required=True),
+            _money("unit_cost", "Unit cost agreed, in currency.", required=True),
+            _c(
+                "currency",
+                "str",
+                "Currency of unit_cost.",
+                "ISO 4217",
+                choices=CURRENCIES,
+                required=True,
+            ),
+            _rate("deposit_rate", "Deposit share (empty: supplier's terms)."),
+            _c("ready_on", "date", "Expected or actual production completion."),
+            _c(
+                "destination_id",
+                "str",
+                "Planned destination location.",
+                references="locations.location_id",
+            ),
+            _c(
+                "status",
+                "str",
+                "open, ready, shipped, received, cancelled.",
+                choices=("open", "ready", "shipped", "received", "cancelled"),
+                default="open",
+            ),
+        ),
+        ("po_id", "sku_id"),
+        ordered=(("ordered_on", "ready_on"),),
+    ),
+    Table(
+        "shipments",
+        "A shipment (container, air cargo, parcel batch) on a route, with its freight bill.",
+        (
+            _c("shipment_id", "str", "Shipment.", required=True),
+            _c("route_id", "str", "Route.", required=True, references="routes.route_id"),
+            _c("origin_id", "str", "From.", references="locations.location_id"),
+            _c("destination_id", "str", "To.", references="locations.location_id"),
+            _c("shipped_on", "date", "Departure.", required=True),
+            _c("eta_on", "date", "Expected arrival."),
+            _c("arrived_on", "date", "Actual arrival (empty: in transit)."),
+            _money("freight_cost", "Freight bill for the whole shipment, in currency."),
+            _money(
+                "duty_cost",
+                "Import duty paid for the whole shipment, in currency (empty: computed from HS rates).",
+            ),
+            _money("inbound_fee", "Receiving fees at the destination, in currency."),
+            _c(
+                "currency",
+                "str",
+                "Currency of the costs.",
+                "ISO 4217",
+                choices=CURRENCIES,
+                default="USD",
+            ),
+            _c(
+                "allocation",
+                "str",
+                "How freight is spread over units: weight, volume or value.",
+                choices=("weight", "volume", "value"),
+                default="weight",
+            ),
+        ),
+        ("shipment_id",),
+        ordered=(("shipped_on", "arrived_on"), ("shipped_on", "eta_on")),
+    ),
+    Table(
+        "shipment_lines",
+        "Units of a SKU in a shipment.",
+        (
+            _c(
+                "shipment_id", "str", "Shipment.", required=True, references="shipments.shipment_id"
+            ),
+            _c("sku_id", "str", "SKU.", required=True, references="skus.sku_id"),
+            _c("po_id", "str", "Purchase order the units come from."),
+            _c("quantity", "int", "Units.", "units", min_value=1, required=True),
+        ),
+        ("shipment_id", "sku_id"),
+    ),
+    Table(
+        "bills",
+        "A line of a 3PL, FBT or other service bill (storage, inbound, pick & pack, …).",
+        (
+            _c("bill_id", "str", "Bill / invoice.", required=True),
+            _c("line_id", "str", "Line within the bill.", required=True),
+            _c("vendor_id", "str", "Warehouse or service provider (location id when it is one)."),
+            _c("bill_date", "date", "Invoice date.", required=True),
+            _c("due_date", "date", "Payment due."),
+            _c("period_start", "date", "Service period start."),
+            _c("period_end", "date", "Service period end."),
+            _c(
+                "charge_type",
+                "str",
+                "storage, inbound, pick_pack, fbt_fulfillment, fbt_storage, last_mile, other.",
+                required=True,
+                choices=(
+                    "storage",
+                    "inbound",
+                    "pick_pack",
+                    "fbt_fulfillment",
+                    "fbt_storage",
+                    "last_mile",
+                    "disposal",
+                    "other",
+                ),
+            ),
+            _c("sku_id", "str", "SKU the line is for.", references="skus.sku_id"),
+            _c("order_id", "str", "Order the line is for.", references="orders.order_id"),
+            _money("amount", "Amount charged.", required=True),
+            _c("currency", "str", "Currency.", "ISO 4217", choices=CURRENCIES, required=True),
+        ),
+        ("bill_id", "line_id"),
+        ordered=(("period_start", "period_end"),),
+    ),
+    Table(
+        "fx_rates",
+        "Exchange rates: value of one unit of currency in USD on a day.",
+        (
+            _c("date", "date", "Day.", required=True),
+            _c("currency", "str", "Currency.", "ISO 4217", choices=CURRENCIES, required=True),
+            _c(
+                "usd_per_unit",
+                "fx",
+                "USD for one unit of currency.",
+                "USD",
+                min_value=0,
+                required=True,
+            ),
+        ),
+        ("date", "currency"),
+    ),
+)
+
+SYSTEM_TABLES: tuple[Table, ...] = (
+    Table(
+        "state",
+        "Small key/value state kept by quickturn itself (sync high-water marks, last runs).",
+        (
+            _c("namespace", "str", "Owner, e.g. 'sync:tiktok:<shop_id>'.", required=True),
+            _c("key", "str", "Key within the namespace.", required=True),
+            _c("value", "str", "Value (JSON text).", required=True),
+            _c("updated_at", "timestamp", "Last change.", "UTC", required=True),
+        ),
+        ("namespace", "key"),
+        group="system",
+    ),
+)
+
+TABLES = TABLES + SYSTEM_TABLES
+
+TABLES_BY_NAME: dict[str, Table] = {t.name: t for t in TABLES}
+
+
+def get_table(name: str) -> Table:
+    """Return the table definition, with a helpful error for unknown names."""
+    try:
+        return TABLES_BY_NAME[name]
+    except KeyError:
+        known = ", ".join(sorted(TABLES_BY_NAME))
+        raise KeyError(f"unknown table {name!r}; known tables: {known}") from None
+
+
+def input_tables() -> list[Table]:
+    """Tables holding the seller's own data (as opposed to module results)."""
+    return [t for t in TABLES if t.group == "input"]
+
+
+def markdown() -> str:
+    """The data-model reference (``docs/data-model.md``), generated from the definitions."""
+    lines = [
+        "# Data model",
+        "",
+        "Generated from `src/quickturn/schema.py` by `make docs` (a test checks it is current).",
+        "Timestamps are naive UTC; dates are the shop's calendar days. Money is DECIMAL(18,4);",
+        "rates are fractions 0–1 (DECIMAL(12,6)); FX rates DECIMAL(18,8).",
+        "",
+    ]
+    groups: dict[str, list[Table]] = {}
+    for t in TABLES_BY_NAME.values():
+        groups.setdefault(t.group, []).append(t)
+    for group, tables in groups.items():
+        lines += [f"## {'Seller data' if group == 'input' else group.capitalize() + ' tables'}", ""]
+        for t in tables:
+            lines += [
+                f"### `{t.name}`",
+                "",
+                t.description,
+                "",
+                f"Natural key: `{', '.join(t.key)}`",
+                "",
+            ]
+            lines += ["| column | type | unit | required | description |", "|---|---|---|---|---|"]
+            for c in t.columns:
+                desc = c.description
+                if c.choices:
+                    desc += " Values: " + ", ".join(f"`{v}`" for v in c.choices) + "."
+                if c.references:
+                    desc += f" → `{c.references}`."
+                if c.default is not None:
+                    desc += f" Default `{c.default}`."
+                req = "yes" if (c.required or c.name in t.key) else ""
+                lines.append(
+                    f"| `{c.name}` | {SQL_TYPES[c.type]} | {c.unit} | {req} | {desc.replace('|', '/')} |"
+                )
+            lines.append("")
+    return "\n".join(lines)

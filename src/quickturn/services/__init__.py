@@ -1,0 +1,1 @@
+"""Use cases: load via store/connectors → call core → persist."""
