@@ -1032,7 +1032,264 @@ TABLES: tuple[Table, ...] = (
     ),
 )
 
+# Module-owned (derived) tables.  Each module adds its tables in its own section below and a
+# migration file in its number range (ledger 01xx, sense 02xx, plan 03xx, health 04xx,
+# comply 05xx, connector 06xx, web 07xx).
+
+# --- ledger tables ---
+LEDGER_TABLES: tuple[Table, ...] = ()
+
+# --- sense tables ---
+SENSE_TABLES: tuple[Table, ...] = (
+    Table(
+        "forecasts",
+        "Daily demand forecast per SKU from a sense run (units).",
+        (
+            _c("run_id", "str", "Run (see runs).", required=True),
+            _c("sku_id", "str", "SKU.", required=True),
+            _c("ds", "date", "Forecast day.", required=True),
+            _c("model", "str", "Model that produced the forecast (after fallback).", required=True),
+            _c("mean", "float", "Expected units.", "units", min_value=0),
+            _c("lo_50", "float", "50% interval lower bound.", "units", min_value=0),
+            _c("hi_50", "float", "50% interval upper bound.", "units", min_value=0),
+            _c("lo_80", "float", "80% interval lower bound.", "units", min_value=0),
+            _c("hi_80", "float", "80% interval upper bound.", "units", min_value=0),
+            _c("lo_95", "float", "95% interval lower bound.", "units", min_value=0),
+            _c("hi_95", "float", "95% interval upper bound.", "units", min_value=0),
+        ),
+        ("run_id", "sku_id", "ds"),
+        group="sense",
+    ),
+    Table(
+        "sku_phases",
+        "Lifecycle phase, receding-traffic alert and remaining demand per SKU from a sense run.",
+        (
+            _c("run_id", "str", "Run.", required=True),
+            _c("sku_id", "str", "SKU.", required=True),
+            _c("as_of", "date", "Last day of history used.", required=True),
+            _c(
+                "phase",
+                "str",
+                "Most likely phase.",
+                choices=("testing", "rising", "peaking", "steady", "decaying", "dead"),
+                required=True,
+            ),
+            _c("p_testing", "float", "Probability of the testing phase.", "probability"),
+            _c("p_rising", "float", "Probability of the rising phase.", "probability"),
+            _c("p_peaking", "float", "Probability of the peaking phase.", "probability"),
+            _c("p_steady", "float", "Probability of steady (mature) demand.", "probability"),
+            _c("p_decaying", "float", "Probability of the decaying phase.", "probability"),
+            _c("p_dead", "float", "Probability the SKU is dead.", "probability"),
+            _c("receding", "bool", "Traffic-receding alert raised.", default=False),
+            _c("receding_since", "date", "Change point where traffic started to recede."),
+            _c(
+                "kernel",
+                "str",
+                "Burst decay kernel chosen (exponential or power_law).",
+                choices=("exponential", "power_law", "none"),
+            ),
+            _c(
+                "velocity_7d",
+                "float",
+                "Mean daily units over the last 7 days.",
+                "units/day",
+                min_value=0,
+            ),
+            _c(
+                "remaining_demand_mean",
+                "float",
+                "Expected remaining lifecycle demand.",
+                "units",
+                min_value=0,
+            ),
+            _c(
+                "remaining_demand_p10",
+                "float",
+                "10th percentile of remaining lifecycle demand.",
+                "units",
+                min_value=0,
+            ),
+            _c(
+                "remaining_demand_p90",
+                "float",
+                "90th percentile of remaining lifecycle demand.",
+                "units",
+                min_value=0,
+            ),
+        ),
+        ("run_id", "sku_id"),
+        group="sense",
+    ),
+)
+
+# --- plan tables ---
+PLAN_TABLES: tuple[Table, ...] = (
+    Table(
+        "plan_sku_results",
+        "Simulated outcome of each policy family per SKU in a plan run (expectations over scenarios, USD).",
+        (
+            _c("run_id", "str", "Run.", required=True),
+            _c("sku_id", "str", "SKU.", required=True),
+            _c(
+                "policy",
+                "str",
+                "Policy family.",
+                choices=("heavy", "qr", "dual", "pod", "hybrid"),
+                required=True,
+            ),
+            _c("chosen", "bool", "The policy recommended for this SKU.", default=False),
+            _c("params", "str", "Optimised policy parameters (JSON)."),
+            _c("expected_profit_usd", "float", "Expected profit over the horizon.", "USD"),
+            _c("profit_p05_usd", "float", "5th percentile of profit.", "USD"),
+            _c(
+                "cvar_usd",
+                "float",
+                "CVaR_α of loss (mean of the worst 1−α outcomes, as a loss).",
+                "USD",
+            ),
+            _c("objective_usd", "float", "Expected profit − λ·CVaR.", "USD"),
+            _c("expected_sales_qty", "float", "Expected units sold.", "units", min_value=0),
+            _c(
+                "lost_sales_qty",
+                "float",
+                "Expected units of demand lost to stock-outs.",
+                "units",
+                min_value=0,
+            ),
+            _c(
+                "fill_rate",
+                "float",
+                "Units sold ÷ units demanded.",
+                "fraction 0–1",
+                min_value=0,
+                max_value=1,
+            ),
+            _c(
+                "stockout_prob",
+                "float",
+                "Probability of a stock-out before the next arrival.",
+                "probability",
+                min_value=0,
+                max_value=1,
+            ),
+            _c(
+                "oos_demand_share",
+                "float",
+                "Share of demand arriving while out of stock.",
+                "fraction 0–1",
+                min_value=0,
+                max_value=1,
+            ),
+            _c(
+                "dead_stock_qty",
+                "float",
+                "Expected units left at end of life / horizon.",
+                "units",
+                min_value=0,
+            ),
+            _c("dead_stock_value_usd", "float", "Landed value of that dead stock.", "USD"),
+            _c("peak_cash_usd", "float", "Expected peak cash tied up.", "USD"),
+            _c("holding_cost_usd", "float", "Expected storage and capital cost.", "USD"),
+            _c("freight_cost_usd", "float", "Expected freight and duty.", "USD"),
+            _c(
+                "order_qty",
+                "float",
+                "Expected units ordered over the horizon.",
+                "units",
+                min_value=0,
+            ),
+            _c(
+                "fulfilment_days_mean",
+                "float",
+                "Mean days from order to delivery under this policy's fulfilment path.",
+                "days",
+                min_value=0,
+            ),
+            _c(
+                "fulfilment_days_sd",
+                "float",
+                "Standard deviation of those days.",
+                "days",
+                min_value=0,
+            ),
+            _c("held_back_by_budget", "bool", "Orders reduced by the cash budget.", default=False),
+            _c(
+                "gated_by_compliance",
+                "bool",
+                "No purchase order because of a blocking compliance finding.",
+                default=False,
+            ),
+            _c("reason", "str", "Why this policy was (not) chosen, in words."),
+        ),
+        ("run_id", "sku_id", "policy"),
+        group="plan",
+    ),
+    Table(
+        "plan_actions",
+        "Today's actions from a plan run: purchase orders, transfers, POD switches.",
+        (
+            _c("run_id", "str", "Run.", required=True),
+            _c("action_id", "str", "Action identifier within the run.", required=True),
+            _c(
+                "kind",
+                "str",
+                "purchase_order, transfer or pod.",
+                choices=("purchase_order", "transfer", "pod"),
+                required=True,
+            ),
+            _c("sku_id", "str", "SKU.", required=True),
+            _c(
+                "policy",
+                "str",
+                "Policy the action comes from.",
+                choices=("heavy", "qr", "dual", "pod", "hybrid"),
+            ),
+            _c("supplier_id", "str", "Supplier."),
+            _c("route_id", "str", "Route."),
+            _c("origin_id", "str", "From location."),
+            _c("destination_id", "str", "To location."),
+            _c("quantity", "int", "Units.", "units", min_value=0, required=True),
+            _c("order_date", "date", "Date to place the order.", required=True),
+            _c("expected_arrival", "date", "Expected arrival (median)."),
+            _c("unit_cost", "float", "Unit cost in currency.", "currency of row"),
+            _c("currency", "str", "Currency of unit_cost.", "ISO 4217", choices=CURRENCIES),
+            _c("total_cost_usd", "float", "Goods + freight + duty.", "USD"),
+            _c("reason", "str", "Why, in words."),
+        ),
+        ("run_id", "action_id"),
+        group="plan",
+    ),
+)
+
+# --- health tables ---
+HEALTH_TABLES: tuple[Table, ...] = ()
+
+# --- comply tables ---
+COMPLY_TABLES: tuple[Table, ...] = ()
+
+# --- connector tables ---
+CONNECTOR_TABLES: tuple[Table, ...] = ()
+
+# --- web tables ---
+WEB_TABLES: tuple[Table, ...] = ()
+
 SYSTEM_TABLES: tuple[Table, ...] = (
+    Table(
+        "runs",
+        "A module run (sense forecast, plan, ...) with its parameters and summary.",
+        (
+            _c("run_id", "str", "Run identifier.", required=True),
+            _c(
+                "module", "str", "Module: sense, plan, ledger, health, comply, sync.", required=True
+            ),
+            _c("created_at", "timestamp", "When the run finished.", "UTC", required=True),
+            _c("as_of", "date", "Business date the run is for."),
+            _c("params", "str", "Parameters (JSON)."),
+            _c("summary", "str", "Summary figures (JSON)."),
+        ),
+        ("run_id",),
+        group="system",
+    ),
     Table(
         "state",
         "Small key/value state kept by quickturn itself (sync high-water marks, last runs).",
@@ -1047,7 +1304,17 @@ SYSTEM_TABLES: tuple[Table, ...] = (
     ),
 )
 
-TABLES = TABLES + SYSTEM_TABLES
+TABLES = (
+    TABLES
+    + LEDGER_TABLES
+    + SENSE_TABLES
+    + PLAN_TABLES
+    + HEALTH_TABLES
+    + COMPLY_TABLES
+    + CONNECTOR_TABLES
+    + WEB_TABLES
+    + SYSTEM_TABLES
+)
 
 TABLES_BY_NAME: dict[str, Table] = {t.name: t for t in TABLES}
 

@@ -62,7 +62,25 @@ def init(db: DbOpt = None, json_: JsonOpt = False, lang: LangOpt = None) -> None
 
 app.add_typer(db_cmd.app, name="db")
 
-# Module commands register themselves below (one line per module).
+# Module commands register themselves below, each in its own marked block.
+
+# --- import (foundation) ---
+
+# --- demo (foundation) ---
+
+# --- ledger ---
+
+# --- sense ---
+
+# --- plan ---
+
+# --- health ---
+
+# --- comply ---
+
+# --- connector ---
+
+# --- web ---
 
 
 def main() -> None:
