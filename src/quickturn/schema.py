@@ -262,7 +262,7 @@ TABLES: tuple[Table, ...] = (
                 "category",
                 "str",
                 "Top-level category (e.g. toys, apparel, beauty, supplements, electronics, home, pet).",
-                required=True,
+                default="uncategorised",
             ),
             _c("subcategory", "str", "Finer category."),
             _c(
@@ -288,7 +288,8 @@ TABLES: tuple[Table, ...] = (
                 default="USD",
             ),
             _money(
-                "unit_cost", "Factory cost per unit, in cost_currency (ex-works).", required=True
+                "unit_cost",
+                "Factory cost per unit, in cost_currency (ex-works); empty when unknown (the ledger reports it).",
             ),
             _c(
                 "cost_currency",
@@ -296,7 +297,6 @@ TABLES: tuple[Table, ...] = (
                 "Currency of unit_cost and pod_unit_cost.",
                 "ISO 4217",
                 choices=CURRENCIES,
-                required=True,
             ),
             _c("supplier_id", "str", "Main supplier.", references="suppliers.supplier_id"),
             _c("weight_g", "float", "Shipping weight per unit incl. packaging.", "g", min_value=0),
