@@ -75,6 +75,9 @@ app.add_typer(db_cmd.app, name="db")
 # --- plan ---
 
 # --- health ---
+from quickturn.cli import health as health_cmd  # noqa: E402
+
+app.add_typer(health_cmd.app, name="health")
 
 # --- comply ---
 

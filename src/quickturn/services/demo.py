@@ -26,6 +26,7 @@ STEPS: list[str] = [
     # --- sense ---
     # --- plan ---
     # --- health ---
+    "health",
     # --- comply ---
 ]
 
