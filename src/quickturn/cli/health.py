@@ -245,14 +245,19 @@ def orders_cmd(
         cli.console.print(_("… {n} more (use --json for all)", n=bad.height - limit))
 
 
-def projection_table(cli: Cli, rows: list[dict[str, Any]], scenarios: list[str]) -> None:
+def _scenario(cli: Cli, sc: str) -> str:
     _ = cli._
     names = {"current": _("now"), "chosen": _("recommended plan"), "heavy": _("heavy pre-stock")}
+    return names.get(sc, sc)
+
+
+def projection_table(cli: Cli, rows: list[dict[str, Any]], scenarios: list[str]) -> None:
+    _ = cli._
     t = Table(title=_("Projected shop metrics"), header_style="bold")
     t.add_column(_("metric"))
     t.add_column(_("limit"))
     for sc in ("current", *scenarios):
-        t.add_column(names.get(sc, sc), justify="right")
+        t.add_column(_scenario(cli, sc), justify="right")
     for r in rows:
         cells = []
         for sc in ("current", *scenarios):

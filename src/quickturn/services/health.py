@@ -88,13 +88,14 @@ def _local_today(params: HealthParams) -> date:
 
 
 def resolve_today(
-    store: Store, params: HealthParams, today: date | None = None
+    store: Store, params: HealthParams, today: date | None = None, clock: date | None = None
 ) -> tuple[date, Finding | None]:
     """The run's date: ``today`` when given, else the clock's Pacific date — or the day
-    after the newest order when that is more than a week old (with an info finding)."""
+    after the newest order when that is more than a week old (with an info finding).
+    ``clock`` overrides the machine's date (tests)."""
     if today is not None:
         return today, None
-    clock = _local_today(params)
+    clock = clock or _local_today(params)
     newest = store.query("SELECT max(created_at) AS t FROM orders")["t"][0]
     if newest is None:
         return clock, None

@@ -160,7 +160,7 @@ def rule_promises(today: date, params: HealthParams) -> tuple[FloatArray, FloatA
     )
     f = f.with_columns(start=business_start(pl.col("at"), tz, cut, hol))
     f = f.with_columns(due=deadline_at(add_business_days(pl.col("start"), n, hol), tz, cut))
-    promise = ((pl.col("due") - pl.col("at")).dt.total_seconds() / 86400.0).alias("p")
+    promise = ((pl.col("due") - pl.col("at")).dt.total_microseconds() / 86_400_000_000.0).alias("p")
     arr = f.select(promise)["p"].to_numpy().astype(np.float64)
     return arr, np.ones_like(arr)
 

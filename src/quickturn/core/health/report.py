@@ -185,7 +185,10 @@ def projection_baseline(
         (pl.col("delivery_deadline_source") == "order")
         & ~pl.col("is_fbt")
         & (pl.col("created_day") >= start)
-    ).select(p=(pl.col("delivery_deadline_at") - pl.col("created_at")).dt.total_seconds() / 86400.0)
+    ).select(
+        p=(pl.col("delivery_deadline_at") - pl.col("created_at")).dt.total_microseconds()
+        / 86_400_000_000.0
+    )
     own = own.filter(pl.col("p") > 0)
     if own.height >= pp.min_history_orders:
         hist = own.group_by(pl.col("p").round(2)).agg(w=pl.len())

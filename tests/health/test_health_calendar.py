@@ -8,10 +8,10 @@ from __future__ import annotations
 from datetime import date, datetime
 
 import polars as pl
+from health_support import end_of_day_pt, orders, pt
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from health_support import end_of_day_pt, orders, pt
 from quickturn.core.health.calendar import (
     federal_holidays,
     federal_holidays_named,
