@@ -184,3 +184,40 @@ def test_configuration_values_are_applied() -> None:
     assert p.window("negative_review_rate") == 30
     assert p.sla_days["regular"]["dispatch"] == 3 and p.sla_days["regular"]["deliver"] == 6
     assert p.projection.curve.tau_days == 2.0 and p.projection.oversell_share == 0.2
+
+
+def _msgids(path: str) -> set[str]:
+    """String literals passed to ``_``, ``gettext``, ``_both`` or ``info_finding``."""
+    import ast
+    from pathlib import Path
+
+    src = Path(__file__).resolve().parents[2] / "src" / "quickturn" / path
+    out: set[str] = set()
+    for node in ast.walk(ast.parse(src.read_text(encoding="utf-8"))):
+        if not isinstance(node, ast.Call):
+            continue
+        f = node.func
+        name = f.attr if isinstance(f, ast.Attribute) else getattr(f, "id", "")
+        args = node.args[:1] if name in ("_", "gettext", "_both") else []
+        if name == "info_finding":
+            args = node.args[1:3]
+        for a in args:
+            if isinstance(a, ast.Constant) and isinstance(a.value, str):
+                out.add(a.value)
+    return out
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "cli/health.py",
+        "core/health/findings.py",
+        "core/health/report.py",
+        "services/health.py",
+    ],
+)
+def test_every_user_facing_string_has_a_chinese_translation(path: str) -> None:
+    ids = _msgids(path)
+    assert ids, path
+    missing = [m for m in ids if gettext(m, "zh") == m]
+    assert not missing, f"untranslated in health.po: {missing}"

@@ -262,3 +262,28 @@ def test_cli_orders_and_bad_flags(db: str) -> None:
     assert bad.exit_code == 2
     bad = CliRunner().invoke(app, ["health", "--db", db, "--as-of", "15/12/2025"])
     assert bad.exit_code == 2
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_render_demo_tells_the_story(store: Store, lang: str) -> None:
+    from rich.console import Console
+
+    from quickturn.cli.common import Cli
+    from quickturn.cli.health import render_demo
+    from quickturn.config import Settings
+    from quickturn.services.demo import DemoContext
+
+    write_shop(store)
+    write_plan(store, "plan-1", datetime(2025, 12, 15, 8))
+    ctx = DemoContext(store=store, settings=Settings(lang=lang), today=TODAY, seed=1)
+    section = json.loads(json.dumps(svc.demo_step(ctx)))  # as `quickturn demo --json` sees it
+    console = Console(record=True, width=160)
+    cli = Cli(Settings(lang=lang), False, console, Console(stderr=True))
+    render_demo(cli, section)
+    text = console.export_text()
+    if lang == "en":
+        assert "Late dispatch rate" in text and "heavy pre-stock" in text
+        assert "With the recommended plan" in text
+    else:
+        assert "迟发货率" in text and "重仓备货" in text and "采用推荐方案" in text
+    assert "quickturn health project --plan latest" in text

@@ -251,6 +251,17 @@ def _scenario(cli: Cli, sc: str) -> str:
     return names.get(sc, sc)
 
 
+def _source(cli: Cli, source: str) -> str:
+    _ = cli._
+    names = {
+        "history": _("the shop's history"),
+        "default": _("default"),
+        "rule": _("platform rule"),
+        "orders": _("the orders' own deadlines"),
+    }
+    return names.get(source, source)
+
+
 def projection_table(cli: Cli, rows: list[dict[str, Any]], scenarios: list[str]) -> None:
     _ = cli._
     t = Table(title=_("Projected shop metrics"), header_style="bold")
@@ -323,7 +334,7 @@ def project_cmd(
             cli.console.print(
                 _(
                     "Score estimate ({scenario}): {score} / 5",
-                    scenario=sc,
+                    scenario=_scenario(cli, sc),
                     score=f"{s['score']:.2f}",
                 )
             )
@@ -335,9 +346,9 @@ def project_cmd(
             "1–2★ share {p_on} on time, rising towards {p_max} when late (Olist calibration).",
             oversell=pct(a["oversell_share"]),
             review=pct(a["review_rate"]),
-            review_src=a["review_rate_source"],
+            review_src=_source(cli, a["review_rate_source"]),
             promise=f"{a['promise_days_mean']:.1f}",
-            promise_src=a["promise_source"],
+            promise_src=_source(cli, a["promise_source"]),
             p_on=pct(a["curve"]["p_on_time"]),
             p_max=pct(a["curve"]["p_max"]),
         ),

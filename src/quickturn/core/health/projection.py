@@ -133,7 +133,8 @@ def lateness_distribution(
 
     ``mean``/``sd`` have one entry per SKU; ``promise``/``weights`` describe D.
     """
-    w = weights / weights.sum()
+    promise, inverse = np.unique(np.round(promise, 6), return_inverse=True)
+    w = np.bincount(inverse, weights=weights) / weights.sum()
     mean_ = mean[:, None, None]
     sd_ = sd[:, None, None]
     d = np.arange(0, max_days + 1, dtype=np.float64)[None, None, :]
