@@ -172,7 +172,8 @@ def test_own_deadlines_win_over_the_rule_and_order_types() -> None:
         {"order_id": "pre", "created_at": pt(2025, 12, 8, 10), "order_type": "pre_order"},
     ]
     f = facts(rows)
-    assert f["own"]["dispatch_deadline_at"] == datetime(2025, 12, 9, 20, 0)
+    # the schema's dispatch deadline (rts_sla_at) comes first
+    assert f["own"]["dispatch_deadline_at"] == datetime(2025, 12, 9, 18, 0)
     assert f["own"]["dispatch_deadline_source"] == "order"
     assert f["own"]["delivery_deadline_at"] == datetime(2025, 12, 20, 8, 0)
     assert f["rts"]["dispatch_deadline_at"] == datetime(2025, 12, 9, 18, 0)
@@ -182,8 +183,8 @@ def test_own_deadlines_win_over_the_rule_and_order_types() -> None:
     assert f["pre"]["dispatch_deadline_at"] is None
     assert f["pre"]["delivery_deadline_at"] is None
     # the priority of the own columns is configuration
-    g = facts(rows, dispatch_deadline_columns=["rts_sla_at", "shipping_due_at"])
-    assert g["own"]["dispatch_deadline_at"] == datetime(2025, 12, 9, 18, 0)
+    g = facts(rows, dispatch_deadline_columns=["shipping_due_at", "rts_sla_at"])
+    assert g["own"]["dispatch_deadline_at"] == datetime(2025, 12, 9, 20, 0)
 
 
 def test_extra_holidays_from_configuration() -> None:

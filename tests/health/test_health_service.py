@@ -277,13 +277,16 @@ def test_render_demo_tells_the_story(store: Store, lang: str) -> None:
     write_plan(store, "plan-1", datetime(2025, 12, 15, 8))
     ctx = DemoContext(store=store, settings=Settings(lang=lang), today=TODAY, seed=1)
     section = json.loads(json.dumps(svc.demo_step(ctx)))  # as `quickturn demo --json` sees it
-    console = Console(record=True, width=160)
+    console = Console(record=True, width=400)
     cli = Cli(Settings(lang=lang), False, console, Console(stderr=True))
     render_demo(cli, section)
     text = console.export_text()
     if lang == "en":
         assert "Late dispatch rate" in text and "heavy pre-stock" in text
         assert "With the recommended plan" in text
+        # week of Mon 24 Nov: 5 of the 6 late shipments (O10 … O50) among 16 → 31.2%
+        assert "Late dispatch rate 31.2% in the week of 2025-11-24 (limit ≤ 4.0%)" in text
+        assert "Late dispatch rate: 6 orders count against it, e.g. O00, O10, O20" in text
     else:
         assert "迟发货率" in text and "重仓备货" in text and "采用推荐方案" in text
     assert "quickturn health project --plan latest" in text

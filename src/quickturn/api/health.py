@@ -76,10 +76,13 @@ def metrics(
     today: date | None = None,
     weeks: int = 12,
     settings: Settings | None = None,
+    shop_id: str | None = None,
 ) -> HealthReport:
-    """Metrics over their rolling windows, weekly trend, offending orders, findings, score."""
+    """Metrics over their rolling windows, weekly trend, offending orders, findings, score.
+
+    ``shop_id``: one shop (default: every shop of the configured markets, US)."""
     with _store(store) as s:
-        return svc.metrics(s, today=today, weeks=weeks, settings=settings).report
+        return svc.metrics(s, today=today, weeks=weeks, settings=settings, shop_id=shop_id).report
 
 
 def run(
@@ -88,10 +91,11 @@ def run(
     today: date | None = None,
     weeks: int = 12,
     settings: Settings | None = None,
+    shop_id: str | None = None,
 ) -> svc.HealthRun:
     """Like :func:`metrics`, and persist the run (``runs``, ``health_metrics``)."""
     with _store(store) as s:
-        return svc.run_health(s, today=today, weeks=weeks, settings=settings)
+        return svc.run_health(s, today=today, weeks=weeks, settings=settings, shop_id=shop_id)
 
 
 def weekly(
@@ -100,10 +104,11 @@ def weekly(
     today: date | None = None,
     weeks: int = 12,
     settings: Settings | None = None,
+    shop_id: str | None = None,
 ) -> pl.DataFrame:
     """Each metric per Monday-start week vs its threshold."""
     with _store(store) as s:
-        return svc.metric_trends(s, today=today, weeks=weeks, settings=settings)
+        return svc.metric_trends(s, today=today, weeks=weeks, settings=settings, shop_id=shop_id)
 
 
 def offenders(
@@ -112,10 +117,11 @@ def offenders(
     *,
     today: date | None = None,
     settings: Settings | None = None,
+    shop_id: str | None = None,
 ) -> pl.DataFrame:
     """Orders counting against ``metric`` (or every metric) in its rolling window."""
     with _store(store) as s:
-        return svc.offending_orders(s, metric, today=today, settings=settings)
+        return svc.offending_orders(s, metric, today=today, settings=settings, shop_id=shop_id)
 
 
 def findings(
@@ -139,13 +145,16 @@ def project(
     today: date | None = None,
     settings: Settings | None = None,
     save: bool = False,
+    shop_id: str | None = None,
 ) -> Projection:
     """Metrics projected under a plan run: ``current``, ``chosen`` and ``heavy`` columns.
 
     Raises :class:`NoPlanRunError` when there is no plan run (run ``quickturn plan``).
     """
     with _store(store) as s:
-        return svc.project(s, plan, today=today, settings=settings, save=save).projection
+        return svc.project(
+            s, plan, today=today, settings=settings, save=save, shop_id=shop_id
+        ).projection
 
 
 def calibrate(olist_folder: str | Path) -> dict[str, Any]:

@@ -46,6 +46,14 @@ AsOfOpt = Annotated[
         show_default=False,
     ),
 ]
+ShopOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--shop",
+        help="One shop id (default: every shop of the configured markets, US).",
+        show_default=False,
+    ),
+]
 STATUS_STYLE = {"ok": "green", "near": "yellow", "breach": "bold red", "no_data": "dim"}
 
 
@@ -142,6 +150,7 @@ def health(
     ctx: typer.Context,
     weeks: WeeksOpt = 12,
     as_of: AsOfOpt = None,
+    shop: ShopOpt = None,
     db: DbOpt = None,
     json_: JsonOpt = False,
     lang: LangOpt = None,
@@ -154,7 +163,7 @@ def health(
     cli = make_cli(db, json_, lang, config)
     today = _as_of(cli, as_of)
     with cli.open_store() as store:
-        hr = svc.run_health(store, today=today, weeks=weeks, settings=cli.settings)
+        hr = svc.run_health(store, today=today, weeks=weeks, settings=cli.settings, shop_id=shop)
     rep = hr.report
     if json_:
         cli.print_json(
@@ -201,6 +210,7 @@ def orders_cmd(
     ] = None,
     limit: Annotated[int, typer.Option("--limit", min=1, help="Rows to show.")] = 50,
     as_of: AsOfOpt = None,
+    shop: ShopOpt = None,
     db: DbOpt = None,
     json_: JsonOpt = False,
     lang: LangOpt = None,
@@ -214,7 +224,7 @@ def orders_cmd(
         )
     today = _as_of(cli, as_of)
     with cli.open_store(read_only=False) as store:
-        bad = svc.offending_orders(store, metric, today=today, settings=cli.settings)
+        bad = svc.offending_orders(store, metric, today=today, settings=cli.settings, shop_id=shop)
     if json_:
         cli.print_json({"ok": True, "orders": bad})
         return
@@ -287,6 +297,7 @@ def project_cmd(
         str, typer.Option("--plan", help="Plan run to project: latest or a run id.")
     ] = "latest",
     as_of: AsOfOpt = None,
+    shop: ShopOpt = None,
     db: DbOpt = None,
     json_: JsonOpt = False,
     lang: LangOpt = None,
@@ -297,7 +308,7 @@ def project_cmd(
     today = _as_of(cli, as_of)
     with cli.open_store() as store:
         try:
-            pr = svc.project(store, plan, today=today, settings=cli.settings)
+            pr = svc.project(store, plan, today=today, settings=cli.settings, shop_id=shop)
         except svc.NoPlanRunError:
             cli.fail(
                 cli._(
@@ -411,9 +422,9 @@ def calibrate_cmd(
 
 
 def render_demo(cli: Cli, section: dict[str, Any]) -> None:
-    """The health part of ``quickturn demo``: metrics vs limits, then the plan's effect."""
+    """The health part of ``quickturn demo``: metrics vs limits, the worst recent weeks, the
+    orders behind each breach, then what the recommended plan does vs heavy pre-stock."""
     _ = cli._
-    cli.console.rule(_("Shop health (平台考核)"))
     rows = section.get("metrics", [])
     metrics_table(
         cli,
@@ -421,20 +432,35 @@ def render_demo(cli: Cli, section: dict[str, Any]) -> None:
         _("Shop metrics vs TikTok Shop limits, as of {day}", day=section.get("today", "")),
     )
     cli.console.print(_score_line(cli, section.get("score", {})))
-    breaches = [r for r in rows if r["status"] == "breach"]
-    near = [r for r in rows if r["status"] == "near"]
-    if breaches or near:
+    for w in section.get("worst_weeks", []):
+        op = "≤" if w["metric"] not in ("valid_tracking_rate", "on_time_delivery_rate") else "≥"
         cli.console.print(
             _(
-                "{b} metric(s) breach their limit and {n} are close: the orders behind them are "
-                "named in the findings.",
-                b=len(breaches),
-                n=len(near),
-            )
+                "Worst week in the last {weeks} weeks: {name} {value} in the week of {week} "
+                "(limit {op} {threshold}).",
+                weeks=section.get("weeks", 12),
+                name=_(NAMES[w["metric"]]),
+                value=pct(w["value"]),
+                week=w["week_start"],
+                op=op,
+                threshold=pct(w["threshold"]),
+            ),
+            highlight=False,
         )
-        for f in section.get("findings", [])[:3]:
-            text = f.get("message_zh") if cli.lang == "zh" and f.get("message_zh") else f["message"]
-            cli.console.print(f"  • {text}", soft_wrap=True, highlight=False)
+    for f in section.get("findings", []):
+        rec = f.get("record", {})
+        if rec.get("status") != "breach":
+            continue
+        cli.console.print(
+            _(
+                "  • {name}: {n} orders count against it, e.g. {orders}",
+                name=_(NAMES[rec["metric"]]),
+                n=f"{rec.get('offending', 0):,}",
+                orders=", ".join(rec.get("orders", [])[:3]),
+            ),
+            highlight=False,
+            soft_wrap=True,
+        )
     proj = section.get("projection")
     if proj is None:
         cli.console.print(
@@ -464,6 +490,7 @@ def render_demo(cli: Cli, section: dict[str, Any]) -> None:
     cli.console.print(
         _(
             "Look next: `quickturn health --weeks 12` for the weekly trend, "
+            "`quickturn health orders --metric <name>` for the orders behind a metric, "
             "`quickturn health project --plan latest` for the projection."
         ),
         style="dim",

@@ -132,18 +132,28 @@ def lookback_start(params: HealthParams, today: date, weeks: int) -> datetime:
 
 
 def _select(
-    store: Store, table: str, columns: dict[str, pl.DataType], where: str, start: datetime
+    store: Store,
+    table: str,
+    columns: dict[str, pl.DataType],
+    where: str,
+    start: datetime,
+    shop_id: str | None = None,
 ) -> pl.DataFrame:
     sql = f"SELECT {', '.join(columns)} FROM {table} WHERE {where} >= ?"
-    return store.query(sql, [start])
+    params: list[Any] = [start]
+    if shop_id is not None:
+        sql += " AND shop_id = ?"
+        params.append(shop_id)
+    return store.query(sql, params)
 
 
 def load_frames(
-    store: Store, params: HealthParams, today: date, weeks: int
+    store: Store, params: HealthParams, today: date, weeks: int, shop_id: str | None = None
 ) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
-    """Orders, reviews and returns that can affect a run on ``today``."""
+    """Orders (of one shop when ``shop_id`` is given), reviews and returns that can affect a
+    run on ``today``."""
     start = lookback_start(params, today, weeks)
-    orders = _select(store, "orders", ORDER_COLUMNS, "created_at", start)
+    orders = _select(store, "orders", ORDER_COLUMNS, "created_at", start, shop_id)
     reviews = _select(store, "reviews", REVIEW_COLUMNS, "created_at", start)
     returns = _select(store, "returns", RETURN_COLUMNS, "requested_at", start)
     return orders, reviews, returns
@@ -156,13 +166,17 @@ def metrics(
     weeks: int = 12,
     settings: Settings | None = None,
     params: HealthParams | None = None,
+    shop_id: str | None = None,
 ) -> HealthRun:
-    """Compute the health report without writing anything (web dashboard, API)."""
+    """Compute the health report without writing anything (web dashboard, API).
+
+    ``shop_id`` restricts it to one shop; by default every shop of the configured markets
+    (``health.markets``, US) is counted together."""
     if weeks < 1:
         raise UsageError(f"--weeks must be at least 1, got {weeks}")
     p = params or params_for(settings)
     day, note = resolve_today(store, p, today)
-    orders, reviews, returns = load_frames(store, p, day, weeks)
+    orders, reviews, returns = load_frames(store, p, day, weeks, shop_id)
     report, facts = health_report(orders, reviews, returns, p, day, weeks)
     if note is not None:
         report.findings.insert(0, note)
@@ -191,9 +205,10 @@ def run_health(
     weeks: int = 12,
     settings: Settings | None = None,
     params: HealthParams | None = None,
+    shop_id: str | None = None,
 ) -> HealthRun:
     """Compute the report and persist it (``runs`` + ``health_metrics``) in one transaction."""
-    hr = metrics(store, today=today, weeks=weeks, settings=settings, params=params)
+    hr = metrics(store, today=today, weeks=weeks, settings=settings, params=params, shop_id=shop_id)
     report = hr.report
     run_id = _new_run_id("health")
     window = report.rolling.select(
@@ -230,7 +245,7 @@ def run_health(
             "module": ["health"],
             "created_at": [datetime.now(UTC).replace(tzinfo=None)],
             "as_of": [report.today],
-            "params": [json.dumps({"weeks": weeks}, default=str)],
+            "params": [json.dumps({"weeks": weeks, "shop_id": shop_id}, default=str)],
             "summary": [json.dumps(_summary(report), default=str)],
         }
     )
@@ -241,10 +256,17 @@ def run_health(
 
 
 def metric_trends(
-    store: Store, *, today: date | None = None, weeks: int = 12, settings: Settings | None = None
+    store: Store,
+    *,
+    today: date | None = None,
+    weeks: int = 12,
+    settings: Settings | None = None,
+    shop_id: str | None = None,
 ) -> pl.DataFrame:
     """Weekly value of every metric vs its threshold (for charts)."""
-    return metrics(store, today=today, weeks=weeks, settings=settings).report.weekly
+    return metrics(
+        store, today=today, weeks=weeks, settings=settings, shop_id=shop_id
+    ).report.weekly
 
 
 def offending_orders(
@@ -253,11 +275,12 @@ def offending_orders(
     *,
     today: date | None = None,
     settings: Settings | None = None,
+    shop_id: str | None = None,
 ) -> pl.DataFrame:
     """Orders counting against each metric in its rolling window (one metric or all)."""
     if metric is not None and metric not in METRICS:
         raise UsageError(f"unknown metric {metric!r}; expected one of: {', '.join(METRICS)}")
-    bad = metrics(store, today=today, settings=settings).report.offenders
+    bad = metrics(store, today=today, settings=settings, shop_id=shop_id).report.offenders
     return bad if metric is None else bad.filter(pl.col("metric") == metric)
 
 
@@ -290,6 +313,7 @@ def project(
     params: HealthParams | None = None,
     scenarios: tuple[str, ...] = ("chosen", "heavy"),
     save: bool = True,
+    shop_id: str | None = None,
 ) -> ProjectionRun:
     """Project the metrics under a plan run (chosen policies vs heavy pre-stock)."""
     run = latest_plan_run(store, plan)
@@ -301,7 +325,7 @@ def project(
         )
     p = params or params_for(settings)
     day = today or run.get("as_of") or None
-    hr = metrics(store, today=day, settings=settings, params=p)
+    hr = metrics(store, today=day, settings=settings, params=p, shop_id=shop_id)
     base = projection_baseline(hr.facts, hr.report, p, hr.report.today)
     proj = project_plan(rows, base, p, scenarios)
     run_id: str | None = None
@@ -387,17 +411,50 @@ def _plain(v: Any) -> Any:
     return v
 
 
+#: weeks of trend the demo looks back over (long enough to show last season's troubles)
+DEMO_WEEKS = 26
+
+
+def worst_weeks(weekly: pl.DataFrame) -> list[dict[str, Any]]:
+    """Per metric, the week with the worst value when that week breached or came near."""
+    bad_first = (
+        weekly.filter(pl.col("status").is_in(["breach", "near"]))
+        .with_columns(
+            badness=pl.when(
+                pl.col("metric").is_in(["valid_tracking_rate", "on_time_delivery_rate"])
+            )
+            .then(1.0 - pl.col("value"))
+            .otherwise(pl.col("value"))
+            / pl.when(pl.col("metric").is_in(["valid_tracking_rate", "on_time_delivery_rate"]))
+            .then(1.0 - pl.col("threshold"))
+            .otherwise(pl.col("threshold"))
+        )
+        .sort("badness", descending=True)
+        .unique("metric", keep="first", maintain_order=True)
+    )
+    rows = bad_first.select(
+        "metric", "week_start", "value", "threshold", "status", "offending", "denominator"
+    ).to_dicts()
+    return [_plain(r) for r in rows]
+
+
 def demo_step(ctx: DemoContext) -> dict[str, Any]:
     """Health on the demo shop: metrics vs thresholds, then the latest plan projected."""
     ctx.progress("health: shop metrics")
-    hr = run_health(ctx.store, today=ctx.today, settings=ctx.settings)
+    hr = run_health(ctx.store, today=ctx.today, weeks=DEMO_WEEKS, settings=ctx.settings)
     rep = hr.report
     section: dict[str, Any] = {
         "run_id": hr.run_id,
         "today": rep.today.isoformat(),
         "metrics": _plain(rep.rolling.to_dicts()),
         "score": _plain(asdict(rep.score)),
-        "findings": [f.to_dict() for f in rep.findings if f.severity != "info"],
+        "findings": [
+            {**f.to_dict(), "record": {**f.record, "orders": f.record.get("orders", [])[:3]}}
+            for f in rep.findings
+            if f.severity != "info"
+        ],
+        "worst_weeks": worst_weeks(rep.weekly),
+        "weeks": DEMO_WEEKS,
         "counts": rep.counts,
         "projection": None,
     }

@@ -47,6 +47,8 @@ from quickturn.core.health.params import DIRECTION, METRICS, HealthParams
 
 ORDER_COLUMNS: dict[str, pl.DataType] = {
     "order_id": pl.String(),
+    "shop_id": pl.String(),
+    "market": pl.String(),
     "status": pl.String(),
     "order_type": pl.String(),
     "created_at": pl.Datetime("us"),
@@ -128,9 +130,14 @@ def as_of_instant(today: date, params: HealthParams) -> datetime:
     return value
 
 
-def prepare_orders(orders: pl.DataFrame, known_before: datetime) -> pl.DataFrame:
-    """Orders created before ``known_before`` with later event timestamps blanked."""
+def prepare_orders(
+    orders: pl.DataFrame, known_before: datetime, markets: tuple[str, ...] = ()
+) -> pl.DataFrame:
+    """Orders created before ``known_before`` (in ``markets``; an empty market is US) with
+    later event timestamps blanked."""
     o = conform(orders, ORDER_COLUMNS).filter(pl.col("created_at") < known_before)
+    if markets:
+        o = o.filter(pl.col("market").fill_null("US").str.to_uppercase().is_in(list(markets)))
     return o.with_columns(
         [
             pl.when(pl.col(c) < known_before).then(pl.col(c)).otherwise(None).alias(c)
@@ -176,7 +183,7 @@ def order_facts(
 ) -> pl.DataFrame:
     """One row per order with its local days, deadlines and per-metric flags (see module doc)."""
     known = as_of_instant(today, params)
-    o = prepare_orders(orders, known)
+    o = prepare_orders(orders, known, params.markets)
     tz, cut = params.timezone, params.cutoff
     hol = _holidays(o, params, today)
 

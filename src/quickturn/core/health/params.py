@@ -169,6 +169,8 @@ class ProjectionParams:
 class HealthParams:
     """Everything the health metrics depend on besides the data and the as-of date."""
 
+    #: markets whose orders count (the platform judges the US shop; empty orders.market = US)
+    markets: tuple[str, ...] = ("US",)
     timezone: str = "America/Los_Angeles"
     cutoff: time = time(23, 59)
     #: SLA clock starts at payment ("paid": awaiting shipment, 2026 wording) or creation
@@ -182,7 +184,7 @@ class HealthParams:
         default_factory=lambda: {k: dict(v) for k, v in DEFAULT_SLA_DAYS.items()}
     )
     #: order of the order's own columns used as dispatch deadline before recomputing
-    dispatch_deadline_columns: tuple[str, ...] = ("shipping_due_at", "rts_sla_at")
+    dispatch_deadline_columns: tuple[str, ...] = ("rts_sla_at", "shipping_due_at")
     fbt_exempt: tuple[str, ...] = DEFAULT_FBT_EXEMPT
     samples_excluded: tuple[str, ...] = DEFAULT_SAMPLES_EXCLUDED
     #: return faults counted as non-buyer-fault
@@ -250,6 +252,7 @@ def health_params(section: Mapping[str, Any] | None = None) -> HealthParams:
     s = dict(section or {})
     p = HealthParams()
     known = {
+        "markets",
         "timezone",
         "cutoff",
         "sla_clock",
@@ -270,6 +273,11 @@ def health_params(section: Mapping[str, Any] | None = None) -> HealthParams:
     if unknown:
         raise _fail(str(unknown[0]), s[unknown[0]], "one of the keys: " + ", ".join(sorted(known)))
     kw: dict[str, Any] = {}
+    if "markets" in s:
+        mk = s["markets"]
+        if not isinstance(mk, (list, tuple)) or not all(isinstance(x, str) for x in mk):
+            raise _fail("markets", mk, 'a list of ISO country codes like ["US"] (empty: all)')
+        kw["markets"] = tuple(x.upper() for x in mk)
     if "timezone" in s:
         if not isinstance(s["timezone"], str) or "/" not in s["timezone"]:
             raise _fail("timezone", s["timezone"], "an IANA time zone like America/Los_Angeles")
@@ -319,7 +327,7 @@ def health_params(section: Mapping[str, Any] | None = None) -> HealthParams:
         if not isinstance(cols, (list, tuple)) or any(
             c not in ("shipping_due_at", "rts_sla_at") for c in cols
         ):
-            raise _fail("dispatch_deadline_columns", cols, "a list of shipping_due_at, rts_sla_at")
+            raise _fail("dispatch_deadline_columns", cols, "a list of rts_sla_at, shipping_due_at")
         kw["dispatch_deadline_columns"] = tuple(cols)
     if "fbt_exempt" in s:
         kw["fbt_exempt"] = _metric_list("fbt_exempt", s["fbt_exempt"])
