@@ -222,3 +222,18 @@ def test_olist_calibration_reproduces_the_review_gap(shared_data) -> None:  # ty
     assert default_gap["model_negative_share_late"] == pytest.approx(
         gap["negative_share_late"], abs=0.015
     )
+
+
+def test_plan_without_delivery_times_uses_the_shops_own() -> None:
+    rows = plan_rows().drop("fulfilment_days_mean", "fulfilment_days_sd")
+    # the shop delivers in 12 days, its promise is 8.5 days: everything is late
+    proj = project_plan(rows, baseline(fulfilment_days_mean=12.0, fulfilment_days_sd=0.0), PARAMS)
+    t = {r["metric"]: r for r in proj.metrics.to_dicts()}
+    assert t["on_time_delivery_rate"]["chosen"] == 0.0
+    fb = proj.assumptions["fallback_fulfilment_days"]
+    assert fb["source"] == "history" and fb["skus_without_plan_days"] == 4
+    # without shop history: the configured fallback (5 ± 1.5 days) → mostly on time
+    proj2 = project_plan(rows, baseline(), PARAMS)
+    t2 = {r["metric"]: r for r in proj2.metrics.to_dicts()}
+    assert t2["on_time_delivery_rate"]["chosen"] > 0.95
+    assert proj2.assumptions["fallback_fulfilment_days"]["source"] == "default"

@@ -12,6 +12,7 @@ from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
 
+import polars as pl
 import typer
 from rich.table import Table
 
@@ -290,6 +291,44 @@ def projection_table(cli: Cli, rows: list[dict[str, Any]], scenarios: list[str])
     cli.console.print(_("= carried from now (the plan does not change it)"), style="dim")
 
 
+def sku_table(cli: Cli, per_sku: pl.DataFrame, top: int = 8) -> None:
+    """The SKUs whose recommended policy delivers late most often (expected late units)."""
+    if per_sku.height == 0:
+        return
+    _ = cli._
+    chosen = (
+        per_sku.filter(pl.col("scenario") == "chosen")
+        .with_columns(late_units=pl.col("expected_sales_qty") * (1.0 - pl.col("on_time_prob")))
+        .filter(pl.col("late_units") > 0.5)
+        .sort("late_units", descending=True)
+        .head(top)
+    )
+    if chosen.height == 0:
+        return
+    t = Table(
+        title=_("SKUs delivered late most often under the recommended plan"), header_style="bold"
+    )
+    for col in (
+        _("SKU"),
+        _("policy"),
+        _("days to deliver"),
+        _("on time"),
+        _("late units"),
+        _("1–2★ share"),
+    ):
+        t.add_column(col, justify="right" if col != _("SKU") else "left")
+    for r in chosen.to_dicts():
+        t.add_row(
+            r["sku_id"],
+            r["policy"],
+            f"{r['fulfilment_days_mean']:.1f} ± {r['fulfilment_days_sd']:.1f}",
+            pct(r["on_time_prob"]),
+            f"{r['late_units']:,.0f}",
+            pct(r["negative_share_of_reviews"]),
+        )
+    cli.console.print(t)
+
+
 @app.command("project")
 @handle_errors
 def project_cmd(
@@ -349,6 +388,7 @@ def project_cmd(
                     score=f"{s['score']:.2f}",
                 )
             )
+    sku_table(cli, proj.per_sku)
     a = proj.assumptions
     cli.console.print(
         _(

@@ -88,6 +88,9 @@ class Baseline:
     promise_weights: FloatArray
     promise_source: str  # "orders" (own deadlines) or "rule"
     delivered_orders: int
+    #: the shop's own order-to-delivery days (used when the plan gives none)
+    fulfilment_days_mean: float | None = None
+    fulfilment_days_sd: float | None = None
 
 
 @dataclass(frozen=True)
@@ -196,6 +199,14 @@ def project_plan(
     values: dict[str, dict[str, float | None]] = {}
     extras: dict[str, dict[str, float]] = {}
     notes: list[str] = []
+    if baseline.fulfilment_days_mean is not None:
+        fallback_mean = baseline.fulfilment_days_mean
+        fallback_sd = baseline.fulfilment_days_sd or 0.0
+        fallback_source = "history"
+    else:
+        fallback_mean = pp.fallback_fulfilment_days_mean
+        fallback_sd = pp.fallback_fulfilment_days_sd
+        fallback_source = "default"
     d = np.arange(1, pp.max_late_days + 1, dtype=np.float64)
     neg_by_day = curve.negative_share(d)
     stars_by_day = curve.expected_stars(d)
@@ -209,8 +220,8 @@ def project_plan(
             continue
         rows = rows.with_columns(
             sales=pl.col("expected_sales_qty").fill_null(0.0).clip(0.0),
-            fmean=pl.col("fulfilment_days_mean").fill_null(pp.fallback_fulfilment_days_mean),
-            fsd=pl.col("fulfilment_days_sd").fill_null(pp.fallback_fulfilment_days_sd),
+            fmean=pl.col("fulfilment_days_mean").fill_null(fallback_mean),
+            fsd=pl.col("fulfilment_days_sd").fill_null(fallback_sd),
         ).with_columns(
             lost=pl.coalesce(
                 pl.col("lost_sales_qty"),
@@ -331,6 +342,12 @@ def project_plan(
         "curve_baseline_source": baseline.p_on_time_source,
         "promise_days_mean": float((baseline.promise_days * w).sum()),
         "promise_source": baseline.promise_source,
+        "fallback_fulfilment_days": {
+            "mean": fallback_mean,
+            "sd": fallback_sd,
+            "source": fallback_source,
+            "skus_without_plan_days": int(plan["fulfilment_days_mean"].is_null().sum()),
+        },
         "scenario_totals": extras,
     }
     return Projection(

@@ -61,7 +61,7 @@ class HealthReport:
         }
 
 
-def _share(s: pl.Series) -> float:
+def _mean(s: pl.Series) -> float:
     v = s.cast(pl.Float64).mean()
     return float(v) if isinstance(v, (int, float)) else 0.0
 
@@ -165,7 +165,7 @@ def projection_baseline(
 
     delivered = _delivered_recent(facts, params, today)
     if delivered.height >= pp.min_history_orders:
-        review_rate = _share(delivered["first_review_rating"].is_not_null())
+        review_rate = _mean(delivered["first_review_rating"].is_not_null())
         rr_source = "history"
     else:
         review_rate, rr_source = pp.default_review_rate, "default"
@@ -175,7 +175,7 @@ def projection_baseline(
         & (pl.col("delivery_late_days") <= 0)
     )
     if on_time_reviewed.height >= pp.min_history_orders:
-        p_on = _share(on_time_reviewed["first_review_rating"] <= 2)
+        p_on = _mean(on_time_reviewed["first_review_rating"] <= 2)
         p_source = "history"
     else:
         p_on, p_source = pp.curve.p_on_time, "olist"
@@ -198,6 +198,21 @@ def projection_baseline(
     else:
         promise, weights = rule_promises(today, params)
         promise_source = "rule"
+    ff = facts.filter(
+        ~pl.col("is_fbt")
+        & ~pl.col("is_sample")
+        & pl.col("delivered_day").is_between(
+            today - timedelta(days=params.score.window_days), today - timedelta(days=1)
+        )
+    ).select(
+        d=(pl.col("delivered_at") - pl.col("created_at")).dt.total_microseconds() / 86_400_000_000.0
+    )
+    f_mean: float | None = None
+    f_sd: float | None = None
+    if ff.height >= pp.min_history_orders:
+        f_mean = _mean(ff["d"])
+        sd = ff["d"].std()
+        f_sd = float(sd) if isinstance(sd, (int, float)) else 0.0
     return Baseline(
         current=current,
         other_cancellation_rate=other_rate,
@@ -209,4 +224,6 @@ def projection_baseline(
         promise_weights=weights,
         promise_source=promise_source,
         delivered_orders=delivered.height,
+        fulfilment_days_mean=f_mean,
+        fulfilment_days_sd=f_sd,
     )
