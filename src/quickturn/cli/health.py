@@ -504,7 +504,12 @@ def render_demo(cli: Cli, section: dict[str, Any]) -> None:
     proj = section.get("projection")
     if proj is None:
         cli.console.print(
-            section.get("projection_unavailable") or _("No plan run to project yet."), style="dim"
+            _(
+                "No plan run found for --plan {plan}: run `quickturn plan` first, then "
+                "`quickturn health project --plan latest`.",
+                plan="latest",
+            ),
+            style="dim",
         )
     else:
         prow = proj["metrics"]
