@@ -87,6 +87,10 @@ app.add_typer(health_cmd.app, name="health")
 # --- connector ---
 
 # --- web ---
+from quickturn.cli import web as web_cmd  # noqa: E402
+
+app.command("serve")(web_cmd.serve)
+app.command("report")(web_cmd.report)
 
 
 def main() -> None:
