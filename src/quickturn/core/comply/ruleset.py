@@ -414,6 +414,13 @@ def _str_list(
         return ()
     if isinstance(value, str):
         value = [value]
+    if isinstance(value, list) and any(isinstance(v, bool) for v in value):
+        problems.add(
+            _line(where, key),
+            f"{what} contains true/false: YAML reads unquoted yes/no/on/off as booleans, "
+            'so quote such words ("no")',
+        )
+        return ()
     if not isinstance(value, list) or not all(isinstance(v, (str, int, float)) for v in value):
         problems.add(_line(where, key), f"{what} must be a list of strings, got {_strip(value)!r}")
         return ()

@@ -39,6 +39,16 @@ from quickturn.errors import Finding
 
 _B_BEFORE = r"(?<![A-Za-z0-9])"
 _B_AFTER = r"(?![A-Za-z0-9])"
+#: field names in Chinese, for ``{field}`` in Chinese messages
+FIELD_ZH: dict[str, str] = {
+    "title": "标题",
+    "description": "描述",
+    "caption": "文案",
+    "script": "脚本",
+    "text": "文本",
+    "promotion": "促销文案",
+}
+_WS = re.compile(r"\s+")
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 _EN_TOKEN = re.compile(r"[a-z0-9]+(?:'[a-z]+)?|n't")
 _EN_STOP = re.compile(r"[.!?;:\n\u3002\uff01\uff1f\uff1b\u2014]|--|\s-\s")
@@ -208,6 +218,92 @@ def condition_holds(cond: Condition, attrs: Mapping[str, Any]) -> bool:
     return False
 
 
+_PREFIX_LEN = 5
+_PREFIX_MAX = 400
+
+
+def literal_prefixes(pattern: str) -> frozenset[str] | None:
+    """Lower-case strings one of which starts every match of ``pattern`` (``None``: unknown).
+
+    Used as a cheap pre-filter: a rule whose prefixes all miss the lower-cased text cannot
+    match, so its regex is not run.  Computed from the parsed regex (literals, groups,
+    alternatives, small character sets, repeats); anything else ends the prefix.
+    """
+    try:
+        import re._constants as c
+        import re._parser as p
+
+        parsed = p.parse(pattern, re.IGNORECASE)
+    except Exception:  # pragma: no cover - other Python implementations
+        return None
+    zero_width = {c.AT, c.ASSERT, c.ASSERT_NOT}
+    repeats = {c.MAX_REPEAT, c.MIN_REPEAT, getattr(c, "POSSESSIVE_REPEAT", c.MAX_REPEAT)}
+
+    def seq(items: list[Any], budget: int) -> set[str] | None:
+        i = 0
+        while i < len(items) and items[i][0] in zero_width:
+            i += 1
+        if i == len(items) or budget == 0:
+            return {""}
+        op, av = items[i]
+        rest = items[i + 1 :]
+        out: set[str] | None
+        if op is c.LITERAL:
+            tail = seq(rest, budget - 1) or {""}
+            out = {chr(av).lower() + t for t in tail}
+        elif op is c.SUBPATTERN:
+            out = seq(list(av[-1].data) + rest, budget)
+        elif op is c.BRANCH:
+            out = set()
+            for branch in av[1]:
+                sub = seq(list(branch.data) + rest, budget)
+                if sub is None:
+                    return None
+                out |= sub
+        elif op is c.IN:
+            chars = {chr(v).lower() for k, v in av if k is c.LITERAL}
+            if any(k is c.CATEGORY and v is c.CATEGORY_SPACE for k, v in av):
+                chars.add(" ")  # the text is searched with whitespace runs folded to " "
+            elif len(chars) != len(av):
+                return {""}
+            if len(chars) > 8:
+                return {""}
+            tail = seq(rest, budget - 1) or {""}
+            out = {ch + t for ch in chars for t in tail}
+        elif op is c.CATEGORY and av is c.CATEGORY_SPACE:
+            tail = seq(rest, budget - 1) or {""}
+            out = {" " + t for t in tail}
+        elif op in repeats:
+            lo, _hi, sub = av
+            first = seq(list(sub.data), budget)
+            if lo >= 1:
+                out = first
+            else:
+                after = seq(rest, budget)
+                if first is None or after is None:
+                    return None
+                out = first | after
+        else:
+            return {""}
+        if out is None or len(out) > _PREFIX_MAX:
+            return None
+        return out
+
+    got = seq(list(parsed.data), _PREFIX_LEN)
+    if not got or "" in got:
+        return None
+    return frozenset(minimal_prefixes(got))
+
+
+def minimal_prefixes(strings: Iterable[str]) -> list[str]:
+    """Drop strings that start with another string of the set (their test is implied)."""
+    kept: list[str] = []
+    for s in sorted(set(strings), key=lambda x: (len(x), x)):
+        if not any(s.startswith(k) for k in kept):
+            kept.append(s)
+    return sorted(kept)
+
+
 @dataclass
 class _Compiled:
     rule: Rule
@@ -217,6 +313,8 @@ class _Compiled:
     context: re.Pattern[str] | None
     unless: re.Pattern[str] | None
     scopes: frozenset[str]
+    #: lower-case strings one of which must occur for a match (``None``: always run)
+    triggers: tuple[str, ...] | None = None
 
 
 class TextEngine:
@@ -241,6 +339,22 @@ class TextEngine:
                 for p in rule.match.zh_patterns
                 if "(?P<" in p
             ]
+            parts = (
+                main_parts
+                + [
+                    _B_BEFORE + "(?:" + expand_vocab(p, vocab) + ")" + _B_AFTER
+                    for p in rule.match.patterns
+                    if "(?P<" in p
+                ]
+                + [expand_vocab(p, vocab) for p in rule.match.zh_patterns if "(?P<" in p]
+            )
+            triggers: set[str] | None = set()
+            for part in parts:
+                pre = literal_prefixes(part)
+                if pre is None or triggers is None:
+                    triggers = None
+                    continue
+                triggers |= pre
             exc = (
                 re.compile(
                     "|".join("(?:" + expand_vocab(p, vocab) + ")" for p in rule.exceptions), re.I
@@ -257,6 +371,7 @@ class TextEngine:
                     context=terms_regex(rule.context, vocab),
                     unless=terms_regex(rule.unless, vocab),
                     scopes=frozenset(rule.scopes),
+                    triggers=tuple(minimal_prefixes(triggers)) if triggers else None,
                 )
             )
 
@@ -306,7 +421,10 @@ class TextEngine:
         allowed = set(scopes) if scopes is not None else None
         out: list[Finding] = []
         full: str | None = None
+        lowered = _WS.sub(" ", " ".join(t for _f, _s, t in item.texts if t).lower())
         for c in self.compiled:
+            if c.triggers is not None and not any(t in lowered for t in c.triggers):
+                continue
             rule = c.rule
             if rule.when and not all(condition_holds(w, item.attrs) for w in rule.when):
                 continue
@@ -359,6 +477,7 @@ class TextEngine:
         params: dict[str, Any] = {
             "match": matched,
             "field": fld,
+            "field_zh": FIELD_ZH.get(fld, fld),
             "scope": scope,
             "item": item.item_id,
             "sku_id": item.sku_id or "",
