@@ -77,6 +77,13 @@ app.add_typer(db_cmd.app, name="db")
 # --- health ---
 
 # --- comply ---
+from quickturn.cli import comply as comply_cmd  # noqa: E402
+
+app.command(
+    "comply",
+    help="Check listings, scripts, promotions and SKU documents against the TikTok Shop US rules "
+    "(exit 1 when a finding blocks).",
+)(handle_errors(comply_cmd.comply))
 
 # --- connector ---
 

@@ -46,6 +46,7 @@ from quickturn.core.comply.templated import Script, find_templated
 from quickturn.core.comply.text import TextEngine, TextItem
 from quickturn.errors import ConfigError, Finding, UsageError
 from quickturn.schema import get_table
+from quickturn.services.demo import DemoContext
 from quickturn.store import Store
 from quickturn.validate import empty_frame
 
@@ -588,7 +589,7 @@ def list_rules(ruleset: RuleSet) -> list[dict[str, Any]]:
 # -- demo ------------------------------------------------------------------------------------
 
 
-def demo_step(ctx: Any) -> dict[str, Any]:
+def demo_step(ctx: DemoContext) -> dict[str, Any]:
     """Run comply on the demo shop, persist the findings and return the demo section."""
     ctx.progress("comply: checking listings, scripts and documents")
     ruleset = load_rules(settings=ctx.settings)

@@ -27,6 +27,7 @@ STEPS: list[str] = [
     # --- plan ---
     # --- health ---
     # --- comply ---
+    "comply",
 ]
 
 
