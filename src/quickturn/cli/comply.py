@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.text import Text
 
 from quickturn.cli.common import (
     EXIT_FINDINGS,
@@ -23,7 +24,7 @@ from quickturn.cli.common import (
     LangOpt,
     make_cli,
 )
-from quickturn.errors import UsageError
+from quickturn.errors import Finding, UsageError
 from quickturn.services import comply as svc
 from quickturn.store import Store, is_postgres_url, open_store
 
@@ -183,9 +184,24 @@ def comply(
     raise typer.Exit(EXIT_FINDINGS if result.blocking else EXIT_OK)
 
 
+def print_findings(cli: Cli, findings: list[Finding], *, limit: int = 500) -> None:
+    """``source:row: CODE message`` lines with the fix under each (no Rich markup or emoji
+    codes are interpreted in them: ``sku:TEA:`` stays as it is)."""
+    for f in findings[:limit]:
+        style = SEVERITY_STYLE.get(str(f.severity), "white")
+        cli.console.print(Text(f.format(cli.lang), style=style), soft_wrap=True)
+        fix = f.fix_zh if cli.lang == "zh" and f.fix_zh else f.fix
+        if fix:
+            cli.console.print(Text(f"    → {fix}"), soft_wrap=True)
+    if len(findings) > limit:
+        cli.console.print(
+            Text(cli._("… {n} more (use --json for all)", n=len(findings) - limit)), soft_wrap=True
+        )
+
+
 def _print_result(cli: Cli, result: svc.CheckResult, run_id: str | None) -> None:
     _ = cli._
-    cli.print_findings(result.findings, limit=200)
+    print_findings(cli, result.findings)
     s = result.summary()
     sev = s["by_severity"]
     if not result.findings:
@@ -221,13 +237,16 @@ def render_demo(cli: Cli, section: dict[str, Any]) -> None:
     cli.console.rule(_("Compliance (comply)"))
     checked = section.get("checked", {})
     cli.console.print(
-        _(
-            "Checked {listings} listings, {content} US videos and LIVE scripts and {certs} documents as of {day}.",
-            listings=checked.get("listings", 0),
-            content=checked.get("content", 0),
-            certs=checked.get("certificates", 0),
-            day=section.get("as_of", ""),
-        )
+        Text(
+            _(
+                "Checked {listings} listings, {content} US videos and LIVE scripts and {certs} documents as of {day}.",
+                listings=checked.get("listings", 0),
+                content=checked.get("content", 0),
+                certs=checked.get("certificates", 0),
+                day=section.get("as_of", ""),
+            )
+        ),
+        soft_wrap=True,
     )
     cli.console.print(
         "  "
@@ -254,22 +273,27 @@ def render_demo(cli: Cli, section: dict[str, Any]) -> None:
                 else ex.get("message")
             )
             fix = ex.get("fix_zh") if cli.lang == "zh" and ex.get("fix_zh") else ex.get("fix")
-            cli.console.print(
-                f"  [{style}]{ex.get('source')}: {ex.get('code')}[/] {msg}", soft_wrap=True
-            )
+            line = Text("  ")
+            line.append(f"{ex.get('source')}: {ex.get('code')}", style=style)
+            line.append(f" {msg}")
+            cli.console.print(line, soft_wrap=True)
             if fix:
-                cli.console.print(f"      → {fix}", soft_wrap=True)
+                cli.console.print(Text(f"      → {fix}"), soft_wrap=True)
     blocked = section.get("blocked_skus", {})
     if blocked:
         cli.console.print(
             _(
                 "{n} SKUs are blocked by missing or expired documents: the plan gives them no purchase order until fixed.",
                 n=len(blocked),
-            )
+            ),
+            soft_wrap=True,
         )
     cli.console.print(
-        _(
-            'Next: `quickturn comply --sku <SKU>` for one SKU, `quickturn comply --text "…"` before you publish a script, the Compliance page of `quickturn serve`.'
+        Text(
+            _(
+                'Next: `quickturn comply --sku <SKU>` for one SKU, `quickturn comply --text "…"` before you publish a script, the Compliance page of `quickturn serve`.'
+            ),
+            style="dim",
         ),
-        style="dim",
+        soft_wrap=True,
     )

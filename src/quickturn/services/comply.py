@@ -43,7 +43,7 @@ from quickturn.core.comply.ruleset import (
     scopes_for,
 )
 from quickturn.core.comply.templated import Script, find_templated
-from quickturn.core.comply.text import TextEngine, TextItem
+from quickturn.core.comply.text import TextItem, engine_for
 from quickturn.errors import ConfigError, Finding, UsageError
 from quickturn.schema import get_table
 from quickturn.services.demo import DemoContext
@@ -371,7 +371,7 @@ def check_store(
         ids = [cid for cid, s in featured.items() if set(s) & set(wanted)]
         content = content.filter(pl.col("content_id").is_in(ids))
     text_scopes = scopes_for(scopes) if scopes else None
-    engine = TextEngine(ruleset)
+    engine = engine_for(ruleset)
     items = listing_items(skus) + content_items(content, featured)
     findings = engine.check(items, scopes=text_scopes)
     certs = store.table("certificates")
@@ -385,14 +385,14 @@ def check_store(
             r["market"],
             r["script"] or r["caption"] or "",
             next(iter(featured.get(r["content_id"], [])), None),
+            "live_script" if r["kind"] == "live" else "video_script",
         )
         for r in content.iter_rows(named=True)
         if r["kind"] != "image" and (r["script"] or r["caption"])
     ]
-    if text_scopes is None or {"video_script", "live_script"} & set(text_scopes):
-        findings += find_templated(
-            us_scripts, _other_market_scripts(store, home), ruleset.templated
-        )
+    if text_scopes is not None:
+        us_scripts = [s for s in us_scripts if s.scope in text_scopes]
+    findings += find_templated(us_scripts, _other_market_scripts(store, home), ruleset.templated)
     checked = {
         "listings": skus.height,
         "content": content.height,
@@ -413,7 +413,7 @@ def check_texts(
     """Check free texts; with a store, also compare them with its other-market scripts."""
     ruleset = rules if rules is not None else load_rules(settings=settings)
     items = text_items(texts, scope)
-    findings = TextEngine(ruleset).check(items)
+    findings = engine_for(ruleset).check(items)
     if store is not None:
         home = [
             Script(f"text{i}" if len(texts) > 1 else "text", ruleset.market, t)
@@ -443,7 +443,7 @@ def check_file(
     p = Path(path)
     rows = read_texts(p)
     items = file_items(rows, p.name)
-    findings = TextEngine(ruleset).check(items)
+    findings = engine_for(ruleset).check(items)
     if store is not None:
         home = [
             Script(

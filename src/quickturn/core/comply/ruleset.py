@@ -238,7 +238,10 @@ _LINES = "__lines__"
 _LINE = "__line__"
 
 
-class _LineLoader(yaml.SafeLoader):
+_BaseLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when available
+
+
+class _LineLoader(_BaseLoader):  # type: ignore[misc]
     """SafeLoader that records the line of each mapping and key, and rejects duplicate keys."""
 
 
@@ -784,7 +787,7 @@ def _parse_rule(
             f"{what}: 'code' must be UPPER_SNAKE_CASE, 3–64 characters, got {code!r}",
         )
         return None
-    override = partial and "match" not in raw and "documents" not in raw
+    override = partial  # user files: completeness of new rules is checked when merging
     severity = raw.get("severity")
     if severity is None and not override:
         problems.add(_line(raw), f"{what}: missing 'severity' (block, warn or info)")

@@ -42,6 +42,7 @@ class Script:
     market: str
     text: str
     sku_id: str | None = None
+    scope: str = "video_script"
 
 
 def tokenize(text: str) -> list[str]:
@@ -177,7 +178,7 @@ def _finding(doc: Script, matches: list[tuple[float, Script]], cfg: TemplatedCon
         value=best.content_id,
         record={
             "kind": "templated",
-            "scope": "video_script",
+            "scope": doc.scope,
             "field": "script",
             "content_id": doc.content_id,
             "sku_id": doc.sku_id,

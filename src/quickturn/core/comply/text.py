@@ -511,6 +511,21 @@ class TextEngine:
         )
 
 
+_ENGINES: dict[int, tuple[RuleSet, TextEngine]] = {}
+
+
+def engine_for(ruleset: RuleSet) -> TextEngine:
+    """A compiled engine for ``ruleset``, reused while the same rule set object is alive."""
+    hit = _ENGINES.get(id(ruleset))
+    if hit is not None and hit[0] is ruleset:
+        return hit[1]
+    engine = TextEngine(ruleset)
+    if len(_ENGINES) >= 8:
+        _ENGINES.pop(next(iter(_ENGINES)))
+    _ENGINES[id(ruleset)] = (ruleset, engine)
+    return engine
+
+
 def has_cjk(text: str) -> bool:
     return bool(_CJK.search(text))
 
@@ -520,6 +535,7 @@ __all__ = [
     "TextEngine",
     "TextItem",
     "condition_holds",
+    "engine_for",
     "has_cjk",
     "negated_en",
     "negated_zh",
