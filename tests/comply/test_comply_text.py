@@ -273,9 +273,12 @@ def test_overlapping_matches_of_one_rule_are_merged() -> None:
 
 def test_literal_prefixes() -> None:
     assert literal_prefixes("(?:cure[sd]?|heal)s?") == frozenset({"cure", "heal"})
-    assert literal_prefixes(r"\d{3}-\d{4}") is None
+    assert literal_prefixes(r"\d{3}-\d{4}") == frozenset({"-"})  # contained, not a prefix
+    assert literal_prefixes(r"\d+") is None
+    assert literal_prefixes(r"x\s+\s+y") == frozenset({"x y"})  # whitespace is folded
     assert literal_prefixes(r"lucky[\s\-]+draw") == frozenset({"lucky"})
-    assert literal_prefixes("(?:a|b)?c") == frozenset({"a", "b", "c"})
+    assert literal_prefixes("(?:a|b)?c") == frozenset({"c"})
+    assert literal_prefixes("(?:a|b)c?") == frozenset({"a", "b"})
 
 
 WORDS = sorted(
@@ -295,9 +298,7 @@ WORDS = sorted(
 )
 
 
-PLAIN = TextEngine(RULES)
-for _c in PLAIN.compiled:
-    _c.triggers = None
+PLAIN = TextEngine(RULES, prefilter=False)
 
 
 @settings(max_examples=150, deadline=None)

@@ -223,11 +223,13 @@ _PREFIX_MAX = 400
 
 
 def literal_prefixes(pattern: str) -> frozenset[str] | None:
-    """Lower-case strings one of which starts every match of ``pattern`` (``None``: unknown).
+    """Lower-case strings one of which occurs in every match of ``pattern`` (``None``: unknown).
 
-    Used as a cheap pre-filter: a rule whose prefixes all miss the lower-cased text cannot
-    match, so its regex is not run.  Computed from the parsed regex (literals, groups,
-    alternatives, small character sets, repeats); anything else ends the prefix.
+    Used as a cheap pre-filter: a rule none of whose strings occurs in the lower-cased text
+    (whitespace folded to single spaces) cannot match, so its regex is not run.  Computed
+    from the parsed regex: the prefixes of the match (literals, groups, alternatives, small
+    character sets, repeats; anything else ends a prefix) or, when the match can start with
+    anything (``\\d``, ``[a-z]``), the prefixes of the part after a mandatory element.
     """
     try:
         import re._constants as c
@@ -273,6 +275,10 @@ def literal_prefixes(pattern: str) -> frozenset[str] | None:
         elif op is c.CATEGORY and av is c.CATEGORY_SPACE:
             tail = seq(rest, budget - 1) or {""}
             out = {" " + t for t in tail}
+        elif op in repeats and _is_space(list(av[2].data)) and av[0] >= 1:
+            # whitespace runs are folded to one " " in the searched text
+            tail = seq(rest, budget - 1) or {""}
+            out = {" " + t for t in tail}
         elif op in repeats:
             lo, _hi, sub = av
             first = seq(list(sub.data), budget)
@@ -289,10 +295,40 @@ def literal_prefixes(pattern: str) -> frozenset[str] | None:
             return None
         return out
 
-    got = seq(list(parsed.data), _PREFIX_LEN)
-    if not got or "" in got:
+    def _is_space(items: list[Any]) -> bool:
+        if len(items) != 1:
+            return False
+        op, av = items[0]
+        if op is c.CATEGORY:
+            return bool(av is c.CATEGORY_SPACE)
+        return bool(op is c.IN and len(av) == 1 and av[0] == (c.CATEGORY, c.CATEGORY_SPACE))
+
+    def flatten(items: list[Any]) -> list[Any]:
+        out: list[Any] = []
+        for op, av in items:
+            if op is c.SUBPATTERN:
+                out.extend(flatten(list(av[-1].data)))
+            else:
+                out.append((op, av))
+        return out
+
+    items = flatten(list(parsed.data))
+    best: set[str] | None = None
+    # a match starts with one of seq(items); failing that, it contains one of seq(items[k:])
+    # for any mandatory element k (top level, not optional): take the most selective
+    for k in range(len(items)):
+        op, av = items[k]
+        if op in zero_width:
+            continue
+        got = seq(items[k:], _PREFIX_LEN)
+        if got and "" not in got:
+            key = (min(len(x) for x in got), -len(got))
+            if best is None or key > (min(len(x) for x in best), -len(best)):
+                best = got
+    if best is None:
         return None
-    return frozenset(minimal_prefixes(got))
+    # the searched text has whitespace runs folded to one space: so must the triggers
+    return frozenset(minimal_prefixes(re.sub(" +", " ", x) for x in best))
 
 
 def minimal_prefixes(strings: Iterable[str]) -> list[str]:
@@ -302,6 +338,29 @@ def minimal_prefixes(strings: Iterable[str]) -> list[str]:
         if not any(s.startswith(k) for k in kept):
             kept.append(s)
     return sorted(kept)
+
+
+def trie_regex(words: Iterable[str]) -> str:
+    """A regex matching any of ``words``, as a trie (``cur(?:e[ds]?|ing)``): fast in ``re``
+    and greedy, so at each position it matches the longest word starting there."""
+    trie: dict[str, Any] = {}
+    for w in words:
+        node = trie
+        for ch in w:
+            node = node.setdefault(ch, {})
+        node[""] = {}
+
+    def build(node: dict[str, Any]) -> str:
+        end = "" in node
+        branches = [re.escape(ch) + build(child) for ch, child in sorted(node.items()) if ch]
+        if not branches:
+            return ""
+        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+        if end:
+            body = "(?:" + body + ")?"
+        return body
+
+    return build(trie)
 
 
 @dataclass
@@ -318,9 +377,15 @@ class _Compiled:
 
 
 class TextEngine:
-    """The text rules of a rule set, compiled once; ``check(items)`` returns findings."""
+    """The text rules of a rule set, compiled once; ``check(items)`` returns findings.
 
-    def __init__(self, ruleset: RuleSet, *, codes: Sequence[str] | None = None) -> None:
+    ``prefilter=False`` runs every rule's regex on every text (the pre-filter skips rules none
+    of whose :func:`literal_prefixes` strings occurs in the text; results are identical).
+    """
+
+    def __init__(
+        self, ruleset: RuleSet, *, codes: Sequence[str] | None = None, prefilter: bool = True
+    ) -> None:
         self.ruleset = ruleset
         self.negation = ruleset.negation
         wanted = set(codes) if codes is not None else None
@@ -375,6 +440,34 @@ class TextEngine:
                 )
             )
 
+        # one scan of the text finds every trigger; each trigger wakes the rules whose
+        # triggers are prefixes of it (all triggers starting at a position are prefixes of
+        # the longest one found there)
+        if not prefilter:
+            for c in self.compiled:
+                c.triggers = None
+        all_triggers = sorted({t for c in self.compiled if c.triggers for t in c.triggers})
+        self._always = [i for i, c in enumerate(self.compiled) if c.triggers is None]
+        self._wakes: dict[str, frozenset[int]] = {
+            t: frozenset(
+                i
+                for i, c in enumerate(self.compiled)
+                if c.triggers and any(t.startswith(x) for x in c.triggers)
+            )
+            for t in all_triggers
+        }
+        self._trigger_rx = (
+            re.compile("(?=(" + trie_regex(all_triggers) + "))") if all_triggers else None
+        )
+
+    def _candidates(self, lowered: str) -> list[int]:
+        """Indices of the compiled rules that may match ``lowered`` (in rule order)."""
+        woken: set[int] = set(self._always)
+        if self._trigger_rx is not None:
+            for m in self._trigger_rx.finditer(lowered):
+                woken |= self._wakes[m.group(1)]
+        return sorted(woken)
+
     # -- matching --------------------------------------------------------------------------
     def _negated(self, text: str, start: int) -> bool:
         return negated_en(text, start, self.negation) or negated_zh(text, start, self.negation)
@@ -422,9 +515,8 @@ class TextEngine:
         out: list[Finding] = []
         full: str | None = None
         lowered = _WS.sub(" ", " ".join(t for _f, _s, t in item.texts if t).lower())
-        for c in self.compiled:
-            if c.triggers is not None and not any(t in lowered for t in c.triggers):
-                continue
+        for index in self._candidates(lowered):
+            c = self.compiled[index]
             rule = c.rule
             if rule.when and not all(condition_holds(w, item.attrs) for w in rule.when):
                 continue
