@@ -315,10 +315,9 @@ def literal_prefixes(pattern: str) -> frozenset[str] | None:
     items = flatten(list(parsed.data))
     best: set[str] | None = None
     # a match starts with one of seq(items); failing that, it contains one of seq(items[k:])
-    # for any mandatory element k (top level, not optional): take the most selective
+    # for any top-level element k (each is mandatory): take the most selective set
     for k in range(len(items)):
-        op, av = items[k]
-        if op in zero_width:
+        if items[k][0] in zero_width:
             continue
         got = seq(items[k:], _PREFIX_LEN)
         if got and "" not in got:
