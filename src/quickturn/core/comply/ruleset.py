@@ -184,7 +184,7 @@ class TemplatedConfig:
     code: str = "TEMPLATED_CONTENT"
     severity: RuleSeverity = "warn"
     threshold: float = 0.5
-    shingle_size: int = 3
+    shingle_size: int = 2
     num_perm: int = 128
     bands: int = 32
     min_tokens: int = 8

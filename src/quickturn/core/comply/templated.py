@@ -1,7 +1,7 @@
 """Templated cross-market content: US scripts that are near-copies of other markets' scripts.
 
-Data flow (pure, NumPy): each script → tokens (lower-case ASCII words; every Chinese character
-is a token) → the set of ``shingle_size``-token shingles, hashed to 32 bits (CRC-32) →
+Data flow (pure, NumPy): each script → tokens (lower-case ASCII words, numbers folded to ``0``;
+every Chinese character is a token) → the set of ``shingle_size``-token shingles, hashed to 32 bits (CRC-32) →
 a MinHash signature of ``num_perm`` values (``min((a·h + b) mod 2⁶⁴)`` over the shingles, with
 ``a``, ``b`` drawn from ``seed``; Broder 1997) → locality-sensitive hashing with ``bands``
 bands of ``num_perm / bands`` rows (Indyk & Motwani 1998; Leskovec, Rajaraman & Ullman,
@@ -46,8 +46,9 @@ class Script:
 
 
 def tokenize(text: str) -> list[str]:
-    """Lower-case ASCII words and single Chinese characters, in order."""
-    return _TOKEN.findall(text.lower())
+    """Lower-case ASCII words and single Chinese characters, in order; every number becomes
+    ``0`` (prices, sizes and dates change between markets, the template does not)."""
+    return ["0" if t.isdigit() else t for t in _TOKEN.findall(text.lower())]
 
 
 def shingle_hashes(tokens: Sequence[str], k: int) -> npt.NDArray[np.uint64]:
