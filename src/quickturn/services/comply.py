@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from functools import lru_cache
@@ -589,6 +589,48 @@ def list_rules(ruleset: RuleSet) -> list[dict[str, Any]]:
 # -- demo ------------------------------------------------------------------------------------
 
 
+def pick_examples(findings: Sequence[Finding], n: int) -> list[Finding]:
+    """A varied handful for the story: an English claim, a Chinese-script finding, a
+    promotion, a missing document, a templated script, then other codes (blocking first)."""
+    wanted: list[Callable[[Finding], bool]] = [
+        lambda f: f.code.startswith("CLAIM_") and not _cjk(f),
+        lambda f: _cjk(f),
+        lambda f: f.code.startswith(("PROMO_", "REVIEW_", "OFFPLATFORM_")),
+        lambda f: f.record.get("kind") == "documents" and f.severity == "block",
+        lambda f: f.record.get("kind") == "templated",
+    ]
+    order = {"block": 0, "warn": 1, "info": 2}
+    ranked = sorted(findings, key=lambda f: order.get(str(f.severity), 3))
+    out: list[Finding] = []
+    for test in wanted:
+        hit = next((f for f in ranked if test(f) and f.code not in {o.code for o in out}), None)
+        if hit is not None:
+            out.append(hit)
+    for f in ranked:
+        if len(out) >= n:
+            break
+        if f.code not in {o.code for o in out}:
+            out.append(f)
+    return out[:n]
+
+
+def _cjk(f: Finding) -> bool:
+    return any("\u4e00" <= ch <= "\u9fff" for ch in str(f.record.get("match") or ""))
+
+
+def _example(f: Finding) -> dict[str, Any]:
+    return {
+        "code": f.code,
+        "severity": f.severity,
+        "source": f.source,
+        "match": f.record.get("match"),
+        "message": f.message,
+        "message_zh": f.message_zh,
+        "fix": f.fix,
+        "fix_zh": f.fix_zh,
+    }
+
+
 def demo_step(ctx: DemoContext) -> dict[str, Any]:
     """Run comply on the demo shop, persist the findings and return the demo section."""
     ctx.progress("comply: checking listings, scripts and documents")
@@ -596,30 +638,7 @@ def demo_step(ctx: DemoContext) -> dict[str, Any]:
     run_id, result = run(ctx.store, today=ctx.today, rules=ruleset)
     summary = result.summary()
     blocked = blocking_by_sku(result.findings)
-    examples: list[dict[str, Any]] = []
-    seen: set[str] = set()
-    order = {"block": 0, "warn": 1, "info": 2}
-    for f in sorted(
-        result.findings,
-        key=lambda f: (order.get(str(f.severity), 3), f.record.get("kind") == "documents"),
-    ):
-        if f.code in seen:
-            continue
-        seen.add(f.code)
-        examples.append(
-            {
-                "code": f.code,
-                "severity": f.severity,
-                "source": f.source,
-                "match": f.record.get("match"),
-                "message": f.message,
-                "message_zh": f.message_zh,
-                "fix": f.fix,
-                "fix_zh": f.fix_zh,
-            }
-        )
-        if len(examples) >= 6:
-            break
+    examples = [_example(f) for f in pick_examples(result.findings, 6)]
     by_kind: dict[str, int] = {}
     for f in result.findings:
         k = str(f.record.get("kind") or "text")

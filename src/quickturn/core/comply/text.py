@@ -439,9 +439,7 @@ class TextEngine:
             for k in range(1, len(t) + 1):
                 woken |= exact.get(t[:k], set())
             self._wakes[t] = frozenset(woken)
-        self._trigger_rx = (
-            re.compile("(?=(" + trie_regex(sorted(exact)) + "))") if exact else None
-        )
+        self._trigger_rx = re.compile("(?=(" + trie_regex(sorted(exact)) + "))") if exact else None
 
     def _candidates(self, lowered: str) -> dict[int, list[int]]:
         """Rule index → indices of its parts that may match ``lowered`` (rules in order)."""
