@@ -49,6 +49,7 @@ STEPS: list[str] = [
     # --- health ---
     "health",
     # --- comply ---
+    "comply",
 ]
 
 #: ``state`` namespace and key of the marker that says "this database is a demo"
