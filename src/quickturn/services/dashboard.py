@@ -878,10 +878,15 @@ def plan_overview(store: Store) -> dict[str, Any]:
     acts = store.table("plan_actions", where={"run_id": rid}).drop("run_id")
     titles = store.table("skus", columns=["sku_id", "title"])
     routes = store.table("routes", columns=["route_id", "mode"])
+    kind_order = {"purchase_order": 0, "transfer": 1, "pod": 2}
     acts = (
         acts.join(titles, on="sku_id", how="left")
         .join(routes, on="route_id", how="left")
-        .sort(["kind", "total_cost_usd"], descending=[False, True], nulls_last=True)
+        .with_columns(
+            pl.col("kind").replace_strict(kind_order, default=9, return_dtype=pl.Int64).alias("_k")
+        )
+        .sort(["_k", "total_cost_usd", "quantity"], descending=[False, True, True], nulls_last=True)
+        .drop("_k")
     )
     res = store.table(
         "plan_sku_results",
@@ -1058,3 +1063,256 @@ def check_text(
     result = comply_service.check_texts([text], settings=settings, store=store)
     findings: list[Finding] = result.findings
     return findings
+
+
+# ---------------------------------------------------------------------------------------------
+# inventory projection of one SKU (the plan's simulator replayed)
+
+#: ledger accounts that make up the variable cost per unit (as in the ledger's unit economics)
+VARIABLE_ACCOUNTS: tuple[str, ...] = (
+    "shipping_income",
+    "referral_fee",
+    "referral_fee_refund",
+    "refund_admin_fee",
+    "payment_fee",
+    "other_platform_fees",
+    "commission",
+    "commission_clawback",
+    "fbt_fee",
+    "pick_pack",
+    "shipping_cost",
+    "refunds",
+    "return_shipping",
+    "return_handling",
+    "return_write_off",
+    "replacement",
+    "cogs_reversal",
+)
+PRICE_ACCOUNTS: tuple[str, ...] = ("gross_revenue", "seller_discount", "revenue_adjustment")
+#: scenarios and quantiles of the projection bands
+PROJECTION_SCENARIOS = 200
+BAND_QUANTILES = (0.1, 0.5, 0.9)
+
+
+def unit_economics_from_journal(
+    store: Store, sku_ids: list[str], *, today: date, days: int
+) -> pl.DataFrame:
+    """Per SKU and unit sold over the ``days`` before ``today`` — price, landed cost and
+    variable cost in USD — read from the ledger journal (``ledger_postings``) with the same
+    definitions as the ledger's unit economics (sample orders excluded; see
+    ``quickturn.core.ledger.economics``).  SKUs without sales in the window are absent."""
+    cols = {
+        "sku_id": pl.String,
+        "price_usd": pl.Float64,
+        "landed_cost_usd": pl.Float64,
+        "variable_cost_usd": pl.Float64,
+        "unit_margin_usd": pl.Float64,
+        "cost_known": pl.Boolean,
+        "units_sold": pl.Float64,
+    }
+    if not sku_ids or not ledger_ready(store):
+        return pl.DataFrame(schema=cols)
+    lo, hi = today - timedelta(days=days), today - timedelta(days=1)
+    marks = ", ".join("?" for _ in sku_ids)
+    amounts = store.query(
+        f"SELECT sku_id, account, {_AMOUNT} AS amount_usd FROM ledger_postings "
+        f"WHERE sku_id IN ({marks}) AND order_id IS NOT NULL AND NOT coalesce(is_sample, FALSE) "
+        "AND order_date >= ? AND order_date <= ? GROUP BY sku_id, account",
+        [*sku_ids, lo, hi],
+    )
+    units = store.query(
+        "SELECT l.sku_id, CAST(sum(l.quantity) AS DOUBLE PRECISION) AS units_sold "
+        "FROM order_lines l JOIN orders o ON o.order_id = l.order_id "
+        f"WHERE l.sku_id IN ({marks}) AND o.created_at >= ? AND o.created_at < ? "
+        "AND NOT coalesce(o.is_sample_order, FALSE) GROUP BY l.sku_id",
+        [
+            *sku_ids,
+            datetime.combine(lo, datetime.min.time()),
+            datetime.combine(today, datetime.min.time()),
+        ],
+    )
+    if amounts.height == 0 or units.height == 0:
+        return pl.DataFrame(schema=cols)
+
+    def total(names: tuple[str, ...]) -> pl.Expr:
+        return pl.col("amount_usd").filter(pl.col("account").is_in(list(names))).sum()
+
+    per = amounts.group_by("sku_id").agg(
+        total(PRICE_ACCOUNTS).alias("price"),
+        total(("cogs",)).alias("cogs"),
+        total(VARIABLE_ACCOUNTS).alias("variable"),
+    )
+    out = (
+        per.join(units, on="sku_id", how="inner")
+        .filter(pl.col("units_sold") > 0)
+        .select(
+            "sku_id",
+            (pl.col("price") / pl.col("units_sold")).alias("price_usd"),
+            (-pl.col("cogs") / pl.col("units_sold")).alias("landed_cost_usd"),
+            (-pl.col("variable") / pl.col("units_sold")).alias("variable_cost_usd"),
+            pl.lit(True).alias("cost_known"),
+            "units_sold",
+        )
+        .with_columns(
+            (pl.col("price_usd") - pl.col("landed_cost_usd") - pl.col("variable_cost_usd")).alias(
+                "unit_margin_usd"
+            )
+        )
+    )
+    return out.select(list(cols))
+
+
+def inventory_projection(
+    store: Store,
+    sku_id: str,
+    *,
+    today: date,
+    settings: Settings | None = None,
+    scenarios: int = PROJECTION_SCENARIOS,
+) -> dict[str, Any]:
+    """Units on hand per day under each policy family for one SKU: the 10th, 50th and 90th
+    percentile and the mean over demand scenarios, for the chosen policy and the alternatives.
+
+    How: the plan's own inputs for this SKU are assembled as the plan does (sense demand
+    scenarios, stock, lots in transit, routes, FX; unit economics from the ledger journal
+    instead of a full ledger rebuild), every family is optimised with the plan's engine, and
+    the plan's simulator is replayed with one demand scenario per row.  The simulator reports
+    sums over the horizon, so it is run for horizons 1…H with a storage cost of 1 per unit
+    and day (no capital cost, no cash budget): the holding cost of horizon t+1 minus that of
+    horizon t is exactly the stock on hand at the end of day t.  Orders only depend on the
+    past and the forecast, so every truncated run takes the same decisions as the full one.
+    """
+    import numpy as np
+
+    from quickturn.core.plan import simulate as sim
+    from quickturn.core.plan.inputs import assemble_inputs, delivery_days, fx_table, in_transit_lots
+    from quickturn.core.plan.settings import plan_settings
+    from quickturn.services import plan as plan_service
+    from quickturn.services import sense as sense_service
+
+    if store.table("skus", columns=["sku_id"], where={"sku_id": sku_id}).height == 0:
+        raise NotFound(f"unknown SKU {sku_id!r}")
+    run = latest_run(store, "plan")
+    run_params = run["params"] if run and isinstance(run["params"], dict) else {}
+    section = dict(settings.section("plan")) if settings is not None else {}
+    ps = plan_settings(
+        section,
+        scenarios=scenarios,
+        search_scenarios=min(scenarios, int(section.get("search_scenarios") or scenarios)),
+        seed=run_params.get("seed"),
+        horizon_days=run_params.get("horizon_days"),
+    )
+    h = ps.horizon_days
+    paths = sense_service.demand_scenarios(
+        store, today=today, h=h, n_paths=ps.scenarios, seed=ps.seed, sku_ids=[sku_id]
+    )
+    economics = unit_economics_from_journal(store, [sku_id], today=today, days=ps.economics_days)
+    stock = store.query(
+        "SELECT s.sku_id, s.location_id, s.on_hand_qty, s.reserved_qty "
+        "FROM inventory_snapshots s JOIN ("
+        "  SELECT sku_id, location_id, max(date) AS d FROM inventory_snapshots "
+        "  WHERE date < ? AND sku_id = ? GROUP BY sku_id, location_id) m "
+        "ON s.sku_id = m.sku_id AND s.location_id = m.location_id AND s.date = m.d",
+        [today, sku_id],
+    )
+    since = datetime.combine(today - timedelta(days=90), datetime.min.time())
+    delivered = store.query(
+        "SELECT created_at, delivered_at, order_type FROM orders "
+        "WHERE delivered_at IS NOT NULL AND created_at >= ? AND created_at < ?",
+        [since, datetime.combine(today, datetime.min.time())],
+    )
+    us = delivery_days(delivered, made_to_order=False)
+    pod = delivery_days(delivered, made_to_order=True)
+    lots = in_transit_lots(
+        store.table("shipments"),
+        store.table("shipment_lines", where={"sku_id": sku_id}),
+        store.table("purchase_orders", where={"sku_id": sku_id}),
+        store.table("routes"),
+        today,
+    )
+    inputs, context, findings = assemble_inputs(
+        skus=store.table("skus", where={"sku_id": sku_id}),
+        suppliers=store.table("suppliers"),
+        locations=store.table("locations"),
+        routes=store.table("routes"),
+        stock=stock,
+        lots=lots,
+        fx=fx_table(store.table("fx_rates"), today),
+        demand=np.asarray(paths.paths, dtype=np.float64),
+        demand_sku_ids=list(paths.sku_ids),
+        phase=list(paths.phase),
+        economics=economics if economics.height else None,
+        us_days=(us[0], us[1]),
+        pod_days=(pod[0], pod[1]),
+        settings=ps,
+    )
+    if inputs.n_skus == 0:
+        why = "; ".join(f.message for f in findings) or "it is not planned"
+        return {"start": today, "days": h, "scenarios": 0, "policies": [], "note": why}
+    blocked = {}
+    try:
+        from quickturn.services import comply as comply_service
+
+        blocked = comply_service.blocked_skus(store, today=today, settings=settings)
+    except Exception:  # compliance gating is optional here, as in the plan
+        blocked = {}
+    prepared = plan_service.Prepared(inputs, context, findings, blocked, {})
+    outcome = plan_service.plan_outcome(prepared, ps)
+    fams = list(outcome.families)
+    fam_params = np.asarray(outcome.family_params[0], dtype=np.float64)  # (F, N_PARAMS)
+    active = fam_params[:, sim.P_ACTIVE] > 0.5
+    chosen_name = outcome.chosen_family(0)
+    # one scenario per row: (m, 1, h); independent random streams per row
+    m = inputs.n_scenarios
+    eco = np.repeat(inputs.economics, m, axis=0)
+    eco[:, sim.E_STORAGE] = 1.0
+    eco[:, sim.E_CAPITAL] = 0.0
+    eco[:, sim.E_CASH] = np.inf
+    rows = sim.PlanInputs(
+        demand=np.ascontiguousarray(inputs.demand[0][:, None, :]),
+        economics=eco,
+        routes=np.repeat(inputs.routes, m, axis=0),
+        pipeline_qty=np.repeat(inputs.pipeline_qty, m, axis=0),
+        pipeline_eta=np.repeat(inputs.pipeline_eta, m, axis=0),
+        pipeline_sd=np.repeat(inputs.pipeline_sd, m, axis=0),
+        sku_key=np.array(
+            [(int(inputs.sku_key[0]) * 1_000_003 + s) % (2**62) for s in range(m)], dtype=np.int64
+        ),
+        sku_ids=tuple(f"{sku_id}#{s}" for s in range(m)),
+        forecast=np.repeat(inputs.mean_forecast(), m, axis=0),
+    )
+    params = np.repeat(fam_params[None, :, :], m, axis=0)
+    config = plan_service.sim_config(ps)
+    cumulative = np.zeros((h + 1, m, len(fams)))
+    for t in range(1, h + 1):
+        part = sim.PlanInputs(
+            demand=np.ascontiguousarray(rows.demand[:, :, :t]),
+            economics=rows.economics,
+            routes=rows.routes,
+            pipeline_qty=rows.pipeline_qty,
+            pipeline_eta=rows.pipeline_eta,
+            pipeline_sd=rows.pipeline_sd,
+            sku_key=rows.sku_key,
+            sku_ids=rows.sku_ids,
+            forecast=rows.forecast,
+        )
+        res = sim.simulate(part, params, config)
+        cumulative[t] = np.nan_to_num(res.metrics[:, :, sim.M_HOLDING])
+    on_hand = np.maximum(np.diff(cumulative, axis=0), 0.0)  # (h, m, F)
+    bands = []
+    for k, name in enumerate(fams):
+        if not active[k]:
+            continue
+        q = np.quantile(on_hand[:, :, k], BAND_QUANTILES, axis=1)  # (3, h)
+        bands.append(
+            {
+                "policy": name,
+                "chosen": name == chosen_name,
+                "p10": [round(float(v), 2) for v in q[0]],
+                "p50": [round(float(v), 2) for v in q[1]],
+                "p90": [round(float(v), 2) for v in q[2]],
+                "mean": [round(float(v), 2) for v in on_hand[:, :, k].mean(axis=1)],
+            }
+        )
+    bands.sort(key=lambda b: (not b["chosen"], POLICIES.index(b["policy"])))
+    return {"start": today, "days": h, "scenarios": m, "policies": bands, "note": None}

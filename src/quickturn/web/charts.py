@@ -15,6 +15,7 @@ from typing import Any
 
 from quickturn.web import labels
 from quickturn.web import schemas as s
+from quickturn.web.i18n import Formatter
 
 Tr = Callable[..., str]
 Figure = dict[str, Any]
@@ -185,6 +186,7 @@ def waterfall(
     steps: Sequence[s.WaterfallStepPublic], _: Tr, lang: str, *, title: str | None = None
 ) -> Figure:
     """Revenue down to the margin, one bar per component."""
+    fmt = Formatter(lang)
     names = [labels.label(labels.COMPONENTS, st.component, _) for st in steps]
     measures = ["total" if st.component == "margin" else "relative" for st in steps]
     data = [
@@ -199,13 +201,14 @@ def waterfall(
             "totals": {"marker": {"color": BLUE}},
             "hovertemplate": "%{x}: $%{y:,.2f}<extra></extra>",
             "textposition": "outside",
-            "text": [f"${st.amount_usd:,.0f}" for st in steps],
+            "text": [fmt.money(st.amount_usd, digits=0) for st in steps],
             "cliponaxis": False,
         }
     ]
-    lay = layout(title, lang=lang, height=340, hovermode="closest", showlegend=False)
+    lay = layout(title, lang=lang, height=360, hovermode="closest", showlegend=False)
     lay["yaxis"]["tickprefix"] = "$"
     lay["xaxis"].pop("tickformat", None)
+    lay["xaxis"].update(tickangle=-30, automargin=True)
     return {"data": data, "layout": lay}
 
 
@@ -294,11 +297,12 @@ def cash_chart(
     lang: str,
     *,
     spend: Sequence[tuple[date, float]] = (),
-    history_days: int = 90,
+    history_days: int = 0,
 ) -> Figure:
-    """Cumulative cash over the recent past and the projected balance of the next days, with
-    today's purchase orders as bars."""
-    hist = [p for p in points if p.kind == "history"][-history_days:]
+    """The projected cash balance of the next days (from the opening cash the ledger was
+    given), its daily net flow, and today's purchase orders as bars; ``history_days`` adds
+    the cumulative cash of the recent past."""
+    hist = [p for p in points if p.kind == "history"][-history_days:] if history_days else []
     proj = [p for p in points if p.kind == "projection"]
     data: list[dict[str, Any]] = []
     if hist:
