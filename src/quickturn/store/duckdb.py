@@ -33,6 +33,7 @@ class DuckDBStore(Store):
             if threads:
                 config["threads"] = threads
             self.con = duckdb.connect(self.url, read_only=read_only, config=config)
+            self.con.execute("SET enable_progress_bar = false")
         except duckdb.Error as exc:
             raise StoreError(f"cannot open DuckDB database {self.url!r}: {exc}") from None
         self.read_only = read_only
