@@ -366,8 +366,10 @@ class _Collector:
         severity: str = "error",
         fix: str | None = None,
         fix_zh: str | None = None,
+        other: pl.Series | None = None,
     ) -> None:
-        """``message`` / ``message_zh`` may use ``{column}`` and ``{value}``."""
+        """``message`` / ``message_zh`` may use ``{column}``, ``{value}`` and ``{other}``
+        (the value of ``other`` on the same row)."""
         mask = mask.fill_null(False)
         if not bool(mask.any()):
             return
@@ -376,19 +378,23 @@ class _Collector:
         shown = idx.head(MAX_FINDINGS_PER_CHECK)
         rows = self.rows.gather(shown).to_list()
         vals = values.gather(shown).to_list() if values is not None else [None] * len(shown)
-        for row, value in zip(rows, vals, strict=True):
+        others = other.gather(shown).to_list() if other is not None else [None] * len(shown)
+        for row, value, second in zip(rows, vals, others, strict=True):
             shown_value = show_value(value)
+            shown_other = show_value(second)
             self.findings.append(
                 Finding(
                     code,
                     severity,  # type: ignore[arg-type]
-                    message.format(column=column, value=shown_value),
+                    message.format(column=column, value=shown_value, other=shown_other),
                     source=self.source,
                     row=int(row),
                     column=column,
                     value=value,
                     expected=expected,
-                    message_zh=message_zh.format(column=column, value=shown_value),
+                    message_zh=message_zh.format(
+                        column=column, value=shown_value, other=shown_other
+                    ),
                     fix=fix,
                     fix_zh=fix_zh,
                 )
@@ -558,19 +564,20 @@ def coerce(
         bad = a.is_not_null() & b.is_not_null() & (b < a)
         if not bool(bad.fill_null(False).any()):
             continue
-        text = (
-            pl.DataFrame({"a": a, "b": b})
-            .select(pl.format("{} before {} {}", pl.col("b"), pl.lit(earlier), pl.col("a")))
-            .to_series()
-        )
         col.add(
             "E_DATE_ORDER",
             bad,
             later,
-            text,
-            "column {column!r}: {value} — impossible, it cannot be earlier than " + repr(earlier),
-            "列 {column!r}：{value} — 不可能，不能早于 " + repr(earlier),
+            out_frame[later],
+            "column {column!r}: {value} is before "
+            + earlier
+            + " {other} — impossible; "
+            + later
+            + " cannot be earlier than "
+            + earlier,
+            "列 {column!r}：{value} 早于 " + earlier + " {other} — 不可能",
             f"{later} on or after {earlier}",
+            other=out_frame[earlier],
         )
     if check_duplicates and n and all(k in frame.columns for k in table.key):
         _check_duplicates(table, out_frame, rows, col)
@@ -638,7 +645,7 @@ def check_references(
             else pl.Series(list(ref), dtype=pl.String)
         )
         values = frame[c.name].cast(pl.String)
-        bad = values.is_not_null() & ~values.is_in(keys)
+        bad = values.is_not_null() & ~values.is_in(keys.implode())
         target_table = c.references.split(".")[0]
         col.add(
             "E_UNKNOWN_REFERENCE",

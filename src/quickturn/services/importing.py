@@ -211,10 +211,11 @@ def import_file(
     kind = "mapping"
     if m is None:
         assert table is not None
-        if fmt_key == "auto" and not _has_canonical_key(table, raw.columns):
+        if fmt_key == "auto":
+            # a recognised export wins over canonical names ("Order ID" would pass as order_id)
             if seller_center.looks_like_seller_center(raw.columns):
                 m = load_builtin(seller_center.NAME)
-            else:
+            elif not _has_canonical_key(table, raw.columns):
                 m = detect_builtin(raw.columns)
             if (
                 m is not None and m.read and any(k != "sheet" and m.read.get(k) for k in m.read)
@@ -285,6 +286,8 @@ def import_file(
         t = get_table(name)
         frame_t = mapped.frames[name]
         out, found = coerce(t, frame_t, source=str(path), date_order=DateOrder(order))
+        if kind in ("canonical", "mapping"):
+            found = [_file_columns(f, raw) for f in found]
         if tz:
             out = _to_utc(out, t, tz)
         typed[name] = out
@@ -346,6 +349,18 @@ def _read(path: str | Path, opts: dict[str, Any]) -> RawFile:
         skip_rows=int(opts.get("skip_rows") or 0),
         delimiter=opts.get("delimiter"),
         encoding=opts.get("encoding"),
+    )
+
+
+def _file_columns(f: Finding, raw: RawFile) -> Finding:
+    """Missing-column findings list the file's own columns (not the mapped ones)."""
+    if f.code != "E_MISSING_COLUMN" or f.column is None:
+        return f
+    have = ", ".join(raw.columns) or "(no columns)"
+    return dataclasses.replace(
+        f,
+        message=f"required column {f.column!r} is missing; the file has: {have}",
+        message_zh=f"缺少必需的列 {f.column!r}；文件中的列：{have}",
     )
 
 
@@ -485,7 +500,7 @@ def _references(
                 if ref_table in typed
                 else pl.Series([], dtype=pl.String)
             )
-            unresolved = values.filter(~values.is_in(keys))
+            unresolved = values.filter(~values.is_in(keys.implode()))
             if unresolved.len():
                 if have_tables is None:
                     have_tables = store.existing_tables()
