@@ -58,7 +58,14 @@ COMMON_HEAD = [
     "Recipient",
     "Phone #",
 ]
-ADDRESS_US = ["Zipcode", "Country", "State", "City", "Detail Address", "Additional address information"]
+ADDRESS_US = [
+    "Zipcode",
+    "Country",
+    "State",
+    "City",
+    "Detail Address",
+    "Additional address information",
+]
 ADDRESS_UK = ["Postcode", "Country", "County", "Post Town", "Districts", "Detail Address"]
 COMMON_TAIL = [
     "Payment Method",
@@ -311,7 +318,9 @@ def write_csv(path: Path, header: list[str], data: list[list[str]]) -> Path:
     return path
 
 
-def write_xlsx(path: Path, header: list[str], data: list[list[str]], sheet: str = "OrderSKUList") -> Path:
+def write_xlsx(
+    path: Path, header: list[str], data: list[list[str]], sheet: str = "OrderSKUList"
+) -> Path:
     import openpyxl
 
     wb = openpyxl.Workbook()

@@ -315,6 +315,15 @@ def load_mapping(text: str, origin: str = "mapping") -> Mapping:
         checker.compile(m.count[name], m.count, name)
     for t in m.targets:
         _check_target(m, t)
+    if m.single is not None:
+        single_checker = _Compiler(m, None)
+        single_checker.known = set(m.derive)
+        for name in m.single.columns:
+            single_checker.compile(
+                m.single.columns[name], m.single.columns, name, grouped=bool(m.single.group_by)
+            )
+        if m.single.where is not None:
+            single_checker.compile(m.single.where, None, "where")
     return m
 
 
@@ -537,7 +546,8 @@ class _Compiler:
         self.known: set[str] = set()
         self.optional = {normalise_name(c) for c in m.optional_columns}
         self.missing: dict[str, int] = {}
-        self.used: dict[str, str] = {}
+        #: text source columns used as numbers (checked for unreadable values)
+        self.numeric_sources: set[str] = set()
 
     # -- helpers
     def dtype(self, expr: pl.Expr) -> pl.DataType | None:
@@ -555,13 +565,9 @@ class _Compiler:
         """Numbers from text ("$1,234.50", "(3.00)", "USD 12"); numeric columns unchanged."""
         dt = self.dtype(expr)
         if dt == pl.String:
-            return (
-                expr.str.strip_chars()
-                .str.replace(r"^[A-Za-z]{1,4}\s*", "")
-                .str.replace_all(r"[,\s$£€¥]", "")
-                .str.replace(r"^\((.*)\)$", "-$1")
-                .cast(pl.Float64, strict=False)
-            )
+            if expr.meta.is_column():
+                self.numeric_sources.add(expr.meta.output_name())
+            return _text_to_number(expr)
         if dt is not None and (dt == pl.Boolean or isinstance(dt, pl.Decimal)):
             return expr.cast(pl.Float64)
         return expr
@@ -995,6 +1001,17 @@ class _Compiler:
         return ops[key].fill_null(key == "ne")
 
 
+def _text_to_number(expr: pl.Expr) -> pl.Expr:
+    """Numbers from text: "$1,234.50", "(3.00)" (negative), "USD 12"; unreadable → null."""
+    return (
+        expr.str.strip_chars()
+        .str.replace(r"^[A-Za-z]{1,4}\s*", "")
+        .str.replace_all(r"[,\s$£€¥]", "")
+        .str.replace(r"^\((.*)\)$", "-$1")
+        .cast(pl.Float64, strict=False)
+    )
+
+
 def _first(e: pl.Expr) -> pl.Expr:
     return e.drop_nulls().first()
 
@@ -1080,12 +1097,15 @@ def apply_mapping(
         m = m.for_table(table)
     if ROW not in frame.columns:
         frame = frame.with_columns(pl.int_range(1, pl.len() + 1, dtype=pl.Int64).alias(ROW))
+    source_columns = [c for c in frame.columns if c != ROW]
     comp = _Compiler(m, frame)
     missing: dict[str, int] = {}
+    numeric: set[str] = set()
     # derive, one column at a time (later ones see earlier ones)
     for name in m.derive:
         compiled = comp.derive(name, m.derive[name], m.derive.lines[name])
         missing.update(comp.missing)
+        numeric |= comp.numeric_sources
         try:
             if isinstance(compiled, _Asof):
                 frame = frame.with_columns(compiled.evaluate(frame).alias(name))
@@ -1134,7 +1154,10 @@ def apply_mapping(
             .sum()
             .alias(str(name))
         )
+    numeric |= comp.numeric_sources
     findings: list[Finding] = []
+    for name in sorted(numeric & set(source_columns)):
+        findings += _unreadable_numbers(frame, name, source)
     if comp.missing:
         have = ", ".join(c for c in frame.columns if c != ROW and c not in m.derive)
         for name, line in comp.missing.items():
@@ -1182,6 +1205,48 @@ def apply_mapping(
         {t.table for t in m.targets if t.mode == "insert_missing"},
         unused,
     )
+
+
+def _unreadable_numbers(frame: pl.DataFrame, name: str, source: str) -> list[Finding]:
+    """E_TYPE for text cells of ``name`` that the mapping uses as numbers but cannot read."""
+    raw = frame[name]
+    parsed = frame.select(_text_to_number(pl.col(name))).to_series()
+    bad = raw.is_not_null() & parsed.is_null()
+    if not bool(bad.any()):
+        return []
+    idx = bad.arg_true()
+    out: list[Finding] = []
+    for row, value in zip(
+        frame[ROW].gather(idx.head(200)).to_list(), raw.gather(idx.head(200)).to_list(), strict=True
+    ):
+        out.append(
+            Finding(
+                "E_TYPE",
+                "error",
+                f"file column {name!r}: {value!r} is not a number",
+                source=source,
+                row=int(row),
+                column=name,
+                value=value,
+                expected="a number such as 12.50",
+                message_zh=f"文件列 {name!r}：{value!r} 不是数字",
+                record={"file_column": name},
+            )
+        )
+    if len(idx) > 200:
+        more = len(idx) - 200
+        out.append(
+            Finding(
+                "E_TYPE",
+                "error",
+                f"… and {more} more rows with the same problem in file column {name!r}",
+                source=source,
+                column=name,
+                message_zh=f"… 另有 {more} 行在文件列 {name!r} 中有同样的问题",
+                record={"more_rows": more, "file_column": name},
+            )
+        )
+    return out
 
 
 def _simple_source(node: Any) -> str | None:

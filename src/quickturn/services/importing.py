@@ -263,7 +263,7 @@ def import_file(
     report.unused_rows = mapped.unused_rows
     if kind in ("canonical", "mapping") and m.targets and m.targets[0].pass_through:
         findings += _ignored_columns(raw, mapped, m.targets[0].table, str(path))
-    if has_errors(findings):
+    if not mapped.frames:  # missing columns: nothing could be mapped
         report.findings = findings
         report.seconds = time.perf_counter() - started
         return report
@@ -281,6 +281,10 @@ def import_file(
     typed: dict[str, pl.DataFrame] = {}
     rows: dict[str, pl.Series] = {}
     multi = len(tables) > 1
+    # cells the mapping could not read as numbers are reported once, by their file column
+    unreadable = {
+        (f.row, f.record.get("file_column")) for f in mapped.findings if f.code == "E_TYPE"
+    }
     for name in tables:
         step(f"validating {name}")
         t = get_table(name)
@@ -292,7 +296,11 @@ def import_file(
             out = _to_utc(out, t, tz)
         typed[name] = out
         rows[name] = frame_t[ROW]
-        findings += [_locate(f, name, multi, mapped.sources) for f in found]
+        findings += [
+            _locate(f, name, multi, mapped.sources)
+            for f in found
+            if (f.row, mapped.sources.get((name, f.column or ""))) not in unreadable
+        ]
     step("checking references")
     findings += _references(store, typed, rows, str(path), multi, mapped)
     report.findings = sorted(findings, key=_finding_order)
