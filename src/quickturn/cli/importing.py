@@ -152,6 +152,7 @@ def render(cli: Cli, report: ImportReport) -> None:
             + _("{n} problem(s) in {file}; nothing was written.", n=len(errors), file=report.source)
             + "[/]",
             highlight=False,
+            soft_wrap=True,
         )
         return
     head = (
@@ -165,7 +166,8 @@ def render(cli: Cli, report: ImportReport) -> None:
             format=report.format,
             rows=f"{report.rows_read:,}",
             seconds=report.seconds,
-        )
+        ),
+        soft_wrap=True,
     )
     would = report.dry_run
     cols = [
