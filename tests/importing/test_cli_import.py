@@ -68,7 +68,9 @@ def test_usage_errors_exit_2(tmp_path: Path) -> None:
     code, _, err = run("import", "skus", str(tmp_path / "missing.csv"), "--db", db)
     assert code == 2 and "file not found" in err
     bad = tmp_path / "bad.yaml"
-    bad.write_text("columns:\n  sku_id: A\n  title: {col: B, upper: yes please}\n", encoding="utf-8")
+    bad.write_text(
+        "columns:\n  sku_id: A\n  title: {col: B, upper: yes please}\n", encoding="utf-8"
+    )
     code, _, err = run("import", "skus", str(p), "--map", str(bad), "--db", db)
     assert code == 2 and f"{bad}:3: upper: expected true" in err
     code, out, _ = run("import", "skus", str(p), "--map", str(bad), "--db", db, "--json")
