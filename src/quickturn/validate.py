@@ -587,6 +587,10 @@ def coerce(
 
 def _check_duplicates(table: Table, typed: pl.DataFrame, rows: pl.Series, col: _Collector) -> None:
     keys = list(table.key)
+    # fast exact pre-check: distinct 64-bit hashes of the keys mean distinct keys
+    hashes = typed.select(pl.struct(keys).hash().alias("h"))["h"]
+    if hashes.n_unique() == typed.height:
+        return
     keyed = typed.select(keys).with_columns(rows.alias(ROW))
     complete = pl.all_horizontal([pl.col(k).is_not_null() for k in keys])
     dup = keyed.select((pl.struct(keys).is_duplicated() & complete).alias("d"))["d"]

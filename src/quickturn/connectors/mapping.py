@@ -527,6 +527,20 @@ class _Value:
     agg: bool = False
 
 
+@dataclass
+class _GroupCtx:
+    """Aggregations of a ``group_by`` target, staged for Polars' fast path.
+
+    Each ``agg`` becomes a plain row-level column (``pre``) and one simple aggregation of
+    it (``aggs``); arithmetic on aggregated values (``div``, ``round``, ``when`` …) runs
+    afterwards on the grouped frame.  Complex expressions inside ``group_by().agg()`` are
+    evaluated group by group by Polars, which is two orders of magnitude slower.
+    """
+
+    pre: dict[str, pl.Expr] = field(default_factory=dict)
+    aggs: dict[str, pl.Expr] = field(default_factory=dict)
+
+
 class _Compiler:
     """Compiles mapping nodes to Polars expressions.
 
@@ -548,6 +562,34 @@ class _Compiler:
         self.missing: dict[str, int] = {}
         #: text source columns used as numbers (checked for unreadable values)
         self.numeric_sources: set[str] = set()
+        #: set while compiling the columns of a ``group_by`` target
+        self.group: _GroupCtx | None = None
+
+    def stage(self, e: pl.Expr, how: str) -> _Value:
+        """Aggregate ``e`` with ``how``: staged in a group_by target, else a Polars agg."""
+        if self.group is None:
+            return _Value(self._agg(e, how), True)
+        g = self.group
+        i = len(g.pre)
+        pin, pout = f"__pre{i}", f"__agg{i}"
+        if how in ("sum", "mean"):
+            e = self.number(e)
+        g.pre[pin] = e
+        if self.schema is not None:
+            dt = self.dtype(e)
+            if dt is not None:
+                self.schema[pin] = dt
+        agg = self._agg(pl.col(pin), how)
+        g.aggs[pout] = agg
+        if self.schema is not None:
+            dt = self.dtype(agg)
+            if dt is not None:
+                self.schema[pout] = dt
+        return _Value(pl.col(pout), True)
+
+    def as_agg(self, v: _Value) -> _Value:
+        """A row-level value used among aggregated ones: its first non-null value."""
+        return v if v.agg else self.stage(v.expr, "first")
 
     # -- helpers
     def dtype(self, expr: pl.Expr) -> pl.DataType | None:
@@ -703,7 +745,7 @@ class _Compiler:
             raise self.err(node.lines[key], f"{key}: expected a non-empty list of values")
         vals = [self._node(i, _line(i, node, key), grouped) for i in items]
         if any(v.agg for v in vals):
-            vals = [v if v.agg else _Value(_first(v.expr), True) for v in vals]
+            vals = [self.as_agg(v) for v in vals]
         return vals
 
     def _head(self, head: str, node: LDict, grouped: bool) -> _Value:
@@ -779,7 +821,7 @@ class _Compiler:
             any_agg = other.agg or any(c.agg or t.agg for c, t in branches)
 
             def fix(v: _Value) -> pl.Expr:
-                return _first(v.expr) if any_agg and not v.agg else v.expr
+                return self.as_agg(v).expr if any_agg else v.expr
 
             chain: Any = pl.when(fix(branches[0][0]).fill_null(False)).then(fix(branches[0][1]))
             for c, t in branches[1:]:
@@ -891,7 +933,9 @@ class _Compiler:
                 raise self.err(line, f"agg: {arg!r} is not one of {', '.join(AGGS)}")
             if v.agg:
                 raise self.err(line, "agg: the value is already aggregated")
-            return _Value(self._agg(e, str(arg)), True)
+            if "over" in node:  # a window: evaluated row by row, never staged
+                return _Value(self._agg(e, str(arg)), True)
+            return self.stage(e, str(arg))
         raise AssertionError(key)  # pragma: no cover
 
     def _regex(self, pattern: str, line: int) -> None:
@@ -1121,14 +1165,22 @@ def apply_mapping(
         comp.known = set(m.derive)
     comp.missing = missing
     comp.known = set(m.derive)
-    compiled_targets: list[tuple[Target, pl.Expr | None, dict[str, _Value]]] = []
+    compiled_targets: list[tuple[Target, pl.Expr | None, dict[str, _Value], _GroupCtx | None]] = []
     sources: dict[tuple[str, str], str] = {}
+    base_schema = dict(comp.schema or {})
     for t in m.targets:
+        comp.group = None
+        comp.schema = dict(base_schema)
         where = comp.compile(t.where, None, "where").expr if t.where is not None else None
+        ctx = _GroupCtx() if t.group_by else None
         cols: dict[str, _Value] = {}
         for name in t.columns:
             node = t.columns[name]
-            cols[name] = comp.compile(node, t.columns, name, grouped=bool(t.group_by))
+            comp.group = ctx if name not in t.group_by else None
+            v = comp.compile(node, t.columns, name, grouped=bool(t.group_by))
+            if ctx is not None and name not in t.group_by:
+                v = comp.as_agg(v)
+            cols[name] = v
             src = _simple_source(node)
             if src is not None:
                 actual = comp.lookup.get(normalise_name(src), src)
@@ -1142,9 +1194,15 @@ def apply_mapping(
                     continue
                 if normalise_name(c) in mapped_sources and normalise_name(c) != canon:
                     continue
-                cols[canon] = _Value(pl.col(c))
+                value = _Value(pl.col(c))
+                if ctx is not None and canon not in t.group_by:
+                    comp.group = ctx
+                    value = comp.as_agg(value)
+                cols[canon] = value
                 sources[(t.table, canon)] = c
-        compiled_targets.append((t, where, cols))
+        comp.group = None
+        compiled_targets.append((t, where, cols, ctx))
+    comp.schema = base_schema
     counts: dict[str, int] = {}
     count_exprs = []
     for name in m.count:
@@ -1181,14 +1239,19 @@ def apply_mapping(
     frames: dict[str, pl.DataFrame] = {}
     stats: dict[str, TargetStats] = {}
     used = pl.repeat(False, frame.height, eager=True) if m.targets else None
-    for t, where, cols in compiled_targets:
+    for t, where, cols, ctx in compiled_targets:
         try:
-            sub = frame.filter(where.fill_null(False)) if where is not None else frame
-            if where is not None and used is not None:
-                used = used | frame.select(where.fill_null(False)).to_series()
-            elif used is not None:
-                used = pl.repeat(True, frame.height, eager=True)
-            out = _build(t, sub, cols)
+            needed = _roots([v.expr for v in cols.values()], ctx, frame.columns)
+            if where is not None:
+                mask = frame.select(where.fill_null(False)).to_series()
+                sub = frame.select(needed).filter(mask)
+                if used is not None:
+                    used = used | mask
+            else:
+                sub = frame.select(needed)
+                if used is not None:
+                    used = pl.repeat(True, frame.height, eager=True)
+            out = _build(t, sub, cols, ctx)
         except pl.exceptions.PolarsError as exc:
             raise _err(m, t.line, f"target {t.table!r} failed on this file: {exc}") from None
         frames[t.table] = out
@@ -1257,8 +1320,18 @@ def _simple_source(node: Any) -> str | None:
     return None
 
 
-def _build(t: Target, sub: pl.DataFrame, cols: dict[str, _Value]) -> pl.DataFrame:
-    if not t.group_by:
+def _roots(exprs: list[pl.Expr], ctx: _GroupCtx | None, columns: list[str]) -> list[str]:
+    """Frame columns a target reads (so that filtering copies only those)."""
+    names: set[str] = {ROW}
+    for e in [*exprs, *(ctx.pre.values() if ctx else [])]:
+        names.update(e.meta.root_names())
+    return [c for c in columns if c in names]
+
+
+def _build(
+    t: Target, sub: pl.DataFrame, cols: dict[str, _Value], ctx: _GroupCtx | None
+) -> pl.DataFrame:
+    if ctx is None:
         if any(v.agg for v in cols.values()):
             # aggregated values without group_by: one row for the whole selection
             return sub.select(
@@ -1267,19 +1340,19 @@ def _build(t: Target, sub: pl.DataFrame, cols: dict[str, _Value]) -> pl.DataFram
             )
         return sub.select(pl.col(ROW), *[v.expr.alias(n) for n, v in cols.items()])
     keys = {k: f"__key_{i}" for i, k in enumerate(t.group_by)}
-    for k in t.group_by:
-        if cols[k].agg:
-            raise ConfigError(f"target {t.table!r}: group_by column {k!r} cannot be aggregated")
-    with_keys = sub.with_columns([cols[k].expr.alias(alias) for k, alias in keys.items()])
-    aggs = [pl.col(ROW).min().alias(ROW)]
-    for name, v in cols.items():
-        if name in keys:
-            continue
-        aggs.append((v.expr if v.agg else _first(v.expr)).alias(name))
-    grouped = with_keys.group_by(list(keys.values())).agg(aggs)
+    staged = sub.with_columns(
+        [cols[k].expr.alias(alias) for k, alias in keys.items()]
+        + [e.alias(name) for name, e in ctx.pre.items()]
+    )
+    grouped = staged.group_by(list(keys.values())).agg(
+        [pl.col(ROW).min().alias(ROW), *[e.alias(name) for name, e in ctx.aggs.items()]]
+    )
     grouped = grouped.rename({alias: k for k, alias in keys.items()})
-    order = [ROW, *[c for c in cols if c in grouped.columns]]
-    return grouped.select(order)
+    finals = [v.expr.alias(name) for name, v in cols.items() if name not in keys]
+    # back to the order of first appearance in the file: findings read top to bottom, and
+    # the store's primary-key index builds several times faster than from hash order
+    out = grouped.with_columns(finals).sort(ROW)
+    return out.select([ROW, *cols])
 
 
 def target_table(m: Mapping, table: str | None) -> list[Table]:

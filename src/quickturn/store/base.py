@@ -84,6 +84,17 @@ def ident(name: str) -> str:
     return name
 
 
+def _has_duplicate_keys(frame: pl.DataFrame, keys: list[str]) -> bool:
+    """Exact, but fast: 64-bit hashes of the keys first, the full comparison only when two
+    hashes collide."""
+    if frame.height < 2:
+        return False
+    hashes = frame.select(pl.struct(keys).hash().alias("h"))["h"]
+    if hashes.n_unique() == frame.height:
+        return False
+    return bool(frame.select(pl.struct(keys).is_duplicated().any()).item())
+
+
 class Store(ABC):
     """One interface, two backends.  Use :func:`quickturn.store.open_store` to get one."""
 
@@ -269,11 +280,7 @@ class Store(ABC):
         frame = frame.with_columns(
             [pl.lit(None, dtype=dt).alias(c) for c, dt in schema.items() if c not in frame.columns]
         ).select([pl.col(c).cast(dt) for c, dt in schema.items()])
-        if (
-            mode == "upsert"
-            and frame.height
-            and frame.select(pl.struct(list(t.key)).is_duplicated().any()).item()
-        ):
+        if mode == "upsert" and _has_duplicate_keys(frame, list(t.key)):
             raise UsageError(
                 f"frame for {t.name!r} has duplicate keys {t.key}; validate before writing"
             )
