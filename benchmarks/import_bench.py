@@ -121,7 +121,7 @@ def canonical_frames(path: Path) -> dict[str, pl.DataFrame]:
     mapped = apply_mapping(load_builtin("online_retail"), raw.frame)
     out = {}
     for name, frame in mapped.frames.items():
-        typed, findings = coerce(get_table(name), frame)
+        typed, _findings = coerce(get_table(name), frame)
         out[name] = typed
     return out
 
