@@ -306,3 +306,46 @@ def test_builtin_mappings_load() -> None:
     for name in builtin_names():
         m = load_builtin(name)
         assert m.targets and m.detect
+
+
+def test_more_modifiers() -> None:
+    m = load_mapping(
+        r"""
+columns:
+  sku_id: {col: Code, regex_replace: ['\s+', '-'], upper: true, suffix: "-EU"}
+  title: {coalesce: [Name, Code]}
+  list_price: {col: Price, decimal_comma: true}
+  moq_qty: {col: MOQ, extract: '(\d+)', cast: int, default: 1}
+  category: {col: Cat, lower: true, map: {spielzeug: toys}, map_default: other}
+  is_battery: {col: Batt, cast: bool}
+  launch_date: {col: Launched, cast: date}
+""",
+        "m.yaml",
+    )
+    raw = frame(
+        Code=["ab 12", "cd  3"],
+        Name=[None, "Lamp"],
+        Price=["1.234,50", "7,5"],
+        MOQ=["min 500 pcs", None],
+        Cat=["Spielzeug", "Haus"],
+        Batt=["yes", "0"],
+        Launched=["2024-05-01", "2023-01-31"],
+    )
+    out = apply_mapping(m, raw, table="skus").frames["skus"]
+    assert out["sku_id"].to_list() == ["AB-12-EU", "CD-3-EU"]
+    assert out["title"].to_list() == ["ab 12", "Lamp"]
+    assert out["list_price"].to_list() == ["1234.50", "7.5"]
+    assert out["moq_qty"].to_list() == [500, 1]
+    assert out["category"].to_list() == ["toys", "other"]
+    assert out["is_battery"].to_list() == [True, False]
+    assert [d.isoformat() for d in out["launch_date"].to_list()] == ["2024-05-01", "2023-01-31"]
+
+
+def test_timezone_converts_local_times_to_utc(store: Store, tmp_path: Path) -> None:
+    data = tmp_path / "o.csv"
+    data.write_text(
+        "order_id,currency,status,created_at\n1,USD,COMPLETED,2024-07-01 17:00:00\n", encoding="utf-8"
+    )
+    r = import_file(store, "orders", data, timezone="America/Los_Angeles")
+    assert r.ok
+    assert store.table("orders")["created_at"].to_list() == [datetime(2024, 7, 2, 0, 0)]
