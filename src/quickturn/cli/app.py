@@ -70,6 +70,9 @@ from quickturn.cli import importing as _importing  # noqa: E402
 app.command("import")(_importing.import_cmd)
 
 # --- demo (foundation) ---
+from quickturn.cli import demo as demo_cmd  # noqa: E402
+
+app.command("demo")(demo_cmd.demo)
 
 # --- ledger ---
 
