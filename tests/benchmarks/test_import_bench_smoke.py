@@ -21,7 +21,9 @@ def test_import_bench_quick() -> None:
     assert proc.returncode == 0, proc.stderr
     out = json.loads(proc.stdout)
     assert out["quick"] is True
-    assert {"source_rows", "rows_written", "vectorised", "reimport", "baseline_row_by_row"} <= set(out)
+    assert {"source_rows", "rows_written", "vectorised", "reimport", "baseline_row_by_row"} <= set(
+        out
+    )
     assert {"seconds", "rows_per_second", "phases_seconds", "peak_rss_mb"} <= set(out["vectorised"])
     assert {"sample_rows", "seconds_per_row", "extrapolated_seconds", "method"} <= set(
         out["baseline_row_by_row"]

@@ -344,7 +344,8 @@ columns:
 def test_timezone_converts_local_times_to_utc(store: Store, tmp_path: Path) -> None:
     data = tmp_path / "o.csv"
     data.write_text(
-        "order_id,currency,status,created_at\n1,USD,COMPLETED,2024-07-01 17:00:00\n", encoding="utf-8"
+        "order_id,currency,status,created_at\n1,USD,COMPLETED,2024-07-01 17:00:00\n",
+        encoding="utf-8",
     )
     r = import_file(store, "orders", data, timezone="America/Los_Angeles")
     assert r.ok
