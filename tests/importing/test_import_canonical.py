@@ -289,3 +289,64 @@ def test_csv_dialects(store: Store, tmp_path: Path) -> None:
     df = store.table("skus")
     assert df["title"].to_list() == ["Café mug, large"]
     assert df["list_price"].to_list() == [Decimal("1234.5000")]
+
+
+def test_references_to_rows_of_the_same_import(store: Store, tmp_path: Path) -> None:
+    """Lines may refer to orders created by the same file — but not to rows it filters out."""
+    mapping = tmp_path / "m.yaml"
+    mapping.write_text(
+        """
+targets:
+  orders:
+    where: {col: Status, ne: TEST}
+    group_by: [order_id]
+    columns:
+      order_id: Order
+      currency: {const: USD}
+      status: {const: COMPLETED}
+      created_at: When
+  order_lines:
+    columns:
+      order_id: Order
+      sku_id: Sku
+      quantity: Qty
+      unit_price: Price
+""",
+        encoding="utf-8",
+    )
+    import_file(store, "skus", write(tmp_path, "skus.csv", SKUS))
+    data = write(
+        tmp_path,
+        "x.csv",
+        "Order,Status,Sku,Qty,Price,When\n"
+        "O-1,OK,MUG-1,1,12.5,2024-01-01\n"
+        "O-2,TEST,MUG-1,1,12.5,2024-01-01\n"
+        "O-3,OK,GHOST,1,1,2024-01-01\n",
+    )
+    r = import_file(store, "orders", data, mapping=str(mapping))
+    refs = sorted((f.row, f.column, f.value) for f in by_code(r, "E_UNKNOWN_REFERENCE"))
+    assert refs == [(2, "order_id", "O-2"), (3, "sku_id", "GHOST")]
+    assert all(f.message.startswith("order_lines: ") for f in by_code(r, "E_UNKNOWN_REFERENCE"))
+    assert_nothing_written(store, "orders", "order_lines")
+
+
+def test_xlsx_sheet_choice(store: Store, tmp_path: Path) -> None:
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    first = wb.active
+    assert first is not None
+    first.title = "Notes"
+    first.append(["just notes"])
+    data = wb.create_sheet("Products")
+    data.append([None])  # an empty row above the header is skipped
+    data.append(["sku_id", "title"])
+    data.append(["S-1", "Mug"])
+    path = tmp_path / "book.xlsx"
+    wb.save(path)
+    r = import_file(store, "skus", path, sheet="Products")
+    assert r.ok and store.keys("skus.sku_id") == {"S-1"}
+    with pytest.raises(UsageError, match="no sheet 'Nope'; sheets: Notes, Products"):
+        import_file(store, "skus", path, sheet="Nope")
+    r = import_file(store, "skus", path)  # first sheet: no sku_id column
+    assert [f.code for f in r.errors] == ["E_MISSING_COLUMN", "E_MISSING_COLUMN"]

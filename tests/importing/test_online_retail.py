@@ -170,3 +170,22 @@ def test_online_retail_reconciles(shared_data: Path, tmp_path: Path) -> None:
         ).to_dicts()[0]
         assert one["quantity"] == 6 and one["unit_price"] == Decimal("2.55")
         assert one["subtotal_before_discount"] == Decimal("15.30")
+
+
+@pytest.mark.parametrize(
+    ("target", "kwargs"),
+    [("online-retail", {}), ("orders", {"mapping": "online_retail"}), ("orders", {})],
+)
+def test_three_ways_to_name_the_format(
+    shared_data: Path, tmp_path: Path, target: str, kwargs: dict[str, str]
+) -> None:
+    head = pl.read_parquet(shared_data / "online_retail" / "online_retail.parquet").head(3_000)
+    path = tmp_path / "or_head.parquet"
+    head.write_parquet(path)
+    exp = expected(head)
+    with open_store(tmp_path / "x.duckdb") as store:
+        r = import_file(store, target, path, **kwargs)
+        assert r.ok
+        assert store.count("orders") == exp["orders"]
+        assert store.count("order_lines") == exp["order_lines"]
+        assert store.count("returns") == exp["returns"]
