@@ -37,7 +37,7 @@ import polars as pl
 import yaml
 
 from quickturn.errors import ConfigError, Finding
-from quickturn.schema import TABLES_BY_NAME, Table, get_table
+from quickturn.schema import TABLES_BY_NAME, get_table
 
 ROW = "__row__"
 
@@ -1353,13 +1353,6 @@ def _build(
     # the store's primary-key index builds several times faster than from hash order
     out = grouped.with_columns(finals).sort(ROW)
     return out.select([ROW, *cols])
-
-
-def target_table(m: Mapping, table: str | None) -> list[Table]:
-    """Canonical tables a mapping fills (for a single-table mapping, ``table``)."""
-    if m.single is not None:
-        return [get_table(table)] if table else []
-    return [get_table(t.table) for t in m.targets]
 
 
 __all__ = [
