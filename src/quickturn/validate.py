@@ -211,7 +211,8 @@ def parse_bool(s: pl.Series) -> pl.Series:
 
 def _clean_number_text(s: pl.Series) -> pl.Series:
     text = s.cast(pl.String).str.strip_chars()
-    text = text.str.replace_all(r"[,$¥€£\s]", "").str.replace(r"^(US|USD|CNY|RMB)", "")
+    # a currency prefix ("USD 12", "US$12", "RM 5", "CNY¥3") then symbols and separators
+    text = text.str.replace(r"^[A-Za-z]{1,4}", "").str.replace_all(r"[,$¥€£\s]", "")
     # accounting negatives "(12.50)"
     text = text.str.replace(r"^\((.*)\)$", "-$1")
     return text.replace("", None)
