@@ -304,3 +304,12 @@ def test_failed_write_reports_the_real_error_and_rolls_back(store: Store) -> Non
     assert "null" in str(info.value).lower()
     assert store.keys("skus.sku_id") == {"A"}
     assert store.write("skus", pl.DataFrame({"sku_id": ["C"], "title": ["c"]})).inserted == 1
+
+
+def test_upsert_of_a_table_made_only_of_keys(store: Store) -> None:
+    frame = pl.DataFrame({"content_id": ["v1", "v1"], "sku_id": ["A", "B"]})
+    assert (store.write("content_skus", frame).inserted, store.count("content_skus")) == (2, 2)
+    r = store.write(
+        "content_skus", pl.DataFrame({"content_id": ["v1", "v2"], "sku_id": ["B", "A"]})
+    )
+    assert (r.inserted, r.updated, store.count("content_skus")) == (1, 1, 3)
