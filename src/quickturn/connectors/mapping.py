@@ -681,9 +681,7 @@ class _Compiler:
         if isinstance(node, (int, float)):
             return _Value(pl.lit(node))
         if isinstance(node, str):
-            if node in self.known and self.frame is not None and node in self.frame.columns:
-                return _Value(pl.col(node))
-            if node in self.known:
+            if node in self.known:  # a derived column (wins over a source column's name)
                 return _Value(pl.col(node))
             return _Value(self.column(node, line))
         if isinstance(node, list):
