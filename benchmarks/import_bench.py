@@ -87,31 +87,53 @@ def prepare_input(args: argparse.Namespace, workdir: Path) -> tuple[Path, str]:
     return src, str(src)
 
 
-def vectorised(path: Path, db: Path) -> dict[str, Any]:
-    phases: dict[str, float] = {}
-    last = [time.perf_counter(), ""]
+class PhaseTimer:
+    """Progress callback that records the wall time of each import phase."""
 
-    def progress(what: str, done: int, total: int) -> None:
+    def __init__(self) -> None:
+        self.phases: dict[str, float] = {}
+        self.current = ""
+        self.since = time.perf_counter()
+
+    def __call__(self, what: str, done: int, total: int) -> None:
         now = time.perf_counter()
-        if last[1]:
-            phases[str(last[1])] = round(phases.get(str(last[1]), 0.0) + now - float(last[0]), 4)
-        last[0], last[1] = now, what
+        if self.current:
+            spent = self.phases.get(self.current, 0.0) + now - self.since
+            self.phases[self.current] = round(spent, 4)
+        self.current, self.since = what, now
 
-    with open_store(db) as store:
-        c0 = time.process_time()
-        t0 = time.perf_counter()
-        report = import_file(store, "online-retail", path, progress=progress)
-        seconds = time.perf_counter() - t0
-        cpu = time.process_time() - c0
-        assert report.ok, [f.format() for f in report.errors[:5]]
+
+def vectorised(path: Path, workdir: Path, repeat: int) -> dict[str, Any]:
+    """Best of ``repeat`` imports, each into a fresh DuckDB file (the machine is shared:
+    the minimum is the least disturbed run); then one re-import of the same file."""
+    runs: list[dict[str, Any]] = []
+    for i in range(repeat):
+        timer = PhaseTimer()
+        db = workdir / f"vectorised_{i}.duckdb"
+        with open_store(db) as store:
+            c0 = time.process_time()
+            t0 = time.perf_counter()
+            report = import_file(store, "online-retail", path, progress=timer)
+            seconds = time.perf_counter() - t0
+            cpu = time.process_time() - c0
+            assert report.ok, [f.format() for f in report.errors[:5]]
+        runs.append(
+            {
+                "report": report,
+                "seconds": seconds,
+                "cpu_seconds": cpu,
+                "phases": timer.phases,
+                "db": db,
+            }
+        )
+    best = min(runs, key=lambda r: r["seconds"])
+    with open_store(best["db"]) as store:
         t1 = time.perf_counter()
         again = import_file(store, "online-retail", path)
         reimport = time.perf_counter() - t1
     return {
-        "report": report,
-        "seconds": seconds,
-        "cpu_seconds": cpu,
-        "phases": phases,
+        **best,
+        "all_seconds": [round(r["seconds"], 3) for r in runs],
         "reimport_seconds": reimport,
         "reimport_tables": {
             t.table: {"inserted": t.inserted, "updated": t.updated} for t in again.tables
@@ -163,6 +185,9 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="5,000 lines, for the smoke test")
     parser.add_argument("--file", default=str(DEFAULT_FILE), help="Online Retail Parquet file")
     parser.add_argument("--sample", type=int, default=None, help="rows timed one by one")
+    parser.add_argument(
+        "--repeat", type=int, default=None, help="vectorised runs; the best is reported"
+    )
     args = parser.parse_args()
     sample = args.sample or (200 if args.quick else 2_000)
     with tempfile.TemporaryDirectory(prefix="qt-import-bench-") as tmp:
@@ -170,7 +195,8 @@ def main() -> None:
         path, described = prepare_input(args, workdir)
         source_rows = pl.scan_parquet(path).select(pl.len()).collect().item()
         rss_before = rss_mb()
-        vec = vectorised(path, workdir / "vectorised.duckdb")
+        repeat = args.repeat or (1 if args.quick else 3)
+        vec = vectorised(path, workdir, repeat)
         peak = rss_mb()
         frames = canonical_frames(path)
         base = row_by_row(frames, workdir / "row_by_row.duckdb", sample)
@@ -189,6 +215,7 @@ def main() -> None:
         "rows_written": rows_written,
         "vectorised": {
             "seconds": round(vec["seconds"], 3),
+            "runs_seconds": vec["all_seconds"],
             "cpu_seconds_all_threads": round(vec["cpu_seconds"], 3),
             "rows_per_second": round(rate),
             "canonical_rows_per_second": round(written_total / vec["seconds"]),
