@@ -272,6 +272,13 @@ def test_usage_errors(store: Store, tmp_path: Path) -> None:
         import_file(store, "skus", tmp_path / "nope.csv")
     with pytest.raises(UsageError, match="unknown date format"):
         import_file(store, "skus", p, date_format="yyyy")
+    ragged = write(tmp_path, "ragged.csv", "sku_id,title\nA,Mug\nB,Tee,extra\n")
+    with pytest.raises(
+        UsageError, match=r"ragged.csv:3: this line has 3 fields but the header has 2"
+    ):
+        import_file(store, "skus", ragged)
+    with pytest.raises(UsageError, match="the file is empty"):
+        import_file(store, "skus", write(tmp_path, "empty.csv", ""))
     bad = tmp_path / "bad.xlsx"
     bad.write_bytes(b"PK\x03\x04 not really a workbook")
     with pytest.raises(UsageError, match="cannot read the XLSX file"):

@@ -162,15 +162,40 @@ def _read_csv(
     delim = delimiter or sniff_delimiter(header.decode("utf-8", errors="replace"))
     if delim == "\\t":
         delim = "\t"
-    frame = pl.read_csv(
-        io.BytesIO(raw),
-        separator=delim,
-        infer_schema=False,
-        skip_rows=skip_rows,
-        has_header=True,
-        truncate_ragged_lines=False,
-    )
+    try:
+        frame = pl.read_csv(
+            io.BytesIO(raw),
+            separator=delim,
+            infer_schema=False,
+            skip_rows=skip_rows,
+            has_header=True,
+            truncate_ragged_lines=False,
+        )
+    except pl.exceptions.ComputeError as exc:
+        where = _ragged_line(raw, delim, skip_rows)
+        if where is None:
+            raise
+        line, n, width = where
+        raise UsageError(
+            f"{path}:{line}: this line has {n} fields but the header has {width} "
+            f"(delimiter {delim!r}); check quotes and delimiters on that line"
+        ) from exc
     return frame, delim, enc
+
+
+def _ragged_line(raw: bytes, delim: str, skip_rows: int) -> tuple[int, int, int] | None:
+    """(physical line, fields, header fields) of the first row wider than the header."""
+    text = io.StringIO(raw.decode("utf-8", errors="replace"))
+    for _ in range(skip_rows):
+        text.readline()
+    reader = csv.reader(text, delimiter=delim)
+    header = next(reader, None)
+    if header is None:
+        return None
+    for row in reader:
+        if len(row) > len(header):
+            return reader.line_num + skip_rows, len(row), len(header)
+    return None
 
 
 def _cell(v: Any) -> str | None:
