@@ -25,6 +25,7 @@ Everything is compiled to vectorised Polars expressions; no Python loop runs per
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -480,6 +481,13 @@ def load_builtin(name: str) -> Mapping:
         raise ConfigError(
             f"no built-in mapping {name!r}; built-in mappings: {', '.join(builtin_names())}"
         )
+    return _load_builtin(key)
+
+
+@functools.lru_cache(maxsize=16)
+def _load_builtin(key: str) -> Mapping:
+    """Built-in mappings are parsed and checked once per process (they are never mutated:
+    ``for_table`` and ``apply_mapping`` build new objects)."""
     entry = resources.files("quickturn.connectors") / BUILTIN_DIR / f"{key}.yaml"
     return load_mapping(entry.read_text(encoding="utf-8"), f"{key}.yaml")
 
