@@ -171,7 +171,7 @@ class Story:
     slow_level: float = 0.35
     testing_level: float = 0.4
     #: per-SKU demand scales with catalog size as (n_skus / 300) ** size_exponent (long tail)
-    size_exponent: float = -0.4
+    size_exponent: float = -0.5
     weekend_lift: float = 1.15
     #: Black Friday → Christmas lift (toys lift twice as much)
     q4_lift: float = 1.6
@@ -260,5 +260,6 @@ class DemoConfig:
 
     @property
     def scale(self) -> float:
-        """Per-SKU demand multiplier for the catalog size (long tail in big catalogs)."""
-        return float((self.n_skus / 300.0) ** self.story.size_exponent)
+        """Per-SKU demand multiplier for the catalog size: 1 up to 300 SKUs, then smaller
+        (a long tail in big catalogs)."""
+        return float(min(1.0, (self.n_skus / 300.0) ** self.story.size_exponent))

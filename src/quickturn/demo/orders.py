@@ -149,7 +149,12 @@ def build_orders(
         .to_numpy()
     )
     sday = post_day - rng.integers(5, 21, post_day.size)
-    sample_ok = (sday >= 0) & (prim["sku"].to_numpy() >= 0)
+    psku = prim["sku"].to_numpy()
+    sample_ok = (sday >= 0) & (psku >= 0)
+    # a sample ships from stock: none while the SKU is out of stock
+    stocked = cat.location[np.clip(psku, 0, None)] >= 0
+    in_stock = sim.on_hand[np.clip(psku, 0, None), np.clip(sday, 0, days - 1)] > 0
+    sample_ok &= ~stocked | in_stock
     smp_sku = prim["sku"].to_numpy()[sample_ok]
     smp_day = sday[sample_ok]
     smp_c = cp_rows[sample_ok]
