@@ -34,7 +34,7 @@ def test_bulk_chunks_are_valid_linked_and_sized() -> None:
         ("order_lines", lines),
         ("settlement_lines", settle),
     ):
-        typed, findings = coerce(get_table(name), df)
+        _typed, findings = coerce(get_table(name), df)
         assert not [f for f in findings if f.is_error], (name, findings[:3])
         assert not check_references(get_table(name), df, known), name
     for c in chunks:  # every line's order is in its own chunk
