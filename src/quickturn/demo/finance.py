@@ -147,12 +147,11 @@ def inventory_snapshots(
     np.add.at(reserved, (sku, d1), -ps["qty"].to_numpy())
     reserved = np.cumsum(reserved, axis=1)[:, :days]
     on_hand = sim.on_hand[si, di] + reserved[si, di]
-    loc_ids = np.array(STOCK_LOCATIONS)
     return pl.DataFrame(
         {
             "date": np.datetime64(cfg.start, "D") + di,
-            "sku_id": cat.sku_id[si],
-            "location_id": loc_ids[cat.location[si]],
+            "sku_id": pl.Series(cat.sku_id).gather(si),
+            "location_id": pl.Series(list(STOCK_LOCATIONS)).gather(cat.location[si]),
             "on_hand_qty": on_hand,
             "reserved_qty": reserved[si, di],
         }
@@ -184,11 +183,10 @@ def supply_frames(
         + pl.Series(sup_ids[sku])
     ).to_series()
     unit_cost = np.round(cat.cost_cny[sku] * rng.uniform(0.97, 1.03, sku.size), 2)
-    loc_ids = np.array(STOCK_LOCATIONS)
     purchase_orders = pl.DataFrame(
         {
             "po_id": po_id,
-            "sku_id": cat.sku_id[sku],
+            "sku_id": pl.Series(cat.sku_id).gather(sku),
             "supplier_id": sup_ids[sku],
             "ordered_on": ordered,
             "quantity": po["qty"].to_numpy(),
@@ -196,7 +194,7 @@ def supply_frames(
             "currency": "CNY",
             "deposit_rate": [dep_rate[s] for s in sup_ids[sku]],
             "ready_on": start + ready,
-            "destination_id": loc_ids[cat.location[sku]],
+            "destination_id": pl.Series(list(STOCK_LOCATIONS)).gather(cat.location[sku]),
             "status": status,
         }
     ).with_columns(
@@ -330,7 +328,7 @@ def bills(
                     "vendor_id": loc,
                     "month": um[mi].astype("datetime64[D]"),
                     "charge_type": "fbt_storage" if loc == FBT else "storage",
-                    "sku_id": cat.sku_id[ids[si]],
+                    "sku_id": pl.Series(cat.sku_id).gather(ids[si]),
                     "amount": np.round(per_month[si, mi], 2),
                 }
             )

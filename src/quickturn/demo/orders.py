@@ -240,13 +240,16 @@ def build_orders(
     us_line = l_shop == 0
     is_c = us_line & (u < p_c) & (l_kind != SAMPLE)
     is_a = us_line & ~is_c & (u < p_c + p_a) & (l_kind != SAMPLE)
-    top = content.demand.group_by("sku", "day").agg(pl.col("c").sort_by("lam").last())
-    lf = (
-        pl.DataFrame({"sku": l_sku, "day": l_day, "i": np.arange(L)})
-        .join(top, on=["sku", "day"], how="left")
-        .sort("i")
-    )
-    top_c = lf["c"].fill_null(-1).to_numpy()
+    # the content that drove most of a (SKU, day)'s demand (dense lookup, no join)
+    cd = content.demand.filter(pl.col("day") < days)
+    key = cd["sku"].to_numpy() * days + cd["day"].to_numpy()
+    order_k = np.lexsort((cd["lam"].to_numpy(), key))
+    last = np.ones(order_k.size, dtype=bool)
+    last[:-1] = key[order_k][1:] != key[order_k][:-1]
+    top_dense = np.full(cat.n * days, -1, dtype=np.int64)
+    top_dense[key[order_k][last]] = cd["c"].to_numpy()[order_k][last]
+    top_c = top_dense[l_sku * days + l_day]
+    del cd, key, order_k, last, top_dense
     is_c &= top_c >= 0
     attr_c = np.where(l_kind == SAMPLE, l_c, np.where(is_c, top_c, -1))
     ckind = info["kind"].to_numpy().astype(str)
