@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from quickturn.config import Settings
-from quickturn.demo import TABLE_ORDER, DemoConfig, generate
+from quickturn.demo import TABLE_ORDER, DemoConfig, DemoShop, generate
 from quickturn.demo.summary import story_summary
 from quickturn.errors import StoreError, UsageError
 from quickturn.i18n import Translator
@@ -173,6 +173,11 @@ def run_demo(
             "quickturn serve --db " + url,
         ],
     }
+
+
+def generate_demo(*, n_skus: int = 300, days: int = 365, seed: int = 7, today: date) -> DemoShop:
+    """The demo shop as frames (nothing written): :func:`quickturn.demo.generate`."""
+    return generate(DemoConfig(n_skus=n_skus, days=days, seed=seed, as_of=today))
 
 
 def is_demo_store(store: Store) -> bool:
