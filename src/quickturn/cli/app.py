@@ -78,6 +78,9 @@ app.command("demo")(demo_cmd.demo)
 # --- plan ---
 
 # --- health ---
+from quickturn.cli import health as health_cmd  # noqa: E402
+
+app.add_typer(health_cmd.app, name="health")
 
 # --- comply ---
 

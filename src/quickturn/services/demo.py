@@ -47,6 +47,7 @@ STEPS: list[str] = [
     # --- sense ---
     # --- plan ---
     # --- health ---
+    "health",
     # --- comply ---
 ]
 
