@@ -36,25 +36,25 @@ class Category:
 CATEGORIES: tuple[Category, ...] = (
     Category("toys", "TOY", share=0.18, price_lo=9.99, price_hi=39.99, cost_share=0.22,
              weight_g=(150, 900), dims_cm=(25, 18, 8), hs_code="9503.00.0073", duty_rate=0.0,
-             return_rate=0.05, defect_share=0.45),
+             return_rate=0.04, defect_share=0.3),
     Category("electronics", "GAD", share=0.11, price_lo=14.99, price_hi=59.99, cost_share=0.30,
              weight_g=(120, 600), dims_cm=(18, 12, 6), hs_code="8543.70.9960", duty_rate=0.026,
-             return_rate=0.07, defect_share=0.55),
+             return_rate=0.06, defect_share=0.35),
     Category("supplements", "SUP", share=0.08, price_lo=19.99, price_hi=39.99, cost_share=0.14,
              weight_g=(120, 300), dims_cm=(12, 7, 7), hs_code="2106.90.9998", duty_rate=0.064,
-             return_rate=0.03, defect_share=0.30),
+             return_rate=0.03, defect_share=0.2),
     Category("beauty", "BEA", share=0.12, price_lo=9.99, price_hi=69.99, cost_share=0.19,
              weight_g=(80, 500), dims_cm=(16, 10, 6), hs_code="3304.99.5000", duty_rate=0.0,
-             return_rate=0.06, defect_share=0.50),
+             return_rate=0.05, defect_share=0.3),
     Category("apparel", "APP", share=0.25, price_lo=17.99, price_hi=34.99, cost_share=0.24,
              weight_g=(180, 400), dims_cm=(28, 22, 3), hs_code="6109.10.0012", duty_rate=0.165,
-             return_rate=0.11, defect_share=0.25),
+             return_rate=0.09, defect_share=0.15),
     Category("home", "HOM", share=0.16, price_lo=9.99, price_hi=44.99, cost_share=0.23,
              weight_g=(200, 1500), dims_cm=(30, 20, 12), hs_code="3924.10.4000", duty_rate=0.034,
-             return_rate=0.05, defect_share=0.40),
+             return_rate=0.04, defect_share=0.25),
     Category("pet", "PET", share=0.10, price_lo=7.99, price_hi=29.99, cost_share=0.20,
              weight_g=(150, 1200), dims_cm=(22, 16, 8), hs_code="4201.00.3000", duty_rate=0.024,
-             return_rate=0.04, defect_share=0.40),
+             return_rate=0.035, defect_share=0.25),
 )
 # fmt: on
 
@@ -140,7 +140,7 @@ class Story:
     air_threshold_usd: float = 400.0
     #: valid tracking: probability a seller-fulfilled package's tracking never scans
     invalid_tracking_rate: float = 0.01
-    review_rate: float = 0.18
+    review_rate: float = 0.07
     # --- finance -------------------------------------------------------------------------
     referral_fee_rate: float = 0.06
     refund_admin_share: float = 0.20

@@ -620,7 +620,7 @@ def _returns_reviews(
     apparel = cat.category[s] == "apparel"
     seller_share = cat.defect_share[s] * np.where(cat.quality_bad[s], 1.5, 1.0)
     u = rng.random(k)
-    logistics = np.where(late[idx], 0.35, 0.08)
+    logistics = np.where(late[idx], 0.35, 0.05)
     # reasons: 0–2 buyer, 3–5 seller, 6–7 logistics
     reason = np.where(
         u < seller_share,
@@ -632,7 +632,7 @@ def _returns_reviews(
         ),
     )
     rr = np.array(RETURN_REASONS, dtype=object)
-    req = delivered[idx] + (np.minimum(rng.exponential(4.0, k), 29.0) * 86400).astype(
+    req = delivered[idx] + (np.clip(rng.exponential(4.0, k), 0.05, 29.0) * 86400).astype(
         "timedelta64[s]"
     )
     rtype = rr[reason, 2].astype(str)
