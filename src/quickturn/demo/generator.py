@@ -27,7 +27,7 @@ from quickturn.demo.finance import (
     settlement,
     supply_frames,
 )
-from quickturn.demo.orders import build_orders
+from quickturn.demo.orders import add_returns_reviews, build_orders
 from quickturn.schema import input_tables
 from quickturn.validate import polars_schema
 
@@ -134,6 +134,7 @@ def generate(config: DemoConfig | None = None) -> DemoShop:
         }
     )
     od = build_orders(cfg, cat, sim, content, rng["orders"])
+    add_returns_reviews(cfg, cat, od, rng["orders"])
     lap("orders")
     fx = fx_rates(cfg, min(first_po_day(sim), 0) - 7, rng["fx"])
     ads = ads_frames(cfg, cat, sim)

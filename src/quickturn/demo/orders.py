@@ -568,11 +568,14 @@ def build_orders(
             "cut": _us(cut[lo]),
         }
     )
-    frames = {"orders": orders, "order_lines": order_lines}
-    ret, rev = _returns_reviews(cfg, cat, lines, rng)
-    frames["returns"] = ret
-    frames["reviews"] = rev
-    return OrderData(frames=frames, lines=lines)
+    return OrderData(frames={"orders": orders, "order_lines": order_lines}, lines=lines)
+
+
+def add_returns_reviews(
+    cfg: DemoConfig, cat: Catalog, od: OrderData, rng: np.random.Generator
+) -> None:
+    """Add the ``returns`` and ``reviews`` frames (after ``build_orders`` freed its arrays)."""
+    od.frames["returns"], od.frames["reviews"] = _returns_reviews(cfg, cat, od.lines, rng)
 
 
 def _masked(values: npt.NDArray[np.generic], mask: npt.NDArray[np.bool_]) -> pl.Series:

@@ -77,7 +77,10 @@ def story_summary(shop: DemoShop) -> dict[str, Any]:
         "as_of": as_of.isoformat(),
         "history": {"first_day": cfg.start.isoformat(), "days": cfg.days},
         "seed": cfg.seed,
-        "shops": t["shops"].select("shop_id", "name", "market", "currency").to_dicts(),
+        "shops": t["shops"]
+        .select("shop_id", "name", "market", "currency")
+        .sort(pl.col("market") != "US", "shop_id")
+        .to_dicts(),
         "skus": {
             "total": skus.height,
             "by_category": dict(skus.group_by("category").len().sort("category").iter_rows()),
