@@ -211,7 +211,7 @@ def build_content(
     )
     live_boost = np.where(kind == "live", 2.5, 1.0)
     dem = (
-        mdf.join(ldf, on="c")
+        mdf.join(ldf, on="c", maintain_order="left")
         .with_columns(
             lam=pl.col("views")
             * pl.col("conv")

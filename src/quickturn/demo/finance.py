@@ -230,7 +230,7 @@ def supply_frames(
     fx_cny = fx.filter(pl.col("currency") == "CNY").select(
         pl.col("date").alias("shipped_on"), pl.col("usd_per_unit").cast(pl.Float64).alias("fx")
     )
-    ev = ev.join(fx_cny, on="shipped_on", how="left").with_columns(
+    ev = ev.join(fx_cny, on="shipped_on", how="left", maintain_order="left").with_columns(
         pl.col("fx").fill_null(1 / cfg.story.cny_per_usd)
     )
     ship = ev.group_by("shipment_id", maintain_order=True).agg(
@@ -245,11 +245,11 @@ def supply_frames(
         .sum()
         .alias("duty"),
     )
-    ship = ship.join(routes, on="route_id", how="left")
+    ship = ship.join(routes, on="route_id", how="left", maintain_order="left")
     loc_tbl = cat.frames["locations"].select(
         pl.col("location_id").alias("destination_id"), "inbound_cost_per_unit_usd"
     )
-    ship = ship.join(loc_tbl, on="destination_id", how="left")
+    ship = ship.join(loc_tbl, on="destination_id", how="left", maintain_order="left")
     chargeable = pl.max_horizontal(
         pl.col("kg"), pl.col("cbm") * 1e6 / pl.col("volumetric_divisor").fill_null(1e12)
     )
@@ -344,7 +344,7 @@ def bills(
         r = float(rate[loc]["outbound_cost_per_unit_usd"])
         pp = (
             ln.filter(pl.col("loc") == k)
-            .group_by("month", "sku_id")
+            .group_by("month", "sku_id", maintain_order=True)
             .agg((pl.col("qty").sum() * r).round(2).alias("amount"))
         )
         parts.append(
@@ -355,8 +355,10 @@ def bills(
         inbound = _inbound(cfg, cat, sim, k, float(rate[loc]["inbound_cost_per_unit_usd"]))
         if inbound.height:
             parts.append(inbound)
-    pod = ln.filter(pl.col("loc") == 3).join(pod_cost, on="sku_id", how="left")
-    prod = pod.group_by("month", "sku_id").agg(
+    pod = ln.filter(pl.col("loc") == 3).join(
+        pod_cost, on="sku_id", how="left", maintain_order="left"
+    )
+    prod = pod.group_by("month", "sku_id", maintain_order=True).agg(
         (pl.col("qty") * pl.col("pod_unit_cost") * fx_cny).sum().round(2).alias("amount")
     )
     parts.append(
@@ -364,7 +366,7 @@ def bills(
             "vendor_id", "month", "charge_type", "sku_id", "amount"
         )
     )
-    lm = pod.group_by("month", "sku_id").agg(
+    lm = pod.group_by("month", "sku_id", maintain_order=True).agg(
         (pl.col("qty").sum() * 0 + pl.len() * 5.2).round(2).alias("amount")
     )
     parts.append(
@@ -425,7 +427,7 @@ def _inbound(cfg: DemoConfig, cat: Catalog, sim: Simulation, k: int, rate: float
             pl.lit(pl.Series(cat.sku_id)).gather(pl.col("sku")).alias("sku_id"),
             (pl.col("qty") * rate).alias("amount"),
         )
-        .group_by("vendor_id", "month", "charge_type", "sku_id")
+        .group_by("vendor_id", "month", "charge_type", "sku_id", maintain_order=True)
         .agg(pl.col("amount").sum().round(2))
     )
 
@@ -504,6 +506,7 @@ def settlement(
         ),
         on=["order_id", "sku_id"],
         how="inner",
+        maintain_order="left",
     )
     r = r.with_columns(
         statement_date=pl.max_horizontal(
@@ -540,7 +543,7 @@ def settlement(
     if ad_spend.height:
         wk = (
             ad_spend.with_columns(week=pl.col("date").dt.truncate("1w"))
-            .group_by("week")
+            .group_by("week", maintain_order=True)
             .agg(
                 (pl.col("spend").cast(pl.Float64).sum() * 100)
                 .round()
@@ -567,7 +570,7 @@ def settlement(
     # GB reserve: 10% of each statement's net is held and released reserve_days later
     gb = (
         allp.filter(pl.col("shop_id") == GB_SHOP)
-        .group_by("statement_date")
+        .group_by("statement_date", maintain_order=True)
         .agg(pl.col("cents").sum())
     )
     hold = gb.filter(pl.col("cents") > 0).with_columns(

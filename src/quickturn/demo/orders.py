@@ -135,7 +135,12 @@ def build_orders(
     sku_index = {s: i for i, s in enumerate(cat.sku_id.tolist())}
     prim = (
         pl.DataFrame({"content_id": cp["content_id"]})
-        .join(cs.unique(subset="content_id", keep="first"), on="content_id", how="left")
+        .join(
+            cs.unique(subset="content_id", keep="first", maintain_order=True),
+            on="content_id",
+            how="left",
+            maintain_order="left",
+        )
         .with_columns(
             pl.col("sku_id")
             .replace_strict(sku_index, default=-1, return_dtype=pl.Int64)
