@@ -35,6 +35,7 @@ from typing import Any
 
 from quickturn.config import Settings
 from quickturn.demo import TABLE_ORDER, DemoConfig, DemoShop, generate
+from quickturn.demo.generator import UNSORTED
 from quickturn.demo.summary import story_summary
 from quickturn.errors import StoreError, UsageError
 from quickturn.i18n import Translator
@@ -274,5 +275,8 @@ def _check_replaceable(target: Path) -> None:
 
 def _write_all(store: Store, tables: dict[str, Any], marker: dict[str, Any]) -> None:
     for name in TABLE_ORDER:
-        store.write(name, tables[name], mode="append")
+        frame = tables[name]
+        if name in UNSORTED:  # keys in order make the primary-key index build ~2× faster
+            frame = frame.sort(list(TABLES_BY_NAME[name].key))
+        store.write(name, frame, mode="append")
     store.set_state(MARKER_NAMESPACE, MARKER_KEY, marker)
