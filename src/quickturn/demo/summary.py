@@ -103,7 +103,7 @@ def story_summary(shop: DemoShop) -> dict[str, Any]:
             ).height,
         },
         "fulfilment": {
-            "late_dispatch_rate": _f(late_dispatch / max(fbs.height, 1) * 100) / 100,
+            "late_dispatch_rate": round(late_dispatch / max(fbs.height, 1), 4),
             "late_delivery_rate": round(late_delivery.height / max(delivered.height, 1), 4),
             "by_type": dict(
                 orders.group_by("fulfillment_type").len().sort("fulfillment_type").iter_rows()
