@@ -22,7 +22,8 @@ order of the same chunk and to a SKU of ``skus``).  Chunks are independent and s
 be generated alone (``bulk_chunk``), e.g. on a Dask worker.  SKU popularity is Zipf-like
 (a few best sellers, a long tail); 85% of orders have one line, 12% two, 3% three.
 
-Cost: about 1 s and 250 MB per million lines on one core (see benchmarks/demo_bench.py).
+Cost: about 1.5 s per million lines and about 1 GB peak with 1 M-line chunks (see
+benchmarks/demo_bench.py; memory scales with ``chunk_lines``).
 """
 
 from __future__ import annotations
