@@ -115,6 +115,10 @@ class Story:
     power_alpha: tuple[float, float] = (1.1, 1.5)
     power_c_days: tuple[float, float] = (1.5, 4.0)
     metrics_horizon_days: int = 120
+    #: a LIVE converts views into orders this many times better than a video
+    live_boost: float = 2.5
+    #: creator samples ship this many days before the post
+    sample_lead_days: tuple[int, int] = (5, 20)
     # --- orders and fulfilment -----------------------------------------------------------
     p_unit_continues_line: float = 0.12  # a unit joins the previous unit's line (qty > 1)
     p_two_line_order: float = 0.18  # an order line merges into another order (same day, place)
@@ -152,7 +156,12 @@ class Story:
     reserve_rate: float = 0.10
     reserve_days: int = 30
     creator_commission: tuple[float, float] = (0.08, 0.20)
-    label_cost_usd: tuple[float, float] = (3.8, 7.5)
+    #: TikTok Shipping label for a 3PL parcel: base + per kg, capped
+    label_base_usd: float = 3.60
+    label_per_kg_usd: float = 2.20
+    label_cap_usd: float = 12.0
+    #: POD partner's last-mile charge per order line
+    pod_last_mile_usd: float = 5.20
     gmv_max_share: float = 0.30  # live SKUs with a GMV Max campaign
     gmv_max_uplift: tuple[float, float] = (0.5, 1.2)  # ad-driven demand ÷ organic demand
     gmv_max_roas: tuple[float, float] = (2.5, 6.0)
@@ -160,6 +169,8 @@ class Story:
     production_days: tuple[float, float] = (12.0, 30.0)
     review_every_days: int = 7
     cover_days: float = 45.0
+    #: dead SKUs hold this multiple of the demand they have left (the batch bought for a peak)
+    dead_stock_multiple: tuple[float, float] = (1.8, 3.5)
 
 
 @dataclass(frozen=True)

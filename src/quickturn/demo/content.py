@@ -209,7 +209,7 @@ def build_content(
     ldf = pl.DataFrame(
         {"c": link_c, "sku": link_s, "conv": cat.conversion[link_s] * cfg.scale / n_feat[link_c]}
     )
-    live_boost = np.where(kind == "live", 2.5, 1.0)
+    live_boost = np.where(kind == "live", st.live_boost, 1.0)
     dem = (
         mdf.join(ldf, on="c", maintain_order="left")
         .with_columns(

@@ -197,7 +197,7 @@ def simulate(
     # dead SKUs were stocked for a peak that never came back: 1.8–3.5× what they will sell
     cover0 = np.where(
         cat.archetype == "dead",
-        lam.sum(axis=1) * rng.uniform(1.8, 3.5, n) + 40,
+        lam.sum(axis=1) * rng.uniform(*st.dead_stock_multiple, n) + 40,
         est * rng.uniform(25, 70, n),
     )
     on_hand = np.where(

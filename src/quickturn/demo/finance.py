@@ -367,7 +367,7 @@ def bills(
         )
     )
     lm = pod.group_by("month", "sku_id", maintain_order=True).agg(
-        (pl.col("qty").sum() * 0 + pl.len() * 5.2).round(2).alias("amount")
+        (pl.len() * cfg.story.pod_last_mile_usd).round(2).alias("amount")
     )
     parts.append(
         lm.with_columns(vendor_id=pl.lit(POD), charge_type=pl.lit("last_mile")).select(
@@ -452,7 +452,10 @@ def settlement(
     sale = dl.filter(pl.col("kind") != SAMPLE)
     base = pl.col("after_c") + pl.col("pd_c") + pl.col("ship_fee_c") + pl.col("ship_pd_c")
     referral = (base * st.referral_fee_rate).round()
-    label = ((3.6 + 2.2 * pl.col("kg")).clip(upper_bound=12.0) * 100).round()
+    label = (
+        (st.label_base_usd + st.label_per_kg_usd * pl.col("kg")).clip(upper_bound=st.label_cap_usd)
+        * 100
+    ).round()
     fbt_fee = (
         pl.when(pl.col("order_units") == 1)
         .then(st.fbt_fee_single_usd * 100)

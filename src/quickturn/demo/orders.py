@@ -153,7 +153,9 @@ def build_orders(
         .select((pl.col("posted_at").dt.date() - pl.lit(cfg.start)).dt.total_days().alias("d"))["d"]
         .to_numpy()
     )
-    sday = post_day - rng.integers(5, 21, post_day.size)
+    sday = post_day - rng.integers(
+        st.sample_lead_days[0], st.sample_lead_days[1] + 1, post_day.size
+    )
     psku = prim["sku"].to_numpy()
     sample_ok = (sday >= 0) & (psku >= 0)
     # a sample ships from stock: none while the SKU is out of stock
