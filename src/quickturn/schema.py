@@ -1334,7 +1334,65 @@ HEALTH_TABLES: tuple[Table, ...] = (
 )
 
 # --- comply tables ---
-COMPLY_TABLES: tuple[Table, ...] = ()
+COMPLY_TABLES: tuple[Table, ...] = (
+    Table(
+        "comply_findings",
+        "Findings of a comply run: listing, content and promotion text rules, category documents, templated content.",
+        (
+            _c("run_id", "str", "Run (see runs).", required=True),
+            _c(
+                "finding_id",
+                "int",
+                "Position of the finding within the run (1-based).",
+                required=True,
+            ),
+            _c("as_of", "date", "Day the documents were checked against."),
+            _c("code", "str", "Rule code (see docs/comply.md).", required=True),
+            _c(
+                "severity",
+                "str",
+                "block (must fix before publishing / ordering), warn or info.",
+                choices=("block", "warn", "info"),
+                required=True,
+            ),
+            _c(
+                "kind",
+                "str",
+                "text, documents or templated.",
+                choices=("text", "documents", "templated"),
+            ),
+            _c(
+                "scope",
+                "str",
+                "Where the text sits (listing_title, video_script, …) or sku_documents.",
+            ),
+            _c(
+                "source",
+                "str",
+                "What the finding is about: sku:<id>, content:<id>, a file or text.",
+            ),
+            _c("sku_id", "str", "SKU concerned."),
+            _c("content_id", "str", "Content concerned."),
+            _c("field", "str", "Field holding the evidence (title, description, caption, script)."),
+            _c(
+                "span_start",
+                "int",
+                "Start of the evidence in the field (characters, 0-based).",
+                min_value=0,
+            ),
+            _c("span_end", "int", "End of the evidence in the field (exclusive).", min_value=0),
+            _c("match_text", "str", "The evidence text (or the matching script / certificate)."),
+            _c("message", "str", "Message in English.", required=True),
+            _c("message_zh", "str", "Message in Simplified Chinese."),
+            _c("fix", "str", "How to fix it, in English."),
+            _c("fix_zh", "str", "How to fix it, in Simplified Chinese."),
+            _c("rule_source", "str", "Where the rule comes from (policy page, regulation)."),
+            _c("detail", "str", "Further evidence (JSON)."),
+        ),
+        ("run_id", "finding_id"),
+        group="comply",
+    ),
+)
 
 # --- connector tables ---
 CONNECTOR_TABLES: tuple[Table, ...] = ()

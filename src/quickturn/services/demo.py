@@ -50,6 +50,7 @@ STEPS: list[str] = [
     # --- health ---
     "health",
     # --- comply ---
+    "comply",
 ]
 
 #: ``state`` namespace and key of the marker that says "this database is a demo"
