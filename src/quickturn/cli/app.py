@@ -79,6 +79,9 @@ app.add_typer(db_cmd.app, name="db")
 # --- comply ---
 
 # --- connector ---
+from quickturn.cli import connector as connector_cmd  # noqa: E402
+
+connector_cmd.register(app)
 
 # --- web ---
 
