@@ -444,9 +444,9 @@ class FakeTikTok:
             if not dt or o.get("is_sample_order"):
                 continue
             settle = dt + 7 * DAY
-            if settle >= self.end_time:
-                continue
             day = settle - settle % DAY + 8 * 3600  # 08:00 UTC
+            if day >= self.end_time:
+                continue
             gross = Decimal(o["payment"]["original_total_product_price"])
             seller_d = -Decimal(o["payment"]["seller_discount"])
             referral = -((gross + seller_d) * Decimal("0.06")).quantize(C, rounding=ROUND_HALF_UP)
@@ -589,7 +589,9 @@ class FakeTikTok:
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
         self._thread.start()
         return self
 
@@ -860,6 +862,12 @@ class _Handler(BaseHTTPRequestHandler):
 
     def log_message(self, format: str, *args: Any) -> None:  # quiet (and no secrets in logs)
         return
+
+    def setup(self) -> None:
+        super().setup()
+        # headers and body go out in separate writes: without this, Nagle + delayed ACK
+        # add ~40 ms to every response
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
     def do_GET(self) -> None:
         self._serve("GET")

@@ -26,7 +26,7 @@ from quickturn.config import Settings
 from quickturn.connectors.tiktok_api.client import Page, TikTokClient
 from quickturn.connectors.tiktok_api.errors import TikTokApiError
 from quickturn.connectors.tiktok_api.mapping import map_cancellations, map_orders, map_returns
-from quickturn.connectors.tiktok_api.webhooks import Notification, create_app, create_router
+from quickturn.connectors.tiktok_api.notifications import Notification
 from quickturn.services.connect import TikTokSettings, tiktok_settings
 from quickturn.store import Store, open_store
 
@@ -229,6 +229,8 @@ def tiktok_router(
     """The ``POST /webhooks/tiktok`` router for the web app (``app.include_router(...)``)."""
     ts = options or tiktok_settings(settings)
     ts.require()
+    from quickturn.connectors.tiktok_api.webhooks import create_router
+
     inbox = _inbox_for(settings, store)
     return create_router(ts.app_key, ts.app_secret, inbox.enqueue, path=ts.webhook_path)
 
@@ -239,5 +241,7 @@ def tiktok_app(
     """A standalone app serving only the webhook (``quickturn webhooks serve``)."""
     ts = options or tiktok_settings(settings)
     ts.require()
+    from quickturn.connectors.tiktok_api.webhooks import create_app
+
     inbox = _inbox_for(settings, store)
     return create_app(ts.app_key, ts.app_secret, inbox.enqueue, path=ts.webhook_path), inbox

@@ -45,10 +45,10 @@ class TokenBucket:
         """Take ``tokens`` if available and return 0, else return the seconds to wait."""
         with self._lock:
             self._refill()
-            if self._tokens >= tokens:
-                self._tokens -= tokens
+            if self._tokens >= tokens - 1e-9:  # tolerate float rounding of the refill
+                self._tokens = max(0.0, self._tokens - tokens)
                 return 0.0
-            return (tokens - self._tokens) / self.rate
+            return max((tokens - self._tokens) / self.rate, 1e-6)
 
     def acquire(self, tokens: float = 1.0) -> float:
         """Block until ``tokens`` are taken; return the seconds waited."""
