@@ -27,6 +27,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -74,6 +75,8 @@ def amount(value: Any) -> Decimal | None:
     """An API amount string ("12.34") as an exact Decimal at the store's scale; None if empty."""
     if value is None or value == "":
         return None
+    if type(value) is str:
+        return _parse_amount(value)
     if isinstance(value, Mapping):  # {"amount": "1.00", "currency": "USD"}
         return amount(value.get("amount"))
     try:
@@ -83,6 +86,15 @@ def amount(value: Any) -> Decimal | None:
     if not d.is_finite():
         return None
     return store_quantize(d)
+
+
+@lru_cache(maxsize=65536)
+def _parse_amount(text: str) -> Decimal | None:
+    try:
+        d = Decimal(text.strip())
+    except InvalidOperation:
+        return None
+    return store_quantize(d) if d.is_finite() else None
 
 
 def amount0(value: Any) -> Decimal:
