@@ -8,25 +8,10 @@ from pathlib import Path
 
 import pytest
 from fake_tiktok import FakeTikTok
+from tt_helpers import settings_for
 
-from quickturn.config import Settings
 from quickturn.connectors.tiktok_api.client import TikTokClient
-from quickturn.services.connect import TikTokSettings, make_client, tiktok_settings
-
-
-def settings_for(fake: FakeTikTok, home: Path, **kw: object) -> TikTokSettings:
-    opts: dict[str, object] = {
-        "app_key": fake.app_key,
-        "app_secret": fake.app_secret,
-        "base_url": fake.url,
-        "auth_base_url": fake.url,
-        "home": str(home),
-        "backoff_base_seconds": 0.001,
-        "backoff_max_seconds": 0.02,
-        "page_size": 200,
-    }
-    opts.update(kw)
-    return tiktok_settings(Settings(), env={}, **opts)
+from quickturn.services.connect import TikTokSettings, make_client
 
 
 @pytest.fixture()

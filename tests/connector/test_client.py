@@ -6,8 +6,8 @@ import random
 
 import pytest
 from fake_tiktok import FakeTikTok
+from tt_helpers import settings_for
 
-from conftest import settings_for
 from quickturn.connectors.tiktok_api.client import TikTokClient
 from quickturn.connectors.tiktok_api.errors import (
     NotConnectedError,

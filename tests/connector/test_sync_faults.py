@@ -8,9 +8,8 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from conftest import settings_for
 from fake_tiktok import FakeTikTok
-from test_sync import reconcile
+from tt_helpers import reconcile, settings_for
 
 from quickturn.services.connect import make_client
 from quickturn.services.sync import sync_tiktok
@@ -23,13 +22,18 @@ def test_50k_orders_with_injected_faults_lose_and_duplicate_nothing(tmp_path: Pa
         tts = settings_for(
             fake, tmp_path / "home", page_size=2000, max_retries=30, window_days=30.0
         )
-        with make_client(tts, rng=random.Random(3)) as client, open_store(tmp_path / "db.duckdb") as store:
+        with (
+            make_client(tts, rng=random.Random(3)) as client,
+            open_store(tmp_path / "db.duckdb") as store,
+        ):
             client.exchange_code("good-code")
             fake.faults.p429 = 0.08
             fake.faults.p500 = 0.06
             fake.faults.pdrop = 0.05
             fake.faults.ptruncate = 0.03
-            report = sync_tiktok(store, client, tts, resources=("orders", "returns", "cancellations", "statements"))
+            report = sync_tiktok(
+                store, client, tts, resources=("orders", "returns", "cancellations", "statements")
+            )
             s = fake.stats
             assert s.injected_429 > 0 and s.injected_500 > 0 and s.dropped > 0 and s.truncated > 0
             assert client.stats.retries >= s.injected_429 + s.injected_500 + s.dropped + s.truncated
