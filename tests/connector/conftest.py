@@ -16,7 +16,7 @@ from quickturn.services.connect import TikTokSettings, make_client
 
 @pytest.fixture()
 def fake() -> Iterator[FakeTikTok]:
-    with FakeTikTok(n_orders=400, n_orders_second_shop=30) as f:
+    with FakeTikTok(n_orders=150, n_orders_second_shop=20) as f:
         yield f
 
 

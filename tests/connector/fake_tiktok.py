@@ -20,6 +20,7 @@ Ground truth for reconciliation: :meth:`FakeTikTok.truth`.
 from __future__ import annotations
 
 import base64
+import bisect
 import contextlib
 import hashlib
 import hmac
@@ -199,6 +200,7 @@ class FakeTikTok:
             },
         ]
         self._order_seq = 0
+        self._index: dict[str, tuple[list[tuple[int, str]], list[dict[str, Any]]]] = {}
         for shop, n in zip(self.shops, (n_orders, n_orders_second_shop), strict=False):
             self._make_catalogue(shop["cipher"], n_skus)
             for _ in range(n):
@@ -353,6 +355,7 @@ class FakeTikTok:
         ]
         order["update_time"] = min(max(times), self.end_time)
         self.orders[cipher][oid] = order
+        self._index.pop(cipher, None)
         if order.get("delivery_time") and rng.random() < 0.05:
             self._add_return(cipher, order)
         return order
@@ -524,6 +527,7 @@ class FakeTikTok:
             for _ in range(n):
                 o = self._add_order(cipher, create_time=self.now() - 5)
                 o["update_time"] = self.now() - 1
+                self._index.pop(cipher, None)
                 out.append(o["id"])
             return out
 
@@ -540,6 +544,7 @@ class FakeTikTok:
                     o.setdefault("collection_time", o["rts_time"] + 600)
                     o["delivery_time"] = max(self.now() - 2, o["collection_time"] + 1)
                 o["update_time"] = self.now() - 1
+                self._index.pop(cipher, None)
 
     def expire_access_tokens(self) -> None:
         with self.lock:
@@ -696,6 +701,10 @@ class FakeTikTok:
         with self.lock:
             if path == "/authorization/202309/shops":
                 return _env(0, "success", {"shops": self.shops})
+            if path == "/order/202309/orders/search" and not (
+                doc.get("create_time_ge") or doc.get("create_time_lt")
+            ):
+                return self._orders_page(cipher, doc, size, token)
             if path == "/order/202309/orders/search":
                 items = _window(self.orders[cipher].values(), doc, "update_time")
                 return self._paged(items, size, token, "orders", "update_time")
@@ -780,6 +789,36 @@ class FakeTikTok:
             if path == "/logistics/202309/warehouses":
                 return _env(0, "success", {"warehouses": self.warehouses})
         return _env(36009004, f"unknown path {path}")
+
+    def _orders_page(
+        self, cipher: str, doc: dict[str, Any], size: int, token: str
+    ) -> dict[str, Any]:
+        """Order search on a sorted (update_time, id) index (rebuilt after mutations)."""
+        index = self._index.get(cipher)
+        if index is None:
+            ordered = sorted(
+                self.orders[cipher].values(), key=lambda o: (o["update_time"], o["id"])
+            )
+            index = self._index[cipher] = ([(o["update_time"], o["id"]) for o in ordered], ordered)
+        keys, ordered = index
+        ge, lt = doc.get("update_time_ge"), doc.get("update_time_lt")
+        lo = bisect.bisect_left(keys, (int(ge), "")) if ge not in (None, "") else 0
+        hi = bisect.bisect_left(keys, (int(lt), "")) if lt not in (None, "") else len(keys)
+        start = lo
+        if token:
+            try:
+                t, i = base64.urlsafe_b64decode(token.encode()).decode().split("|", 1)
+            except Exception:
+                return _env(36009010, "invalid page_token")
+            start = max(lo, bisect.bisect_right(keys, (int(t), i), lo, hi))
+        end = min(start + size, hi)
+        page = ordered[start:end]
+        nxt = ""
+        if end < hi and page:
+            nxt = base64.urlsafe_b64encode(
+                f"{page[-1]['update_time']}|{page[-1]['id']}".encode()
+            ).decode()
+        return _env(0, "success", {"orders": page, "next_page_token": nxt, "total_count": hi - lo})
 
     def _paged(
         self,

@@ -53,7 +53,7 @@ def test_connect_sync_and_modules_end_to_end(env: Path, fake: FakeTikTok) -> Non
     res = runner.invoke(app, ["sync", "--json", "--db", str(env)])
     assert res.exit_code == 0, res.output
     report = json.loads(res.stdout)
-    assert report["tables"]["orders"]["inserted"] == 430
+    assert report["tables"]["orders"]["inserted"] == 170
     res = runner.invoke(
         app, ["sync", "--db", str(env), "--shop", "7495000000000000002", "--since", "2020-01-01"]
     )

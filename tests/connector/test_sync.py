@@ -25,7 +25,7 @@ def test_first_sync_is_complete_and_rerun_changes_nothing(
     assert set(report.shops) == {SHOP, "7495000000000000002"}
     reconcile(store, fake, settlements=True)
     reconcile(store, fake, "7495000000000000002")
-    assert report.tables["orders"]["inserted"] == 430
+    assert report.tables["orders"]["inserted"] == 170
     assert store.count("shops") == 2
     assert store.table("shops", where={"shop_id": SHOP})["cipher"][0] == "ROW_fakecipher0001"
     assert store.count("returns") > 0 and store.count("inventory_snapshots") > 0
@@ -92,7 +92,7 @@ def test_since_and_shop_filters(
     assert report.shops == [SHOP]
     orders = store.table("orders")
     assert set(orders["shop_id"].to_list()) == {SHOP}
-    assert 0 < orders.height < 400
+    assert 0 < orders.height < 150
     from quickturn.errors import UsageError
 
     with pytest.raises(UsageError, match="connected shops"):
@@ -121,16 +121,16 @@ def test_interrupted_sync_resumes_from_the_checkpoint(
             connected,
             opts,
             resources=("orders",),
-            page_size=50,
+            page_size=20,
             progress=crash_after_three_pages,
         )
     cp = sync_state(store, SHOP)["orders"]["checkpoint"]
     assert cp is not None and cp["page_token"]
     partial = store.count("orders")
-    assert partial == 150  # three committed pages, nothing half-written
-    report = sync_tiktok(store, connected, opts, resources=("orders",), page_size=50)
+    assert partial == 60  # three committed pages, nothing half-written
+    report = sync_tiktok(store, connected, opts, resources=("orders",), page_size=20)
     assert f"{SHOP}:orders" in report.resumed
-    assert report.fetched["orders"] < 430  # did not start over
+    assert report.fetched["orders"] < 170  # did not start over
     reconcile(store, fake)
     assert sync_state(store, SHOP)["orders"]["checkpoint"] is None
 
