@@ -761,7 +761,7 @@ PRODUCT_STATUS = {
     "FAILED": "inactive",
     "DELETED": "discontinued",
 }
-PRODUCT_SKU_COLUMNS = (*SKU_COLUMNS, "launch_date", "parent_sku_id")
+PRODUCT_SKU_COLUMNS = (*SKU_COLUMNS, "launch_date")
 
 
 def map_products(
@@ -799,7 +799,6 @@ def map_products(
                 "price_currency": str(price.get("currency") or "USD"),
                 "status": status,
                 "launch_date": launch,
-                "parent_sku_id": None,
             }
     out.frames["skus"] = frame("skus", list(rows.values()), PRODUCT_SKU_COLUMNS)
     return out, id_map
