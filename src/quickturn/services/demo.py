@@ -47,7 +47,9 @@ STEPS: list[str] = [
     # --- sense ---
     # --- plan ---
     # --- health ---
+    "health",
     # --- comply ---
+    "comply",
 ]
 
 #: ``state`` namespace and key of the marker that says "this database is a demo"
