@@ -92,31 +92,18 @@ def test_connect_sync_and_modules_end_to_end(env: Path, fake: FakeTikTok) -> Non
         assert isinstance(blocked_skus(store, today=today), dict)
 
     # ledger and health reports, when those modules are on main
+    as_of = today.isoformat()
     for module in ("ledger", "health"):
         try:
             importlib.import_module(f"quickturn.cli.{module}")
         except ImportError:
             continue
-        res = runner.invoke(app, [module, "--json", "--db", str(env)])
+        res = runner.invoke(app, [module, "--json", "--db", str(env), "--as-of", as_of])
         assert res.exit_code in (0, 1), (module, res.output)
-        json.loads(res.stdout)
-
-
-def test_expired_authorisation_exits_1_and_says_reconnect(env: Path, fake: FakeTikTok) -> None:
-    assert runner.invoke(app, ["connect", "tiktok", "good-code", "--db", str(env)]).exit_code == 0
-    fake.refresh_tokens.clear()
-    fake.expire_access_tokens()
-    res = runner.invoke(app, ["sync", "--db", str(env)])
-    assert res.exit_code == 1
-    assert "quickturn connect tiktok" in res.output
-
-
-def test_missing_credentials_are_a_usage_error(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    for var in ("QUICKTURN_TIKTOK_APP_KEY", "QUICKTURN_TIKTOK_APP_SECRET"):
-        monkeypatch.delenv(var, raising=False)
-    monkeypatch.chdir(tmp_path)
-    res = runner.invoke(app, ["sync", "--db", str(tmp_path / "x.duckdb")])
-    assert res.exit_code == 2
-    assert "QUICKTURN_TIKTOK_APP_KEY" in res.output
+        out = json.loads(res.stdout)
+        if module == "health":
+            metrics = {m["metric"]: m for m in out["metrics"]}
+            # the synced orders feed the fulfilment metrics like an imported shop
+            assert metrics, out
+            counted = [m for m in metrics.values() if (m.get("denominator") or 0) > 0]
+            assert counted, metrics
