@@ -92,6 +92,9 @@ app.command(
 )(handle_errors(comply_cmd.comply))
 
 # --- connector ---
+from quickturn.cli import connector as connector_cmd  # noqa: E402
+
+connector_cmd.register(app)
 
 # --- web ---
 
