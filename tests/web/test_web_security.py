@@ -183,3 +183,45 @@ def test_server_holds_no_lock_between_requests_and_survives_a_busy_file(db: Path
             holder.kill()
             holder.wait(10)
         assert c.get("/api/v1/ledger", params={"by": "market"}).status_code == 200
+
+
+def test_tiktok_webhook_router_is_mounted(db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import json
+
+    from quickturn.connectors.tiktok_api.signing import webhook_signature
+    from quickturn.store import open_store
+
+    monkeypatch.setenv("QUICKTURN_TIKTOK_APP_KEY", "appkey123")
+    monkeypatch.setenv("QUICKTURN_TIKTOK_APP_SECRET", "appsecret456")
+    app = create_app(Settings(db=str(db), token=TOKEN), warm_cache=False)
+    note = {
+        "type": 1,
+        "tts_notification_id": "WEB-N1",
+        "shop_id": "7495000000000000001",
+        "timestamp": 1760000000,
+        "data": {"order_id": "576", "order_status": "IN_TRANSIT"},
+    }
+    body = json.dumps(note).encode()
+    sig = webhook_signature("appkey123", "appsecret456", body)
+    with TestClient(app, base_url=BASE) as c:
+        assert c.get("/api/v1/meta").status_code == 401  # the token still guards the rest
+        ok = c.post(
+            "/webhooks/tiktok",
+            content=body,
+            headers={"Authorization": sig, "Origin": "https://partner.tiktokshop.com"},
+        )
+        assert ok.status_code == 200 and ok.json()["data"]["duplicate"] is False
+        again = c.post("/webhooks/tiktok", content=body, headers={"Authorization": sig})
+        assert again.json()["data"]["duplicate"] is True
+        unsigned = c.post("/webhooks/tiktok", content=body)
+        assert unsigned.status_code == 401 and unsigned.json()["message"] == "invalid signature"
+        # reads still work after the in-process write
+        assert (
+            c.get("/api/v1/meta", headers={"Authorization": f"Bearer {TOKEN}"}).status_code == 200
+        )
+    store = open_store(db, read_only=True)
+    try:
+        events = store.table("tiktok_webhook_events")
+    finally:
+        store.close()
+    assert events["notification_id"].to_list() == ["WEB-N1"]

@@ -223,8 +223,11 @@ def waterfall(components: pl.DataFrame) -> list[dict[str, Any]]:
         if components.height
         else {}
     )
-    out = [{"component": c, "amount_usd": float(sums.get(c) or 0.0)} for c in COMPONENTS]
-    out.append({"component": "margin", "amount_usd": sum(r["amount_usd"] for r in out)})
+    amounts = [float(sums.get(c) or 0.0) for c in COMPONENTS]
+    out: list[dict[str, Any]] = [
+        {"component": c, "amount_usd": a} for c, a in zip(COMPONENTS, amounts, strict=True)
+    ]
+    out.append({"component": "margin", "amount_usd": sum(amounts)})
     return out
 
 
@@ -652,7 +655,8 @@ def sku_table(store: Store, *, today: date, days: int = 30) -> pl.DataFrame:
         .otherwise(pl.lit("low"))
         .alias("risk")
     )
-    return out.sort("sku_id")
+    result: pl.DataFrame = out.sort("sku_id")
+    return result
 
 
 def comply_findings(store: Store) -> pl.DataFrame:

@@ -164,6 +164,9 @@ def create_app(
         resp.headers["WWW-Authenticate"] = 'Bearer realm="quickturn"'
         return resp
 
+    app.add_middleware(SecurityMiddleware, policy=policy, unauthorized=unauthorized)
+
+    # added last, so it is the outermost layer: the choice is remembered even on a 401
     @app.middleware("http")
     async def language_cookie(request: Request, call_next: Any) -> Response:
         response: Response = await call_next(request)
@@ -173,8 +176,6 @@ def create_app(
                 i18n.COOKIE, wanted, max_age=365 * 86400, samesite="lax", httponly=True, path="/"
             )
         return response
-
-    app.add_middleware(SecurityMiddleware, policy=policy, unauthorized=unauthorized)
 
     # -- errors -----------------------------------------------------------------------------
     def _error(request: Request, status: int, message: str) -> Response:

@@ -169,15 +169,23 @@ class Database:
     def open_for_write(self) -> Store:
         """A read-write store whose ``close()`` releases the in-process write lock (for
         callers that manage the store themselves, such as the webhook inbox)."""
-        cm = self.write()
-        store = cm.__enter__()
+        lock = self.lock.write()
+        lock.__enter__()
+        try:
+            store = open_store(self.url, migrate=False)
+        except BaseException:
+            lock.__exit__(None, None, None)
+            raise
         original = store.close
+        released = threading.Event()
 
         def close() -> None:
             try:
                 original()
             finally:
-                cm.__exit__(None, None, None)
+                if not released.is_set():
+                    released.set()
+                    lock.__exit__(None, None, None)
 
         store.close = close  # type: ignore[method-assign]
         return store

@@ -154,7 +154,7 @@ class SecurityMiddleware(BaseHTTPMiddleware):
         via = p.authenticate(request)
         request.state.auth = via
         if via is None and not p.exempt(path):
-            return await self.unauthorized(request)
+            return self._finish(request, await self.unauthorized(request), path)
         if (
             request.method in UNSAFE
             and not webhook
@@ -166,15 +166,21 @@ class SecurityMiddleware(BaseHTTPMiddleware):
                 status_code=403,
             )
         response = await call_next(request)
-        if not webhook:
-            h = response.headers
-            h.setdefault("Content-Security-Policy", CSP)
-            h.setdefault("X-Content-Type-Options", "nosniff")
-            h.setdefault("X-Frame-Options", "DENY")
-            h.setdefault("Referrer-Policy", "same-origin")
-            if not path.startswith("/static/"):
-                h.setdefault("Cache-Control", "no-store")
-            if CSRF_COOKIE not in request.cookies and not path.startswith("/static/"):
+        if webhook:
+            return response
+        return self._finish(request, response, path)
+
+    @staticmethod
+    def _finish(request: Request, response: Response, path: str) -> Response:
+        """Security headers, and the CSRF cookie when the browser has none yet."""
+        h = response.headers
+        h.setdefault("Content-Security-Policy", CSP)
+        h.setdefault("X-Content-Type-Options", "nosniff")
+        h.setdefault("X-Frame-Options", "DENY")
+        h.setdefault("Referrer-Policy", "same-origin")
+        if not path.startswith("/static/"):
+            h.setdefault("Cache-Control", "no-store")
+            if CSRF_COOKIE not in request.cookies:
                 token = getattr(request.state, "csrf", None) or new_csrf_token()
                 response.set_cookie(
                     CSRF_COOKIE,
