@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
-import sys
 import urllib.request
 from pathlib import Path
 
@@ -19,17 +17,12 @@ from quickturn.cli.app import app
 runner = CliRunner()
 
 
-def test_serve_prints_the_url_and_serves(web_db: Path) -> None:
-    server = LiveServer(web_db)
-    try:
-        with urllib.request.urlopen(server.url + "/healthz", timeout=30) as r:
-            assert json.loads(r.read()) == {"status": "ok"}
-        with urllib.request.urlopen(server.url + "/api/v1/meta", timeout=120) as r:
-            assert json.loads(r.read())["as_of"] == "2026-03-02"
-    finally:
-        server.stop()
-    out = server.proc.stdout.read().decode() if server.proc.stdout else ""
-    assert f"http://127.0.0.1:{server.port}/" in out
+def test_serve_prints_the_url_and_serves(live_server: LiveServer) -> None:
+    with urllib.request.urlopen(live_server.url + "/healthz", timeout=30) as r:
+        assert json.loads(r.read()) == {"status": "ok"}
+    with urllib.request.urlopen(live_server.url + "/api/v1/meta", timeout=120) as r:
+        assert json.loads(r.read())["as_of"] == "2026-03-02"
+    assert f"http://127.0.0.1:{live_server.port}/" in live_server.first_line
 
 
 def test_serve_refuses_a_network_bind_without_token(
@@ -71,12 +64,20 @@ def test_report_is_one_offline_file(web_db: Path, tmp_path: Path) -> None:
 
 
 def test_demo_serve_serves_the_demo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from quickturn.cli import demo as demo_cli
+
     calls: list[tuple[str, str, int]] = []
 
     def fake_run_server(cli: web_cli.Cli, host: str, port: int) -> None:
         calls.append((cli.settings.db, host, port))
 
+    def fake_run_demo(settings: object, **kw: object) -> dict[str, object]:
+        db = getattr(settings, "db")  # noqa: B009
+        Path(db).write_bytes(b"")
+        return {"ok": True, "db": db, "errors": {}}
+
     monkeypatch.setattr(web_cli, "run_server", fake_run_server)
+    monkeypatch.setattr(demo_cli, "run_demo", fake_run_demo)
     db = tmp_path / "demo.duckdb"
     r = runner.invoke(
         app,
@@ -98,13 +99,3 @@ def test_demo_serve_serves_the_demo(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     )
     assert calls == [(str(db), "127.0.0.1", 8765)], r.output
     assert db.exists()
-
-
-def test_cli_module_runs_as_a_script() -> None:
-    r = subprocess.run(
-        [sys.executable, "-m", "quickturn", "serve", "--help"],
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert r.returncode == 0 and "--host" in r.stdout and "--port" in r.stdout

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from web_support import LiveServer
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 ARGS = [
     "--headless",

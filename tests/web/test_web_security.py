@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 import time
@@ -25,11 +26,19 @@ def db(web_db: Path) -> Path:
     return web_db
 
 
-@pytest.fixture()
-def guarded(db: Path) -> Iterator[TestClient]:
+@pytest.fixture(scope="module")
+def guarded(web_demo_file: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
+    db = tmp_path_factory.mktemp("guarded") / "demo.duckdb"
+    shutil.copyfile(web_demo_file, db)
     app = create_app(Settings(db=str(db), token=TOKEN), warm_cache=False)
     with TestClient(app, base_url=BASE) as c:
         yield c
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cookies(request: pytest.FixtureRequest) -> None:
+    if "guarded" in request.fixturenames:
+        request.getfixturevalue("guarded").cookies.clear()
 
 
 def test_loopback_detection() -> None:

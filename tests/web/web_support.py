@@ -27,25 +27,31 @@ class LiveServer:
         self.url = f"http://127.0.0.1:{self.port}"
         full_env = {k: v for k, v in os.environ.items() if not k.startswith("QUICKTURN_")}
         full_env.update(env or {})
+        self.log = db.with_suffix(".serve.log")
+        self._log = self.log.open("wb")
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "quickturn", "serve", "--db", str(db), "--port", str(self.port)],
             env=full_env,
-            stdout=subprocess.PIPE,
+            stdout=self._log,
             stderr=subprocess.STDOUT,
             cwd=ROOT,
         )
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
-                out = self.proc.stdout.read().decode() if self.proc.stdout else ""
-                raise RuntimeError(f"quickturn serve exited: {out}")
+                raise RuntimeError(f"quickturn serve exited: {self.output()}")
             try:
                 socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
+                self.first_line = self.output().splitlines()[0] if self.output() else ""
                 return
             except OSError:
                 time.sleep(0.1)
         self.stop()
         raise RuntimeError("quickturn serve did not start within 60 s")
+
+    def output(self) -> str:
+        """What the server printed so far."""
+        return self.log.read_text(encoding="utf-8", errors="replace")
 
     def stop(self) -> None:
         if self.proc.poll() is None:
@@ -55,3 +61,4 @@ class LiveServer:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait(5)
+        self._log.close()

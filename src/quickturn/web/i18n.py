@@ -135,7 +135,7 @@ class Formatter:
             try:
                 v = date.fromisoformat(v[:10])
             except ValueError:
-                return v
+                return str(v)
         if isinstance(v, datetime):
             return format_datetime(v, "medium", locale=self.locale)
         if isinstance(v, date):

@@ -586,9 +586,10 @@ def _total(df: pl.DataFrame) -> s.LedgerRowPublic:
         return s.LedgerRowPublic(key=None)
     sums = {c: float(df[c].sum() or 0.0) for c in (*dashboard.COMPONENTS, "margin")}
     rev = sums["revenue"]
-    return s.LedgerRowPublic(
-        key=None,
-        margin_rate=sums["margin"] / rev if rev > 0 else None,
-        lines=int(df["lines"].sum() or 0),
+    row: dict[str, Any] = {
         **sums,
-    )
+        "key": None,
+        "margin_rate": sums["margin"] / rev if rev > 0 else None,
+        "lines": int(df["lines"].sum() or 0),
+    }
+    return s.LedgerRowPublic(**row)
