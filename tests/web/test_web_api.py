@@ -70,6 +70,25 @@ def test_meta_and_overview_match_the_store(client: TestClient, web_url: str) -> 
     )
     assert k["current"]["gmv_usd"] == pytest.approx(gmv, abs=0.01)
     assert k["current"]["orders"] > 0 and k["previous"]["orders"] > 0
+    store = open_store(web_url, read_only=not web_url.startswith("postgres"), migrate=False)
+    orders = store.query(
+        "SELECT o.order_id, o.created_at, o.status, l.quantity FROM orders o "
+        "JOIN order_lines l ON l.order_id = o.order_id"
+    )
+    store.close()
+    local = orders.with_columns(
+        pl.col("created_at")
+        .dt.replace_time_zone("UTC")
+        .dt.convert_time_zone("America/Los_Angeles")
+        .dt.date()
+        .alias("day")
+    ).filter(
+        (pl.col("day") >= date.fromisoformat(lo))
+        & (pl.col("day") <= date.fromisoformat(hi))
+        & (pl.col("status") != "CANCELLED")
+    )
+    assert k["current"]["orders"] == local["order_id"].n_unique()
+    assert k["current"]["units"] == local["quantity"].sum()
     assert len(ov["health"]) == 6
     assert {m["metric"] for m in ov["health"] if m["higher_is_better"]} == {
         "valid_tracking_rate",

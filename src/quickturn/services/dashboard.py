@@ -23,6 +23,7 @@ import math
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import polars as pl
 
@@ -234,6 +235,7 @@ def waterfall(components: pl.DataFrame) -> list[dict[str, Any]]:
 def kpis(store: Store, *, today: date, days: int = 30) -> dict[str, Any]:
     """GMV, revenue, true margin and orders over the period and the period before it."""
     out: dict[str, Any] = {"days": days, "ledger": ledger_ready(store)}
+    tz = _shop_tz(store)
     lo, hi = _period(today, days)
     out["date_from"], out["date_to"] = lo, hi
     for key, (a, b) in (
@@ -269,11 +271,7 @@ def kpis(store: Store, *, today: date, days: int = 30) -> dict[str, Any]:
             "SELECT count(DISTINCT o.order_id) AS orders, sum(l.quantity) AS units "
             "FROM orders o JOIN order_lines l ON l.order_id = o.order_id "
             "WHERE o.created_at >= ? AND o.created_at < ? AND o.status <> ?",
-            [
-                datetime.combine(a, datetime.min.time()),
-                datetime.combine(b + timedelta(days=1), datetime.min.time()),
-                "CANCELLED",
-            ],
+            [utc_start(a, tz), utc_start(b + timedelta(days=1), tz), "CANCELLED"],
         )
         figures["orders"] = int(counts["orders"][0] or 0)
         figures["units"] = int(counts["units"][0] or 0)
@@ -728,6 +726,12 @@ def daily_units(store: Store, *, today: date, days: int = 365) -> pl.DataFrame:
         .agg(pl.col("quantity").sum().cast(pl.Int64).alias("units"))
         .sort("sku_id", "date")
     )
+
+
+def utc_start(day: date, tz: str) -> datetime:
+    """Midnight of ``day`` in the shop's time zone, as naive UTC (how the store keeps time)."""
+    local = datetime.combine(day, datetime.min.time(), tzinfo=ZoneInfo(tz))
+    return local.astimezone(UTC).replace(tzinfo=None)
 
 
 def _shop_tz(store: Store) -> str:
