@@ -234,3 +234,19 @@ def test_tiktok_webhook_router_is_mounted(db: Path, monkeypatch: pytest.MonkeyPa
     finally:
         store.close()
     assert events["notification_id"].to_list() == ["WEB-N1"]
+
+
+def test_refresh_button_forgets_cached_figures(db: Path) -> None:
+    app = create_app(Settings(db=str(db)), warm_cache=False)
+    with TestClient(app, base_url=BASE) as c:
+        assert c.get("/", headers={"Accept": "text/html"}).status_code == 200
+        cache = app.state.web.cache
+        assert cache.stats()["entries"] > 0
+        assert c.post("/refresh", data={"next": "/skus"}).status_code == 403  # no CSRF token
+        r = c.post(
+            "/refresh",
+            data={"next": "/skus", "csrf_token": c.cookies.get("qt_csrf")},
+            follow_redirects=False,
+        )
+        assert r.status_code == 303 and r.headers["location"] == "/skus"
+        assert cache.stats()["entries"] == 0

@@ -146,8 +146,9 @@ def as_of(store: Store) -> date:
 
 
 def fingerprint(store: Store) -> str:
-    """A cheap value that changes when the modules or an import change the database (used by
-    the web cache on PostgreSQL; on DuckDB the web layer looks at the file instead)."""
+    """A cheap value that changes when a module run, a sync or a SKU import changes the
+    database (the web cache's key on PostgreSQL; on DuckDB the web layer looks at the file).
+    Only small tables are read, so it can be polled every few seconds."""
     parts: list[str] = []
     if has(store, "runs"):
         df = store.query("SELECT count(*) AS n, max(created_at) AS t FROM runs")
@@ -155,9 +156,8 @@ def fingerprint(store: Store) -> str:
     if has(store, "state"):
         df = store.query("SELECT count(*) AS n, max(updated_at) AS t FROM state")
         parts.append(f"state={df['n'][0]}@{df['t'][0]}")
-    for t in ("orders", "order_lines", "skus", "inventory_snapshots", "comply_findings"):
-        if has(store, t):
-            parts.append(f"{t}={store.count(t)}")
+    if has(store, "skus"):
+        parts.append(f"skus={store.count('skus')}")
     return ";".join(parts)
 
 

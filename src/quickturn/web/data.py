@@ -10,8 +10,9 @@ the figures it computed before the change, with a "database busy" note, instead 
 
 Results are cached by *database fingerprint*: for a DuckDB file its size and modification
 time (and those of its ``.wal``), read with ``os.stat`` without opening the file; for
-PostgreSQL a few counts and the newest run (:func:`quickturn.services.dashboard.fingerprint`,
-looked up at most every few seconds).  A change of fingerprint invalidates every entry, and
+PostgreSQL the newest run, state change and SKU count
+(:func:`quickturn.services.dashboard.fingerprint`, looked up at most every 5 s) plus a
+10-minute clock, so an import that no module has run on yet shows within 10 minutes.  A change of fingerprint invalidates every entry, and
 a background thread recomputes the pages everyone opens first (overview, SKU list).
 
 Writes from the web process (queued webhook notifications) take an exclusive in-process lock
@@ -42,6 +43,9 @@ T = TypeVar("T")
 BUSY_WAIT_SECONDS = 2.0
 #: seconds between fingerprint look-ups on PostgreSQL
 PG_FINGERPRINT_TTL = 5.0
+#: on PostgreSQL, figures are also recomputed at least this often (an import of orders
+#: changes no run; the footer's refresh button recomputes at once)
+PG_MAX_AGE = 600.0
 #: cached results kept (LRU) — pages, API answers and per-SKU entries
 CACHE_ENTRIES = 2048
 
@@ -206,7 +210,7 @@ class Database:
             if self._fp is not None and now - self._fp[0] < PG_FINGERPRINT_TTL:
                 return self._fp[1]
         with self.read() as store:
-            fp = dashboard.fingerprint(store)
+            fp = dashboard.fingerprint(store) + f";t={int(time.time() // PG_MAX_AGE)}"
         with self._fp_lock:
             self._fp = (time.monotonic(), fp)
         return fp

@@ -63,6 +63,15 @@ def login(
     return resp
 
 
+@router.post("/refresh")
+def refresh(
+    web: WebDep, _csrf: CsrfDep, next: Annotated[str, Form(max_length=2000)] = "/"
+) -> Response:
+    """Forget the cached figures and go back to the page (after an import, say)."""
+    web.cache.clear()
+    return RedirectResponse(safe_next(next), status_code=303)
+
+
 @router.post("/logout")
 def logout(_csrf: CsrfDep) -> Response:
     resp = RedirectResponse("/login", status_code=303)
