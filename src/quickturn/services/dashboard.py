@@ -515,23 +515,29 @@ def _latest_run_id(store: Store, module: str, table: str) -> str | None:
     return str(run["run_id"]) if run else None
 
 
-def stock_on_hand(store: Store) -> pl.DataFrame:
-    """(sku_id, on_hand, snapshot_date): sellable US stock at each SKU's newest snapshot."""
+def stock_on_hand(store: Store, sku_ids: list[str] | None = None) -> pl.DataFrame:
+    """(sku_id, on_hand, snapshot_date): sellable US stock at each SKU's newest snapshot
+    (of every SKU, or of ``sku_ids``)."""
     locs = store.table("locations", columns=["location_id", "kind"])
     ids = locs.filter(pl.col("kind").is_in(list(SELLABLE_KINDS)))["location_id"].to_list()
-    if not ids:
+    if not ids or sku_ids == []:
         return pl.DataFrame(
             schema={"sku_id": pl.String, "on_hand": pl.Float64, "snapshot_date": pl.Date}
         )
     marks = ", ".join("?" for _ in ids)
+    only, only_params = "", []
+    if sku_ids is not None:
+        only = f" AND sku_id IN ({', '.join('?' for _ in sku_ids)})"
+        only_params = list(sku_ids)
     df = store.query(
         "SELECT s.sku_id, s.date AS snapshot_date, "
         "CAST(sum(s.on_hand_qty - coalesce(s.reserved_qty, 0)) AS DOUBLE PRECISION) AS on_hand "
         "FROM inventory_snapshots s JOIN ("
-        f"  SELECT sku_id, max(date) AS d FROM inventory_snapshots WHERE location_id IN ({marks}) GROUP BY sku_id"
+        f"  SELECT sku_id, max(date) AS d FROM inventory_snapshots WHERE location_id IN ({marks})"
+        f"{only} GROUP BY sku_id"
         ") m ON m.sku_id = s.sku_id AND m.d = s.date "
         f"WHERE s.location_id IN ({marks}) GROUP BY s.sku_id, s.date",
-        [*ids, *ids],
+        [*ids, *only_params, *ids],
     )
     return df.select("sku_id", pl.col("on_hand").clip(lower_bound=0.0), "snapshot_date")
 
@@ -657,8 +663,9 @@ def sku_table(store: Store, *, today: date, days: int = 30) -> pl.DataFrame:
     return result
 
 
-def comply_findings(store: Store) -> pl.DataFrame:
-    """``comply_findings`` of the latest comply run (empty when there is none)."""
+def comply_findings(store: Store, *, sku_id: str | None = None) -> pl.DataFrame:
+    """``comply_findings`` of the latest comply run (of one SKU with ``sku_id``; empty when
+    there is none)."""
     run = _latest_run_id(store, "comply", "comply_findings")
     if run is None:
         return pl.DataFrame(
@@ -680,12 +687,16 @@ def comply_findings(store: Store) -> pl.DataFrame:
                 "rule_source": pl.String,
             }
         )
-    return store.query(
+    sql = (
         "SELECT finding_id, code, severity, kind, scope, source, sku_id, content_id, field, "
         "match_text, message, message_zh, fix, fix_zh, rule_source FROM comply_findings "
-        "WHERE run_id = ? ORDER BY finding_id",
-        [run],
+        "WHERE run_id = ?"
     )
+    params: list[Any] = [run]
+    if sku_id is not None:
+        sql += " AND sku_id = ?"
+        params.append(sku_id)
+    return store.query(sql + " ORDER BY finding_id", params)
 
 
 def comply_blocking(store: Store) -> dict[str, list[str]]:
@@ -840,8 +851,8 @@ def sku_detail(
         actions = store.table(
             "plan_actions", where={"run_id": plan_run["run_id"], "sku_id": sku_id}
         ).drop("run_id")
-    findings = comply_findings(store).filter(pl.col("sku_id") == sku_id)
-    stock = stock_on_hand(store).filter(pl.col("sku_id") == sku_id)
+    findings = comply_findings(store, sku_id=sku_id)
+    stock = stock_on_hand(store, [sku_id])
     stock_row = (
         stock.row(0, named=True) if stock.height else {"on_hand": 0.0, "snapshot_date": None}
     )
