@@ -43,6 +43,7 @@ from quickturn.services.comply import load_rules
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT / "tests" / "comply" / "corpus.yaml"
 HOLDOUT = ROOT / "tests" / "comply" / "holdout.yaml"
+BLIND = ROOT / "tests" / "comply" / "blind.yaml"
 TARGET_PRECISION, TARGET_RECALL, TARGET_TPS = 0.95, 0.90, 2000.0
 
 
@@ -150,6 +151,84 @@ def holdout_quality(
             for t, (e, g) in zip(texts, pairs, strict=True)
             if e != g
         ],
+    }
+
+
+#: blind-set policy areas (labelled from reference §4, in words) → the rule codes that cover
+#: them; PROMO_GIVEAWAY_TERMS, PROMO_INCENTIVE_DISCLOSURE and CLAIM_FDA_APPROVED are notices
+#: about how to run a promotion or word a certificate, outside the blind set's areas
+AREA_CODES: dict[str, tuple[str, ...]] = {
+    "medical_claim": ("CLAIM_MEDICAL", "CLAIM_WELLNESS"),
+    "weight_claim": ("CLAIM_WEIGHT",),
+    "absolute_claim": ("CLAIM_ABSOLUTE",),
+    "gambling_promotion": ("PROMO_GAMBLING",),
+    "giveaway_violation": ("PROMO_GIVEAWAY_CASH", "PROMO_GIVEAWAY_VALUE", "PROMO_GIVEAWAY_ACTION"),
+    "review_inducement": ("REVIEW_INDUCEMENT",),
+    "off_platform": (
+        "OFFPLATFORM_URL",
+        "OFFPLATFORM_PHONE",
+        "OFFPLATFORM_EMAIL",
+        "OFFPLATFORM_MESSENGER",
+    ),
+    "mystery_box": ("MYSTERY_BOX", "MYSTERY_BOX_PRICE", "MYSTERY_BOX_UNDISCLOSED"),
+    "prohibited_product": (
+        "PROHIBITED_SUPPLEMENT",
+        "PROHIBITED_INFANT_FORMULA",
+        "PROHIBITED_PET_MEDICATION",
+        "PROHIBITED_BEADED_TEETHER",
+        "PROHIBITED_HOMEMADE_FOOD",
+        "PROHIBITED_COUNTERFEIT",
+    ),
+}
+#: blind-set scopes → the text scope the texts are checked as
+BLIND_SCOPES = {
+    "listing": "listing_description",
+    "video": "video_script",
+    "live": "live_script",
+    "promotion": "promotion",
+}
+
+
+def blind_quality(
+    ruleset: RuleSet, engine: TextEngine, texts: list[dict[str, Any]]
+) -> dict[str, Any]:
+    """Precision / recall per policy area and for blocking on the blind set.
+
+    A text is predicted in an area when any rule mapped to the area fires (any severity),
+    and predicted blocking when any finding blocks.
+    """
+    severity = {r.code: r.severity for r in ruleset.text_rules}
+    area_of = {c: a for a, cs in AREA_CODES.items() for c in cs}
+    pairs: list[tuple[set[str], set[str]]] = []
+    block_pairs: list[tuple[set[str], set[str]]] = []
+    mismatches = []
+    for t in texts:
+        codes = engine.codes_for(t["text"], BLIND_SCOPES[t["scope"]])
+        got = {area_of[c] for c in codes if c in area_of}
+        exp = set(t["areas"])
+        blocks = any(severity.get(c) == "block" for c in codes)
+        pairs.append((exp, got))
+        block_pairs.append(({"block"} if t["block"] else set(), {"block"} if blocks else set()))
+        if exp != got or blocks != t["block"]:
+            mismatches.append(
+                {
+                    "id": t["id"],
+                    "expected": sorted(exp),
+                    "found": sorted(got),
+                    "block": t["block"],
+                    "blocked": blocks,
+                    "codes": sorted(codes),
+                }
+            )
+    areas = score(pairs, list(AREA_CODES))
+    return {
+        "texts": len(texts),
+        "clean_texts": sum(1 for t in texts if not t["areas"]),
+        "texts_with_chinese": sum(1 for t in texts if re.search(r"[\u4e00-\u9fff]", t["text"])),
+        "blocking": score(block_pairs, ["block"])["micro"],
+        "areas_overall": areas["micro"],
+        "per_area": areas["per_rule"],
+        "mismatches": mismatches,
     }
 
 
@@ -265,6 +344,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     q = quality(ruleset, engine, corpus)
     holdout = yaml.safe_load(HOLDOUT.read_text(encoding="utf-8"))["texts"]
     q["holdout"] = holdout_quality(ruleset, engine, holdout)
+    blind = yaml.safe_load(BLIND.read_text(encoding="utf-8"))["texts"]
+    q["blind"] = blind_quality(ruleset, engine, blind)
 
     texts = [t["text"] for t in corpus["texts"]]
     engine.check([TextItem("w", (("text", "text", t),)) for t in texts])  # warm-up
