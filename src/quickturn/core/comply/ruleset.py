@@ -171,6 +171,10 @@ class NegationConfig:
     en_not_cues: tuple[str, ...] = ()
     en_bridge: tuple[str, ...] = ()
     en_window: int = 7
+    #: "or" / "nor": a negation before a list covers every item ("no raffles or lucky draws")
+    en_coordinators: tuple[str, ...] = ()
+    #: how many list words a coordinator lets the walk back skip
+    en_list_window: int = 0
     zh_cues: tuple[str, ...] = ()
     zh_not_cues: tuple[str, ...] = ()
     zh_breakers: tuple[str, ...] = ()

@@ -122,7 +122,9 @@ def negated_en(text: str, start: int, cfg: NegationConfig) -> bool:
     ``never``, ``no``, ``…n't``) negates the match when every word between them is a
     "bridge" word (auxiliaries, ``intended``, ``to``, ``a``, other claim verbs, …) and the
     cue is not part of "not only" / "not just".  So "is not intended to diagnose, treat,
-    cure or prevent" negates *cure*, while "can't believe it cures" does not.
+    cure or prevent" negates *cure*, while "can't believe it cures" does not.  After a
+    coordinator ("or", "nor") up to ``en_list_window`` other words may be skipped: they are
+    the earlier items of a negated list ("we don't run raffles or lucky draws").
     """
     if not cfg.en_cues:
         return False
@@ -134,13 +136,22 @@ def negated_en(text: str, start: int, cfg: NegationConfig) -> bool:
     cues = set(cfg.en_cues)
     bridge = set(cfg.en_bridge)
     not_cues = set(cfg.en_not_cues)
+    coordinators = set(cfg.en_coordinators)
+    skip = 0
     for i in range(len(tokens) - 1, max(-1, len(tokens) - 1 - cfg.en_window), -1):
         tok = tokens[i]
         if tok in cues or tok.endswith("n't"):
             nxt = tokens[i + 1] if i + 1 < len(tokens) else ""
             return nxt not in not_cues
-        if tok not in bridge:
-            return False
+        if tok in coordinators:
+            skip = cfg.en_list_window
+            continue
+        if tok in bridge:
+            continue
+        if skip > 0:  # an earlier item of the same list ("raffles" in "no raffles or draws")
+            skip -= 1
+            continue
+        return False
     return False
 
 
