@@ -52,6 +52,8 @@ _WS = re.compile(r"\s+")
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 _EN_TOKEN = re.compile(r"[a-z0-9]+(?:'[a-z]+)?|n't")
 _EN_STOP = re.compile(r"[.!?;:\n\u3002\uff01\uff1f\uff1b\u2014]|--|\s-\s")
+#: after a match: more list items then a coordinator ("…, raffles or lotteries")
+_LIST_TAIL = re.compile(r"(?:\s*,\s*[a-z'-]+(?:\s+[a-z'-]+)?)*\s*,?\s+(or|nor)\s", re.IGNORECASE)
 _ZH_STOP = re.compile(r"[，,。！？；!?;、\n\s：:]")
 
 
@@ -115,7 +117,7 @@ def parse_amount(text: str) -> float | None:
         return None
 
 
-def negated_en(text: str, start: int, cfg: NegationConfig) -> bool:
+def negated_en(text: str, start: int, cfg: NegationConfig, end: int | None = None) -> bool:
     """Is the English match at ``start`` governed by a negation cue before it?
 
     Walk back over at most ``en_window`` words of the same sentence.  A cue (``not``,
@@ -124,7 +126,9 @@ def negated_en(text: str, start: int, cfg: NegationConfig) -> bool:
     cue is not part of "not only" / "not just".  So "is not intended to diagnose, treat,
     cure or prevent" negates *cure*, while "can't believe it cures" does not.  After a
     coordinator ("or", "nor") up to ``en_list_window`` other words may be skipped: they are
-    the earlier items of a negated list ("we don't run raffles or lucky draws").
+    the earlier items of a negated list ("we don't run raffles or lucky draws"); so may they
+    when the match (ending at ``end``) is itself followed by "or …" ("no spins, raffles or
+    lotteries" negates *raffles*).
     """
     if not cfg.en_cues:
         return False
@@ -138,6 +142,10 @@ def negated_en(text: str, start: int, cfg: NegationConfig) -> bool:
     not_cues = set(cfg.en_not_cues)
     coordinators = set(cfg.en_coordinators)
     skip = 0
+    if end is not None and coordinators:
+        tail = _LIST_TAIL.match(text, end)
+        if tail is not None and tail.group(1).lower() in coordinators:
+            skip = cfg.en_list_window
     for i in range(len(tokens) - 1, max(-1, len(tokens) - 1 - cfg.en_window), -1):
         tok = tokens[i]
         if tok in cues or tok.endswith("n't"):
@@ -465,8 +473,8 @@ class TextEngine:
         return out
 
     # -- matching --------------------------------------------------------------------------
-    def _negated(self, text: str, start: int) -> bool:
-        return negated_en(text, start, self.negation) or negated_zh(text, start, self.negation)
+    def _negated(self, text: str, start: int, end: int | None = None) -> bool:
+        return negated_en(text, start, self.negation, end) or negated_zh(text, start, self.negation)
 
     def matches(
         self, c: _Compiled, text: str, parts: Sequence[int] | None = None
@@ -494,7 +502,7 @@ class TextEngine:
                 amount = parse_amount(got)
                 if amount is None or amount < rule.min_amount:
                     continue
-            if rule.negatable and self._negated(text, s):
+            if rule.negatable and self._negated(text, s, e):
                 continue
             found.append((s, e, m.group(0), amount))
         found.sort(key=lambda f: (f[0], -f[1]))  # leftmost, then longest
