@@ -3,13 +3,17 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from quickturn.core.comply.ruleset import alternation, keyword_regex
 from quickturn.core.comply.text import TextEngine, negated_en
 from quickturn.services.comply import load_rules
 
@@ -57,3 +61,16 @@ def test_lexicon_is_not_the_blind_set() -> None:
 )
 def test_negated_lists(text: str, word: str, negated: bool) -> None:
     assert negated_en(text, text.index(word), RULES.negation) is negated
+
+
+_WORD = st.text(alphabet="ab -'", min_size=1, max_size=6).filter(lambda w: w.strip(" -"))
+
+
+@given(st.lists(_WORD, min_size=1, max_size=8), st.text(alphabet="ab -'", max_size=8))
+@settings(max_examples=200, deadline=None)
+def test_trie_alternation_matches_like_the_plain_one(words: list[str], probe: str) -> None:
+    plain = "(?:" + "|".join(keyword_regex(w) for w in sorted(words, key=len, reverse=True)) + ")"
+    trie = alternation(words)
+    assert bool(re.fullmatch(plain, probe, re.I)) == bool(re.fullmatch(trie, probe, re.I))
+    for w in words:
+        assert re.fullmatch(trie, w.strip(), re.I), w

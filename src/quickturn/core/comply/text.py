@@ -32,8 +32,8 @@ from quickturn.core.comply.ruleset import (
     Rule,
     RuleSet,
     TermSet,
+    alternation,
     expand_vocab,
-    keyword_regex,
 )
 from quickturn.errors import Finding
 
@@ -87,14 +87,12 @@ def _term_parts(
 ) -> list[str]:
     parts: list[str] = []
     if terms.keywords:
-        words = sorted(set(terms.keywords), key=len, reverse=True)
-        parts.append(_B_BEFORE + "(?:" + "|".join(keyword_regex(w) for w in words) + ")" + _B_AFTER)
+        parts.append(_B_BEFORE + alternation(sorted(set(terms.keywords))) + _B_AFTER)
     for p in terms.patterns:
         if include_named or "(?P<" not in p:
             parts.append(_B_BEFORE + "(?:" + expand_vocab(p, vocab) + ")" + _B_AFTER)
     if terms.zh:
-        words = sorted(set(terms.zh), key=len, reverse=True)
-        parts.append("(?:" + "|".join(re.escape(w) for w in words) + ")")
+        parts.append(alternation(sorted(set(terms.zh))))
     for p in terms.zh_patterns:
         if include_named or "(?P<" not in p:
             parts.append("(?:" + expand_vocab(p, vocab) + ")")
@@ -458,7 +456,13 @@ class TextEngine:
             for k in range(1, len(t) + 1):
                 woken |= exact.get(t[:k], set())
             self._wakes[t] = frozenset(woken)
-        self._trigger_rx = re.compile("(?=(" + trie_regex(sorted(exact)) + "))") if exact else None
+        # a leading class of the triggers' first characters lets the scan skip most positions
+        first = "".join(sorted({re.escape(t[0]) for t in exact}))
+        self._trigger_rx = (
+            re.compile("(?=[" + first + "])(?=(" + trie_regex(sorted(exact)) + "))")
+            if exact
+            else None
+        )
 
     def _candidates(self, lowered: str) -> dict[int, list[int]]:
         """Rule index → indices of its parts that may match ``lowered`` (rules in order)."""
