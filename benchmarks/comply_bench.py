@@ -169,6 +169,7 @@ AREA_CODES: dict[str, tuple[str, ...]] = {
         "OFFPLATFORM_PHONE",
         "OFFPLATFORM_EMAIL",
         "OFFPLATFORM_MESSENGER",
+        "OFFPLATFORM_OTHER_STORE",
     ),
     "mystery_box": ("MYSTERY_BOX", "MYSTERY_BOX_PRICE", "MYSTERY_BOX_UNDISCLOSED"),
     "prohibited_product": (
