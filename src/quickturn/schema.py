@@ -1395,7 +1395,47 @@ COMPLY_TABLES: tuple[Table, ...] = (
 )
 
 # --- connector tables ---
-CONNECTOR_TABLES: tuple[Table, ...] = ()
+CONNECTOR_TABLES: tuple[Table, ...] = (
+    Table(
+        "tiktok_webhook_events",
+        "TikTok Shop webhook notifications queued for a re-fetch (de-duplicated by notification id).",
+        (
+            _c("notification_id", "str", "tts_notification_id of the push.", required=True),
+            _c("shop_id", "str", "Shop the notification is about."),
+            _c(
+                "type",
+                "int",
+                "Notification type (1 order status, 11 cancellation, 12 return).",
+                required=True,
+            ),
+            _c(
+                "resource",
+                "str",
+                "What to re-fetch.",
+                choices=("order", "return", "other"),
+                required=True,
+            ),
+            _c("resource_id", "str", "Id of the order or return to re-fetch."),
+            _c("order_id", "str", "Order the notification concerns."),
+            _c("event_time", "timestamp", "Platform timestamp of the notification.", "UTC"),
+            _c("received_at", "timestamp", "When quickturn received it.", "UTC", required=True),
+            _c("payload", "str", "The notification's data block (JSON)."),
+            _c(
+                "status",
+                "str",
+                "pending, done, failed or ignored.",
+                choices=("pending", "done", "failed", "ignored"),
+                default="pending",
+                required=True,
+            ),
+            _c("attempts", "int", "Processing attempts.", min_value=0, default=0),
+            _c("processed_at", "timestamp", "When the re-fetch was done.", "UTC"),
+            _c("error", "str", "Last processing error."),
+        ),
+        ("notification_id",),
+        group="connector",
+    ),
+)
 
 # --- web tables ---
 WEB_TABLES: tuple[Table, ...] = ()

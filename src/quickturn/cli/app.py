@@ -65,6 +65,9 @@ app.add_typer(db_cmd.app, name="db")
 # Module commands register themselves below, each in its own marked block.
 
 # --- import (foundation) ---
+from quickturn.cli import importing as _importing  # noqa: E402
+
+app.command("import")(_importing.import_cmd)
 
 # --- demo (foundation) ---
 from quickturn.cli import demo as demo_cmd  # noqa: E402
@@ -92,6 +95,9 @@ app.command(
 )(handle_errors(comply_cmd.comply))
 
 # --- connector ---
+from quickturn.cli import connector as connector_cmd  # noqa: E402
+
+connector_cmd.register(app)
 
 # --- web ---
 
