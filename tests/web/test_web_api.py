@@ -8,8 +8,10 @@ from __future__ import annotations
 import csv
 import io
 import math
+import shutil
 from collections.abc import Iterator
 from datetime import date, timedelta
+from pathlib import Path
 
 import polars as pl
 import pytest
@@ -374,3 +376,31 @@ def test_days_window(client: TestClient) -> None:
     assert client.get("/api/v1/overview", params={"days": 0}).status_code == 422
     span = date.fromisoformat(week["date_to"]) - date.fromisoformat(week["date_from"])
     assert span == timedelta(days=6)
+
+
+def test_pages_before_any_module_has_run(demo_db_file: Path, tmp_path: Path) -> None:
+    """A database with the seller's data only: every page answers and says what to run."""
+    db = tmp_path / "inputs.duckdb"
+    shutil.copyfile(demo_db_file, db)
+    app = create_app(Settings(db=str(db)), warm_cache=False)
+    html = {"Accept": "text/html"}
+    with TestClient(app, base_url=BASE) as c:
+        sku = c.get("/api/v1/skus").json()["items"][0]["sku_id"]
+        for path in (
+            "/",
+            "/skus",
+            f"/skus/{sku}",
+            "/plan",
+            "/ledger",
+            "/content",
+            "/health",
+            "/compliance",
+        ):
+            r = c.get(path, headers=html)
+            assert r.status_code == 200, path
+        assert "quickturn plan" in c.get("/plan", headers=html).text
+        assert "quickturn ledger" in c.get("/ledger", headers=html).text
+        assert c.get("/api/v1/overview").json()["kpis"]["ledger"] is False
+        assert c.get(f"/api/v1/skus/{sku}/projection").status_code == 404
+        assert c.get("/plan/purchase-orders.csv").status_code == 404
+        assert "quickturn plan" in c.get("/api/v1/plan/purchase-orders.csv").json()["detail"]

@@ -982,6 +982,8 @@ def purchase_order_spend(actions: pl.DataFrame) -> pl.DataFrame:
 def export_purchase_orders_csv(store: Store, path: Any) -> dict[str, Any]:
     """Write the latest plan run's purchase orders as the supplier CSV (the plan module's
     exporter, so the web download and ``quickturn plan export`` are the same file)."""
+    if not has(store, "plan_actions") or latest_run(store, "plan") is None:
+        raise NotFound("no plan run in this database yet: run `quickturn plan` first")
     from quickturn.services import plan as plan_service
 
     result: dict[str, Any] = plan_service.export_purchase_orders(store, path)
@@ -1201,6 +1203,8 @@ def inventory_projection(
     horizon t is exactly the stock on hand at the end of day t.  Orders only depend on the
     past and the forecast, so every truncated run takes the same decisions as the full one.
     """
+    if not has(store, "plan_sku_results") or latest_run(store, "plan") is None:
+        raise NotFound("no plan run in this database yet: run `quickturn plan` first")
     import numpy as np
 
     from quickturn.core.plan import simulate as sim
