@@ -41,6 +41,11 @@ POLICY_COLORS = {
 }
 
 
+def at(handle: str) -> str:
+    """A creator handle with exactly one leading @."""
+    return handle if handle.startswith("@") or handle == "—" else "@" + handle
+
+
 def _rgba(hex_color: str, alpha: float) -> str:
     h = hex_color.lstrip("#")
     r, g, b = int(h[0:2], 16), int(h[2:4], 16), int(h[4:6], 16)
@@ -148,7 +153,7 @@ def demand_fan(detail: s.SkuDetailPublic, _: Tr, lang: str) -> Figure:
                 "marker": {"symbol": "triangle-down", "size": 11, "color": RED},
                 "text": [
                     f"{labels.label(labels.CONTENT_KINDS, c.kind, _)} {c.content_id}"
-                    + (f" @{c.handle}" if c.handle else "")
+                    + (f" {at(c.handle)}" if c.handle else "")
                     + (f" · {c.views:,} " + _("views") if c.views else "")
                     for c in events
                 ],

@@ -121,9 +121,16 @@ class Database:
         return safe_url(self.url)
 
     def prepare(self) -> None:
-        """Create and migrate the database once at start-up (a brief read-write open)."""
+        """Create and migrate the database once at start-up (a brief read-write open).  When
+        another process is writing the file, start anyway: pages wait for it or say so."""
         with self.lock.write():
-            store = open_store(self.url)
+            try:
+                store = open_store(self.url)
+            except StoreError as exc:
+                if not _is_lock_error(exc):
+                    raise
+                log.warning("%s is busy; not migrated at start-up", self.display_url)
+                return
             store.close()
 
     @contextlib.contextmanager

@@ -19,7 +19,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
 from quickturn import __version__
-from quickturn.web import i18n, labels
+from quickturn.web import charts, i18n, labels
 from quickturn.web.security import csrf_token_for
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -52,6 +52,7 @@ def environment() -> Environment:
         auto_reload=False,
     )
     env.filters["json_script"] = _json_script
+    env.filters["at"] = lambda h: charts.at(str(h)) if h else h
     return env
 
 

@@ -74,7 +74,7 @@ def report_context(views: Views, lang: str, days: int) -> dict[str, Any]:
             content.creators,
             _,
             lang,
-            names=["@" + (c.handle or c.key or "—") for c in content.creators],
+            names=[charts.at(c.handle or c.key or "—") for c in content.creators],
             n=10,
         )
     best = views.sku_list(sort="margin_usd", order="desc", per_page=10, days=days).items

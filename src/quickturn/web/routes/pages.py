@@ -242,7 +242,7 @@ def content(
             model.creators,
             _,
             lang,
-            names=["@" + (c.handle or c.key or "—") for c in model.creators],
+            names=[charts.at(c.handle or c.key or "—") for c in model.creators],
             n=16,
         )
     return render(
