@@ -56,6 +56,8 @@ def warm(web: WebContext) -> None:
     """Compute what the first pages need (overview, SKU list, SKU details' shared frames)."""
     views = Views(web, "en")
     views.overview(DEFAULT_DAYS)
+    views.components_by_sku(DEFAULT_DAYS)
+    views.cash()
     views.sku_list(days=DEFAULT_DAYS)
     views.daily_units()
     views.components_by_sku(90)
