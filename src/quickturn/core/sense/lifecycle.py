@@ -59,10 +59,13 @@ def default_grid(length: int = 400) -> KernelGrid:
 
 @nb.njit(cache=True)
 def ses_select(
-    y: FloatArray, alphas: FloatArray, burn: int
+    y: FloatArray, alphas: FloatArray, burn: int, ahead: int = 28
 ) -> tuple[FloatArray, FloatArray, FloatArray]:
-    """Simple exponential smoothing over observed days, α chosen by one-step squared error.
+    """Simple exponential smoothing over observed days, α chosen by how well the level at
+    each day predicts the mean of the next ``ahead`` observed days (squared error).
 
+    Selecting α on the multi-day mean (not on the next day) matches what the level is used
+    for — a horizon of weeks — and avoids picking a too-smooth level on lumpy series.
     Returns the final level, the chosen α and the one-step fitted values (per row).
     """
     n, t = y.shape
@@ -70,7 +73,14 @@ def ses_select(
     level_out = np.zeros(n)
     alpha_out = np.zeros(n)
     fitted = np.full((n, t), np.nan)
+    csum = np.zeros(t + 1)
+    ccnt = np.zeros(t + 1)
     for i in range(n):
+        for s in range(t):
+            v = y[i, s]
+            ok = not np.isnan(v)
+            csum[s + 1] = csum[s] + (v if ok else 0.0)
+            ccnt[s + 1] = ccnt[s] + (1.0 if ok else 0.0)
         best = np.inf
         best_j = 0
         for j in range(k):
@@ -86,10 +96,13 @@ def ses_select(
                     lv = v
                     seen = 1
                     continue
-                if seen >= burn:
-                    sse += (v - lv) ** 2
                 lv += a * (v - lv)
                 seen += 1
+                if seen >= burn:
+                    e = min(s + 1 + ahead, t)
+                    c = ccnt[e] - ccnt[s + 1]
+                    if c >= ahead // 2:
+                        sse += ((csum[e] - csum[s + 1]) / c - lv) ** 2
             if sse < best:
                 best = sse
                 best_j = j
@@ -110,7 +123,11 @@ def ses_select(
 
 
 def weekday_factors(
-    y: FloatArray, weekday0: int, window: int = 182, prior_days: float = 8.0
+    y: FloatArray,
+    weekday0: int,
+    window: int = 182,
+    prior_days: float = 8.0,
+    floor: float = 0.01,
 ) -> FloatArray:
     """Multiplicative weekday factors ``(n, 7)`` (mean 1) from the last ``window`` days.
 
@@ -144,7 +161,8 @@ def weekday_factors(
         (cnts + prior_days) * mean_rate[:, None], 1e-12
     )
     f = np.where(mean_rate[:, None] > 0, f, pooled[None, :])
-    f = f / np.maximum(f.mean(axis=1, keepdims=True), 1e-12)
+    f = np.maximum(f / np.maximum(f.mean(axis=1, keepdims=True), 1e-12), floor)
+    f = f / f.mean(axis=1, keepdims=True)
     return np.asarray(f, dtype=np.float64)
 
 
@@ -394,13 +412,18 @@ def lifecycle_paths(
     keys: IntArray,
     seed: int,
     n_paths: int,
+    mode: int = 0,
 ) -> FloatArray:
-    """Simulate ``(n, n_paths, h)`` demand: per path draw the level multiplier (and its random
+    """Simulate demand; ``mode`` 0: daily units ``(n, n_paths, h)``; 1: path totals
+    ``(n, n_paths, 1)`` (one negative-binomial draw per path matching the total's mean and
+    variance); 2: daily expected demand without count noise.
+
+    Per path: draw the level multiplier (and its random
     walk), each active post's kernel and conversion, new posts (Poisson count, lognormal views,
     kernel from the prior, conversion around the SKU's), then negative-binomial noise."""
     n, h = base.shape
     g_n, length = shape.shape
-    out = np.zeros((n, n_paths, h))
+    out = np.zeros((n, n_paths, 1 if mode == 1 else h))
     for i in nb.prange(n):
         np.random.seed(_mix(seed, keys[i]))
         cv = level_cv[i]
@@ -435,8 +458,20 @@ def lifecycle_paths(
                     amp = ck * vv
                     for t in range(u0, h):
                         mu[t] += amp * shape[g, t - u0]
-            for t in range(h):
-                out[i, p, t] = nb_draw(mu[t], size[i])
+            if mode == 1:
+                m1 = 0.0
+                m2 = 0.0
+                for t in range(h):
+                    m1 += mu[t]
+                    m2 += mu[t] * mu[t]
+                k_tot = m1 * m1 / (m2 / size[i]) if m2 > 0.0 else 1e6
+                out[i, p, 0] = nb_draw(m1, k_tot)
+            elif mode == 2:
+                for t in range(h):
+                    out[i, p, t] = mu[t]
+            else:
+                for t in range(h):
+                    out[i, p, t] = nb_draw(mu[t], size[i])
     return out
 
 
@@ -468,7 +503,15 @@ class Lifecycle(Forecaster):
         fit_days: int = 150,
         active_days: int = 14,
         new_post_halflife: float = 60.0,
+        size_prior: float = 10.0,
+        size_weight: float = 14.0,
+        rw_scale: float = 0.5,
+        level_cv_scale: float = 1.0,
     ) -> None:
+        self.size_prior = size_prior
+        self.size_weight = size_weight
+        self.rw_scale = rw_scale
+        self.level_cv_scale = level_cv_scale
         self.n_quantile_paths = n_quantile_paths
         self.alphas = alphas
         self.a0 = a0
@@ -584,11 +627,13 @@ class Lifecycle(Forecaster):
         for k in range(n_posts):
             content_hist[p_sku[k], p_day[k] : p_end[k]] += c_post[k] * views[k, p_day[k] : p_end[k]]
         mu_in = fitted * dowf2 + content_hist
-        size = nb_size_mom(y[:, -180:], mu_in[:, -180:], prior=2.0)
+        size = nb_size_mom(
+            y[:, -180:], mu_in[:, -180:], prior=self.size_prior, weight=self.size_weight
+        )
         lv = np.maximum(level, 1e-9)
         cv2 = alpha / (2.0 - alpha) * (1.0 / lv + 1.0 / size)
-        level_cv = np.sqrt(np.minimum(cv2, 4.0))
-        rw_sd = np.minimum(alpha * np.sqrt(1.0 / lv + 1.0 / size), 0.3) * 0.5
+        level_cv = np.sqrt(np.minimum(cv2, 4.0)) * self.level_cv_scale
+        rw_sd = np.minimum(alpha * np.sqrt(1.0 / lv + 1.0 / size), 0.3) * self.rw_scale
 
         # -- active posts: future views; new posts: rate and size -----------------------------
         a_sku = p_sku[act_idx]
@@ -674,11 +719,25 @@ class Lifecycle(Forecaster):
         n_paths: int,
         seed: int,
     ) -> tuple[FloatArray, FloatArray, FloatArray | None]:
-        grid = default_grid()
         base, active, new = self.mean_components(state, chunk.weekday0, h)
         mean = base + active + new
         m = max(n_paths, self.n_quantile_paths)
-        paths = lifecycle_paths(
+        paths = self.simulate(state, base, chunk.keys, seed, m)
+        q = quantiles_from_paths(paths, probs)
+        return mean, q, (paths[:, :n_paths] if n_paths else None)
+
+    def simulate(
+        self,
+        state: dict[str, Any],
+        base: FloatArray,
+        keys: IntArray,
+        seed: int,
+        n_paths: int,
+        mode: int = 0,
+    ) -> FloatArray:
+        """Sample paths given the baseline mean ``base`` (``mode``: see :func:`lifecycle_paths`)."""
+        grid = default_grid()
+        out: FloatArray = lifecycle_paths(
             np.ascontiguousarray(base),
             state["size"],
             state["level_cv"],
@@ -696,12 +755,12 @@ class Lifecycle(Forecaster):
             state["logv_sd"],
             np.cumsum(state["prior"]),
             grid.shape,
-            chunk.keys,
+            keys,
             seed,
-            m,
+            n_paths,
+            mode,
         )
-        q = quantiles_from_paths(paths, probs)
-        return mean, q, (paths[:, :n_paths] if n_paths else None)
+        return out
 
 
 def _category_index(category: list[str] | None, n: int) -> tuple[IntArray, int]:
