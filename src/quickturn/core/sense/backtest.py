@@ -118,9 +118,7 @@ def rolling_origin(
             res.fallbacks[name] = res.fallbacks.get(name, 0) + sum(
                 1 for m in out.model if m == "fallback"
             )
-            parts[name].append(
-                series_metrics(train.y, act, out.mean, out.quantiles, out.probs)
-            )
+            parts[name].append(series_metrics(train.y, act, out.mean, out.quantiles, out.probs))
     phases_all = np.concatenate(phase_lists) if phase_lists else np.array([])
     for name in models:
         if not parts[name]:

@@ -29,7 +29,21 @@ from quickturn.core.sense.types import FloatArray, IntArray
 FAMILIES: tuple[str, ...] = ("exponential", "power_law")
 
 RISES: tuple[float, ...] = (0.3, 0.8, 2.0)
-EXP_TAUS: tuple[float, ...] = (0.35, 0.7, 1.0, 1.5, 2.2, 3.3, 5.0, 7.5, 11.0, 16.0, 25.0, 40.0, 70.0)
+EXP_TAUS: tuple[float, ...] = (
+    0.35,
+    0.7,
+    1.0,
+    1.5,
+    2.2,
+    3.3,
+    5.0,
+    7.5,
+    11.0,
+    16.0,
+    25.0,
+    40.0,
+    70.0,
+)
 POW_ALPHAS: tuple[float, ...] = (0.4, 0.6, 0.8, 1.0, 1.3, 1.7, 2.2, 3.0)
 POW_CS: tuple[float, ...] = (0.5, 1.0, 2.0, 4.0, 8.0)
 

@@ -217,7 +217,12 @@ def post_loglik(
 
 
 def views_dispersion(
-    views: FloatArray, day: IntArray, m: IntArray, ll: FloatArray, vhat: FloatArray, shape: FloatArray
+    views: FloatArray,
+    day: IntArray,
+    m: IntArray,
+    ll: FloatArray,
+    vhat: FloatArray,
+    shape: FloatArray,
 ) -> float:
     """Pooled NB size of post views around each post's best-fitting shape (moments)."""
     num = 0.0
@@ -405,8 +410,13 @@ def lifecycle_paths(
     rho: FloatArray,
     c_sku: FloatArray,
     a0: float,
-    logv_mu: FloatArray,
-    logv_sd: FloatArray,
+    own_w: FloatArray,
+    own_ptr: IntArray,
+    own_cum: FloatArray,
+    own_sizes: FloatArray,
+    pool_bucket: IntArray,
+    pool_ptr: IntArray,
+    pool_sizes: FloatArray,
     prior_cum: FloatArray,
     shape: FloatArray,
     keys: IntArray,
@@ -422,7 +432,7 @@ def lifecycle_paths(
     walk), each active post's kernel and conversion, new posts (Poisson count, lognormal views,
     kernel from the prior, conversion around the SKU's), then negative-binomial noise."""
     n, h = base.shape
-    g_n, length = shape.shape
+    length = shape.shape[1]
     out = np.zeros((n, n_paths, 1 if mode == 1 else h))
     for i in nb.prange(n):
         np.random.seed(_mix(seed, keys[i]))
@@ -453,7 +463,15 @@ def lifecycle_paths(
                 for _ in range(n_new):
                     u0 = np.random.randint(0, h)
                     g = _pick(prior_cum, np.random.random())
-                    vv = np.exp(logv_mu[i] + logv_sd[i] * np.random.standard_normal())
+                    o0 = own_ptr[i]
+                    o1 = own_ptr[i + 1]
+                    if o1 > o0 and np.random.random() < own_w[i]:
+                        vv = own_sizes[o0 + _pick(own_cum[o0:o1], np.random.random())]
+                    else:
+                        b = pool_bucket[i]
+                        m0 = pool_ptr[b]
+                        m1 = pool_ptr[b + 1]
+                        vv = pool_sizes[np.random.randint(m0, m1)] if m1 > m0 else 0.0
                     ck = np.random.gamma(a0, c_sku[i] / a0)
                     amp = ck * vv
                     for t in range(u0, h):
@@ -503,6 +521,7 @@ class Lifecycle(Forecaster):
         fit_days: int = 150,
         active_days: int = 14,
         new_post_halflife: float = 60.0,
+        new_post_prior_days: float = 10.0,
         size_prior: float = 10.0,
         size_weight: float = 14.0,
         rw_scale: float = 0.5,
@@ -521,6 +540,7 @@ class Lifecycle(Forecaster):
         self.fit_days = fit_days
         self.active_days = active_days
         self.new_post_halflife = new_post_halflife
+        self.new_post_prior_days = new_post_prior_days
 
     # -- fit -------------------------------------------------------------------------------
     def _fit_chunk(self, chunk: Chunk) -> dict[str, Any]:
@@ -597,8 +617,18 @@ class Lifecycle(Forecaster):
         c_start = np.full(n, max(c_glob, 1e-9))
         if n_posts:
             _, _, z1, x1, _, _ = em_attribute(
-                y, dowf, ptr, p_day, p_end, views, c_start, zeros, zeros,
-                self.a0, max(self.em_iters // 2, 5), self.alpha_b,
+                y,
+                dowf,
+                ptr,
+                p_day,
+                p_end,
+                views,
+                c_start,
+                zeros,
+                zeros,
+                self.a0,
+                max(self.em_iters // 2, 5),
+                self.alpha_b,
             )
             z_sku = np.zeros(n)
             x_sku = np.zeros(n)
@@ -614,8 +644,18 @@ class Lifecycle(Forecaster):
             c_cat = c_start
         n0 = self.n0_units / np.maximum(c_cat, 1e-12)
         b, c_post, z_post, x_post, c_sku, zb = em_attribute(
-            y, dowf, ptr, p_day, p_end, views, c_cat, n0, c_cat,
-            self.a0, self.em_iters, self.alpha_b,
+            y,
+            dowf,
+            ptr,
+            p_day,
+            p_end,
+            views,
+            c_cat,
+            n0,
+            c_cat,
+            self.a0,
+            self.em_iters,
+            self.alpha_b,
         )
         c_sku = np.where(ptr[1:] > ptr[:-1], c_sku, c_cat)
 
@@ -644,8 +684,11 @@ class Lifecycle(Forecaster):
         act_shape_a = self.a0 + z_post[act_idx]
         act_rate = self.a0 / np.maximum(c_sku[a_sku], 1e-12) + x_post[act_idx]
         act_cumw = np.cumsum(w, axis=1)
-        rho, logv_mu, logv_sd = _new_post_rates(
-            p_sku, p_day, views, n, t_n, y, self.new_post_halflife
+        post_total = views.sum(axis=1)
+        if act_idx.size:  # a young post's total so far understates it: use the expected total
+            post_total[act_idx] = np.maximum(post_total[act_idx], (w * vhat).sum(axis=1))
+        rho, sizes = _new_post_rates(
+            p_sku, p_day, post_total, n, t_n, y, self.new_post_halflife, self.new_post_prior_days
         )
         kernel_ll = np.zeros((n, 2))
         fam = grid.family
@@ -656,7 +699,9 @@ class Lifecycle(Forecaster):
         has_act = np.zeros(n, dtype=bool)
         has_act[a_sku] = True
         kernel = np.where(
-            ~has_act, "none", np.where(kernel_ll[:, 1] > kernel_ll[:, 0], "power_law", "exponential")
+            ~has_act,
+            "none",
+            np.where(kernel_ll[:, 1] > kernel_ll[:, 0], "power_law", "exponential"),
         )
         return {
             "level": np.maximum(level, 0.0),
@@ -676,8 +721,7 @@ class Lifecycle(Forecaster):
             "act_rate": act_rate,
             "act_cmean": act_shape_a / act_rate,
             "rho": rho,
-            "logv_mu": logv_mu,
-            "logv_sd": logv_sd,
+            **sizes,
             "prior": prior,
             "kernel": kernel,
             "fitted_base": b * dowf,
@@ -685,7 +729,9 @@ class Lifecycle(Forecaster):
         }
 
     # -- predict ---------------------------------------------------------------------------
-    def mean_components(self, state: dict[str, Any], weekday0: int, h: int) -> tuple[FloatArray, FloatArray, FloatArray]:
+    def mean_components(
+        self, state: dict[str, Any], weekday0: int, h: int
+    ) -> tuple[FloatArray, FloatArray, FloatArray]:
         """Expected baseline, active-post and new-post demand ``(n, h)`` each."""
         grid = default_grid()
         t_end = state["t_end"]
@@ -706,7 +752,7 @@ class Lifecycle(Forecaster):
                 sh[:, ok] = grid.shape[:, idx[ok]]
                 active[i] += cm[k] * ((w[k] * vh[k])[:, None] * sh).sum(axis=0)
         mean_shape = state["prior"] @ grid.cdf[:, 1 : h + 1]
-        ev = np.exp(state["logv_mu"] + 0.5 * state["logv_sd"] ** 2)
+        ev = state["size_mean"]
         new = (state["rho"] * state["c_sku"] * ev)[:, None] * mean_shape[None, :]
         return base, active, new
 
@@ -751,8 +797,13 @@ class Lifecycle(Forecaster):
             state["rho"],
             state["c_sku"],
             self.a0,
-            state["logv_mu"],
-            state["logv_sd"],
+            state["own_w"],
+            state["own_ptr"],
+            state["own_cum"],
+            state["own_sizes"],
+            state["pool_bucket"],
+            state["pool_ptr"],
+            state["pool_sizes"],
             np.cumsum(state["prior"]),
             grid.shape,
             keys,
@@ -771,45 +822,105 @@ def _category_index(category: list[str] | None, n: int) -> tuple[IntArray, int]:
     return idx, max(len(names), 1)
 
 
+#: SKU-age buckets (days since first observed day) of the shop's launch pattern
+AGE_EDGES: tuple[float, ...] = (0.0, 7.0, 14.0, 30.0, 60.0, 120.0, np.inf)
+
+
 def _new_post_rates(
     p_sku: IntArray,
     p_day: IntArray,
-    views: FloatArray,
+    tot: FloatArray,
     n: int,
     t_n: int,
     y: FloatArray,
     halflife: float,
-) -> tuple[FloatArray, FloatArray, FloatArray]:
-    """Rate of new posts per day (recency-weighted, shrunk to the panel's) and the lognormal
-    parameters of a new post's total views (the SKU's posts shrunk to the panel's)."""
+    prior_days: float = 30.0,
+    h: int = 28,
+) -> tuple[FloatArray, dict[str, Any]]:
+    """Rate of new posts per day and the distribution of a new post's total views.
+
+    The prior is the shop's launch pattern: posts per SKU-day and their sizes by SKU age
+    (days since launch; SKUs already selling when the history starts count as old), learned
+    from the whole panel — sellers seed a new SKU with creator content.  Each SKU's own
+    recency-weighted post rate (half-life ``halflife``) is shrunk towards the prior at its age
+    over the coming ``h`` days with ``prior_days`` pseudo-days.  A new post's views are drawn
+    from the SKU's own past posts (recency-weighted) with probability ``w = c / (c + 3)``
+    (``c`` its recency-weighted post count), else from the shop's posts made at that age —
+    empirical distributions, not a fitted family, because launch posts and routine posts
+    differ by orders of magnitude.
+    """
     ok = np.isfinite(y)
     first = np.where(ok.any(axis=1), np.argmax(ok, axis=1), t_n)
+    launched = first > 0  # launched inside the panel: its age is known
+    edges = np.array(AGE_EDGES)
+    nb_ = edges.shape[0] - 1
+    life = np.maximum(t_n - first, 0).astype(np.float64)
+    expo_b = np.zeros(nb_)
+    for b in range(nb_):
+        lo, hi = edges[b], edges[b + 1]
+        days_in = np.clip(np.minimum(life, hi) - lo, 0.0, None)
+        expo_b[b] = days_in[launched].sum() + (life[~launched].sum() if b == nb_ - 1 else 0.0)
+    age_post = np.where(launched[p_sku], p_day - first[p_sku], np.inf)
+    bucket = np.clip(np.searchsorted(edges, age_post, side="right") - 1, 0, nb_ - 1)
+    cnt_b = np.bincount(bucket, minlength=nb_).astype(np.float64)
+    all_rate = cnt_b.sum() / max(expo_b.sum(), 1.0)
+    rate_b = (cnt_b + all_rate * 30.0) / (expo_b + 30.0)
+    order = np.argsort(bucket, kind="stable")
+    pool_sizes = np.ascontiguousarray(tot[order])
+    pool_ptr = np.zeros(nb_ + 1, dtype=np.int64)
+    pool_ptr[1:] = np.cumsum(cnt_b).astype(np.int64)
+    mean_b = np.array(
+        [pool_sizes[pool_ptr[b] : pool_ptr[b + 1]].mean() if cnt_b[b] else 0.0 for b in range(nb_)]
+    )
+    # fall back to all posts for buckets without any
+    all_mean = float(tot.mean()) if tot.size else 0.0
+    empty = cnt_b == 0
+    if empty.any() and tot.size:
+        # point empty buckets at the whole pool
+        for b in np.flatnonzero(empty):
+            mean_b[b] = all_mean
+    age_now = np.where(launched, t_n - first, np.inf)
+    ages = age_now[:, None] + np.arange(h)[None, :]
+    bk = np.clip(np.searchsorted(edges, ages, side="right") - 1, 0, nb_ - 1)
+    rho_prior = rate_b[bk].mean(axis=1)
+    pool_bucket = np.clip(
+        np.searchsorted(edges, age_now + h / 2.0, side="right") - 1, 0, nb_ - 1
+    ).astype(np.int64)
+    pool_bucket = np.where(cnt_b[pool_bucket] > 0, pool_bucket, -1)
+    # SKU's own posts, recency-weighted
     decay = np.log(2.0) / halflife
-    # exposure: Σ_t exp(-decay (T-1-t)) over the SKU's life
-    life = np.maximum(t_n - first, 0)
     expo = (1.0 - np.exp(-decay * life)) / (1.0 - np.exp(-decay))
     wpost = np.exp(-decay * (t_n - 1 - p_day))
     cnt = np.zeros(n)
     np.add.at(cnt, p_sku, wpost)
-    pooled = cnt.sum() / max(expo.sum(), 1e-12)
-    prior_days = 30.0
-    rho = (cnt + pooled * prior_days) / (expo + prior_days)
-    tot = views.sum(axis=1)
-    lv = np.log(np.maximum(tot, 1.0))
-    if lv.size:
-        mu_all = float(lv.mean())
-        sd_all = float(lv.std()) if lv.size > 1 else 1.0
-    else:
-        mu_all, sd_all = 0.0, 1.0
-    sd_all = max(sd_all, 0.3)
-    s1 = np.zeros(n)
-    s2 = np.zeros(n)
-    c = np.zeros(n)
-    np.add.at(s1, p_sku, lv)
-    np.add.at(s2, p_sku, lv * lv)
-    np.add.at(c, p_sku, 1.0)
-    k0 = 3.0
-    mu = (s1 + k0 * mu_all) / (c + k0)
-    var = (s2 + k0 * (sd_all**2 + mu_all**2)) / (c + k0) - mu**2
-    sd = np.sqrt(np.maximum(var, 0.09))
-    return rho, mu, np.minimum(sd, 2.0)
+    rho = (cnt + rho_prior * prior_days) / (expo + prior_days)
+    own_w = cnt / (cnt + 3.0)
+    own_ptr = np.zeros(n + 1, dtype=np.int64)
+    np.add.at(own_ptr, p_sku + 1, 1)
+    own_ptr = np.cumsum(own_ptr)
+    # p_sku is sorted, so posts of SKU i are own_ptr[i]:own_ptr[i+1]
+    own_cum = np.zeros(p_sku.shape[0])
+    own_mean = np.zeros(n)
+    for i in np.flatnonzero(own_ptr[1:] > own_ptr[:-1]):
+        a, b = own_ptr[i], own_ptr[i + 1]
+        own_cum[a:b] = np.cumsum(wpost[a:b])
+        own_mean[i] = float((wpost[a:b] * tot[a:b]).sum() / max(wpost[a:b].sum(), 1e-300))
+    pool_mean = np.where(pool_bucket >= 0, mean_b[np.maximum(pool_bucket, 0)], 0.0)
+    if (pool_bucket < 0).any() and tot.size:
+        # no post at that age in the shop: the whole pool
+        pool_bucket = np.where(pool_bucket >= 0, pool_bucket, nb_)
+        pool_ptr = np.append(pool_ptr, pool_ptr[-1] + tot.size)
+        pool_sizes = np.concatenate([pool_sizes, tot])
+        pool_mean = np.where(pool_bucket == nb_, all_mean, pool_mean)
+    pool_bucket = np.maximum(pool_bucket, 0)
+    size_mean = own_w * own_mean + (1.0 - own_w) * pool_mean
+    return rho, {
+        "own_w": own_w,
+        "own_ptr": own_ptr,
+        "own_cum": own_cum,
+        "own_sizes": np.ascontiguousarray(tot),
+        "pool_bucket": pool_bucket.astype(np.int64),
+        "pool_ptr": pool_ptr.astype(np.int64),
+        "pool_sizes": np.ascontiguousarray(pool_sizes, dtype=np.float64),
+        "size_mean": size_mean,
+    }

@@ -100,7 +100,9 @@ def pooled(parts: dict[str, FloatArray], mask: np.ndarray | None = None) -> dict
     for level in (80, 95):
         key = f"in{level}"
         if key in parts:
-            res[f"coverage{level}"] = float(parts[key][m].sum() / nobs) if nobs > 0 else float("nan")
+            res[f"coverage{level}"] = (
+                float(parts[key][m].sum() / nobs) if nobs > 0 else float("nan")
+            )
     return res
 
 

@@ -127,7 +127,8 @@ def phase_probabilities(
     for d in range(p):
         ph = classify(r7, r14, peak, future14[:, d], age, sold, s28, share)
         counts[np.arange(n), ph] += 1.0
-    return counts / p
+    out: FloatArray = counts / p
+    return out
 
 
 def traffic(

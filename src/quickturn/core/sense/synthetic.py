@@ -101,7 +101,7 @@ def synthetic_panel(
             d0 = int(min(max(d0, launch[i]), total - 1))
             life = total - d0
             sh = _shape(np.arange(life, dtype=np.float64), power, tau_k, alpha_k, c_k)
-            norm = _shape(np.arange(400.0), power, tau_k, alpha_k, c_k).sum()
+            norm = _shape(np.arange(400, dtype=np.float64), power, tau_k, alpha_k, c_k).sum()
             v = np.zeros(total)
             v[d0:] = v0 * sh / norm * rng.lognormal(0, 0.12, life)
             v = np.round(v)
