@@ -127,6 +127,23 @@ def _fit(panel: Panel, model: Lifecycle | None = None) -> Lifecycle:
     )
 
 
+def default_today(store: Store) -> date:
+    """The day after the last order (shop-local) — "today" for a store of past data — or the
+    calendar date when the store has no orders."""
+    df = store.query("SELECT max(created_at) AS last FROM orders")
+    last = df["last"][0] if df.height else None
+    if last is None:
+        return datetime.now(UTC).date()
+    tz = _shop_tz(store)
+    local = (
+        pl.DataFrame({"t": [last]})
+        .with_columns(pl.col("t").cast(pl.Datetime("us")))
+        .select(pl.col("t").dt.replace_time_zone("UTC").dt.convert_time_zone(tz).dt.date())
+        .item()
+    )
+    return local + timedelta(days=1)  # type: ignore[no-any-return]
+
+
 def demand_scenarios(
     store: Store,
     *,
@@ -413,4 +430,5 @@ def demo_step(ctx: Any) -> dict[str, Any]:
         "examples": examples,
         "receding_skus": receding,
         "receding_total": int(rec.height),
+        "db": ctx.settings.db,
     }

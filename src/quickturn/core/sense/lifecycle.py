@@ -59,7 +59,7 @@ def default_grid(length: int = 400) -> KernelGrid:
 
 @nb.njit(cache=True)
 def ses_select(
-    y: FloatArray, alphas: FloatArray, burn: int, ahead: int = 28
+    y: FloatArray, alphas: FloatArray, burn: int, ahead: int
 ) -> tuple[FloatArray, FloatArray, FloatArray]:
     """Simple exponential smoothing over observed days, α chosen by how well the level at
     each day predicts the mean of the next ``ahead`` observed days (squared error).
@@ -182,13 +182,16 @@ def post_loglik(
     """Negative-binomial log-likelihood ``(P, G)`` of each post's first ``m`` days of views
     under each grid shape, at the total ``V̂ = Σ v / Σ S`` (the shape's MLE under Poisson).
 
-    Terms that do not depend on the shape are dropped.  Returns ``(ll, V̂)``.
+    Days 0–29 count one by one; later days are thinned to every third day with weight 3
+    (the tail's slope is what they tell).  Terms that do not depend on the shape are dropped.
+    Returns ``(ll, V̂)``.
     """
     p_n = views.shape[0]
     g_n, length = shape.shape
     ll = np.zeros((p_n, g_n))
     vhat = np.zeros((p_n, g_n))
     k = size_v
+    logshape = np.log(shape)
     for p in nb.prange(p_n):
         mm = m[p]
         if mm > length:
@@ -207,11 +210,15 @@ def post_loglik(
                 s += shape[g, t]
             v_hat = tot / s
             vhat[p, g] = v_hat
+            lv = np.log(v_hat)
             acc = 0.0
-            for t in range(mm):
+            t = 0
+            while t < mm:
+                w = 1.0 if t < 30 else 3.0
                 mu = v_hat * shape[g, t]
                 v = views[p, d0 + t]
-                acc += k * np.log(k / (k + mu)) + v * np.log(mu / (k + mu))
+                acc += w * (v * (lv + logshape[g, t]) - (k + v) * np.log(k + mu))
+                t += 1 if t < 30 else 3
             ll[p, g] = acc
     return ll, vhat
 
@@ -583,10 +590,11 @@ class Lifecycle(Forecaster):
         prior = np.full(g_n, 1.0 / g_n)
         if informative.any():
             idx = np.flatnonzero(informative)
-            if idx.size > 2000:
-                idx = idx[np.linspace(0, idx.size - 1, 2000).astype(np.int64)]
-            ll0, vh0 = post_loglik(views[idx], p_day[idx], fit_m[idx], grid.shape, size_v)
-            size_v = views_dispersion(views[idx], p_day[idx], fit_m[idx], ll0, vh0, grid.shape)
+            if idx.size > 600:
+                idx = idx[np.linspace(0, idx.size - 1, 600).astype(np.int64)]
+            sub = idx[np.linspace(0, idx.size - 1, min(idx.size, 150)).astype(np.int64)]
+            ll0, vh0 = post_loglik(views[sub], p_day[sub], fit_m[sub], grid.shape, size_v)
+            size_v = views_dispersion(views[sub], p_day[sub], fit_m[sub], ll0, vh0, grid.shape)
             ll0, _ = post_loglik(views[idx], p_day[idx], fit_m[idx], grid.shape, size_v)
             best = np.argmax(ll0, axis=1)
             counts = np.bincount(best, minlength=g_n).astype(np.float64)
@@ -662,7 +670,7 @@ class Lifecycle(Forecaster):
         # -- baseline level today ------------------------------------------------------------
         dow = weekday_factors(zb, chunk.weekday0)
         dowf2 = dow[:, wd]
-        level, alpha, fitted = ses_select(zb / dowf2, np.array(self.alphas), 7)
+        level, alpha, fitted = ses_select(zb / dowf2, np.array(self.alphas), 7, 28)
         content_hist = np.zeros((n, t_n))
         for k in range(n_posts):
             content_hist[p_sku[k], p_day[k] : p_end[k]] += c_post[k] * views[k, p_day[k] : p_end[k]]

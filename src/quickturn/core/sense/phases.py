@@ -10,23 +10,26 @@ Data flow: a fitted :class:`~quickturn.core.sense.lifecycle.Lifecycle` (its fitt
   days before, ``peak`` the highest 7-day rate of the last 90 days, ``f14`` the next 14 days'
   rate and ``age`` the days since the SKU's first observed day:
 
-  - *dead*: ``age > 28`` and ``r7 + f14 < 0.1`` units/day (and nothing in the last 28 days);
+  - *dead*: ``age > 28``, ``r7 + f14 < 0.1`` units/day and nothing sold in 28 days;
   - *testing*: ``age ≤ 28`` and fewer than 30 units sold so far;
-  - *rising*: ``f14 > 1.2·r7`` or ``r7 > 1.5·r14`` (and ``f14 ≥ r7``);
-  - *peaking*: ``r7 ≥ 0.8·peak``, content drives ≥ 30% of recent demand and
-    ``0.8·r7 ≤ f14 ≤ 1.2·r7``;
-  - *decaying*: ``f14 < 0.8·r7`` or ``r7 < 0.6·peak``;
+  - SKUs whose demand over the last 28 days is ≥ 30% content-driven follow the content
+    cycle: *rising* if ``f14 > 1.2·r7`` or ``r7 > 1.5·r14`` (and ``f14 ≥ 0.9·r7``);
+    *peaking* if ``r7 ≥ 0.8·peak`` and ``0.75·r7 ≤ f14 ≤ 1.2·r7``; *decaying* if
+    ``f14 < 0.75·r7`` or ``r7 < 0.6·peak``;
+  - baseline-driven SKUs use four-week trends (``r28`` vs the four weeks before, ``r28p``,
+    and the next four weeks ``f28``): *rising* when up by half, *decaying* when down 40%;
   - *steady*: everything else.
 
   These mirror the Bass-curve vocabulary (before / at / after peak adoption, maturity, end of
   life); Hu et al. (2019) found > 20% of products never have a mature phase, so a SKU may go
   from peaking straight to decaying.
 
-* **receding alert**: traffic is the SKU's daily content views when it has posts in the last
-  60 days, else its units.  The change point is the day the 7-day smoothed traffic peaked in
-  the last ``window`` days; the alert is raised when traffic since then fell by at least
-  ``drop`` (default 30%) and a Poisson likelihood-ratio test of the rate over the 7 days up to
-  the peak vs the last 7 days rejects "no change" at 1% (2·log LR > 6.63).
+* **receding alert**: the change point is the day the model's fitted demand (7-day trailing
+  mean) peaked inside the last ``window`` days (56); the alert is raised when it has fallen
+  by at least ``drop`` (30%) since, the units sold in the last 14 days vs the 7 days up to the
+  peak confirm it (a Poisson likelihood-ratio test, 2·log LR > 13.8, p < 0.0002 — strict,
+  because the peak was searched for), and — for SKUs with content views in the last 60 days —
+  the views fell by 30% too (traffic, not just sales).
 
 * **remaining lifecycle demand** over ``life_days`` (default 365): mean from the model's
   components, P10/P90 from simulated path totals.
@@ -64,27 +67,28 @@ def _rate(y: FloatArray, a: int, b: int) -> tuple[FloatArray, FloatArray]:
 
 
 def classify(
-    r7: FloatArray,
-    r14: FloatArray,
-    peak: FloatArray,
+    r: dict[str, FloatArray],
     f14: FloatArray,
-    age: FloatArray,
-    sold: FloatArray,
-    recent_sold: FloatArray,
-    content_share: FloatArray,
+    f28: FloatArray,
 ) -> IntArray:
-    """Phase index (into :data:`PHASES`) per element, by the rules in the module docstring."""
+    """Phase index (into :data:`PHASES`) per SKU, by the rules in the module docstring.
+
+    ``r`` holds the history features (``r7, r14, r28, r28p, peak7, share28, age, sold,
+    sold28``); ``f14``/``f28`` the expected daily demand over the next 14/28 days (one draw).
+    """
     ph = np.full(np.shape(f14), 3, dtype=np.int64)  # steady
-    decaying = (f14 < 0.75 * r7) | (r7 < 0.6 * peak)
-    ph[decaying] = 4
-    peaking = (r7 >= 0.8 * peak) & (content_share >= 0.3) & (f14 >= 0.75 * r7) & (f14 <= 1.2 * r7)
-    ph[peaking] = 2
-    rising = ((f14 > 1.2 * r7) | (r7 > 1.5 * r14)) & (f14 >= 0.9 * r7)
-    ph[rising] = 1
-    dead = (age > 28) & (r7 + f14 < 0.1) & (recent_sold == 0)
-    ph[dead] = 5
-    testing = (age <= 28) & (sold < 30)
-    ph[testing] = 0
+    r7, r14, r28, r28p, peak7 = r["r7"], r["r14"], r["r28"], r["r28p"], r["peak7"]
+    burst = r["share28"] >= 0.3
+    # burst-driven SKUs: the content cycle decides
+    ph[burst & ((f14 < 0.75 * r7) | (r7 < 0.6 * peak7))] = 4
+    ph[burst & (r7 >= 0.8 * peak7) & (f14 >= 0.75 * r7) & (f14 <= 1.2 * r7)] = 2
+    ph[burst & ((f14 > 1.2 * r7) | (r7 > 1.5 * r14)) & (f14 >= 0.9 * r7)] = 1
+    # baseline-driven SKUs: four-week trends
+    base = ~burst
+    ph[base & (((r28 < 0.6 * r28p) & (f28 <= 1.1 * r28)) | (f28 < 0.6 * r28))] = 4
+    ph[base & (((r28 > 1.5 * r28p) & (f28 >= 0.9 * r28)) | (f28 > 1.5 * r28))] = 1
+    ph[(r["age"] > 28) & (r7 + f14 < 0.1) & (r["sold28"] == 0)] = 5
+    ph[(r["age"] <= 28) & (r["sold"] < 30)] = 0
     return ph
 
 
@@ -92,40 +96,51 @@ def phase_probabilities(
     y: FloatArray,
     fitted: FloatArray,
     content_fitted: FloatArray,
-    future14: FloatArray,
+    future: FloatArray,
 ) -> FloatArray:
     """``(n, 6)`` phase probabilities.
 
     ``fitted``/``content_fitted``: the model's in-sample expected demand and its content part
-    (n, T); ``future14``: each parameter draw's expected daily demand over the next 14 days
-    (n, P).  The recent rates come from the fitted curve (the model's smoothed view of the
-    past); the share of draws of the future in each phase is the phase's probability.
+    (n, T); ``future``: parameter draws of the expected daily demand over the next 28 days
+    (n, P, 28).  The history features come from the fitted curve (the model's smoothed view
+    of the past); the share of draws of the future that land in each phase is its probability.
     """
     n, t = y.shape
     ok = np.isfinite(y)
     first = np.where(ok.any(axis=1), np.argmax(ok, axis=1), t)
-    age = (t - first).astype(np.float64)
-    sold = np.nansum(y, axis=1)
-    s28, _ = _rate(y, 28, 0)
     f = np.where(np.isfinite(fitted), fitted, 0.0)
-    r7 = f[:, -7:].mean(axis=1) if t else np.zeros(n)
-    r14 = f[:, -14:-7].mean(axis=1) if t >= 14 else r7
+    cf = np.where(np.isfinite(content_fitted), content_fitted, 0.0)
+
+    def mean_cols(a: FloatArray, lo: int, hi: int) -> FloatArray:
+        w = a[:, max(0, t - lo) : max(0, t - hi)]
+        return w.mean(axis=1) if w.shape[1] else np.zeros(n)
+
     g = f[:, -90:]
     if g.shape[1] >= 7:
         c = np.cumsum(np.pad(g, ((0, 0), (1, 0))), axis=1)
-        peak = ((c[:, 7:] - c[:, :-7]) / 7.0).max(axis=1)
+        peak7 = ((c[:, 7:] - c[:, :-7]) / 7.0).max(axis=1)
     else:
-        peak = r7
-    cf = np.where(np.isfinite(content_fitted), content_fitted, 0.0)[:, -7:].sum(axis=1)
-    tf = f[:, -7:].sum(axis=1)
-    share = np.where(tf > 0, cf / np.maximum(tf, 1e-12), 0.0)
-    p = future14.shape[1]
+        peak7 = mean_cols(f, 7, 0)
+    tf28 = f[:, -28:].sum(axis=1)
+    feats = {
+        "r7": mean_cols(f, 7, 0),
+        "r14": mean_cols(f, 14, 7),
+        "r28": mean_cols(f, 28, 0),
+        "r28p": mean_cols(f, 56, 28),
+        "peak7": peak7,
+        "share28": np.where(tf28 > 0, cf[:, -28:].sum(axis=1) / np.maximum(tf28, 1e-12), 0.0),
+        "age": (t - first).astype(np.float64),
+        "sold": np.nansum(y, axis=1),
+        "sold28": _rate(y, 28, 0)[0],
+    }
+    p = future.shape[1]
     counts = np.zeros((n, len(PHASES)))
-    if p == 0:
-        future14 = r7[:, None]
+    if p == 0 or future.shape[2] == 0:
+        future = np.repeat(feats["r7"][:, None, None], 28, axis=2)
         p = 1
     for d in range(p):
-        ph = classify(r7, r14, peak, future14[:, d], age, sold, s28, share)
+        fut = future[:, d, :]
+        ph = classify(feats, fut[:, :14].mean(axis=1), fut.mean(axis=1))
         counts[np.arange(n), ph] += 1.0
     out: FloatArray = counts / p
     return out
@@ -197,6 +212,7 @@ def receding_alert(
         & (s2 / np.maximum(k2, 1.0) <= (1.0 - drop) * s1 / np.maximum(k1, 1.0))
         & (lr > critical)
         & (peak_col < t - 3)
+        & (peak_col > lo + 2)  # an interior peak: the change point is inside the window
     )
     # the change point: the first day of the decline, i.e. the middle of the peak week
     day = np.where(alert, np.maximum(peak_col - 3, 0), -1)
@@ -216,7 +232,7 @@ def report(
     n, t = y.shape
     fitted = np.zeros((n, t))
     content_fit = np.zeros((n, t))
-    future14 = np.zeros((n, n_paths))
+    future = np.zeros((n, n_paths, 28))
     rem_mean = np.zeros(n)
     rem_p10 = np.zeros(n)
     rem_p90 = np.zeros(n)
@@ -227,19 +243,22 @@ def report(
             continue
         fitted[rows] = state["fitted_base"] + state["fitted_content"]
         content_fit[rows] = state["fitted_content"]
-        base, _, _ = model.mean_components(state, chunk.weekday0, 14)
-        lam = model.simulate(state, base, chunk.keys, seed, n_paths, mode=2)
-        future14[rows] = lam.mean(axis=2)
+        base, _, _ = model.mean_components(state, chunk.weekday0, 28)
+        future[rows] = model.simulate(state, base, chunk.keys, seed, n_paths, mode=2)
         b_l, a_l, n_l = model.mean_components(state, chunk.weekday0, life_days)
         rem_mean[rows] = (b_l + a_l + n_l).sum(axis=1)
-        tot = model.simulate(state, b_l, chunk.keys, seed + 1, n_paths, mode=1)
+        tot = model.simulate(state, b_l, chunk.keys, seed + 1, max(n_paths // 2, 20), mode=1)
         rem_p10[rows] = np.quantile(tot[:, :, 0], 0.1, axis=1)
         rem_p90[rows] = np.quantile(tot[:, :, 0], 0.9, axis=1)
         for r, k in zip(rows.tolist(), state["kernel"].tolist(), strict=True):
             kernel[r] = str(k)
-    probs = phase_probabilities(y, fitted, content_fit, future14)
-    smooth, counts, _ = traffic(y, fitted, content)
-    alert, day = receding_alert(smooth, counts)
+    probs = phase_probabilities(y, fitted, content_fit, future)
+    alert, day = receding_alert(fitted, y)
+    views, counts, has_views = traffic(y, fitted, content)
+    if has_views.any():
+        # with content, the views must have receded too (traffic, not just sales)
+        v_alert, _ = receding_alert(views, counts, critical=0.0)
+        alert = np.where(has_views, alert & v_alert, alert)
     s7, n7 = _rate(y, 7, 0)
     return PhaseReport(
         probs=probs,
