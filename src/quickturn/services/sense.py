@@ -43,10 +43,26 @@ class LoadedHistory:
     tz: str
 
 
+def _shop_zones(store: Store) -> tuple[str, dict[str, str]]:
+    """The main shop's time zone (the shop with the most orders) and every shop's zone."""
+    shops = store.table("shops", columns=["shop_id", "timezone"])
+    zones = {
+        str(s): str(z) if z else DEFAULT_TZ
+        for s, z in zip(shops["shop_id"].to_list(), shops["timezone"].to_list(), strict=True)
+    }
+    if not zones:
+        return DEFAULT_TZ, {}
+    counts = store.query(
+        "SELECT shop_id, count(*) AS n FROM orders GROUP BY shop_id ORDER BY n DESC"
+    )
+    for sid in counts["shop_id"].to_list():
+        if sid in zones:
+            return zones[sid], zones
+    return next(iter(zones.values())), zones
+
+
 def _shop_tz(store: Store) -> str:
-    shops = store.table("shops", columns=["timezone"])
-    tzs = [t for t in shops["timezone"].to_list() if t]
-    return str(tzs[0]) if tzs else DEFAULT_TZ
+    return _shop_zones(store)[0]
 
 
 def load_panel(
@@ -58,20 +74,24 @@ def load_panel(
     with_content: bool = True,
 ) -> LoadedHistory:
     """Daily demand of every SKU (or ``sku_ids``) for the ``history_days`` before ``today``."""
-    tz = _shop_tz(store)
+    tz, zones = _shop_zones(store)
     end = today - timedelta(days=1)
     start = today - timedelta(days=history_days)
     lo = datetime.combine(start - timedelta(days=1), datetime.min.time())
     hi = datetime.combine(today + timedelta(days=1), datetime.min.time())
     lines = store.query(
-        "SELECT o.order_id, o.status, o.created_at, o.cancelled_at, l.sku_id, l.quantity "
+        "SELECT o.order_id, o.shop_id, o.status, o.created_at, o.cancelled_at, l.sku_id, l.quantity "
         "FROM order_lines l JOIN orders o ON o.order_id = l.order_id "
         "WHERE o.created_at >= ? AND o.created_at < ?",
         [lo, hi],
     )
     if lines.height:
-        orders = lines.select("order_id", "status", "created_at", "cancelled_at").unique("order_id")
-        units = daily_units(orders, lines.select("order_id", "sku_id", "quantity"), tz=tz)
+        orders = lines.select("order_id", "shop_id", "status", "created_at", "cancelled_at").unique(
+            "order_id"
+        )
+        units = daily_units(
+            orders, lines.select("order_id", "sku_id", "quantity"), tz=tz, shop_tz=zones
+        )
     else:
         units = pl.DataFrame(
             {"sku_id": [], "date": [], "units": []},

@@ -587,7 +587,9 @@ class Lifecycle(Forecaster):
         informative = (m_obs >= 14) & (p_end > p_day)
         fit_m = np.minimum(m_obs, self.fit_days).astype(np.int64)
         size_v = 30.0
-        prior = np.full(g_n, 1.0 / g_n)
+        # default prior: the two families equally likely, uniform within each
+        fam_n = np.bincount(grid.family, minlength=2).astype(np.float64)
+        prior = 0.5 / fam_n[grid.family]
         if informative.any():
             idx = np.flatnonzero(informative)
             if idx.size > 600:
@@ -598,7 +600,7 @@ class Lifecycle(Forecaster):
             ll0, _ = post_loglik(views[idx], p_day[idx], fit_m[idx], grid.shape, size_v)
             best = np.argmax(ll0, axis=1)
             counts = np.bincount(best, minlength=g_n).astype(np.float64)
-            prior = counts + 0.05 * counts.sum() / g_n + 1e-3
+            prior = counts + 0.05 * counts.sum() * prior + 1e-3 * prior
             prior /= prior.sum()
         act_idx = np.flatnonzero(active)
         if act_idx.size:
