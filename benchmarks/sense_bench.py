@@ -101,7 +101,9 @@ def demo_panel(n_skus: int, days: int, seed: int) -> tuple[Panel, np.ndarray, fl
             panel = load_panel(store, today=as_of, history_days=days).panel
         finally:
             store.close()
-    arche = dict(zip(shop.truth["sku_id"].to_list(), shop.truth["archetype"].to_list(), strict=True))
+    arche = dict(
+        zip(shop.truth["sku_id"].to_list(), shop.truth["archetype"].to_list(), strict=True)
+    )
     a = np.array([arche.get(s, "?") for s in panel.sku_ids])
     return panel, a, time.perf_counter() - t0
 
@@ -131,20 +133,37 @@ def bench_demo(n_skus: int, days: int, seed: int, autoets: bool) -> dict[str, An
     fw_best = min((m for m in fw if m != "lifecycle"), key=lambda m: fw[m]["pooled_abs_error_rate"])
     return {
         "inputs": {"n_skus": n_skus, "days": days, "seed": seed, "h": 28, "windows": 4},
-        "sizes": {"skus": panel.n, "days": panel.n_days, "posts": panel.content.n if panel.content else 0,
-                  "censored_share": float(np.isnan(panel.y).mean()),
-                  "archetypes": {a: int((arche == a).sum()) for a in sorted(set(arche.tolist()))}},
-        "seconds": {"generate_and_load": t_gen, "backtest_total": t1 - t0, "first_week": t_fw, **res.seconds},
+        "sizes": {
+            "skus": panel.n,
+            "days": panel.n_days,
+            "posts": panel.content.n if panel.content else 0,
+            "censored_share": float(np.isnan(panel.y).mean()),
+            "archetypes": {a: int((arche == a).sum()) for a in sorted(set(arche.tolist()))},
+        },
+        "seconds": {
+            "generate_and_load": t_gen,
+            "backtest_total": t1 - t0,
+            "first_week": t_fw,
+            **res.seconds,
+        },
         "overall": res.overall,
         "by_group": res.by_group,
-        "lifecycle_skus": {**life, "target": ">= 0.15 improvement in scaled pinball loss",
-                           "met": bool(life and life["improvement"] >= 0.15)},
-        "steady_skus": {**steady, "target": "<= 2% worse than the best baseline",
-                        "met": bool(steady and steady["improvement"] >= -0.02)},
+        "lifecycle_skus": {
+            **life,
+            "target": ">= 0.15 improvement in scaled pinball loss",
+            "met": bool(life and life["improvement"] >= 0.15),
+        },
+        "steady_skus": {
+            **steady,
+            "target": "<= 2% worse than the best baseline",
+            "met": bool(steady and steady["improvement"] >= -0.02),
+        },
         "first_week": {
             "results": fw,
             "best_baseline": fw_best,
-            "lifecycle_vs_best": 1.0 - fw["lifecycle"]["pooled_abs_error_rate"] / max(fw[fw_best]["pooled_abs_error_rate"], 1e-12),
+            "lifecycle_vs_best": 1.0
+            - fw["lifecycle"]["pooled_abs_error_rate"]
+            / max(fw[fw_best]["pooled_abs_error_rate"], 1e-12),
         },
         "fallbacks": res.fallbacks,
     }
@@ -162,7 +181,12 @@ def online_retail_panel(min_days: int = 100, limit: int | None = None) -> Panel 
     d = df.group_by(
         pl.col("StockCode").alias("unique_id"), pl.col("InvoiceDate").dt.date().alias("ds")
     ).agg(pl.col("Quantity").sum().alias("y"))
-    act = d.group_by("unique_id").agg(pl.len().alias("n")).filter(pl.col("n") >= min_days).sort("unique_id")
+    act = (
+        d.group_by("unique_id")
+        .agg(pl.len().alias("n"))
+        .filter(pl.col("n") >= min_days)
+        .sort("unique_id")
+    )
     ids = act["unique_id"]
     if limit is not None:
         ids = ids.head(limit)
@@ -174,7 +198,14 @@ def bench_online_retail(limit: int | None, autoets_subset: int) -> dict[str, Any
     if panel is None:
         return {"skipped": f"{SHARED / 'online_retail'} not found"}
     t0 = time.perf_counter()
-    res = rolling_origin(panel, _models(False), h=28, windows=4, keys=row_keys(panel.sku_ids), timer=time.perf_counter)
+    res = rolling_origin(
+        panel,
+        _models(False),
+        h=28,
+        windows=4,
+        keys=row_keys(panel.sku_ids),
+        timer=time.perf_counter,
+    )
     out: dict[str, Any] = {
         "inputs": {"min_active_days": 100, "h": 28, "windows": 4, "limit": limit},
         "sizes": {"series": panel.n, "days": panel.n_days},
@@ -193,7 +224,10 @@ def bench_online_retail(limit: int | None, autoets_subset: int) -> dict[str, Any
     if autoets_subset:
         sub = np.linspace(0, panel.n - 1, min(autoets_subset, panel.n)).astype(int)
         sp = Panel(y=panel.y[sub], sku_ids=[panel.sku_ids[i] for i in sub], start=panel.start)
-        models: dict[str, Forecaster] = {"lifecycle": Lifecycle(), "autoets": BASELINES["autoets"]()}
+        models: dict[str, Forecaster] = {
+            "lifecycle": Lifecycle(),
+            "autoets": BASELINES["autoets"](),
+        }
         t1 = time.perf_counter()
         r2 = rolling_origin(sp, models, h=28, windows=4, timer=time.perf_counter)
         out["autoets_subset"] = {
@@ -219,8 +253,15 @@ def bench_speed(n: int, days: int, autoets_series: int) -> dict[str, Any]:
     Lifecycle().forecast(warm.y, 5, content=warm.content, probs=probs, n_paths=5)
     t1 = time.perf_counter()
     out = Lifecycle().forecast(
-        p.y, 28, keys=row_keys(p.sku_ids), weekday0=p.start.weekday(), content=p.content,
-        category=p.category, probs=probs, n_paths=200, seed=0,
+        p.y,
+        28,
+        keys=row_keys(p.sku_ids),
+        weekday0=p.start.weekday(),
+        content=p.content,
+        category=p.category,
+        probs=probs,
+        n_paths=200,
+        seed=0,
     )
     t_fit = time.perf_counter() - t1
     assert out.paths is not None and out.paths.shape == (n, 200, 28)
@@ -229,7 +270,10 @@ def bench_speed(n: int, days: int, autoets_series: int) -> dict[str, Any]:
         "sizes": {"posts": p.content.n if p.content else 0, "paths_bytes": int(out.paths.nbytes)},
         "seconds": {"synthetic_data": t_gen, "lifecycle_fit_forecast": t_fit},
         "per_series_ms": 1000.0 * t_fit / n,
-        "target": {"goal": "<= 60 s for 10,000 SKUs x 365 days", "met": bool(n >= 10_000 and t_fit <= 60.0)},
+        "target": {
+            "goal": "<= 60 s for 10,000 SKUs x 365 days",
+            "met": bool(n >= 10_000 and t_fit <= 60.0),
+        },
         "fallbacks": int(sum(1 for m in out.model if m == "fallback")),
     }
     del out
@@ -269,7 +313,11 @@ def main(argv: list[str] | None = None) -> int:
         or_args = (None, 100 if autoets else 0)
         speed_args = (10_000, 365, 50 if autoets else 0)
     t0 = time.perf_counter()
-    doc: dict[str, Any] = {"benchmark": "sense", "quick": args.quick, "python": sys.version.split()[0]}
+    doc: dict[str, Any] = {
+        "benchmark": "sense",
+        "quick": args.quick,
+        "python": sys.version.split()[0],
+    }
     if args.only in (None, "demo"):
         doc["demo"] = bench_demo(*demo_args)
     if args.only in (None, "online_retail"):

@@ -157,21 +157,15 @@ def first_week_to_rest_of_life(
     out: dict[str, dict[str, float]] = {}
     if idx.size == 0:
         return {name: {"skus": 0} for name in models}
-    # group SKUs by origin so each model fits once per origin
+    # one fit per distinct origin, on every SKU of the shop as it was that day (so the
+    # shop-wide priors — kernels, launch pattern, category conversion — are the real ones)
     origins = first[idx] + first_days
     preds = {name: np.zeros(idx.size) for name in models}
     acts = np.zeros(idx.size)
     for o in np.unique(origins):
-        sel = idx[origins == o]
         pos = np.flatnonzero(origins == o)
-        sub = Panel(
-            y=panel.y[sel],
-            sku_ids=[panel.sku_ids[i] for i in sel],
-            start=panel.start,
-            content=panel.content.subset(sel) if panel.content is not None else None,
-            category=[panel.category[i] for i in sel] if panel.category else None,
-        )
-        train = slice_panel(sub, int(o))
+        sel = idx[pos]
+        train = slice_panel(panel, int(o))
         h = t_n - int(o)
         acts[pos] = np.nansum(truth[sel, o:t_n], axis=1)
         for name, model in models.items():
@@ -184,7 +178,7 @@ def first_week_to_rest_of_life(
                 probs=np.array([0.5]),
                 seed=seed,
             )
-            preds[name][pos] = fc.mean.sum(axis=1)
+            preds[name][pos] = fc.mean[sel].sum(axis=1)
     for name in models:
         err = np.abs(preds[name] - acts)
         with np.errstate(divide="ignore", invalid="ignore"):
