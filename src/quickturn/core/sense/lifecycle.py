@@ -512,7 +512,12 @@ class Lifecycle(Forecaster):
     ``a0`` pseudo-units tying a post's conversion to its SKU's [2]; ``n0_units`` pseudo-units
     tying a SKU's conversion to its category's [5]; ``em_iters`` [30]; ``alpha_b`` smoothing
     of the baseline inside EM [0.05]; ``fit_days`` days of a post's views used to fit its kernel
-    [150]; ``active_days`` a post is still active when it had views in this many last days [14].
+    [150]; ``active_days`` a post is still active when it had views in this many last days [14];
+    new posts: ``new_post_halflife`` [60] and ``new_post_prior_days`` [10] for their rate,
+    ``new_post_scale`` [1] multiplies it (0 switches new posts off), ``own_size_pseudo`` [10]
+    pseudo-posts tying a new post's size to the shop's posts at that age rather than the SKU's
+    own, ``pool_cap_quantile`` [0.95] winsorizes post sizes (one-off launch virals are not
+    resampled at face value; without it the demo's mean forecast was biased up by ~45%).
     """
 
     name = "lifecycle"
@@ -529,6 +534,9 @@ class Lifecycle(Forecaster):
         active_days: int = 14,
         new_post_halflife: float = 60.0,
         new_post_prior_days: float = 10.0,
+        new_post_scale: float = 1.0,
+        pool_cap_quantile: float = 0.95,
+        own_size_pseudo: float = 10.0,
         size_prior: float = 10.0,
         size_weight: float = 14.0,
         rw_scale: float = 0.5,
@@ -548,6 +556,9 @@ class Lifecycle(Forecaster):
         self.active_days = active_days
         self.new_post_halflife = new_post_halflife
         self.new_post_prior_days = new_post_prior_days
+        self.new_post_scale = new_post_scale
+        self.pool_cap_quantile = pool_cap_quantile
+        self.own_size_pseudo = own_size_pseudo
 
     # -- fit -------------------------------------------------------------------------------
     def _fit_chunk(self, chunk: Chunk) -> dict[str, Any]:
@@ -697,9 +708,20 @@ class Lifecycle(Forecaster):
         post_total = views.sum(axis=1)
         if act_idx.size:  # a young post's total so far understates it: use the expected total
             post_total[act_idx] = np.maximum(post_total[act_idx], (w * vhat).sum(axis=1))
+        if self.pool_cap_quantile < 1.0 and post_total.size:
+            post_total = np.minimum(post_total, np.quantile(post_total, self.pool_cap_quantile))
         rho, sizes = _new_post_rates(
-            p_sku, p_day, post_total, n, t_n, y, self.new_post_halflife, self.new_post_prior_days
+            p_sku,
+            p_day,
+            post_total,
+            n,
+            t_n,
+            y,
+            self.new_post_halflife,
+            self.new_post_prior_days,
+            own_pseudo=self.own_size_pseudo,
         )
+        rho = rho * self.new_post_scale
         kernel_ll = np.zeros((n, 2))
         fam = grid.family
         if act_idx.size:
@@ -846,6 +868,7 @@ def _new_post_rates(
     halflife: float,
     prior_days: float = 30.0,
     h: int = 28,
+    own_pseudo: float = 3.0,
 ) -> tuple[FloatArray, dict[str, Any]]:
     """Rate of new posts per day and the distribution of a new post's total views.
 
@@ -854,7 +877,7 @@ def _new_post_rates(
     from the whole panel — sellers seed a new SKU with creator content.  Each SKU's own
     recency-weighted post rate (half-life ``halflife``) is shrunk towards the prior at its age
     over the coming ``h`` days with ``prior_days`` pseudo-days.  A new post's views are drawn
-    from the SKU's own past posts (recency-weighted) with probability ``w = c / (c + 3)``
+    from the SKU's own past posts (recency-weighted) with probability ``w = c / (c + k0)``
     (``c`` its recency-weighted post count), else from the shop's posts made at that age —
     empirical distributions, not a fitted family, because launch posts and routine posts
     differ by orders of magnitude.
@@ -904,7 +927,7 @@ def _new_post_rates(
     cnt = np.zeros(n)
     np.add.at(cnt, p_sku, wpost)
     rho = (cnt + rho_prior * prior_days) / (expo + prior_days)
-    own_w = cnt / (cnt + 3.0)
+    own_w = cnt / (cnt + own_pseudo)
     own_ptr = np.zeros(n + 1, dtype=np.int64)
     np.add.at(own_ptr, p_sku + 1, 1)
     own_ptr = np.cumsum(own_ptr)
