@@ -39,9 +39,13 @@ def test_demand_scenarios_contract(store: Store, shop: dict[str, np.ndarray]) ->
     again = sense.demand_scenarios(store, today=TODAY, h=14, n_paths=50, seed=3)
     np.testing.assert_array_equal(sp.paths, again.paths)
     # a SKU's paths do not depend on which other SKUs are asked for
-    one = sense.demand_scenarios(store, today=TODAY, h=14, n_paths=50, seed=3, sku_ids=["STEADY"])
-    assert one.sku_ids == ["STEADY"]
+    one = sense.demand_scenarios(
+        store, today=TODAY, h=14, n_paths=50, seed=3, sku_ids=["STEADY", "NEW-SKU"]
+    )
+    assert one.sku_ids == ["STEADY", "NEW-SKU"]
     steady = sp.paths[sp.sku_ids.index("STEADY")]
+    np.testing.assert_array_equal(one.paths[0], steady)
+    assert (one.paths[1] == 0).all()  # a SKU the store does not know has no demand yet
     assert abs(steady.mean() - 4.0) < 1.5
     dead = sp.paths[sp.sku_ids.index("DEAD")]
     assert dead.mean() < 0.3

@@ -176,21 +176,42 @@ def demand_scenarios(
 ) -> SamplePaths:
     """Sample paths of daily demand for the planner (day 0 = ``today``), one row per SKU.
 
-    ``sku_ids`` (default: every SKU in ``skus``) fixes the rows and their order.  The same
-    store, ``today`` and ``seed`` always give the same paths; each SKU has its own random
-    stream (keyed by its id), so adding SKUs does not reshuffle another SKU's draws.
+    ``sku_ids`` (default: every SKU in ``skus``) fixes the rows and their order.  The model
+    always learns from every SKU of the store; the same store, ``today`` and ``seed`` always
+    give the same paths, and each SKU has its own random stream (keyed by its id), so a SKU's
+    scenarios do not depend on which SKUs were asked for.
     """
     if h < 1 or n_paths < 1:
         raise UsageError(f"h and n_paths must be positive (got h={h}, n_paths={n_paths})")
-    hist = load_panel(store, today=today, history_days=history_days, sku_ids=sku_ids)
-    panel = hist.panel
-    if panel.n == 0:
+    panel = load_panel(
+        store, today=today, history_days=history_days, sku_ids=_all_ids(store, sku_ids)
+    ).panel
+    wanted = list(panel.sku_ids) if sku_ids is None else list(sku_ids)
+    if not wanted:
         return SamplePaths(np.zeros((0, n_paths, h)), [], today, [])
+    # the model always learns from the whole shop (its pooled priors), then the requested
+    # rows are returned: a SKU's scenarios do not depend on which SKUs were asked for
     model = _fit(panel)
     out = model.predict(h, probs=[0.5], n_paths=n_paths, seed=seed)
     assert out.paths is not None
     rep = report(model, panel.y, panel.content, n_paths=50, seed=seed, life_days=h)
-    return SamplePaths(paths=out.paths, sku_ids=list(panel.sku_ids), start=today, phase=rep.phase)
+    pos = {s: i for i, s in enumerate(panel.sku_ids)}
+    rows = np.array([pos[s] for s in wanted], dtype=np.int64)
+    return SamplePaths(
+        paths=np.ascontiguousarray(out.paths[rows]),
+        sku_ids=wanted,
+        start=today,
+        phase=[rep.phase[i] for i in rows],
+    )
+
+
+def _all_ids(store: Store, sku_ids: Sequence[str] | None) -> list[str] | None:
+    """Every SKU of the store plus any requested one it does not know (kept, with no sales)."""
+    if sku_ids is None:
+        return None
+    known = sorted(store.table("skus", columns=["sku_id"])["sku_id"].to_list())
+    extra = [s for s in dict.fromkeys(sku_ids) if s not in set(known)]
+    return known + extra
 
 
 # ---------------------------------------------------------------------------------------------
@@ -233,7 +254,9 @@ def run(
     say = progress or (lambda _m: None)
     t0 = time.perf_counter()
     say("loading history")
-    panel = load_panel(store, today=today, history_days=history_days, sku_ids=sku_ids).panel
+    panel = load_panel(
+        store, today=today, history_days=history_days, sku_ids=_all_ids(store, sku_ids)
+    ).panel
     run_id = _new_run_id(today)
     if panel.n == 0:
         empty = SenseRun(run_id, today, h, pl.DataFrame(), pl.DataFrame(), {"skus": 0})
@@ -247,6 +270,10 @@ def run(
     fc = _forecast_rows(run_id, panel, today, out.mean, out.quantiles, probs, out.model)
     ph = _phase_rows(run_id, panel, today, rep)
     summary = _summary(panel, rep, out.mean, out.model)
+    if sku_ids is not None:  # learned from the whole shop, reported for the SKUs asked for
+        keep = pl.Series("k", list(dict.fromkeys(sku_ids)))
+        fc = fc.filter(pl.col("sku_id").is_in(keep.implode()))
+        ph = ph.filter(pl.col("sku_id").is_in(keep.implode()))
     result = SenseRun(run_id, today, h, fc, ph, summary, round(time.perf_counter() - t0, 3))
     if persist:
         say("saving")
