@@ -414,7 +414,7 @@ def lifecycle_paths(
     act_vhat: FloatArray,
     act_shape_a: FloatArray,
     act_rate: FloatArray,
-    rho: FloatArray,
+    rho_cum: FloatArray,
     c_sku: FloatArray,
     a0: float,
     own_w: FloatArray,
@@ -464,18 +464,18 @@ def lifecycle_paths(
                     if a >= length:
                         break
                     mu[t] += amp * shape[g, a]
-            lam_new = rho[i] * h
+            lam_new = rho_cum[i, h - 1]
             if lam_new > 0.0 and c_sku[i] > 0.0:
                 n_new = np.random.poisson(lam_new)
                 for _ in range(n_new):
-                    u0 = np.random.randint(0, h)
+                    u0 = _pick(rho_cum[i], np.random.random())
                     g = _pick(prior_cum, np.random.random())
                     o0 = own_ptr[i]
                     o1 = own_ptr[i + 1]
                     if o1 > o0 and np.random.random() < own_w[i]:
                         vv = own_sizes[o0 + _pick(own_cum[o0:o1], np.random.random())]
                     else:
-                        b = pool_bucket[i]
+                        b = pool_bucket[i, u0]
                         m0 = pool_ptr[b]
                         m1 = pool_ptr[b + 1]
                         vv = pool_sizes[np.random.randint(m0, m1)] if m1 > m0 else 0.0
@@ -710,7 +710,7 @@ class Lifecycle(Forecaster):
             post_total[act_idx] = np.maximum(post_total[act_idx], (w * vhat).sum(axis=1))
         if self.pool_cap_quantile < 1.0 and post_total.size:
             post_total = np.minimum(post_total, np.quantile(post_total, self.pool_cap_quantile))
-        rho, sizes = _new_post_rates(
+        sizes = _new_post_rates(
             p_sku,
             p_day,
             post_total,
@@ -718,10 +718,8 @@ class Lifecycle(Forecaster):
             t_n,
             y,
             self.new_post_halflife,
-            self.new_post_prior_days,
             own_pseudo=self.own_size_pseudo,
         )
-        rho = rho * self.new_post_scale
         kernel_ll = np.zeros((n, 2))
         fam = grid.family
         if act_idx.size:
@@ -752,7 +750,6 @@ class Lifecycle(Forecaster):
             "act_shape_a": act_shape_a,
             "act_rate": act_rate,
             "act_cmean": act_shape_a / act_rate,
-            "rho": rho,
             **sizes,
             "prior": prior,
             "kernel": kernel,
@@ -783,10 +780,32 @@ class Lifecycle(Forecaster):
                 sh = np.zeros((grid.size, h))
                 sh[:, ok] = grid.shape[:, idx[ok]]
                 active[i] += cm[k] * ((w[k] * vh[k])[:, None] * sh).sum(axis=0)
-        mean_shape = state["prior"] @ grid.cdf[:, 1 : h + 1]
-        ev = state["size_mean"]
-        new = (state["rho"] * state["c_sku"] * ev)[:, None] * mean_shape[None, :]
+        rho, _, size_mean = self.new_post_profile(state, h)
+        # expected units from posts made on day u, seen on day j ≥ u: Σ_u ρ_u E[V_u] c S̄(j−u)
+        shape_bar = state["prior"] @ grid.shape[:, :h]
+        flow = rho * size_mean * state["c_sku"][:, None]
+        new = np.zeros((n, h))
+        for u in range(h):
+            new[:, u:] += flow[:, u : u + 1] * shape_bar[None, : h - u]
         return base, active, new
+
+    def new_post_profile(
+        self, state: dict[str, Any], h: int
+    ) -> tuple[FloatArray, IntArray, FloatArray]:
+        """Per SKU and horizon day: new-post rate, the shop's post-size bucket at that age,
+        and the expected size of a post made that day (``(n, h)`` each)."""
+        edges = np.array(AGE_EDGES)
+        nb_ = edges.shape[0] - 1
+        ages = state["age_now"][:, None] + np.arange(h)[None, :]
+        bk = np.clip(np.searchsorted(edges, ages, side="right") - 1, 0, nb_ - 1)
+        pd_ = self.new_post_prior_days
+        rho = (state["post_cnt"][:, None] + pd_ * state["rate_b"][bk]) / (
+            state["post_expo"][:, None] + pd_
+        )
+        pool_b = state["bucket_map"][bk]
+        own_w = state["own_w"][:, None]
+        size_mean = own_w * state["own_mean"][:, None] + (1.0 - own_w) * state["mean_b"][pool_b]
+        return rho, pool_b.astype(np.int64), size_mean
 
     def _predict_chunk(
         self,
@@ -815,6 +834,7 @@ class Lifecycle(Forecaster):
     ) -> FloatArray:
         """Sample paths given the baseline mean ``base`` (``mode``: see :func:`lifecycle_paths`)."""
         grid = default_grid()
+        rho, pool_b, _ = self.new_post_profile(state, base.shape[1])
         out: FloatArray = lifecycle_paths(
             np.ascontiguousarray(base),
             state["size"],
@@ -826,14 +846,14 @@ class Lifecycle(Forecaster):
             state["act_vhat"],
             state["act_shape_a"],
             state["act_rate"],
-            state["rho"],
+            np.ascontiguousarray(np.cumsum(rho, axis=1)),
             state["c_sku"],
             self.a0,
             state["own_w"],
             state["own_ptr"],
             state["own_cum"],
             state["own_sizes"],
-            state["pool_bucket"],
+            np.ascontiguousarray(pool_b),
             state["pool_ptr"],
             state["pool_sizes"],
             np.cumsum(state["prior"]),
@@ -866,17 +886,15 @@ def _new_post_rates(
     t_n: int,
     y: FloatArray,
     halflife: float,
-    prior_days: float = 30.0,
-    h: int = 28,
-    own_pseudo: float = 3.0,
-) -> tuple[FloatArray, dict[str, Any]]:
-    """Rate of new posts per day and the distribution of a new post's total views.
+    own_pseudo: float = 10.0,
+) -> dict[str, Any]:
+    """What the rate of new posts and the distribution of their total views are built from.
 
     The prior is the shop's launch pattern: posts per SKU-day and their sizes by SKU age
     (days since launch; SKUs already selling when the history starts count as old), learned
     from the whole panel — sellers seed a new SKU with creator content.  Each SKU's own
     recency-weighted post rate (half-life ``halflife``) is shrunk towards the prior at its age
-    over the coming ``h`` days with ``prior_days`` pseudo-days.  A new post's views are drawn
+    on each future day (:meth:`Lifecycle.new_post_profile`).  A new post's views are drawn
     from the SKU's own past posts (recency-weighted) with probability ``w = c / (c + k0)``
     (``c`` its recency-weighted post count), else from the shop's posts made at that age —
     empirical distributions, not a fitted family, because launch posts and routine posts
@@ -905,28 +923,22 @@ def _new_post_rates(
     mean_b = np.array(
         [pool_sizes[pool_ptr[b] : pool_ptr[b + 1]].mean() if cnt_b[b] else 0.0 for b in range(nb_)]
     )
-    # fall back to all posts for buckets without any
     all_mean = float(tot.mean()) if tot.size else 0.0
-    empty = cnt_b == 0
-    if empty.any() and tot.size:
-        # point empty buckets at the whole pool
-        for b in np.flatnonzero(empty):
-            mean_b[b] = all_mean
+    mean_b = np.where(cnt_b > 0, mean_b, all_mean)
     age_now = np.where(launched, t_n - first, np.inf)
-    ages = age_now[:, None] + np.arange(h)[None, :]
-    bk = np.clip(np.searchsorted(edges, ages, side="right") - 1, 0, nb_ - 1)
-    rho_prior = rate_b[bk].mean(axis=1)
-    pool_bucket = np.clip(
-        np.searchsorted(edges, age_now + h / 2.0, side="right") - 1, 0, nb_ - 1
-    ).astype(np.int64)
-    pool_bucket = np.where(cnt_b[pool_bucket] > 0, pool_bucket, -1)
+    # buckets without any post fall back to the whole pool (an extra bucket at the end)
+    bucket_map = np.arange(nb_, dtype=np.int64)
+    mean_all_b = np.append(mean_b, all_mean)
+    if (cnt_b == 0).any() and tot.size:
+        bucket_map = np.where(cnt_b > 0, bucket_map, nb_)
+        pool_ptr = np.append(pool_ptr, pool_ptr[-1] + tot.size)
+        pool_sizes = np.concatenate([pool_sizes, tot])
     # SKU's own posts, recency-weighted
     decay = np.log(2.0) / halflife
     expo = (1.0 - np.exp(-decay * life)) / (1.0 - np.exp(-decay))
     wpost = np.exp(-decay * (t_n - 1 - p_day))
     cnt = np.zeros(n)
     np.add.at(cnt, p_sku, wpost)
-    rho = (cnt + rho_prior * prior_days) / (expo + prior_days)
     own_w = cnt / (cnt + own_pseudo)
     own_ptr = np.zeros(n + 1, dtype=np.int64)
     np.add.at(own_ptr, p_sku + 1, 1)
@@ -938,22 +950,18 @@ def _new_post_rates(
         a, b = own_ptr[i], own_ptr[i + 1]
         own_cum[a:b] = np.cumsum(wpost[a:b])
         own_mean[i] = float((wpost[a:b] * tot[a:b]).sum() / max(wpost[a:b].sum(), 1e-300))
-    pool_mean = np.where(pool_bucket >= 0, mean_b[np.maximum(pool_bucket, 0)], 0.0)
-    if (pool_bucket < 0).any() and tot.size:
-        # no post at that age in the shop: the whole pool
-        pool_bucket = np.where(pool_bucket >= 0, pool_bucket, nb_)
-        pool_ptr = np.append(pool_ptr, pool_ptr[-1] + tot.size)
-        pool_sizes = np.concatenate([pool_sizes, tot])
-        pool_mean = np.where(pool_bucket == nb_, all_mean, pool_mean)
-    pool_bucket = np.maximum(pool_bucket, 0)
-    size_mean = own_w * own_mean + (1.0 - own_w) * pool_mean
-    return rho, {
+    return {
+        "age_now": age_now.astype(np.float64),
+        "post_cnt": cnt,
+        "post_expo": expo,
+        "rate_b": rate_b,
+        "mean_b": mean_all_b,
+        "bucket_map": bucket_map,
         "own_w": own_w,
+        "own_mean": own_mean,
         "own_ptr": own_ptr,
         "own_cum": own_cum,
         "own_sizes": np.ascontiguousarray(tot),
-        "pool_bucket": pool_bucket.astype(np.int64),
         "pool_ptr": pool_ptr.astype(np.int64),
         "pool_sizes": np.ascontiguousarray(pool_sizes, dtype=np.float64),
-        "size_mean": size_mean,
     }
