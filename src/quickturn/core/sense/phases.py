@@ -13,9 +13,9 @@ Data flow: a fitted :class:`~quickturn.core.sense.lifecycle.Lifecycle` (its fitt
   - *dead*: ``age > 28``, ``r7 + f14 < 0.1`` units/day and nothing sold in 28 days;
   - *testing*: ``age ≤ 28`` and fewer than 30 units sold so far;
   - SKUs whose demand over the last 28 days is ≥ 30% content-driven follow the content
-    cycle: *rising* if ``f14 > 1.2·r7`` or ``r7 > 1.5·r14`` (and ``f14 ≥ 0.9·r7``);
-    *peaking* if ``r7 ≥ 0.8·peak`` and ``0.75·r7 ≤ f14 ≤ 1.2·r7``; *decaying* if
-    ``f14 < 0.75·r7`` or ``r7 < 0.6·peak``;
+    cycle: *rising* if ``f14 > 1.2·r7`` or ``r7 > 1.5·r14`` (and ``f14 ≥ 0.9·r7``), else
+    *peaking* if ``r7 ≥ 0.8·peak`` (at the top of its 90-day range, whatever comes next),
+    else *decaying* if ``f14 < 0.75·r7`` or ``r7 < 0.6·peak``;
   - baseline-driven SKUs use four-week trends (``r28`` vs the four weeks before, ``r28p``,
     and the next four weeks ``f28``): *rising* when up by half, *decaying* when down 40%;
   - *steady*: everything else.
@@ -81,7 +81,7 @@ def classify(
     burst = r["share28"] >= 0.3
     # burst-driven SKUs: the content cycle decides
     ph[burst & ((f14 < 0.75 * r7) | (r7 < 0.6 * peak7))] = 4
-    ph[burst & (r7 >= 0.8 * peak7) & (f14 >= 0.75 * r7) & (f14 <= 1.2 * r7)] = 2
+    ph[burst & (r7 >= 0.8 * peak7)] = 2  # at the top of its 90-day range
     ph[burst & ((f14 > 1.2 * r7) | (r7 > 1.5 * r14)) & (f14 >= 0.9 * r7)] = 1
     # baseline-driven SKUs: four-week trends
     base = ~burst
