@@ -1111,7 +1111,7 @@ VARIABLE_ACCOUNTS: tuple[str, ...] = (
 )
 PRICE_ACCOUNTS: tuple[str, ...] = ("gross_revenue", "seller_discount", "revenue_adjustment")
 #: scenarios and quantiles of the projection bands
-PROJECTION_SCENARIOS = 200
+PROJECTION_SCENARIOS = 100
 BAND_QUANTILES = (0.1, 0.5, 0.9)
 
 
