@@ -69,6 +69,10 @@ app.add_typer(db_cmd.app, name="db")
 # --- demo (foundation) ---
 
 # --- ledger ---
+from quickturn.cli import ledger as ledger_cmd  # noqa: E402
+
+app.add_typer(ledger_cmd.app, name="ledger")
+app.command("cash")(ledger_cmd.cash_command)
 
 # --- sense ---
 

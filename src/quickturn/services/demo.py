@@ -23,6 +23,7 @@ from quickturn.store import Store
 #: module names, in run order; each provides ``services.<name>.demo_step``
 STEPS: list[str] = [
     # --- ledger ---
+    "ledger",
     # --- sense ---
     # --- plan ---
     # --- health ---

@@ -21,7 +21,8 @@ import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
@@ -30,7 +31,7 @@ from quickturn.core.ledger import economics
 from quickturn.core.ledger import explain as ex
 from quickturn.core.ledger.accounts import GROUPS
 from quickturn.core.ledger.amounts import MICRO, to_decimal_expr
-from quickturn.core.ledger.cash import CATEGORIES, CashResult, cash_flow
+from quickturn.core.ledger.cash import CATEGORIES, CashResult, cash_flow, sparkline
 from quickturn.core.ledger.engine import LedgerResult, build_ledger
 from quickturn.core.ledger.fx import fx_table
 from quickturn.core.ledger.inputs import TABLES, LedgerInputs
@@ -45,6 +46,9 @@ from quickturn.core.ledger.reports import (
 from quickturn.core.ledger.schedule import LedgerSettings
 from quickturn.errors import Finding, UsageError
 from quickturn.store import Store
+
+if TYPE_CHECKING:
+    from quickturn.services.demo import DemoContext
 
 SettingsLike = Settings | Mapping[str, Any] | LedgerSettings | None
 MONEY_POSTING_COLUMNS = ("amount_usd", "amount")
@@ -438,9 +442,7 @@ def cash(
     return rep
 
 
-def to_money(micro: int) -> Any:
-    from decimal import Decimal
-
+def to_money(micro: int) -> Decimal:
     return Decimal(int(micro)).scaleb(-4)
 
 
@@ -572,3 +574,94 @@ __all__ = [
     "unit_economics",
     "waterfall",
 ]
+
+
+# -- demo ---------------------------------------------------------------------------------
+
+
+def _floats(df: pl.DataFrame) -> list[dict[str, Any]]:
+    """Rows with Decimal amounts as floats (JSON-able, rounded to the cent)."""
+    out = []
+    for r in df.to_dicts():
+        out.append({k: (round(float(v), 2) if hasattr(v, "as_tuple") else v) for k, v in r.items()})
+    return out
+
+
+def demo_step(ctx: DemoContext) -> dict[str, Any]:
+    """Run the ledger on the demo shop, persist it, and summarise the story."""
+    ctx.progress("ledger: landed cost, fees, returns, ads → true margin per order line")
+    as_of = ctx.today - timedelta(days=1)
+    r = run(ctx.store, settings=ctx.settings, as_of=as_of, persist=True)
+    res = r.result
+    by_sku = rollup(res.lines, res.overhead, by="sku")
+    sold = by_sku.filter(pl.col("sku_id").is_not_null() & (pl.col("units") > 0))
+    top = sold.sort("margin", descending=True).head(5)
+    bottom = sold.sort("margin").head(5)
+    lose = losers(ctx.store, result=res, n=5)
+    ctx.progress("ledger: 90-day cash projection")
+    rep = cash(ctx.store, days=90, today=ctx.today, persist=True, result=res, inputs=r.inputs)
+    proj = rep.daily.filter(pl.col("kind") == "projection")
+    weekly = (
+        proj.with_columns(pl.col("date").dt.truncate("1w").alias("week"))
+        .group_by("week")
+        .agg(pl.col("net_usd").sum(), pl.col("balance_usd").last())
+        .sort("week")
+    )
+    totals: dict[str, Any] = {
+        "order_lines": res.lines.height,
+        "revenue_usd": round(
+            float(sum((x or 0 for x in by_sku["revenue"].to_list()), Decimal(0))), 2
+        ),
+        "margin_usd": round(
+            float(sum((x or 0 for x in by_sku["margin"].to_list()), Decimal(0))), 2
+        ),
+    }
+    totals["margin_rate"] = (
+        (totals["margin_usd"] / totals["revenue_usd"]) if totals["revenue_usd"] else None
+    )
+    worst = bottom.head(1)
+    month = None
+    if worst.height:
+        d = res.lines.filter(pl.col("sku_id") == worst["sku_id"][0])["order_date"].max()
+        month = d.strftime("%Y-%m") if isinstance(d, date) else None
+    counts: dict[str, int] = {}
+    for f in r.findings:
+        counts[f.code] = counts.get(f.code, 0) + 1
+    return {
+        "run_id": r.run_id,
+        "totals": totals,
+        "top_skus": _floats(top.select("sku_id", "units", "revenue", "margin", "margin_rate")),
+        "bottom_skus": _floats(
+            bottom.select("sku_id", "units", "revenue", "margin", "margin_rate")
+        ),
+        "losing_videos": _floats(
+            lose["content"].select(
+                "content_id", "orders", "revenue", "commission", "ads", "samples", "margin"
+            )
+        ),
+        "losing_creators": _floats(
+            lose["creator"].select(
+                "creator_id", "orders", "revenue", "commission", "ads", "samples", "margin"
+            )
+        ),
+        "cash": {
+            "days": 90,
+            "peak_cash_need_usd": round(float(rep.summary["peak_cash_need_usd"]), 2),
+            "lowest_balance_usd": round(float(rep.summary["lowest_balance_usd"]), 2),
+            "lowest_balance_date": str(rep.summary["lowest_balance_date"]),
+            "end_balance_usd": round(float(rep.summary["end_balance_usd"]), 2),
+            "expected_sales_source": rep.summary["expected_sales_source"],
+            "sparkline": sparkline([float(v) for v in proj["balance_usd"].to_list()]),
+            "weekly": [
+                {
+                    "week": str(w["week"]),
+                    "net_usd": round(float(w["net_usd"]), 2),
+                    "balance_usd": round(float(w["balance_usd"]), 2),
+                }
+                for w in weekly.to_dicts()
+            ],
+        },
+        "findings": counts,
+        "explain_sku": worst["sku_id"][0] if worst.height else None,
+        "explain_month": month,
+    }

@@ -540,4 +540,19 @@ def cash_flow(
     return CashResult(events=events, daily=daily, summary=summary)
 
 
+SPARK = "▁▂▃▄▅▆▇█"
+
+
+def sparkline(values: list[float], width: int = 60) -> str:
+    """A one-line chart of ``values`` (at most ``width`` characters)."""
+    if not values:
+        return ""
+    step = max(1, -(-len(values) // width))
+    pts = [values[i] for i in range(0, len(values), step)]
+    lo, hi = min(pts), max(pts)
+    if hi == lo:
+        return SPARK[3] * len(pts)
+    return "".join(SPARK[int((v - lo) / (hi - lo) * (len(SPARK) - 1))] for v in pts)
+
+
 __all__ = ["CATEGORIES", "EVENT_SCHEMA", "MICRO", "CashResult", "cash_flow"]
