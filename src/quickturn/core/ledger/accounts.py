@@ -3,7 +3,7 @@ every account to one group of the contribution-margin waterfall.
 
 Signs: positive amounts are income to the seller, negative amounts are costs.  Contribution
 margin is the plain sum of all accounts.  Sample orders (free creator samples) move all their
-costs into the ``samples`` group, charged to the creator who received them.
+amounts into the ``samples`` group, charged to the creator who received them.
 """
 
 from __future__ import annotations
@@ -53,9 +53,6 @@ ACCOUNTS: dict[str, tuple[str, bool, str | None]] = {
 }
 
 ACCOUNT_NAMES: tuple[str, ...] = tuple(ACCOUNTS)
-
-#: accounts that are revenue even on a sample order (everything else is a sample cost there)
-REVENUE_ACCOUNTS = frozenset(a for a, (g, _s, _f) in ACCOUNTS.items() if g == "revenue")
 
 #: settlement statement fee type → account (by sign where it matters); None: cash only
 SETTLEMENT_ACCOUNTS: dict[str, tuple[str, str] | tuple[str] | None] = {

@@ -876,7 +876,20 @@ def costing(
     mask = is_sale_line.to_numpy()
     line_pos[sale_src[mask]] = pos[mask]
     ref_line = ev["ref_line"].to_numpy()
-    ref = np.where(ref_line >= 0, line_pos[np.clip(ref_line, 0, None)], 0)
+    lookup = np.append(line_pos, 0)  # sentinel for events that refer to no line
+    ref = np.where(ref_line >= 0, lookup[np.clip(ref_line, 0, lines.height)], 0)
+    fallback = (
+        ev.select("sku_id", "kind")
+        .join(std.select("sku_id", "std_unit_usd"), on="sku_id", how="left", maintain_order="left")
+        .select(
+            pl.when(pl.col("kind") == SALE)
+            .then(pl.col("std_unit_usd").fill_null(-1))
+            .otherwise(-1)
+            .cast(pl.Int64)
+        )
+        .to_series()
+        .to_numpy()
+    )
     res = cost_events(
         ev["sku_code"].to_numpy(),
         ev["kind"].to_numpy(),
@@ -884,9 +897,11 @@ def costing(
         ev["cost"].to_numpy(),
         ev["known"].to_numpy(),
         ref,
+        fallback,
         method=settings.costing_method,
     )
     out = ev.select("sku_id", "kind", "src", "is_return", "qty").with_columns(
+        pl.Series("std_part", res.standard),
         pl.Series("c", res.cost),
         pl.Series("unk", res.unknown),
         pl.Series("remaining", res.remaining),
@@ -895,18 +910,18 @@ def costing(
     lc = (
         out.filter((pl.col("kind") == SALE) & ~pl.col("is_return"))
         .select(
-            pl.col("src").alias("line_no"), "sku_id", pl.col("c").alias("cogs_known"), pl.col("unk")
+            pl.col("src").alias("line_no"),
+            "sku_id",
+            pl.col("c").alias("cogs_known"),
+            pl.col("unk"),
+            pl.col("std_part").alias("cogs_std"),
         )
         .join(std, on="sku_id", how="left")
         .with_columns(
-            pl.when(pl.col("unk") > 0)
-            .then(pl.col("unk") * pl.col("std_unit_usd"))
-            .otherwise(0)
-            .alias("cogs_std"),
             ((pl.col("unk") > 0) & pl.col("std_unit_usd").is_null()).alias("cost_unknown"),
         )
         .with_columns(
-            (-(pl.col("cogs_known") + pl.col("cogs_std").fill_null(0))).alias("cogs"),
+            (-(pl.col("cogs_known") + pl.col("cogs_std"))).alias("cogs"),
             pl.when(pl.col("cost_unknown"))
             .then(pl.lit("unknown"))
             .when(pl.col("unk") > 0)
@@ -980,7 +995,7 @@ def costing(
     if has_returns:
         rc = (
             out.filter(pl.col("is_return"))
-            .select(pl.col("src").alias("r_idx"), "kind", pl.col("c"), pl.col("unk"))
+            .select(pl.col("src").alias("r_idx"), "kind", pl.col("c"), pl.col("unk"), "std_part")
             .join(
                 r.with_row_index("r_idx")
                 .with_columns(pl.col("r_idx").cast(pl.Int64))
@@ -1026,11 +1041,7 @@ def costing(
             repl.select(
                 *common,
                 pl.lit("replacement").alias("account"),
-                (
-                    -pl.col("c")
-                    - pl.col("unk") * pl.col("std_unit_usd").fill_null(0)
-                    + pl.col("repl_fulfil")
-                ).alias("amount_usd"),
+                (-pl.col("c") - pl.col("std_part") + pl.col("repl_fulfil")).alias("amount_usd"),
                 pl.when(pl.col("unk") > 0)
                 .then(pl.lit("estimated"))
                 .otherwise(pl.lit("actual"))

@@ -86,11 +86,7 @@ _EST_SOURCE: dict[str, tuple[str, str, str]] = {
 def _component(account: pl.Expr, is_sample: pl.Expr) -> pl.Expr:
     groups = {a: g for a, (g, _s, _f) in ACCOUNTS.items()}
     base = account.replace_strict(groups, default="other")
-    return (
-        pl.when(is_sample.fill_null(False) & (base != "revenue"))
-        .then(pl.lit("samples"))
-        .otherwise(base)
-    )
+    return pl.when(is_sample.fill_null(False)).then(pl.lit("samples")).otherwise(base)
 
 
 def _finish(df: pl.DataFrame) -> pl.DataFrame:
