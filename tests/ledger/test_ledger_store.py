@@ -1,0 +1,176 @@
+"""The ledger through the store, on DuckDB and PostgreSQL: the same figures, an append-only
+journal, explain reaching the source rows, the cash projection, and the CLI."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from decimal import Decimal as D
+from pathlib import Path
+
+import polars as pl
+import pytest
+from hypothesis import HealthCheck, given, settings
+from ledger_shops import Shop, shops
+from ledger_snippets import frames
+from test_ledger_domain import LAMP_SHOP
+from typer.testing import CliRunner
+
+from quickturn.cli.app import app
+from quickturn.services import ledger as svc
+from quickturn.store import Store, open_store
+
+STATEMENT = """
+settlement_lines statement_id=ST1 line_id=1 statement_date=2026-03-16 order_id=O1 fee_type=referral_fee amount=-3.50 currency=USD
+"""
+
+
+def test_margins_are_the_same_through_the_store(store: Store) -> None:
+    store.write_many(frames(LAMP_SHOP))
+    t = svc.margins(store, by="sku")
+    row = t.row(0, named=True)
+    assert row["sku_id"] == "LAMP" and row["margin"] == D("26.288")
+    assert row["landed_cost"] == D("-12.992") and row["lines_estimated"] == 1
+    by_creator = svc.margins(store, by="creator")
+    assert by_creator["creator_id"].to_list() == ["C9"]
+
+
+def test_journal_is_append_only_and_sums_to_the_current_ledger(store: Store) -> None:
+    store.write_many(frames(LAMP_SHOP))
+    first = svc.run(store)
+    assert first.posted > 0 and first.reversed == 0
+    before = store.table("ledger_postings").sort("posting_id")
+    assert svc.run(store).posted == 0  # nothing changed, nothing posted
+
+    # the statement arrives: the estimated referral fee is reversed, the actual one posted
+    store.write_many(frames(STATEMENT))
+    third = svc.run(store)
+    assert third.reversed == 1 and third.posted == 1
+    journal = store.table("ledger_postings")
+    # earlier rows are untouched
+    kept = journal.join(before.select("posting_id"), on="posting_id", how="semi").sort("posting_id")
+    assert kept.drop("run_id", "posted_at").equals(before.drop("run_id", "posted_at"))
+    rev = journal.filter(pl.col("reversal_of").is_not_null()).row(0, named=True)
+    assert rev["account"] == "referral_fee" and rev["amount_usd"] == D("3.24")
+    new = journal.filter(pl.col("source_table") == "settlement_lines").row(0, named=True)
+    assert new["amount_usd"] == D("-3.50") and new["basis"] == "actual"
+    assert sum(journal["amount_usd"].to_list(), D(0)) == D("26.028")
+    runs = store.table("runs", where={"module": "ledger"})
+    assert runs.height == 3
+    assert store.count("ledger_cost_layers") == 1
+
+
+def test_explain_reaches_the_source_rows(store: Store) -> None:
+    store.write_many(frames(LAMP_SHOP + STATEMENT))
+    e = svc.explain(store, order_id="O1")
+    assert e.margin_usd == D("26.028")
+    comps = {r["account"]: r["amount_usd"] for r in e.components.to_dicts()}
+    assert comps["referral_fee"] == D("-3.50") and comps["cogs"] == D("-12.992")
+    assert set(e.sources) >= {
+        "order_lines: order_id=O1;sku_id=LAMP",
+        "settlement_lines: statement_id=ST1;line_id=1",
+        "shipment_lines: shipment_id=S1;sku_id=LAMP",
+        "orders: order_id=O1",
+        "locations: location_id=WH1",
+    }
+    assert e.sources["settlement_lines: statement_id=ST1;line_id=1"]["amount"][0] == D("-3.50")
+    lay = e.layers.row(0, named=True)
+    assert lay["unit_landed_usd"] == D("6.496") and lay["freight_usd"] == D("60")
+    m = svc.explain(store, sku_id="LAMP", month="2026-03")
+    assert m.margin_usd == D("26.028")
+
+
+def test_cash_projection_through_the_store(store: Store) -> None:
+    store.write_many(frames(LAMP_SHOP))
+    rep = svc.cash(store, days=30, today=date(2026, 3, 10), persist=True)
+    s = rep.summary
+    assert s["days"] == 30 and s["expected_sales_source"].startswith("run rate")
+    proj = rep.daily.filter(pl.col("kind") == "projection")
+    assert proj.height == 30
+    # supplier: 30% deposit of ¥1,750 on 5 Jan at 0.14 = 73.50, balance on shipment 20 Jan
+    sup = rep.events.filter(pl.col("category") == "supplier").sort("date")
+    assert sup["amount_usd"].to_list() == [D("-73.5"), D("-171.5")]
+    # O1 (no statement) settles 7 days after delivery on 9 March → 16 March
+    o1 = rep.events.filter(pl.col("source_key") == "order_id=O1").row(0, named=True)
+    assert o1["date"] == date(2026, 3, 16) and o1["basis"] == "estimated"
+    assert store.count("ledger_cash") == rep.daily.height
+    assert s["lowest_balance_date"] in proj["date"].to_list()
+
+
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(shop=shops(max_orders=4))
+def test_random_shops_balance_through_the_store(store: Store, shop: Shop) -> None:
+    """Write a random shop, run the ledger twice: the journal sums to the margins."""
+    for t in ("ledger_postings", "ledger_cost_layers", "runs"):
+        store.delete(t)
+    store.write_many(shop.polars(), mode="replace")
+    svc.run(store)
+    r = svc.run(store)
+    assert r.posted == 0 and r.reversed == 0
+    journal = sum(store.table("ledger_postings")["amount_usd"].to_list(), D(0))
+    total = sum(svc.margins(store, by="sku", result=r.result)["margin"].to_list(), D(0))
+    assert journal == total
+
+
+# -- CLI ------------------------------------------------------------------------------------
+
+
+@pytest.fixture()
+def lamp_db(tmp_path: Path) -> str:
+    path = str(tmp_path / "lamp.duckdb")
+    with open_store(path) as s:
+        s.write_many(frames(LAMP_SHOP + STATEMENT + "skus sku_id=GHOST title=Unknown cost\n"))
+    return path
+
+
+def test_cli_ledger_json_csv_and_exit_codes(lamp_db: str) -> None:
+    runner = CliRunner()
+    res = runner.invoke(app, ["ledger", "--db", lamp_db, "--json", "--by", "sku"])
+    assert res.exit_code == 0, res.output
+    payload = json.loads(res.stdout)
+    assert payload["rows"][0]["sku_id"] == "LAMP" and payload["rows"][0]["margin"] == pytest.approx(26.028)
+    assert any(f["code"] == "LEDGER_FEE_MISMATCH" for f in payload["findings"])
+    csv = runner.invoke(app, ["ledger", "--db", lamp_db, "--csv", "--by", "month", "--currency", "CNY", "--no-save"])
+    assert csv.exit_code == 0 and csv.stdout.splitlines()[0].startswith("month,orders,units,revenue")
+    text = runner.invoke(app, ["ledger", "--db", lamp_db, "--by", "creator", "--lang", "zh"])
+    assert text.exit_code == 0 and "C9" in text.stdout
+    bad = runner.invoke(app, ["ledger", "--db", lamp_db, "--by", "colour"])
+    assert bad.exit_code == 2 and "colour" in (bad.stdout + bad.stderr)
+    bad_date = runner.invoke(app, ["ledger", "--db", lamp_db, "--from", "tomorrow"])
+    assert bad_date.exit_code == 2
+
+
+def test_cli_unknown_cost_exits_1(tmp_path: Path) -> None:
+    path = str(tmp_path / "g.duckdb")
+    with open_store(path) as s:
+        s.write_many(
+            frames(
+                "skus sku_id=G title=G\n"
+                "orders order_id=X currency=USD status=DELIVERED created_at=2026-03-01T20:00\n"
+                "order_lines order_id=X sku_id=G quantity=1 unit_price=9\n"
+            )
+        )
+    res = CliRunner().invoke(app, ["ledger", "--db", path])
+    assert res.exit_code == 1 and "LEDGER_COST_UNKNOWN" in res.stdout
+
+
+def test_cli_explain_and_cash(lamp_db: str) -> None:
+    runner = CliRunner()
+    res = runner.invoke(app, ["ledger", "explain", "--db", lamp_db, "--order", "O1", "--json"])
+    assert res.exit_code == 0, res.output
+    e = json.loads(res.stdout)
+    assert e["margin_usd"] == pytest.approx(26.028)
+    assert "settlement_lines: statement_id=ST1;line_id=1" in e["sources"]
+    txt = runner.invoke(app, ["ledger", "explain", "--db", lamp_db, "--sku", "LAMP", "--month", "2026-03"])
+    assert txt.exit_code == 0 and "cogs" in txt.stdout
+    missing = runner.invoke(app, ["ledger", "explain", "--db", lamp_db, "--order", "NOPE"])
+    assert missing.exit_code == 2
+    bad_month = runner.invoke(app, ["ledger", "explain", "--db", lamp_db, "--sku", "LAMP", "--month", "March"])
+    assert bad_month.exit_code == 2
+    cash = runner.invoke(app, ["cash", "--db", lamp_db, "--days", "30", "--json"])
+    assert cash.exit_code == 0, cash.output
+    c = json.loads(cash.stdout)
+    assert len([d for d in c["daily"] if d["kind"] == "projection"]) == 30
+    assert {"peak_cash_need_usd", "lowest_balance_date"} <= set(c["summary"])
+    txt = runner.invoke(app, ["cash", "--db", lamp_db, "--days", "14"])
+    assert txt.exit_code == 0 and "Peak cash need" in txt.stdout
