@@ -97,7 +97,11 @@ def test_cash_projection_through_the_store(store: Store) -> None:
     assert s["lowest_balance_date"] in proj["date"].to_list()
 
 
-@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@settings(
+    max_examples=8,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 @given(shop=shops(max_orders=4))
 def test_random_shops_balance_through_the_store(store: Store, shop: Shop) -> None:
     """Write a random shop, run the ledger twice: the journal sums to the margins."""
@@ -128,10 +132,16 @@ def test_cli_ledger_json_csv_and_exit_codes(lamp_db: str) -> None:
     res = runner.invoke(app, ["ledger", "--db", lamp_db, "--json", "--by", "sku"])
     assert res.exit_code == 0, res.output
     payload = json.loads(res.stdout)
-    assert payload["rows"][0]["sku_id"] == "LAMP" and payload["rows"][0]["margin"] == pytest.approx(26.028)
+    assert payload["rows"][0]["sku_id"] == "LAMP" and payload["rows"][0]["margin"] == pytest.approx(
+        26.028
+    )
     assert any(f["code"] == "LEDGER_FEE_MISMATCH" for f in payload["findings"])
-    csv = runner.invoke(app, ["ledger", "--db", lamp_db, "--csv", "--by", "month", "--currency", "CNY", "--no-save"])
-    assert csv.exit_code == 0 and csv.stdout.splitlines()[0].startswith("month,orders,units,revenue")
+    csv = runner.invoke(
+        app, ["ledger", "--db", lamp_db, "--csv", "--by", "month", "--currency", "CNY", "--no-save"]
+    )
+    assert csv.exit_code == 0 and csv.stdout.splitlines()[0].startswith(
+        "month,orders,units,revenue"
+    )
     text = runner.invoke(app, ["ledger", "--db", lamp_db, "--by", "creator", "--lang", "zh"])
     assert text.exit_code == 0 and "C9" in text.stdout
     bad = runner.invoke(app, ["ledger", "--db", lamp_db, "--by", "colour"])
@@ -161,11 +171,15 @@ def test_cli_explain_and_cash(lamp_db: str) -> None:
     e = json.loads(res.stdout)
     assert e["margin_usd"] == pytest.approx(26.028)
     assert "settlement_lines: statement_id=ST1;line_id=1" in e["sources"]
-    txt = runner.invoke(app, ["ledger", "explain", "--db", lamp_db, "--sku", "LAMP", "--month", "2026-03"])
+    txt = runner.invoke(
+        app, ["ledger", "explain", "--db", lamp_db, "--sku", "LAMP", "--month", "2026-03"]
+    )
     assert txt.exit_code == 0 and "cogs" in txt.stdout
     missing = runner.invoke(app, ["ledger", "explain", "--db", lamp_db, "--order", "NOPE"])
     assert missing.exit_code == 2
-    bad_month = runner.invoke(app, ["ledger", "explain", "--db", lamp_db, "--sku", "LAMP", "--month", "March"])
+    bad_month = runner.invoke(
+        app, ["ledger", "explain", "--db", lamp_db, "--sku", "LAMP", "--month", "March"]
+    )
     assert bad_month.exit_code == 2
     cash = runner.invoke(app, ["cash", "--db", lamp_db, "--days", "30", "--json"])
     assert cash.exit_code == 0, cash.output

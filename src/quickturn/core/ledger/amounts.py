@@ -111,24 +111,41 @@ def convert_from_usd(amount_micro: pl.Expr, usd_per_unit_fx8: pl.Expr) -> pl.Exp
 
 
 def telescoping(
-    total: pl.Expr, weight: pl.Expr, group: str | list[str], *, fallback_equal: bool = True
+    total: pl.Expr, weight: pl.Expr, group: str, *, fallback_equal: bool = True
 ) -> pl.Expr:
     """Allocate ``total`` (same value on every row of a group) over the rows of ``group`` by
     ``weight`` exactly: shares sum to ``total`` and each is within one micro-unit of
-    ``total × weight / Σweight``.  Rows must already be in a deterministic order.
+    ``total × weight / Σweight``.
 
-    When a group's weights sum to zero the total is spread equally (``fallback_equal``).
+    Rows of one group must be *contiguous* and in a deterministic order (sort by the group
+    first).  Running sums are taken over the whole column and re-based at each group's first
+    row, so the cost is linear with no window function.  When a group's weights sum to zero
+    the total is spread equally (``fallback_equal``), else nothing is allocated.
     """
-    w = weight.fill_null(0).clip(lower_bound=0).cast(I128)
-    wsum = w.sum().over(group)
-    w = pl.when(wsum > 0).then(w).otherwise(pl.lit(1 if fallback_equal else 0, I128))
-    wsum = w.sum().over(group)
-    cum = w.cum_sum().over(group)
+    g = pl.col(group)
+    first = (g != g.shift(1)).fill_null(True)
+    last = (g != g.shift(-1)).fill_null(True)
+    w = weight.fill_null(0).clip(lower_bound=0).cast(pl.Int64)
+    cum = w.cum_sum()
+    wcum = cum - pl.when(first).then(cum - w).otherwise(None).forward_fill()
+    wsum = pl.when(last).then(wcum).otherwise(None).backward_fill()
+    r = pl.int_range(pl.len(), dtype=pl.Int64)
+    k = r - pl.when(first).then(r).otherwise(None).forward_fill() + 1
+    count = pl.when(last).then(k).otherwise(None).backward_fill()
+    use_w = wsum > 0
+    if fallback_equal:
+        hi_w = pl.when(use_w).then(wcum).otherwise(k).cast(I128)
+        den = pl.when(use_w).then(wsum).otherwise(count).cast(I128)
+        own = pl.when(use_w).then(w).otherwise(1).cast(I128)
+    else:
+        hi_w = wcum.cast(I128)
+        den = pl.when(use_w).then(wsum).otherwise(1).cast(I128)
+        own = w.cast(I128)
     t = total.cast(I128)
-    safe = pl.when(wsum > 0).then(wsum).otherwise(pl.lit(1, I128))
-    hi = (t * cum) // safe
-    lo = (t * (cum - w)) // safe
-    return pl.when(wsum > 0).then(hi - lo).otherwise(pl.lit(0, I128)).cast(pl.Int64)
+    out = (t * hi_w) // den - (t * (hi_w - own)) // den
+    if not fallback_equal:
+        out = pl.when(use_w).then(out).otherwise(pl.lit(0, I128))
+    return out.cast(pl.Int64)
 
 
 def proportional(amount: pl.Expr, numerator: pl.Expr, denominator: pl.Expr) -> pl.Expr:

@@ -312,6 +312,7 @@ def estimate_accounts(
 ) -> tuple[pl.DataFrame, list[Finding]]:
     findings: list[Finding] = []
     s = settings
+    lines = lines.sort("line_no")  # orders contiguous for the allocations below
     is_fbt = pl.col("fulfillment_type") == "FULFILLMENT_BY_TIKTOK"
     order_ship_income = pl.col("o_ship_fee") + pl.col("o_ship_pd")
     order_ship_original = pl.col("o_ship_fee") + pl.col("o_ship_sd") + pl.col("o_ship_pd")

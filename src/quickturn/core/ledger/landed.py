@@ -262,7 +262,7 @@ def cost_layers(
         )
         .select("shipment_id", "freight_est")
     )
-    df = df.join(per_ship, on="shipment_id", how="left")
+    df = df.join(per_ship, on="shipment_id", how="left").sort("shipment_id", "sku_id")
     freight_total = (
         pl.when(pl.col("freight_bill").is_not_null() & pl.col("fx_sh").is_not_null())
         .then(convert_fx(pl.col("freight_bill"), pl.col("fx_sh")))

@@ -13,10 +13,11 @@ once the settlement line arrives).  Stored rows are never updated or deleted.
 
 from __future__ import annotations
 
-import hashlib
+from typing import Any
 
 import numpy as np
 import polars as pl
+from numba import njit
 
 from quickturn.core.ledger.accounts import ACCOUNTS, ESTIMATED_LINE_ACCOUNTS
 from quickturn.core.ledger.engine import LedgerResult
@@ -276,13 +277,49 @@ def postings(result: LedgerResult, *, line_keys: bool = True) -> pl.DataFrame:
     return with_entry_keys(out)
 
 
-def _sha(values: pl.Series) -> pl.Series:
-    arr = values.to_list()
-    return pl.Series(
-        values.name,
-        np.array([hashlib.sha1(v.encode("utf-8")).hexdigest()[:24] for v in arr], dtype=object),
-        dtype=pl.String,
+@njit(cache=True)
+def _fnv128_hex(data: Any, offsets: Any) -> Any:  # pragma: no cover - compiled
+    """Two 64-bit FNV-1a hashes (different offset bases) of each UTF-8 string, written as
+    32 lower-case hex digits per string into one byte buffer."""
+    n = offsets.shape[0] - 1
+    out = np.empty(n * 32, np.uint8)
+    hexd = np.array([48, 49, 50, 51, 52, 53, 54, 55, 56, 57, 97, 98, 99, 100, 101, 102], np.uint8)
+    prime = np.uint64(1099511628211)
+    for i in range(n):
+        h1 = np.uint64(14695981039346656037)
+        h2 = np.uint64(9650029242287828579)
+        for j in range(offsets[i], offsets[i + 1]):
+            b = np.uint64(data[j])
+            h1 = (h1 ^ b) * prime
+            h2 = (h2 ^ (b + np.uint64(158))) * prime
+        for k in range(16):
+            out[i * 32 + 15 - k] = hexd[np.int64(h1 & np.uint64(15))]
+            h1 = h1 >> np.uint64(4)
+            out[i * 32 + 31 - k] = hexd[np.int64(h2 & np.uint64(15))]
+            h2 = h2 >> np.uint64(4)
+    return out
+
+
+def stable_hash(values: pl.Series) -> pl.Series:
+    """A 128-bit hash of each string as 32 hex digits — our own FNV-1a, so entry keys stay
+    the same across Polars versions and machines (nulls hash as the empty string)."""
+    import pyarrow as pa
+
+    arr = values.fill_null("").cast(pl.String).to_arrow()
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    bufs = arr.buffers()
+    off_dtype = np.int64 if pa.types.is_large_string(arr.type) else np.int32
+    offsets = np.frombuffer(bufs[1], dtype=off_dtype)[arr.offset : arr.offset + len(arr) + 1]
+    data = np.frombuffer(bufs[2], dtype=np.uint8) if bufs[2] is not None else np.zeros(1, np.uint8)
+    hexed = _fnv128_hex(data, offsets.astype(np.int64))
+    n = len(arr)
+    out = pa.LargeStringArray.from_buffers(
+        n, pa.py_buffer(np.arange(0, 32 * (n + 1), 32, dtype=np.int64)), pa.py_buffer(hexed)
     )
+    series = pl.from_arrow(out)
+    assert isinstance(series, pl.Series)
+    return series.alias(values.name)
 
 
 def with_entry_keys(df: pl.DataFrame) -> pl.DataFrame:
@@ -315,9 +352,8 @@ def with_entry_keys(df: pl.DataFrame) -> pl.DataFrame:
     key_text = pl.concat_str(
         [pl.col("__ident"), pl.col("amount_usd").cast(pl.String)], separator="|"
     )
-    df = df.with_columns(
-        key_text.map_batches(_sha, return_dtype=pl.String).alias("entry_key")
-    ).drop("__ident")
+    df = df.with_columns(key_text.alias("__key"))
+    df = df.with_columns(stable_hash(df["__key"]).alias("entry_key")).drop("__ident", "__key")
     return df.select(list(POSTING_SCHEMA))
 
 
