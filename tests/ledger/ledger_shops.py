@@ -204,6 +204,9 @@ def _statement(
     add("fbt_fulfillment_fee", -Decimal("3.58") if fbt else Decimal(0))
     add("refund", -sum((r for _row, _q, r in returns), Decimal(0)))
     add("refund_administration_fee", -Decimal("0.10") if returns else Decimal(0))
+    # refunds after the sale come back as positive referral and commission lines
+    add("referral_fee", Decimal(draw(st.integers(1, 300))) / 100 if returns else Decimal(0))
+    add("affiliate_commission", Decimal(draw(st.integers(1, 200))) / 100 if returns else Decimal(0))
     add("reserve_hold", Decimal("-2.00"))  # cash only: never in a margin
 
 

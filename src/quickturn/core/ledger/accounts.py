@@ -24,21 +24,25 @@ GROUPS: tuple[str, ...] = (
     "samples",
 )
 
-#: account → (group, flows through the platform settlement by default, replaceable family)
+#: account → (group, flows through the platform settlement by default, replaceable family).
+#: An estimated account is replaced, for the whole order, when actual amounts of its family
+#: exist for that order (a settlement line or a bill).  Each account is its own family, so a
+#: refund that happened after the order was settled stays estimated until a statement shows
+#: its referral-fee refund or commission claw-back.
 ACCOUNTS: dict[str, tuple[str, bool, str | None]] = {
     "gross_revenue": ("revenue", True, None),
     "revenue_adjustment": ("revenue", True, None),
     "shipping_income": ("revenue", True, "shipping_income"),
     "seller_discount": ("discounts", True, None),
-    "referral_fee": ("platform_fees", True, "referral"),
-    "referral_fee_refund": ("platform_fees", True, "referral"),
-    "refund_admin_fee": ("platform_fees", True, "refund_admin"),
+    "referral_fee": ("platform_fees", True, "referral_fee"),
+    "referral_fee_refund": ("platform_fees", True, "referral_fee_refund"),
+    "refund_admin_fee": ("platform_fees", True, "refund_admin_fee"),
     "payment_fee": ("platform_fees", True, "payment_fee"),
     "other_platform_fees": ("platform_fees", True, None),
     "commission": ("commission", True, "commission"),
-    "commission_clawback": ("commission", True, "commission"),
+    "commission_clawback": ("commission", True, "commission_clawback"),
     "ads": ("ads", False, None),
-    "fbt_fee": ("fulfilment", True, "fbt"),
+    "fbt_fee": ("fulfilment", True, "fbt_fee"),
     "pick_pack": ("fulfilment", False, "pick_pack"),
     "warehousing": ("fulfilment", False, None),
     "shipping_cost": ("shipping", True, "shipping_cost"),

@@ -141,18 +141,71 @@ def proportional_cents(amount: pl.Expr, num: pl.Expr, den: pl.Expr) -> pl.Expr:
 # -- 1. order lines ------------------------------------------------------------------------
 
 
+ORDER_COLUMNS = (
+    "order_id",
+    "shop_id",
+    "market",
+    "currency",
+    "status",
+    "created_at",
+    "shipped_at",
+    "delivered_at",
+    "fulfillment_type",
+    "warehouse_id",
+    "route_id",
+    "operating_model",
+    "is_sample_order",
+    "shipping_fee",
+    "shipping_fee_seller_discount",
+    "shipping_fee_platform_discount",
+)
+LINE_COLUMNS = (
+    "order_id",
+    "sku_id",
+    "quantity",
+    "unit_price",
+    "subtotal_before_discount",
+    "seller_discount",
+    "platform_discount",
+    "subtotal_after_discount",
+    "tax",
+    "traffic_source",
+    "content_id",
+    "creator_id",
+    "commission_rate",
+)
+
+
+def group_total(expr: pl.Expr, group: str) -> pl.Expr:
+    """``expr.sum().over(group)`` for rows whose groups are contiguous (linear, no window)."""
+    g = pl.col(group)
+    first = (g != g.shift(1)).fill_null(True)
+    last = (g != g.shift(-1)).fill_null(True)
+    cum = expr.cum_sum()
+    within = cum - pl.when(first).then(cum - expr).otherwise(None).forward_fill()
+    return pl.when(last).then(within).otherwise(None).backward_fill()
+
+
 def prepare_lines(
     inputs: LedgerInputs, settings: LedgerSettings, fx: pl.DataFrame
 ) -> tuple[pl.DataFrame, pl.DataFrame, list[Finding]]:
-    """One row per order line with USD micro amounts and dimensions; also the order headers."""
+    """One row per order line with USD micro amounts and dimensions; also the order headers.
+
+    Lines are ordered by order id then SKU (whatever order the tables were read in), so
+    allocations within an order are reproducible on every backend.
+    """
     findings: list[Finding] = []
     shops = inputs.shops.select("shop_id", pl.col("timezone").fill_null(DEFAULT_TZ).alias("tz"))
     tzs = sorted(set(shops["tz"].to_list()) | {DEFAULT_TZ})
-    orders = inputs.orders.join(shops, on="shop_id", how="left").with_columns(
-        pl.col("tz").fill_null(DEFAULT_TZ)
-    )
+    orders = inputs.orders.select(ORDER_COLUMNS)
     known_orders = orders.select("order_id")
     orders = orders.filter(~pl.col("status").is_in(EXCLUDED_STATUSES))
+    if shops.height:
+        orders = orders.join(shops, on="shop_id", how="left").with_columns(
+            pl.col("tz").fill_null(DEFAULT_TZ)
+        )
+    else:
+        orders = orders.with_columns(pl.lit(DEFAULT_TZ).alias("tz"))
     orders = orders.with_columns(local_date("created_at", "tz", tzs).alias("order_date"))
     orders = attach_fx(orders, "order_date", "currency", fx, "fx8")
     bad_fx = orders.filter(pl.col("fx8").is_null())
@@ -176,11 +229,15 @@ def prepare_lines(
         orders = orders.filter(pl.col("fx8").is_not_null())
 
     fxc = pl.col("fx8")
+    all_usd = orders.select((fxc == 100_000_000).all()).item() if orders.height else True
 
     def usd(expr: pl.Expr) -> pl.Expr:
+        if all_usd:
+            return expr
         return pl.when(fxc == 100_000_000).then(expr).otherwise(convert_fx(expr, fxc))
 
-    orders = orders.with_columns(
+    orders = orders.sort("order_id").with_columns(
+        pl.int_range(pl.len(), dtype=pl.Int64).alias("order_idx"),
         usd(micro(pl.col("shipping_fee")).fill_null(0)).alias("o_ship_fee"),
         usd(micro(pl.col("shipping_fee_seller_discount")).fill_null(0)).alias("o_ship_sd"),
         usd(micro(pl.col("shipping_fee_platform_discount")).fill_null(0)).alias("o_ship_pd"),
@@ -190,7 +247,7 @@ def prepare_lines(
         pl.col("market").fill_null("US"),
     )
 
-    ol = inputs.order_lines
+    ol = inputs.order_lines.select(LINE_COLUMNS)
     orphan = ol.join(known_orders, on="order_id", how="anti")
     if orphan.height:
         ids = orphan["order_id"].unique().sort().to_list()
@@ -206,78 +263,89 @@ def prepare_lines(
                 ids=sample(ids),
             )
         )
-    content = inputs.content.select(
-        "content_id",
-        pl.col("creator_id").alias("c_creator"),
-        rate6(pl.col("commission_rate")).alias("c_rate"),
+    lines = ol.join(
+        orders.select(
+            "order_id",
+            "order_idx",
+            "shop_id",
+            "market",
+            "currency",
+            "created_at",
+            "shipped_at",
+            "delivered_at",
+            "order_date",
+            "tz",
+            "fx8",
+            "fulfillment_type",
+            "warehouse_id",
+            "route_id",
+            "operating_model",
+            "is_sample",
+            "o_ship_fee",
+            "o_ship_sd",
+            "o_ship_pd",
+        ),
+        on="order_id",
+        how="inner",
     )
-    creators = inputs.creators.select(
-        "creator_id", rate6(pl.col("commission_rate")).alias("cr_rate")
-    )
-    lines = (
-        ol.join(
-            orders.select(
-                "order_id",
-                "shop_id",
-                "market",
-                "currency",
-                "status",
-                "created_at",
-                "shipped_at",
-                "delivered_at",
-                "order_date",
-                "fx8",
-                "fulfillment_type",
-                "warehouse_id",
-                "route_id",
-                "operating_model",
-                "is_sample",
-                "o_ship_fee",
-                "o_ship_sd",
-                "o_ship_pd",
-            ),
-            on="order_id",
-            how="inner",
+    rate_parts = [rate6(pl.col("commission_rate"))]
+    if inputs.content.height:
+        content = inputs.content.select(
+            "content_id",
+            pl.col("creator_id").alias("c_creator"),
+            rate6(pl.col("commission_rate")).alias("c_rate"),
         )
-        .join(content, on="content_id", how="left")
-        .with_columns(pl.coalesce("creator_id", "c_creator").alias("creator_id"))
-        .join(creators, on="creator_id", how="left")
-        .sort("order_id", "sku_id")
-    )
+        lines = lines.join(content, on="content_id", how="left").with_columns(
+            pl.coalesce("creator_id", "c_creator").alias("creator_id")
+        )
+        rate_parts.append(pl.col("c_rate"))
+    if inputs.creators.height:
+        creators = inputs.creators.select(
+            "creator_id", rate6(pl.col("commission_rate")).alias("cr_rate")
+        )
+        lines = lines.join(creators, on="creator_id", how="left")
+        rate_parts.append(pl.col("cr_rate"))
+    lines = lines.sort("order_idx", "sku_id")
     q = pl.col("quantity").cast(pl.Int64)
     gross_cur = pl.coalesce(
         micro(pl.col("subtotal_before_discount")), micro(pl.col("unit_price")) * q
     )
     sd_cur = micro(pl.col("seller_discount")).fill_null(0)
     pd_cur = micro(pl.col("platform_discount")).fill_null(0)
-    lines = lines.with_columns(
+    after_cur = pl.coalesce(micro(pl.col("subtotal_after_discount")), gross_cur - sd_cur - pd_cur)
+    tax_cur = micro(pl.col("tax")).fill_null(0)
+    affiliated = pl.col("creator_id").is_not_null() | (pl.col("traffic_source") == "affiliate")
+    lines = lines.select(
+        pl.int_range(pl.len(), dtype=pl.Int64).alias("line_no"),
+        "order_idx",
+        "order_id",
+        "sku_id",
         q.alias("quantity"),
+        pl.col("traffic_source").fill_null("organic"),
+        "content_id",
+        "creator_id",
+        "shop_id",
+        "market",
+        "currency",
+        "created_at",
+        "shipped_at",
+        "delivered_at",
+        "order_date",
+        "tz",
+        "fx8",
+        "fulfillment_type",
+        "warehouse_id",
+        "operating_model",
+        "is_sample",
+        "o_ship_fee",
+        "o_ship_sd",
+        "o_ship_pd",
         gross_cur.alias("gross_cur"),
         sd_cur.alias("sdisc_cur"),
-        pd_cur.alias("pdisc_cur"),
-        pl.coalesce(micro(pl.col("subtotal_after_discount")), gross_cur - sd_cur - pd_cur).alias(
-            "after_cur"
-        ),
-        micro(pl.col("tax")).fill_null(0).alias("tax_cur"),
-    )
-    lines = lines.with_columns(
-        usd(pl.col("gross_cur")).alias("gross"),
-        usd(pl.col("sdisc_cur")).alias("sdisc"),
-        usd(pl.col("pdisc_cur")).alias("pdisc"),
-        usd(pl.col("after_cur")).alias("after"),
-        usd(pl.col("tax_cur")).alias("tax_usd"),
-    )
-    affiliated = pl.col("creator_id").is_not_null() | (pl.col("traffic_source") == "affiliate")
-    lines = lines.with_row_index("line_no").with_columns(
-        pl.col("line_no").cast(pl.Int64),
-        (pl.col("order_id") != pl.col("order_id").shift(1))
-        .fill_null(True)
-        .cum_sum()
-        .cast(pl.Int64)
-        .alias("order_idx"),
-        (pl.col("gross") - pl.col("sdisc")).alias("sales"),
-        (pl.col("after") + pl.col("tax_usd")).alias("buyer_paid"),
-        pl.col("traffic_source").fill_null("organic"),
+        usd(gross_cur).alias("gross"),
+        usd(sd_cur).alias("sdisc"),
+        (usd(gross_cur) - usd(sd_cur)).alias("sales"),
+        (usd(after_cur) + usd(tax_cur)).alias("buyer_paid"),
         pl.coalesce(
             "route_id",
             pl.when(pl.col("fulfillment_type") == "FULFILLMENT_BY_TIKTOK")
@@ -290,17 +358,12 @@ def prepare_lines(
         ).alias("route"),
         pl.when(affiliated & ~pl.col("is_sample"))
         .then(
-            pl.coalesce(
-                rate6(pl.col("commission_rate")),
-                "c_rate",
-                "cr_rate",
-                pl.lit(dec_rate(settings.default_commission_rate), pl.Int64),
-            )
+            pl.coalesce(*rate_parts, pl.lit(dec_rate(settings.default_commission_rate), pl.Int64))
         )
         .otherwise(None)
         .alias("comm6"),
     )
-    lines = lines.with_columns(pl.col("quantity").sum().over("order_idx").alias("order_units"))
+    lines = lines.with_columns(group_total(pl.col("quantity"), "order_idx").alias("order_units"))
     return lines, orders, findings
 
 
@@ -312,7 +375,7 @@ def estimate_accounts(
 ) -> tuple[pl.DataFrame, list[Finding]]:
     findings: list[Finding] = []
     s = settings
-    lines = lines.sort("line_no")  # orders contiguous for the allocations below
+    lines = lines.sort("line_no")  # orders contiguous (line_no follows the order) below
     is_fbt = pl.col("fulfillment_type") == "FULFILLMENT_BY_TIKTOK"
     order_ship_income = pl.col("o_ship_fee") + pl.col("o_ship_pd")
     order_ship_original = pl.col("o_ship_fee") + pl.col("o_ship_sd") + pl.col("o_ship_pd")
@@ -546,7 +609,7 @@ def bill_details(
             telescoping(pl.col("amount"), pl.col("quantity"), "b_row").alias("amount"),
         )
     )
-    fam = {"pick_pack": "pick_pack", "fbt_fee": "fbt", "shipping_cost": "shipping_cost"}
+    fam = {"pick_pack": "pick_pack", "fbt_fee": "fbt_fee", "shipping_cost": "shipping_cost"}
     details = _detail(
         with_line.with_columns(
             pl.lit("actual").alias("basis"),
@@ -762,7 +825,7 @@ def return_details(r: pl.DataFrame) -> pl.DataFrame:
             pl.col("ref_refund").alias("amount_usd"),
             pl.lit("estimated").alias("basis"),
             pl.lit(True).alias("settlement"),
-            pl.lit("referral").alias("family"),
+            pl.lit("referral_fee_refund").alias("family"),
         ),
         r.select(
             *common,
@@ -770,7 +833,7 @@ def return_details(r: pl.DataFrame) -> pl.DataFrame:
             pl.col("admin_fee").alias("amount_usd"),
             pl.lit("estimated").alias("basis"),
             pl.lit(True).alias("settlement"),
-            pl.lit("refund_admin").alias("family"),
+            pl.lit("refund_admin_fee").alias("family"),
         ),
         r.select(
             *common,
@@ -778,7 +841,7 @@ def return_details(r: pl.DataFrame) -> pl.DataFrame:
             pl.col("clawback").alias("amount_usd"),
             pl.lit("estimated").alias("basis"),
             pl.lit(True).alias("settlement"),
-            pl.lit("commission").alias("family"),
+            pl.lit("commission_clawback").alias("family"),
         ),
         r.select(
             *common,
@@ -1087,31 +1150,28 @@ def costing(
 # -- 6. assemble ---------------------------------------------------------------------------
 
 
-def build_ledger(
-    inputs: LedgerInputs,
-    settings: LedgerSettings | None = None,
-    *,
-    as_of: date | None = None,
-    detail: bool = True,
-) -> LedgerResult:
-    """Compute every order line's contribution margin with all components (pure)."""
-    s = settings or LedgerSettings()
+@dataclass
+class LineStage:
+    """Everything per order line except the cost of goods and ad spend (which need a view
+    across all orders: the costing pass per SKU and the ad pools per period)."""
+
+    lines: pl.DataFrame
+    details: pl.DataFrame
+    overhead: pl.DataFrame
+    returns: pl.DataFrame
+    basis_cols: list[str]
+    findings: list[Finding]
+
+
+def line_stage(inputs: LedgerInputs, s: LedgerSettings, fx: pl.DataFrame) -> LineStage:
+    """Order lines with revenue, fees, commission, fulfilment, shipping and the settlement
+    side of returns (estimates replaced by actual families), plus prepared returns."""
     findings: list[Finding] = []
-    fx = fx_table(inputs.fx_rates)
     lines, orders, f = prepare_lines(inputs, s, fx)
     findings += f
     tzs = sorted(set(orders["tz"].to_list()) | {DEFAULT_TZ}) if orders.height else [DEFAULT_TZ]
-    if as_of is None:
-        as_of = lines["order_date"].max() if lines.height else date(2000, 1, 1)  # type: ignore[assignment]
-    assert isinstance(as_of, date)
-    lines = lines.join(orders.select("order_id", "tz"), on="order_id", how="left")
     lines, f = estimate_accounts(lines, inputs, s)
     findings += f
-
-    layers, f = cost_layers(inputs, s, fx)
-    findings += f
-    std = standard_costs(inputs, s, fx, layers, as_of)
-
     st_det, st_over, f = settlement_details(lines, orders, inputs, fx)
     findings += f
     bill_det, bill_over, f = bill_details(lines, inputs, fx)
@@ -1124,32 +1184,61 @@ def build_ledger(
         .unique()
     )
 
-    r, f = prepare_returns(lines, inputs, s, fx, tzs)
+    # refunds give back a share of the referral fee and commission *as charged*: the
+    # settled amount where the order has one, else the schedule's estimate
+    charged = lines.select("line_no", "order_idx", "referral_fee", "commission")
+    for acc in ("referral_fee", "commission"):
+        got = actual.filter(pl.col("account") == acc)
+        if got.height == 0:
+            continue
+        per_line = got.group_by("line_no").agg(pl.col("amount_usd").sum().alias("__act"))
+        has = present.filter(pl.col("family") == acc).select(
+            "order_idx", pl.lit(True).alias("__has")
+        )
+        charged = (
+            charged.join(per_line, on="line_no", how="left")
+            .join(has, on="order_idx", how="left")
+            .with_columns(
+                pl.when(pl.col("__has").fill_null(False))
+                .then(pl.col("__act").fill_null(0))
+                .otherwise(pl.col(acc))
+                .alias(acc)
+            )
+            .drop("__act", "__has")
+        )
+    r, f = prepare_returns(
+        lines.drop("referral_fee", "commission").join(
+            charged.drop("order_idx"), on="line_no", how="left"
+        ),
+        inputs,
+        s,
+        fx,
+        tzs,
+    )
     findings += f
     ret_det = return_details(r)
-    lc, ret_cost_det, consumption, f = costing(lines, r, layers, std, s, detail=detail)
-    findings += f
 
     # estimates of a family that has actual amounts for the order are dropped
-    fam_cols = {}
-    for fam in sorted(set(present["family"].to_list())):
+    basis_cols: list[str] = []
+    fams = sorted(set(present["family"].to_list()))
+    for fam in fams:
         orders_with = (
             present.filter(pl.col("family") == fam)
             .select("order_idx")
             .with_columns(pl.lit(True).alias(f"has_{fam}"))
         )
-        lines = lines.join(orders_with, on="order_idx", how="left")
-        fam_cols[fam] = f"has_{fam}"
+        lines = lines.join(orders_with, on="order_idx", how="left", maintain_order="left")
+        basis_cols.append(f"has_{fam}")
     for acc in ESTIMATED_LINE_ACCOUNTS:
         fam_name = ACCOUNTS[acc][2]
-        if fam_name in fam_cols:
+        if fam_name in fams:
             lines = lines.with_columns(
-                pl.when(pl.col(fam_cols[fam_name]).fill_null(False))
+                pl.when(pl.col(f"has_{fam_name}").fill_null(False))
                 .then(0)
                 .otherwise(pl.col(acc))
                 .alias(acc)
             )
-    if ret_det.height and fam_cols:
+    if ret_det.height and fams:
         ret_det = ret_det.join(lines.select("line_no", "order_idx"), on="line_no").join(
             present.with_columns(pl.lit(True).alias("__drop")),
             on=["order_idx", "family"],
@@ -1157,15 +1246,10 @@ def build_ledger(
         )
         ret_det = ret_det.filter(pl.col("__drop").is_null()).drop("order_idx", "__drop")
 
-    # ads
-    ad_alloc, ad_pools, ad_over, f = attribution.allocate_ads(lines, inputs, s, fx)
-    findings += f
-
-    details = pl.concat([actual, ret_det, ret_cost_det])
+    details = pl.concat([actual, ret_det])
     # sales family: revenue adjustment = settled sales − (gross − seller discount)
     sales_rows = details.filter(pl.col("account") == "settled_sales")
     details = details.filter(pl.col("account") != "settled_sales")
-    lines = lines.join(lc, on="line_no", how="left")
     lines = lines.with_columns(
         pl.col("gross").alias("gross_revenue"),
         (-pl.col("sdisc")).alias("seller_discount"),
@@ -1175,29 +1259,37 @@ def build_ledger(
             pl.col("amount_usd").sum().alias("__settled"),
             pl.col("date").max().alias("__sdate"),
         )
-        lines = lines.join(settled, on="line_no", how="left")
-        adj = lines.filter(pl.col("__settled").is_not_null()).select(
-            "line_no",
-            pl.lit("revenue_adjustment").alias("account"),
-            (pl.col("__settled") - pl.col("gross_revenue") - pl.col("seller_discount")).alias(
-                "amount_usd"
-            ),
-            pl.lit("actual").alias("basis"),
-            pl.lit(True).alias("settlement"),
-            pl.lit("settlement_lines").alias("source_table"),
-            pl.format(
-                "order_id={};sku_id={};fee_type=revenue,platform_discount", "order_id", "sku_id"
-            ).alias("source_key"),
-            pl.col("__sdate").alias("date"),
-            pl.lit("sales").alias("family"),
-            pl.lit("settled sales − (gross − seller discount)").alias("note"),
+        adj = (
+            lines.select("line_no", "order_id", "sku_id", "gross_revenue", "seller_discount")
+            .join(settled, on="line_no", how="inner")
+            .select(
+                "line_no",
+                pl.lit("revenue_adjustment").alias("account"),
+                (pl.col("__settled") - pl.col("gross_revenue") - pl.col("seller_discount")).alias(
+                    "amount_usd"
+                ),
+                pl.lit("actual").alias("basis"),
+                pl.lit(True).alias("settlement"),
+                pl.lit("settlement_lines").alias("source_table"),
+                pl.format(
+                    "order_id={};sku_id={};fee_type=revenue,platform_discount", "order_id", "sku_id"
+                ).alias("source_key"),
+                pl.col("__sdate").alias("date"),
+                pl.lit("sales").alias("family"),
+                pl.lit("settled sales − (gross − seller discount)").alias("note"),
+            )
         )
         details = pl.concat([details, _detail(adj.filter(pl.col("amount_usd") != 0))])
-        lines = lines.drop("__settled", "__sdate")
+    overhead = pl.concat([st_over, bill_over])
+    return LineStage(lines, details, overhead, r, basis_cols, findings)
 
-    # wide: estimated accounts + the sum of detail rows per account
+
+def add_details(
+    lines: pl.DataFrame, details: pl.DataFrame, ad_alloc: pl.DataFrame | None = None
+) -> pl.DataFrame:
+    """Lines with every account column = its own (estimated) value + the detail rows' sum."""
     sums = details.group_by("line_no", "account").agg(pl.col("amount_usd").sum())
-    if ad_alloc.height:
+    if ad_alloc is not None and ad_alloc.height:
         sums = pl.concat(
             [
                 sums,
@@ -1212,7 +1304,7 @@ def build_ledger(
         else pl.DataFrame(schema={"line_no": pl.Int64})
     )
     wide = wide.rename({c: f"__d_{c}" for c in wide.columns if c != "line_no"})
-    lines = lines.join(wide, on="line_no", how="left")
+    lines = lines.join(wide, on="line_no", how="left", maintain_order="left")
     exprs = []
     for acc in ACCOUNT_NAMES:
         base = pl.col(acc) if acc in lines.columns else pl.lit(0, pl.Int64)
@@ -1220,12 +1312,40 @@ def build_ledger(
         total = base.fill_null(0) + (pl.col(d).fill_null(0) if d in lines.columns else 0)
         exprs.append(total.cast(pl.Int64).alias(acc))
     lines = lines.with_columns(exprs)
-    lines = lines.drop([c for c in lines.columns if c.startswith("__d_")])
-    basis_cols = [c for c in fam_cols.values()]
+    return lines.drop([c for c in lines.columns if c.startswith("__d_")])
+
+
+def build_ledger(
+    inputs: LedgerInputs,
+    settings: LedgerSettings | None = None,
+    *,
+    as_of: date | None = None,
+    detail: bool = True,
+) -> LedgerResult:
+    """Compute every order line's contribution margin with all components (pure)."""
+    s = settings or LedgerSettings()
+    fx = fx_table(inputs.fx_rates)
+    stage = line_stage(inputs, s, fx)
+    findings = list(stage.findings)
+    lines = stage.lines
+    if as_of is None:
+        as_of = lines["order_date"].max() if lines.height else date(2000, 1, 1)  # type: ignore[assignment]
+    assert isinstance(as_of, date)
+    layers, f = cost_layers(inputs, s, fx)
+    findings += f
+    std = standard_costs(inputs, s, fx, layers, as_of)
+    lc, ret_cost_det, consumption, f = costing(lines, stage.returns, layers, std, s, detail=detail)
+    findings += f
+    ad_alloc, ad_pools, ad_over, f = attribution.allocate_ads(lines, inputs, s, fx)
+    findings += f
+    details = pl.concat([stage.details, ret_cost_det])
+    lines = add_details(
+        lines.join(lc, on="line_no", how="left", maintain_order="left"), details, ad_alloc
+    )
     lines = lines.with_columns(
         pl.when(
-            pl.any_horizontal([pl.col(c).fill_null(False) for c in basis_cols])
-            if basis_cols
+            pl.any_horizontal([pl.col(c).fill_null(False) for c in stage.basis_cols])
+            if stage.basis_cols
             else pl.lit(False)
         )
         .then(pl.lit("actual"))
@@ -1234,11 +1354,10 @@ def build_ledger(
         (pl.col("unknown_units").fill_null(0) == 0).alias("cost_known"),
         pl.sum_horizontal([pl.col(a) for a in ACCOUNT_NAMES]).alias("margin"),
     )
-    overhead = pl.concat([st_over, bill_over, ad_over])
     return LedgerResult(
         lines=lines,
         details=details,
-        overhead=overhead,
+        overhead=pl.concat([stage.overhead, ad_over]),
         layers=layers,
         ad_allocations=ad_alloc,
         ad_pools=ad_pools,

@@ -1,0 +1,563 @@
+"""Ledger benchmark: N order lines → contribution margin by SKU × day with every component.
+
+Prints one JSON document.  The same seeded synthetic shop (vectorised generator below, the
+shape of the demo shop at scale: 10,000 SKUs, a year of orders, FBT and 3PL fulfilment,
+creators and content, returns with every outcome, partial settlement statements, ad spend,
+landed-cost layers in CNY) is written to Parquet once; then two child processes each read it
+and compute the roll-up, so that each one's seconds and peak memory (``ru_maxrss``) are its own:
+
+* ``quickturn``: :func:`quickturn.core.ledger.engine.build_ledger` (exact integer micro-units,
+  Numba FIFO) + :func:`quickturn.core.ledger.reports.rollup` by SKU × day;
+* ``pandas`` (baseline): a straightforward pandas implementation of the same roll-up (float
+  dollars, merges, ``groupby().transform`` allocations, FIFO per SKU in a Python loop over
+  SKUs with NumPy inside).
+
+The two results are compared cell by cell (largest absolute difference of any component).
+
+    uv run python benchmarks/ledger_bench.py            # 10 million order lines
+    uv run python benchmarks/ledger_bench.py --quick    # 20,000 lines (smoke test)
+    uv run python benchmarks/ledger_bench.py --lines 1000000
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+
+GROUPS = (
+    "revenue",
+    "discounts",
+    "platform_fees",
+    "commission",
+    "ads",
+    "fulfilment",
+    "shipping",
+    "returns",
+    "landed_cost",
+    "samples",
+    "margin",
+)
+START = date(2025, 1, 1)
+DAYS = 365
+
+
+# -- the synthetic shop ----------------------------------------------------------------------
+
+
+def _money(cents: np.ndarray) -> pl.Series:
+    """Integer cents → Decimal(18,4) (exact)."""
+    s = pl.Series(cents.astype(np.int64))
+    return (s.cast(pl.Decimal(38, 0)).cast(pl.Decimal(38, 4)) / 100).cast(pl.Decimal(18, 4))
+
+
+def _ids(prefix: str, idx: np.ndarray) -> pl.Series:
+    digits = pl.Series("i", idx.astype(np.int64)).cast(pl.String).str.zfill(8)
+    return pl.select(pl.concat_str([pl.lit(prefix), digits])).to_series()
+
+
+def generate(n_lines: int, seed: int = 7, n_skus: int = 10_000) -> dict[str, pl.DataFrame]:
+    """Canonical frames of a synthetic shop with about ``n_lines`` order lines."""
+    rng = np.random.default_rng(seed)
+    n_skus = max(20, min(n_skus, n_lines // 20))
+    sku_idx = np.arange(n_skus)
+    sku_ids = _ids("SKU", sku_idx)
+    price_c = rng.integers(500, 8000, n_skus)  # list price in cents
+    cost_fen = (price_c * rng.uniform(0.8, 2.0, n_skus)).astype(np.int64)  # CNY fen (≈ 15–30% of price in USD)
+    weight = rng.choice([150.0, 300.0, 600.0, 1200.0, 2500.0], n_skus)
+    skus = pl.DataFrame(
+        {
+            "sku_id": sku_ids,
+            "title": sku_ids,
+            "unit_cost": _money(cost_fen),
+            "cost_currency": pl.Series(["CNY"] * n_skus),
+            "list_price": _money(price_c),
+            "price_currency": pl.Series(["USD"] * n_skus),
+            "weight_g": weight,
+            "duty_rate": pl.Series(rng.choice([0.0, 0.04, 0.165], n_skus)).cast(pl.Decimal(12, 6)),
+            "hs_code": pl.Series(rng.choice(["9503.00", "6109.10", "8516.79"], n_skus)),
+        }
+    )
+    # orders: ~9% have two lines
+    n_orders = int(n_lines / 1.09)
+    two = rng.random(n_orders) < (n_lines - n_orders) / n_orders
+    per_order = 1 + two.astype(np.int64)
+    n_lines = int(per_order.sum())
+    order_of_line = np.repeat(np.arange(n_orders), per_order)
+    weights = 1.0 / np.arange(1, n_skus + 1) ** 0.8
+    weights /= weights.sum()
+    sku_of_line = rng.choice(n_skus, n_lines, p=weights)
+    # two lines of one order must be different SKUs
+    dup = np.r_[False, (order_of_line[1:] == order_of_line[:-1]) & (sku_of_line[1:] == sku_of_line[:-1])]
+    sku_of_line[dup] = (sku_of_line[dup] + 1) % n_skus
+    day = np.sort(rng.integers(0, DAYS, n_orders))
+    secs = rng.integers(0, 86_400, n_orders)
+    created = (np.datetime64(START) + day.astype("timedelta64[D]")).astype("datetime64[s]") + secs.astype("timedelta64[s]") + np.timedelta64(8, "h")
+    fbt = rng.random(n_orders) < 0.5
+    order_ids = _ids("O", np.arange(n_orders))
+    ship_fee = np.where(rng.random(n_orders) < 0.3, 499, 0)
+    ship_sd = np.where(ship_fee > 0, 100, 0)
+    orders = pl.DataFrame(
+        {
+            "order_id": order_ids,
+            "currency": pl.Series(["USD"]).extend_constant("USD", n_orders - 1),
+            "status": pl.Series(["DELIVERED"]).extend_constant("DELIVERED", n_orders - 1),
+            "created_at": pl.Series(created.astype("datetime64[us]")),
+            "shipped_at": pl.Series((created + np.timedelta64(1, "D")).astype("datetime64[us]")),
+            "delivered_at": pl.Series((created + np.timedelta64(5, "D")).astype("datetime64[us]")),
+            "fulfillment_type": pl.Series(np.where(fbt, "FULFILLMENT_BY_TIKTOK", "FULFILLMENT_BY_SELLER")),
+            "warehouse_id": pl.Series(np.where(fbt, "", np.where(rng.random(n_orders) < 0.5, "WH1", "WH2"))).replace("", None),
+            "shipping_fee": _money(ship_fee),
+            "shipping_fee_seller_discount": _money(ship_sd),
+            "is_sample_order": pl.Series(rng.random(n_orders) < 0.002),
+        }
+    )
+    qty = rng.choice([1, 1, 1, 2, 3], n_lines)
+    unit_c = price_c[sku_of_line]
+    gross = unit_c * qty
+    sdisc = np.where(rng.random(n_lines) < 0.3, gross // 10, 0)
+    pdisc = np.where(rng.random(n_lines) < 0.2, gross // 20, 0)
+    tax = (gross - sdisc - pdisc) * 7 // 100
+    n_content, n_creators = max(10, n_skus * 2), max(5, n_skus // 5)
+    src = rng.choice(np.array(["organic", "video", "affiliate", "ads", "search", "live"]), n_lines, p=[0.3, 0.25, 0.2, 0.1, 0.1, 0.05])
+    has_content = np.isin(src, ["video", "affiliate", "live"])
+    content = np.where(has_content, rng.integers(0, n_content, n_lines), -1)
+    creator = np.where(src == "affiliate", rng.integers(0, n_creators, n_lines), -1)
+    content_ids = _ids("V", np.maximum(content, 0))
+    creator_ids = _ids("C", np.maximum(creator, 0))
+    lines = pl.DataFrame(
+        {
+            "order_id": order_ids.gather(order_of_line),
+            "sku_id": sku_ids.gather(sku_of_line),
+            "quantity": qty,
+            "unit_price": _money(unit_c),
+            "seller_discount": _money(sdisc),
+            "platform_discount": _money(pdisc),
+            "tax": _money(tax),
+            "traffic_source": src,
+            "content_id": content_ids.zip_with(pl.Series(content >= 0), pl.Series([None], dtype=pl.String).extend_constant(None, n_lines - 1)),
+            "creator_id": creator_ids.zip_with(pl.Series(creator >= 0), pl.Series([None], dtype=pl.String).extend_constant(None, n_lines - 1)),
+        }
+    )
+    creators = pl.DataFrame({"creator_id": _ids("C", np.arange(n_creators)), "handle": _ids("@c", np.arange(n_creators)), "commission_rate": pl.Series(rng.choice([0.08, 0.12, 0.2], n_creators)).cast(pl.Decimal(12, 6))})
+    # returns: 5% of lines, every outcome
+    r = np.flatnonzero(rng.random(n_lines) < 0.05)
+    r_paid = (gross - sdisc - pdisc + tax)[r]
+    returns = pl.DataFrame(
+        {
+            "return_id": _ids("R", np.arange(len(r))),
+            "order_id": lines["order_id"].gather(r),
+            "sku_id": lines["sku_id"].gather(r),
+            "quantity": qty[r],
+            "return_type": rng.choice(["return_refund", "refund_only"], len(r), p=[0.8, 0.2]),
+            "requested_at": pl.Series((created[order_of_line[r]] + np.timedelta64(9, "D")).astype("datetime64[us]")),
+            "currency": pl.Series(["USD"] * len(r)),
+            "refund_amount": _money(r_paid),
+            "return_shipping_cost": _money(np.where(rng.random(len(r)) < 0.5, 450, 0)),
+            "disposition": rng.choice(["resellable", "unsellable", "not_returned"], len(r), p=[0.6, 0.25, 0.15]),
+            "status": pl.Series(["completed"] * len(r)),
+        }
+    )
+    # statements for 10% of orders (lines of the first SKU of the order)
+    so = np.flatnonzero(rng.random(n_orders) < 0.10)
+    first_line = np.searchsorted(order_of_line, so)
+    sg = gross[first_line] - sdisc[first_line]
+    parts = []
+    for k, (fee_type, amount) in enumerate(
+        (("revenue", sg - pdisc[first_line]), ("platform_discount", pdisc[first_line]), ("referral_fee", -(sg * 6 + 50) // 100))
+    ):
+        parts.append(
+            pl.DataFrame(
+                {
+                    "statement_id": pl.select(pl.concat_str([pl.lit("ST"), pl.Series(day[so] // 7).cast(pl.String)])).to_series(),
+                    "line_id": _ids(f"L{k}-", so),
+                    "statement_date": pl.Series((np.datetime64(START) + (day[so] + 12).astype("timedelta64[D]")).astype("datetime64[D]")),
+                    "order_id": order_ids.gather(so),
+                    "sku_id": sku_ids.gather(sku_of_line[first_line]),
+                    "fee_type": pl.Series([fee_type] * len(so)),
+                    "amount": _money(amount),
+                    "currency": pl.Series(["USD"] * len(so)),
+                }
+            )
+        )
+    settlement = pl.concat(parts)
+    # cost layers: 4 sea shipments a year per SKU covering ~95% of its sales
+    sold = np.bincount(sku_of_line, weights=qty, minlength=n_skus)
+    n_ship = 4
+    sh_sku = np.repeat(sku_idx, n_ship)
+    sh_k = np.tile(np.arange(n_ship), n_skus)
+    sh_qty = np.maximum(1, (sold[sh_sku] * 0.95 / n_ship).astype(np.int64))
+    arrive_day = sh_k * (DAYS // n_ship) - 5
+    ship_ids = _ids("SH", np.arange(len(sh_sku)))
+    po_ids = _ids("PO", np.arange(len(sh_sku)))
+    ordered = pl.Series((np.datetime64(START) + (arrive_day - 60).astype("timedelta64[D]")).astype("datetime64[D]"))
+    purchase_orders = pl.DataFrame({"po_id": po_ids, "sku_id": sku_ids.gather(sh_sku), "ordered_on": ordered, "quantity": sh_qty, "unit_cost": _money(cost_fen[sh_sku]), "currency": pl.Series(["CNY"] * len(sh_sku)), "status": pl.Series(["received"] * len(sh_sku))})
+    shipments = pl.DataFrame(
+        {
+            "shipment_id": ship_ids,
+            "route_id": pl.Series(["SEA"] * len(sh_sku)),
+            "shipped_on": pl.Series((np.datetime64(START) + (arrive_day - 35).astype("timedelta64[D]")).astype("datetime64[D]")),
+            "arrived_on": pl.Series((np.datetime64(START) + arrive_day.astype("timedelta64[D]")).astype("datetime64[D]")),
+            "freight_cost": _money(sh_qty * (weight[sh_sku] * 0.12).astype(np.int64)),
+            "currency": pl.Series(["USD"] * len(sh_sku)),
+            "destination_id": pl.Series(["WH1"] * len(sh_sku)),
+        }
+    )
+    shipment_lines = pl.DataFrame({"shipment_id": ship_ids, "sku_id": sku_ids.gather(sh_sku), "po_id": po_ids, "quantity": sh_qty})
+    locations = pl.DataFrame({"location_id": ["WH1", "WH2"], "name": ["LA", "NJ"], "kind": ["us_3pl", "us_3pl"], "outbound_cost_per_unit_usd": _money(np.array([150, 175])), "inbound_cost_per_unit_usd": _money(np.array([20, 25]))})
+    # ad spend: shop-wide every day + 5% of SKUs every day
+    ad_days = pl.Series(np.datetime64(START) + np.arange(DAYS).astype("timedelta64[D]")).cast(pl.Date)
+    promoted = rng.choice(n_skus, max(1, n_skus // 20), replace=False)
+    ad_shop = pl.DataFrame({"campaign_id": pl.Series(["GMV-MAX"] * DAYS), "date": ad_days, "spend": _money(rng.integers(10_000, 50_000, DAYS) * max(1, n_lines // 1_000_000)), "currency": pl.Series(["USD"] * DAYS)})
+    ad_sku = pl.DataFrame(
+        {
+            "campaign_id": _ids("K", np.repeat(promoted, DAYS)),
+            "date": pl.concat([ad_days] * len(promoted)),
+            "sku_id": sku_ids.gather(np.repeat(promoted, DAYS)),
+            "spend": _money(rng.integers(100, 3000, DAYS * len(promoted))),
+            "currency": pl.Series(["USD"] * (DAYS * len(promoted))),
+        }
+    )
+    fx = pl.DataFrame({"date": ad_days, "currency": pl.Series(["CNY"] * DAYS), "usd_per_unit": pl.Series(0.138 + 0.004 * np.sin(np.arange(DAYS) / 40)).round(6).cast(pl.Decimal(18, 8))})
+    from quickturn.core.ledger.inputs import typed
+
+    frames = {
+        "skus": skus,
+        "orders": orders,
+        "order_lines": lines,
+        "creators": creators,
+        "returns": returns,
+        "settlement_lines": settlement,
+        "purchase_orders": purchase_orders,
+        "shipments": shipments,
+        "shipment_lines": shipment_lines,
+        "locations": locations,
+        "ad_spend": pl.concat([ad_shop, ad_sku], how="diagonal"),
+        "fx_rates": fx,
+    }
+    return {k: typed(k, v) for k, v in frames.items()}
+
+
+# -- the two implementations ---------------------------------------------------------------
+
+
+def run_quickturn(folder: Path) -> pl.DataFrame:
+    from quickturn.core.ledger.engine import build_ledger
+    from quickturn.core.ledger.inputs import LedgerInputs
+    from quickturn.core.ledger.reports import rollup
+
+    frames = {p.stem: pl.read_parquet(p) for p in folder.glob("*.parquet")}
+    inputs = LedgerInputs.from_frames(frames)
+    del frames
+    t0 = _start()
+    res = build_ledger(inputs, detail=False)
+    out = rollup(res.lines, res.overhead, by=["sku", "day"], as_decimal=False)
+    _report(t0)
+    return out
+
+
+def run_pandas(folder: Path) -> pl.DataFrame:
+    """The baseline: what a careful analyst would write in pandas (float dollars)."""
+    import pandas as pd
+
+    read = {p.stem: pd.read_parquet(p) for p in folder.glob("*.parquet")}
+    for df in read.values():
+        for c in df.columns:
+            if df[c].dtype == object and len(df) and hasattr(df[c].dropna().iloc[0] if df[c].notna().any() else None, "as_tuple"):
+                df[c] = df[c].astype(float)
+    t0 = _start()
+    o, ol, sk = read["orders"], read["order_lines"], read["skus"]
+    df = ol.merge(
+        o[["order_id", "created_at", "fulfillment_type", "warehouse_id", "shipping_fee", "shipping_fee_seller_discount", "is_sample_order"]],
+        on="order_id",
+    )
+    df["day"] = (df["created_at"].dt.tz_localize("UTC").dt.tz_convert("America/Los_Angeles").dt.date)
+    df = df.sort_values(["order_id", "sku_id"]).reset_index(drop=True)
+    df["gross"] = df["unit_price"] * df["quantity"]
+    df["sdisc"] = df["seller_discount"].fillna(0)
+    df["sales"] = df["gross"] - df["sdisc"]
+    df["paid"] = df["sales"] - df["platform_discount"].fillna(0) + df["tax"].fillna(0)
+    share = df["sales"] / df.groupby("order_id")["sales"].transform("sum")
+    fbt = df["fulfillment_type"] == "FULFILLMENT_BY_TIKTOK"
+    df["ship_income"] = df["shipping_fee"].fillna(0) * share
+    df["ship_cost"] = np.where(fbt, 0.0, -(df["shipping_fee"].fillna(0) + df["shipping_fee_seller_discount"].fillna(0)) * share)
+    df["referral"] = -(df["sales"] * 0.06).round(2)
+    cr = read["creators"][["creator_id", "commission_rate"]]
+    df = df.drop(columns=["commission_rate"]).merge(cr, on="creator_id", how="left")
+    df["commission"] = np.where(df["creator_id"].notna() & ~df["is_sample_order"], -(df["sales"] * df["commission_rate"].fillna(0.10)).round(2), 0.0)
+    lb = df["sku_id"].map(sk.set_index("sku_id")["weight_g"]) / 453.59237
+    units = df.groupby("order_id")["quantity"].transform("sum")
+    cards = [(0.5, 3.58, 2.86), (1, 4.18, 3.46), (2, 5.08, 4.36), (3, 5.98, 5.26), (5, 7.38, 6.66), (10, 10.38, 9.66), (1e9, 16.98, 16.26)]
+    fee = np.select([lb <= c[0] for c in cards], [np.where(units == 1, c[1], c[2]) for c in cards])
+    df["fbt"] = np.where(fbt, -fee * df["quantity"], 0.0)
+    out_cost = read["locations"].set_index("location_id")["outbound_cost_per_unit_usd"].astype(float)
+    df["pick"] = np.where(~fbt, -df["warehouse_id"].map(out_cost).fillna(0) * df["quantity"], 0.0)
+    # settlement statements replace the estimated referral fee and revenue of their orders
+    st = read["settlement_lines"]
+    ref = st[st.fee_type == "referral_fee"].groupby("order_id")["amount"].sum()
+    sold_st = st[st.fee_type.isin(["revenue", "platform_discount"])].groupby(["order_id", "sku_id"])["amount"].sum().rename("settled")
+    has_ref = df["order_id"].isin(ref.index)
+    df.loc[has_ref, "referral"] = df.loc[has_ref, "order_id"].map(ref) * share[has_ref]
+    df = df.merge(sold_st, left_on=["order_id", "sku_id"], right_index=True, how="left")
+    df["rev_adj"] = (df["settled"] - df["sales"]).fillna(0)
+    # returns
+    rt = read["returns"]
+    rt = rt.merge(df[["order_id", "sku_id", "quantity", "paid", "referral", "commission"]], on=["order_id", "sku_id"], suffixes=("", "_line"))
+    sh = (rt["refund_amount"].clip(upper=rt["paid"]) / rt["paid"]).fillna(0)
+    rt["ref_back"] = (-rt["referral"] * sh).round(2)
+    rt["admin"] = -np.minimum((rt["ref_back"] * 0.2).round(2), 5.0)
+    rt["claw"] = (-rt["commission"] * sh).round(2)
+    rt["handling"] = np.where(rt["disposition"] == "resellable", -1.0 * rt["quantity"], 0.0)
+    agg_r = rt.groupby(["order_id", "sku_id"]).agg(
+        refunds=("refund_amount", "sum"), ref_back=("ref_back", "sum"), admin=("admin", "sum"), claw=("claw", "sum"),
+        ret_ship=("return_shipping_cost", "sum"), handling=("handling", "sum"), r_qty=("quantity", "sum"), disp=("disposition", "first"),
+    )
+    df = df.merge(agg_r, left_on=["order_id", "sku_id"], right_index=True, how="left")
+    for c in ("refunds", "ref_back", "admin", "claw", "ret_ship", "handling"):
+        df[c] = df[c].fillna(0)
+    # landed cost layers
+    fx = read["fx_rates"].sort_values("date")
+    fx["date"] = pd.to_datetime(fx["date"])
+    po = read["purchase_orders"].copy()
+    po["ordered_on"] = pd.to_datetime(po["ordered_on"])
+    po = pd.merge_asof(po.sort_values("ordered_on"), fx[["date", "usd_per_unit"]], left_on="ordered_on", right_on="date", direction="backward")
+    po["usd_per_unit"] = po["usd_per_unit"].fillna(fx["usd_per_unit"].iloc[0])
+    lay = read["shipment_lines"].merge(read["shipments"], on="shipment_id").merge(po[["po_id", "sku_id", "unit_cost", "usd_per_unit"]], on=["po_id", "sku_id"])
+    lay["factory"] = lay["quantity"] * lay["unit_cost"] * lay["usd_per_unit"]
+    lay["w"] = lay["quantity"] * lay["sku_id"].map(sk.set_index("sku_id")["weight_g"])
+    lay["freight"] = lay["freight_cost"] * lay["w"] / lay.groupby("shipment_id")["w"].transform("sum")
+    lay["duty"] = lay["factory"] * lay["sku_id"].map(sk.set_index("sku_id")["duty_rate"].astype(float))
+    lay["inbound"] = 0.20 * lay["quantity"]
+    lay["landed"] = lay["factory"] + lay["freight"] + lay["duty"] + lay["inbound"]
+    # FIFO per SKU over receipts, sales and returns, in time order (a plain Python loop)
+    # units beyond the layers: the latest layer's unit cost, else unit cost × FX + duty
+    std = sk.set_index("sku_id")["unit_cost"].astype(float) * fx["usd_per_unit"].iloc[-1]
+    std = std * (1 + sk.set_index("sku_id")["duty_rate"].astype(float))
+    last = lay.sort_values("arrived_on").groupby("sku_id").last()
+    std.update(last["landed"] / last["quantity"])
+    line_key = pd.Series(np.arange(len(df)), index=pd.MultiIndex.from_arrays([df["order_id"], df["sku_id"]]))
+    rt_all = read["returns"]
+    rt_all = rt_all[rt_all["disposition"].isin(["resellable", "unsellable", "not_returned"])]
+    ret_line = line_key.reindex(pd.MultiIndex.from_arrays([rt_all["order_id"], rt_all["sku_id"]])).to_numpy()
+    ev = pd.concat(
+        [
+            pd.DataFrame({"sku": lay["sku_id"], "t": pd.to_datetime(lay["arrived_on"]), "kind": 0, "qty": lay["quantity"], "cost": lay["landed"], "ref": -1}),
+            pd.DataFrame({"sku": df["sku_id"], "t": df["created_at"], "kind": 1, "qty": df["quantity"], "cost": 0.0, "ref": np.arange(len(df))}),
+            pd.DataFrame({"sku": rt_all["sku_id"].to_numpy(), "t": np.maximum(rt_all["requested_at"].to_numpy(), df["created_at"].to_numpy()[ret_line]), "kind": np.where(rt_all["disposition"] == "resellable", 2, 3), "qty": rt_all["quantity"].to_numpy(), "cost": 0.0, "ref": ret_line}),
+        ]
+    ).sort_values(["sku", "t", "kind"], kind="stable")
+    cogs = np.zeros(len(df))
+    rev = np.zeros(len(df))
+    off = np.zeros(len(df))
+    qty_line = df["quantity"].to_numpy()
+    current, layers = None, []
+    for sku, kind, qn, cost, ref in zip(ev["sku"].to_numpy(), ev["kind"].to_numpy(), ev["qty"].to_numpy(), ev["cost"].to_numpy(), ev["ref"].to_numpy(), strict=True):
+        if sku != current:
+            current, layers, head = sku, [], 0
+        if kind == 0:
+            layers.append([qn, cost])
+        elif kind == 1:
+            need, c = qn, 0.0
+            while need and head < len(layers):
+                u, v = layers[head]
+                take = min(need, u)
+                part = v * take / u
+                c += part
+                layers[head] = [u - take, v - part]
+                need -= take
+                if layers[head][0] == 0:
+                    head += 1
+            cogs[ref] = -(c + need * std.get(sku, 0.0))
+        else:
+            part = -cogs[ref] * qn / qty_line[ref]
+            rev[ref] += part
+            if kind == 2:
+                layers.append([qn, part])
+            else:
+                off[ref] -= part
+    df["cogs"] = cogs
+    df["cogs_rev"] = rev
+    df["write_off"] = off
+    # ads: shop pool → ads-attributed lines of the week by sales; SKU pools → that SKU's lines
+    ads = read["ad_spend"].copy()
+    ads["week"] = pd.to_datetime(ads["date"]).dt.to_period("W-SUN").dt.start_time
+    df["week"] = pd.to_datetime(df["day"]).dt.to_period("W-SUN").dt.start_time
+    df["ads"] = 0.0
+    elig = ~df["is_sample_order"] & (df["sales"] > 0)
+    shop = ads[ads["sku_id"].isna()].groupby("week")["spend"].sum()
+    m = elig & (df["traffic_source"] == "ads")
+    w = df["sales"].where(m, 0.0)
+    df["ads"] -= w / w.groupby(df["week"]).transform("sum").replace(0, np.nan) * df["week"].map(shop).fillna(0)
+    skup = ads[ads["sku_id"].notna()].groupby(["sku_id", "week"])["spend"].sum()
+    m2 = elig & (df["traffic_source"] == "ads") & df["sku_id"].isin(skup.index.get_level_values(0))
+    w2 = df["sales"].where(m2, 0.0)
+    tot2 = w2.groupby([df["sku_id"], df["week"]]).transform("sum")
+    key = pd.MultiIndex.from_arrays([df["sku_id"], df["week"]])
+    spend2 = pd.Series(skup.reindex(key).to_numpy(), index=df.index).fillna(0)
+    m3 = elig & df["sku_id"].isin(skup.index.get_level_values(0)) & (tot2 == 0)
+    w3 = df["sales"].where(m3, 0.0)
+    tot3 = w3.groupby([df["sku_id"], df["week"]]).transform("sum")
+    df["ads"] -= (w2 / tot2.replace(0, np.nan) * spend2).fillna(0) + (w3 / tot3.replace(0, np.nan) * spend2).fillna(0)
+    df["ads"] = df["ads"].fillna(0)
+    # pools with no sale in their week stay unallocated, charged to the SKU (or the shop)
+    sold_weeks = df.loc[elig, ["sku_id", "week"]].drop_duplicates()
+    orphan_sku = skup.reset_index().merge(sold_weeks, on=["sku_id", "week"], how="left", indicator=True)
+    orphan_sku = orphan_sku[orphan_sku["_merge"] == "left_only"]
+    orphan_shop = shop[~shop.index.isin(df.loc[m, "week"].unique())].reset_index()
+    overhead = pd.concat(
+        [
+            pd.DataFrame({"sku_id": orphan_sku["sku_id"], "day": orphan_sku["week"].dt.date, "ads": -orphan_sku["spend"]}),
+            pd.DataFrame({"sku_id": None, "day": orphan_shop["week"].dt.date, "ads": -orphan_shop["spend"]}),
+        ]
+    )
+    # waterfall
+    s = df["is_sample_order"]
+    comp = pd.DataFrame({"sku_id": df["sku_id"], "day": df["day"]})
+    comp["revenue"] = df["gross"] + df["rev_adj"] + df["ship_income"]
+    comp["discounts"] = -df["sdisc"]
+    comp["platform_fees"] = df["referral"] + df["ref_back"] + df["admin"]
+    comp["commission"] = df["commission"] + df["claw"]
+    comp["ads"] = df["ads"]
+    comp["fulfilment"] = df["fbt"] + df["pick"]
+    comp["shipping"] = df["ship_cost"]
+    comp["returns"] = -df["refunds"] - df["ret_ship"] + df["handling"] + df["write_off"]
+    comp["landed_cost"] = df["cogs"] + df["cogs_rev"]
+    cols = list(GROUPS[:-2])
+    comp["samples"] = np.where(s, comp[cols].sum(axis=1), 0.0)
+    comp.loc[s, cols] = 0.0
+    comp["margin"] = comp[list(GROUPS[:-1])].sum(axis=1)
+    over = overhead.assign(**{g: 0.0 for g in GROUPS if g != "ads"})
+    over["margin"] = over["ads"]
+    comp = pd.concat([comp, over[["sku_id", "day", *GROUPS]]], ignore_index=True)
+    out = comp.groupby(["sku_id", "day"], as_index=False, dropna=False)[list(GROUPS)].sum()
+    _report(t0)
+    return pl.from_pandas(out)
+
+
+_CPU0 = 0.0
+
+
+def _start() -> float:
+    global _CPU0
+    _CPU0 = time.process_time()
+    return time.perf_counter()
+
+
+def _report(t0: float) -> None:
+    seconds = time.perf_counter() - t0
+    cpu = time.process_time() - _CPU0
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB → MiB on Linux
+    sys.stderr.write(
+        json.dumps({"seconds": round(seconds, 2), "cpu_seconds": round(cpu, 2), "peak_rss_mb": round(peak)})
+        + "\n"
+    )
+
+
+def _child(impl: str, folder: Path, out: Path) -> None:
+    if impl == "generate":
+        n, seed = (int(x) for x in out.name.split("_"))
+        t0 = time.perf_counter()
+        frames = generate(n, seed=seed)
+        gen_s = time.perf_counter() - t0
+        for name, df in frames.items():
+            df.write_parquet(folder / f"{name}.parquet")
+        sizes = {k: v.height for k, v in frames.items()}
+        sys.stderr.write(json.dumps({"sizes": sizes, "seconds": round(gen_s, 2)}) + "\n")
+        return
+    table = run_quickturn(folder) if impl == "quickturn" else run_pandas(folder)
+    if impl == "quickturn":
+        table = table.with_columns([(pl.col(g).cast(pl.Float64) / 10_000) for g in GROUPS])
+    table.select("sku_id", "day", *GROUPS).write_parquet(out)
+
+
+def _spawn(impl: str, folder: Path) -> dict[str, object]:
+    out = folder / f"result_{impl}.pq"
+    proc = subprocess.run(
+        [sys.executable, __file__, "--child", impl, "--folder", str(folder), "--out", str(out)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if proc.returncode != 0:
+        raise RuntimeError(f"{impl} failed:\n{proc.stderr[-4000:]}")
+    stats = json.loads(proc.stderr.strip().splitlines()[-1])
+    stats["result"] = str(out)
+    return stats
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--lines", type=int, default=10_000_000)
+    ap.add_argument("--quick", action="store_true", help="20,000 lines (smoke test)")
+    ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--no-baseline", action="store_true")
+    ap.add_argument("--child", choices=["generate", "quickturn", "pandas"])
+    ap.add_argument("--folder")
+    ap.add_argument("--out")
+    args = ap.parse_args()
+    if args.child:
+        _child(args.child, Path(args.folder), Path(args.out))
+        return
+    n = 20_000 if args.quick else args.lines
+    with tempfile.TemporaryDirectory(prefix="ledger-bench-") as tmp:
+        folder = Path(tmp)
+        # each step in its own process: ru_maxrss survives exec, so the parent stays small
+        gen = subprocess.run(
+            [sys.executable, __file__, "--child", "generate", "--folder", tmp, "--out", f"{n}_{args.seed}"],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if gen.returncode != 0:
+            raise RuntimeError(f"generator failed:\n{gen.stderr[-4000:]}")
+        g = json.loads(gen.stderr.strip().splitlines()[-1])
+        sizes, gen_s = g["sizes"], g["seconds"]
+        q = _spawn("quickturn", folder)
+        b = None if args.no_baseline else _spawn("pandas", folder)
+        comparison: dict[str, object] = {}
+        if b is not None:
+            a = pl.read_parquet(str(q["result"]))
+            c = pl.read_parquet(str(b["result"]))
+            j = a.join(c, on=["sku_id", "day"], how="full", coalesce=True, suffix="_pd").fill_null(0)
+            diffs = {g: float(j.select((pl.col(g) - pl.col(f"{g}_pd")).abs().max()).item()) for g in GROUPS}
+            comparison = {
+                "cells": j.height,
+                "max_abs_diff_usd": diffs,
+                "total_margin_usd": round(float(a["margin"].sum()), 2),
+                "total_margin_usd_pandas": round(float(c["margin"].sum()), 2),
+            }
+    report = {
+        "benchmark": "ledger",
+        "task": "order lines → contribution margin by SKU × day with every component (exact)",
+        "inputs": {"order_lines": sizes["order_lines"], "generator": "benchmarks/ledger_bench.py:generate", "seed": args.seed, "quick": args.quick},
+        "sizes": sizes,
+        "generate_seconds": round(gen_s, 2),
+        "quickturn": {k: q[k] for k in ("seconds", "cpu_seconds", "peak_rss_mb")},
+        "baseline_pandas": None if b is None else {k: b[k] for k in ("seconds", "cpu_seconds", "peak_rss_mb")},
+        "speedup_vs_pandas": None if b is None else round(float(b["seconds"]) / max(float(q["seconds"]), 1e-9), 2),
+        "memory_ratio_vs_pandas": None if b is None else round(float(q["peak_rss_mb"]) / max(float(b["peak_rss_mb"]), 1e-9), 2),
+        "comparison": comparison,
+        "targets": {"seconds": 30, "peak_rss_mb": 4096},
+        "machine": {
+            "cpus": os.cpu_count(),
+            "load_average": [round(x, 2) for x in os.getloadavg()],
+            "python": platform.python_version(),
+            "when": datetime.now().isoformat(timespec="seconds"),
+        },
+    }
+    print(json.dumps(report, indent=2))
+
+
+if __name__ == "__main__":
+    main()
