@@ -876,30 +876,53 @@ def costing(
     """Run the costing pass; return (line costs, return cost details, consumption, findings)."""
     findings: list[Finding] = []
     recv = layers.filter(~pl.col("in_transit") & pl.col("received_on").is_not_null())
-    ev_layers = recv.select(
-        "sku_id",
+    has_returns = r.height > 0
+    # SKU codes from a small dictionary (sorted), so the event sort works on integers
+    names = [recv.select("sku_id"), std.select("sku_id")]
+    if has_returns:
+        names.append(r.select("sku_id"))
+    codes = (
+        pl.concat([*names, lines.select("sku_id").unique()])
+        .unique()
+        .sort("sku_id")
+        .with_row_index("sku_code")
+        .with_columns(pl.col("sku_code").cast(pl.Int32))
+    )
+    std_by_code = (
+        codes.join(std.select("sku_id", "std_unit_usd"), on="sku_id", how="left")
+        .sort("sku_code")["std_unit_usd"]
+        .fill_null(-1)
+        .to_numpy()
+        .astype(np.int64)
+    )
+    n_lines = int(lines["line_no"].max()) + 1 if lines.height else 0  # type: ignore[arg-type]
+    ev_layers = recv.join(codes, on="sku_id", how="left").select(
+        "sku_code",
         pl.col("received_on").cast(pl.Datetime("us")).alias("ts"),
         pl.lit(RECEIPT, pl.Int8).alias("kind"),
         pl.col("quantity").cast(pl.Int64).alias("qty"),
         pl.col("landed_usd").fill_null(0).alias("cost"),
         pl.col("known"),
-        pl.lit(-1, pl.Int64).alias("src"),  # layer index in recv
+        pl.int_range(pl.len(), dtype=pl.Int64).alias("src"),  # layer index in recv
         pl.lit(-1, pl.Int64).alias("ref_line"),
-    ).with_columns(pl.int_range(pl.len(), dtype=pl.Int64).alias("src"))
-    ev_sales = lines.select(
-        "sku_id",
+        pl.lit(False).alias("is_return"),
+    )
+    ev_sales = lines.select("sku_id", "created_at", "quantity", "line_no").join(
+        codes, on="sku_id", how="left"
+    )
+    ev_sales = ev_sales.select(
+        "sku_code",
         pl.col("created_at").alias("ts"),
         pl.lit(SALE, pl.Int8).alias("kind"),
-        pl.col("quantity").alias("qty"),
+        pl.col("quantity").cast(pl.Int64).alias("qty"),
         pl.lit(0, pl.Int64).alias("cost"),
         pl.lit(True).alias("known"),
         pl.col("line_no").alias("src"),
         pl.lit(-1, pl.Int64).alias("ref_line"),
+        pl.lit(False).alias("is_return"),
     )
     parts = [ev_layers, ev_sales]
-    has_returns = r.height > 0
     if has_returns:
-        rk = r.with_row_index("r_idx").with_columns(pl.col("r_idx").cast(pl.Int64))
         kind = (
             pl.when(pl.col("outcome") == "resellable")
             .then(pl.lit(RESTOCK, pl.Int8))
@@ -909,54 +932,42 @@ def costing(
             .then(pl.lit(SALE, pl.Int8))
             .otherwise(None)
         )
-        ev_ret = rk.select(
-            "sku_id",
-            pl.col("ret_ts").alias("ts"),
-            kind.alias("kind"),
-            pl.col("rq").alias("qty"),
-            pl.lit(0, pl.Int64).alias("cost"),
-            pl.lit(True).alias("known"),
-            pl.col("r_idx").alias("src"),
-            pl.when(pl.col("outcome") == "replacement")
-            .then(pl.lit(-1, pl.Int64))
-            .otherwise(pl.col("line_no"))
-            .alias("ref_line"),
-        ).filter(pl.col("kind").is_not_null())
-        parts.append(ev_ret.with_columns(pl.lit(True).alias("is_return")))
-    ev = pl.concat(
-        [
-            p if "is_return" in p.columns else p.with_columns(pl.lit(False).alias("is_return"))
-            for p in parts
-        ],
-        how="vertical_relaxed",
-    )
-    ev = ev.with_columns(pl.col("sku_id").rank("dense").cast(pl.Int64).alias("sku_code")).sort(
-        "sku_code", "ts", "kind", "src"
-    )
-    pos = np.arange(ev.height, dtype=np.int64)
-    is_sale_line = (ev["kind"] == SALE) & ~ev["is_return"]
-    line_pos = np.full(lines.height, -1, np.int64)
-    sale_src = ev["src"].to_numpy()
-    mask = is_sale_line.to_numpy()
-    line_pos[sale_src[mask]] = pos[mask]
-    ref_line = ev["ref_line"].to_numpy()
-    lookup = np.append(line_pos, 0)  # sentinel for events that refer to no line
-    ref = np.where(ref_line >= 0, lookup[np.clip(ref_line, 0, lines.height)], 0)
-    fallback = (
-        ev.select("sku_id", "kind")
-        .join(std.select("sku_id", "std_unit_usd"), on="sku_id", how="left", maintain_order="left")
-        .select(
-            pl.when(pl.col("kind") == SALE)
-            .then(pl.col("std_unit_usd").fill_null(-1))
-            .otherwise(-1)
-            .cast(pl.Int64)
+        ev_ret = (
+            r.select("sku_id", "ret_ts", "outcome", "rq", "line_no")
+            .with_row_index("r_idx")
+            .join(codes, on="sku_id", how="left")
+            .select(
+                "sku_code",
+                pl.col("ret_ts").alias("ts"),
+                kind.alias("kind"),
+                pl.col("rq").cast(pl.Int64).alias("qty"),
+                pl.lit(0, pl.Int64).alias("cost"),
+                pl.lit(True).alias("known"),
+                pl.col("r_idx").cast(pl.Int64).alias("src"),
+                pl.when(pl.col("outcome") == "replacement")
+                .then(pl.lit(-1, pl.Int64))
+                .otherwise(pl.col("line_no"))
+                .alias("ref_line"),
+                pl.lit(True).alias("is_return"),
+            )
+            .filter(pl.col("kind").is_not_null())
         )
-        .to_series()
-        .to_numpy()
-    )
+        parts.append(ev_ret)
+    ev = pl.concat(parts, how="vertical_relaxed").sort("sku_code", "ts", "kind", "src")
+    sku_code = ev["sku_code"].to_numpy().astype(np.int64)
+    kinds = ev["kind"].to_numpy()
+    src = ev["src"].to_numpy()
+    is_ret = ev["is_return"].to_numpy()
+    pos = np.arange(ev.height, dtype=np.int64)
+    sale_line = (kinds == SALE) & ~is_ret
+    line_pos = np.zeros(n_lines + 1, np.int64)  # last slot: sentinel for "no line"
+    line_pos[src[sale_line]] = pos[sale_line]
+    ref_line = ev["ref_line"].to_numpy()
+    ref = np.where(ref_line >= 0, line_pos[np.where(ref_line >= 0, ref_line, n_lines)], 0)
+    fallback = np.where(kinds == SALE, std_by_code[sku_code], -1)
     res = cost_events(
-        ev["sku_code"].to_numpy(),
-        ev["kind"].to_numpy(),
+        sku_code,
+        kinds,
         ev["qty"].to_numpy(),
         ev["cost"].to_numpy(),
         ev["known"].to_numpy(),
@@ -964,47 +975,54 @@ def costing(
         fallback,
         method=settings.costing_method,
     )
-    out = ev.select("sku_id", "kind", "src", "is_return", "qty").with_columns(
+    if (res.remaining[kinds == RECEIPT] < -1).any():  # pragma: no cover - invariant
+        raise AssertionError("costing left a negative layer")
+    # -- per line: COGS, unknown units, standard-cost fallback ----------------------------
+    line_src = src[sale_line]
+    cogs_known = np.zeros(n_lines, np.int64)
+    unk = np.zeros(n_lines, np.int64)
+    cogs_std = np.zeros(n_lines, np.int64)
+    cogs_known[line_src] = res.cost[sale_line]
+    unk[line_src] = res.unknown[sale_line]
+    cogs_std[line_src] = res.standard[sale_line]
+    no_std = np.zeros(n_lines, bool)
+    no_std[line_src] = fallback[sale_line] < 0
+    lc = pl.DataFrame(
+        {
+            "line_no": np.arange(n_lines, dtype=np.int64),
+            "cogs": -(cogs_known + cogs_std),
+            "unk": unk,
+            "cogs_std": cogs_std,
+            "no_std": no_std,
+        }
+    )
+    if lines.height != n_lines:  # sparse line numbers (a partition): keep the real ones
+        lc = lc.join(lines.select("line_no"), on="line_no", how="semi")
+    unknown_mask = (pl.col("unk") > 0) & pl.col("no_std")
+    lc = lc.select(
+        "line_no",
+        "cogs",
+        pl.when(unknown_mask)
+        .then(pl.lit("unknown"))
+        .when(pl.col("unk") > 0)
+        .then(pl.lit("standard"))
+        .otherwise(pl.lit(settings.costing_method))
+        .alias("cost_basis"),
+        pl.when(unknown_mask).then(pl.col("unk")).otherwise(0).alias("unknown_units"),
+        pl.col("unk").alias("uncovered_units"),
+        "cogs_std",
+    )
+    if (lc["uncovered_units"] > 0).any():
+        basis = lines.select("line_no", "sku_id").join(
+            std.select("sku_id", "std_basis"), on="sku_id", how="left"
+        )
+        lc = lc.join(basis.select("line_no", "std_basis"), on="line_no", how="left")
+    else:
+        lc = lc.with_columns(pl.lit(None, pl.String).alias("std_basis"))
+    out = ev.select("kind", "src", "is_return").with_columns(
         pl.Series("std_part", res.standard),
         pl.Series("c", res.cost),
         pl.Series("unk", res.unknown),
-        pl.Series("remaining", res.remaining),
-    )
-    # -- per line: COGS, unknown units, standard-cost fallback ----------------------------
-    lc = (
-        out.filter((pl.col("kind") == SALE) & ~pl.col("is_return"))
-        .select(
-            pl.col("src").alias("line_no"),
-            "sku_id",
-            pl.col("c").alias("cogs_known"),
-            pl.col("unk"),
-            pl.col("std_part").alias("cogs_std"),
-        )
-        .join(std, on="sku_id", how="left")
-        .with_columns(
-            ((pl.col("unk") > 0) & pl.col("std_unit_usd").is_null()).alias("cost_unknown"),
-        )
-        .with_columns(
-            (-(pl.col("cogs_known") + pl.col("cogs_std"))).alias("cogs"),
-            pl.when(pl.col("cost_unknown"))
-            .then(pl.lit("unknown"))
-            .when(pl.col("unk") > 0)
-            .then(pl.lit("standard"))
-            .otherwise(pl.lit(settings.costing_method))
-            .alias("cost_basis"),
-            pl.when(pl.col("cost_unknown")).then(pl.col("unk")).otherwise(0).alias("unknown_units"),
-            pl.col("unk").alias("uncovered_units"),
-        )
-        .select(
-            "line_no",
-            "cogs",
-            "cost_basis",
-            "unknown_units",
-            "uncovered_units",
-            "cogs_std",
-            "std_basis",
-        )
-        .sort("line_no")
     )
     unknown_lines = lc.filter(pl.col("unknown_units") > 0)
     if unknown_lines.height:
@@ -1050,10 +1068,6 @@ def costing(
                 skus=sample(skus_s),
             )
         )
-    # layers never negative (guard against a costing bug)
-    neg = out.filter((pl.col("kind") == RECEIPT) & (pl.col("remaining") < -1))
-    if neg.height:  # pragma: no cover - invariant
-        raise AssertionError("costing left a negative layer")
     # -- returns: reversal, write-off, replacement ----------------------------------------
     ret_details = _empty(DETAIL_SCHEMA)
     if has_returns:
@@ -1076,7 +1090,6 @@ def costing(
                 ),
                 on="r_idx",
             )
-            .join(std, on="sku_id", how="left")
         )
         common: list[str | pl.Expr] = [
             "line_no",
@@ -1119,30 +1132,37 @@ def costing(
         schema={"line_no": pl.Int64, "layer_id": pl.String, "units": pl.Int64, "cost_usd": pl.Int64}
     )
     if detail and res.cons_sale.size:
-        src = ev["src"].to_numpy()
-        kinds = ev["kind"].to_numpy()
-        isret = ev["is_return"].to_numpy()
-        sale_ok = (kinds[res.cons_sale] == SALE) & ~isret[res.cons_sale]
-        layer_is_receipt = kinds[res.cons_layer] == RECEIPT
-        recv_ids = recv["layer_id"].to_numpy()
-        ret_keys = r["source_key"].to_numpy() if has_returns else np.array([], dtype=object)
-        lay_src = src[res.cons_layer]
-        layer_id = np.where(
-            layer_is_receipt,
-            recv_ids[np.clip(lay_src, 0, max(len(recv_ids) - 1, 0))] if len(recv_ids) else "",
-            np.array(["restock:" + str(k) for k in ret_keys], dtype=object)[
-                np.clip(lay_src, 0, max(len(ret_keys) - 1, 0))
-            ]
-            if len(ret_keys)
-            else "",
-        )
-        consumption = pl.DataFrame(
+        sale_ok = (kinds[res.cons_sale] == SALE) & ~is_ret[res.cons_sale]
+        cons = pl.DataFrame(
             {
                 "line_no": src[res.cons_sale][sale_ok],
-                "layer_id": layer_id[sale_ok].astype(str),
+                "i": src[res.cons_layer][sale_ok],
+                "rec": kinds[res.cons_layer][sale_ok] == RECEIPT,
                 "units": res.cons_units[sale_ok],
                 "cost_usd": res.cons_cost[sale_ok],
             }
+        )
+        rec_ids = recv.select(pl.int_range(pl.len(), dtype=pl.Int64).alias("i"), "layer_id")
+        ret_ids = (
+            r.select(
+                pl.int_range(pl.len(), dtype=pl.Int64).alias("i"),
+                pl.format("restock:{}", "source_key").alias("ret_layer"),
+            )
+            if has_returns
+            else pl.DataFrame(schema={"i": pl.Int64, "ret_layer": pl.String})
+        )
+        consumption = (
+            cons.join(rec_ids, on="i", how="left")
+            .join(ret_ids, on="i", how="left")
+            .select(
+                "line_no",
+                pl.when(pl.col("rec"))
+                .then(pl.col("layer_id"))
+                .otherwise(pl.col("ret_layer"))
+                .alias("layer_id"),
+                "units",
+                "cost_usd",
+            )
         )
     return lc, ret_details, consumption, findings
 
