@@ -18,7 +18,7 @@ from __future__ import annotations
 import polars as pl
 
 from quickturn.core.ledger.accounts import OVERHEAD_SCHEMA
-from quickturn.core.ledger.amounts import convert_fx, micro, telescoping
+from quickturn.core.ledger.amounts import allocate, convert_fx, micro
 from quickturn.core.ledger.findings import finding
 from quickturn.core.ledger.fx import attach_fx
 from quickturn.core.ledger.inputs import LedgerInputs
@@ -177,8 +177,8 @@ def allocate_ads(
         )
         if j.height == 0:
             continue
-        j = j.sort("pool_id", "line_no").with_columns(
-            telescoping(pl.col("total"), pl.col("sales"), "pool_id").alias("amount_usd")
+        j = allocate(
+            j.sort("pool_id", "line_no"), pl.col("total"), pl.col("sales"), "pool_id", "amount_usd"
         )
         allocs.append(j.select("line_no", "pool_id", (-pl.col("amount_usd")).alias("amount_usd")))
         matched = j.select("pool_id").unique()

@@ -40,6 +40,7 @@ from quickturn.core.ledger.amounts import (
     CENT,
     I128,
     MICRO,
+    allocate,
     case,
     convert_fx,
     dec_micro,
@@ -48,7 +49,6 @@ from quickturn.core.ledger.amounts import (
     fee_cents,
     micro,
     rate6,
-    telescoping,
 )
 from quickturn.core.ledger.costing import RECEIPT, RESTOCK, REVERSE, SALE, cost_events
 from quickturn.core.ledger.findings import finding, sample
@@ -379,13 +379,19 @@ def estimate_accounts(
     is_fbt = pl.col("fulfillment_type") == "FULFILLMENT_BY_TIKTOK"
     order_ship_income = pl.col("o_ship_fee") + pl.col("o_ship_pd")
     order_ship_original = pl.col("o_ship_fee") + pl.col("o_ship_sd") + pl.col("o_ship_pd")
+    lines = allocate(lines, order_ship_income, pl.col("sales"), "order_idx", "shipping_income")
+    lines = allocate(lines, order_ship_original, pl.col("sales"), "order_idx", "__label")
     lines = lines.with_columns(
-        telescoping(order_ship_income, pl.col("sales"), "order_idx").alias("shipping_income"),
         pl.when(is_fbt)
         .then(pl.lit(0, pl.Int64))
-        .otherwise(-telescoping(order_ship_original, pl.col("sales"), "order_idx"))
-        .alias("shipping_cost"),
-    )
+        .otherwise(-pl.col("__label"))
+        .alias("shipping_cost")
+    ).drop("__label")
+    fixed = dec_micro(s.payment_fee_fixed_usd)
+    if fixed:
+        lines = allocate(lines, pl.lit(fixed, pl.Int64), pl.col("sales"), "order_idx", "__fixed")
+    else:
+        lines = lines.with_columns(pl.lit(0, pl.Int64).alias("__fixed"))
     base = pl.col("sales") + (pl.col("shipping_income") if s.referral_fee_includes_shipping else 0)
     lines = lines.with_columns(
         (-fee_cents(base, dec_rate(s.referral_fee_rate))).alias("referral_fee"),
@@ -393,15 +399,13 @@ def estimate_accounts(
             -fee_cents(
                 pl.col("buyer_paid") + pl.col("shipping_income"), dec_rate(s.payment_fee_rate)
             )
-            - telescoping(
-                pl.lit(dec_micro(s.payment_fee_fixed_usd), pl.Int64), pl.col("sales"), "order_idx"
-            )
+            - pl.col("__fixed")
         ).alias("payment_fee"),
         pl.when(pl.col("comm6").is_not_null())
         .then(-fee_cents(pl.col("sales"), pl.col("comm6")))
         .otherwise(0)
         .alias("commission"),
-    )
+    ).drop("__fixed")
     # FBT rate card by the unit's chargeable weight (greater of actual and dimensional)
     phys = inputs.skus.select(
         "sku_id",
@@ -544,10 +548,9 @@ def settlement_details(
     spread = keyed.join(direct.select("s_row"), on="s_row", how="anti").join(
         line_keys.select("order_id", "line_no", "sales"), on="order_id", how="inner"
     )
-    spread = spread.sort("s_row", "line_no").with_columns(
-        telescoping(pl.col("amount_usd"), pl.col("sales"), "s_row").alias("amount_usd"),
-        telescoping(pl.col("amount"), pl.col("sales"), "s_row").alias("amount"),
-    )
+    spread = spread.sort("s_row", "line_no")
+    spread = allocate(spread, pl.col("amount_usd"), pl.col("sales"), "s_row", "amount_usd")
+    spread = allocate(spread, pl.col("amount"), pl.col("sales"), "s_row", "amount")
     both = pl.concat(
         [direct.drop("sku_id"), spread.drop("sku_id", "sales")], how="diagonal_relaxed"
     )
@@ -604,11 +607,9 @@ def bill_details(
         b.filter(pl.col("order_id").is_not_null())
         .join(line_keys, on="order_id", how="inner")
         .sort("b_row", "line_no")
-        .with_columns(
-            telescoping(pl.col("amount_usd"), pl.col("quantity"), "b_row").alias("amount_usd"),
-            telescoping(pl.col("amount"), pl.col("quantity"), "b_row").alias("amount"),
-        )
     )
+    with_line = allocate(with_line, pl.col("amount_usd"), pl.col("quantity"), "b_row", "amount_usd")
+    with_line = allocate(with_line, pl.col("amount"), pl.col("quantity"), "b_row", "amount")
     fam = {"pick_pack": "pick_pack", "fbt_fee": "fbt_fee", "shipping_cost": "shipping_cost"}
     details = _detail(
         with_line.with_columns(
