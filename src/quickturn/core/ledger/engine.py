@@ -197,18 +197,22 @@ def prepare_lines(
     findings: list[Finding] = []
     shops = inputs.shops.select("shop_id", pl.col("timezone").fill_null(DEFAULT_TZ).alias("tz"))
     tzs = sorted(set(shops["tz"].to_list()) | {DEFAULT_TZ})
-    orders = inputs.orders.select(ORDER_COLUMNS)
-    known_orders = orders.select("order_id")
-    orders = orders.filter(~pl.col("status").is_in(EXCLUDED_STATUSES))
+    # every order, sorted by id: order_idx is its row number, so header columns are gathered
+    # onto the lines by position after one narrow join on the id
+    orders = inputs.orders.select(ORDER_COLUMNS).sort("order_id")
     if shops.height:
-        orders = orders.join(shops, on="shop_id", how="left").with_columns(
+        orders = orders.join(shops, on="shop_id", how="left", maintain_order="left").with_columns(
             pl.col("tz").fill_null(DEFAULT_TZ)
         )
     else:
         orders = orders.with_columns(pl.lit(DEFAULT_TZ).alias("tz"))
-    orders = orders.with_columns(local_date("created_at", "tz", tzs).alias("order_date"))
+    excluded = pl.col("status").is_in(EXCLUDED_STATUSES)
+    orders = orders.with_columns(
+        pl.int_range(pl.len(), dtype=pl.Int64).alias("order_idx"),
+        local_date("created_at", "tz", tzs).alias("order_date"),
+    )
     orders = attach_fx(orders, "order_date", "currency", fx, "fx8")
-    bad_fx = orders.filter(pl.col("fx8").is_null())
+    bad_fx = orders.filter(pl.col("fx8").is_null() & ~excluded)
     if bad_fx.height:
         curs = sorted({str(c) for c in bad_fx["currency"].to_list()})
         findings.append(
@@ -226,18 +230,19 @@ def prepare_lines(
                 record={"order_ids": bad_fx["order_id"].head(50).to_list()},
             )
         )
-        orders = orders.filter(pl.col("fx8").is_not_null())
-
+    kept = ~excluded & pl.col("fx8").is_not_null()
     fxc = pl.col("fx8")
-    all_usd = orders.select((fxc == 100_000_000).all()).item() if orders.height else True
+    all_usd = (
+        orders.filter(kept).select((fxc == 100_000_000).all()).item() if orders.height else True
+    )
 
     def usd(expr: pl.Expr) -> pl.Expr:
         if all_usd:
             return expr
         return pl.when(fxc == 100_000_000).then(expr).otherwise(convert_fx(expr, fxc))
 
-    orders = orders.sort("order_id").with_columns(
-        pl.int_range(pl.len(), dtype=pl.Int64).alias("order_idx"),
+    orders = orders.with_columns(
+        kept.alias("kept"),
         usd(micro(pl.col("shipping_fee")).fill_null(0)).alias("o_ship_fee"),
         usd(micro(pl.col("shipping_fee_seller_discount")).fill_null(0)).alias("o_ship_sd"),
         usd(micro(pl.col("shipping_fee_platform_discount")).fill_null(0)).alias("o_ship_pd"),
@@ -247,8 +252,10 @@ def prepare_lines(
         pl.col("market").fill_null("US"),
     )
 
-    ol = inputs.order_lines.select(LINE_COLUMNS)
-    orphan = ol.join(known_orders, on="order_id", how="anti")
+    ol = inputs.order_lines.select(LINE_COLUMNS).join(
+        orders.select("order_id", "order_idx"), on="order_id", how="left"
+    )
+    orphan = ol.filter(pl.col("order_idx").is_null())
     if orphan.height:
         ids = orphan["order_id"].unique().sort().to_list()
         findings.append(
@@ -263,31 +270,31 @@ def prepare_lines(
                 ids=sample(ids),
             )
         )
-    lines = ol.join(
-        orders.select(
-            "order_id",
-            "order_idx",
-            "shop_id",
-            "market",
-            "currency",
-            "created_at",
-            "shipped_at",
-            "delivered_at",
-            "order_date",
-            "tz",
-            "fx8",
-            "fulfillment_type",
-            "warehouse_id",
-            "route_id",
-            "operating_model",
-            "is_sample",
-            "o_ship_fee",
-            "o_ship_sd",
-            "o_ship_pd",
-        ),
-        on="order_id",
-        how="inner",
+        ol = ol.filter(pl.col("order_idx").is_not_null())
+    head = orders.select(
+        "kept",
+        "shop_id",
+        "market",
+        "currency",
+        "created_at",
+        "shipped_at",
+        "delivered_at",
+        "order_date",
+        "tz",
+        "fx8",
+        "fulfillment_type",
+        "warehouse_id",
+        "route_id",
+        "operating_model",
+        "is_sample",
+        "o_ship_fee",
+        "o_ship_sd",
+        "o_ship_pd",
     )
+    lines = pl.concat([ol, head.select(pl.all().gather(ol["order_idx"]))], how="horizontal").filter(
+        pl.col("kept")
+    )
+    orders = orders.filter(pl.col("kept"))
     rate_parts = [rate6(pl.col("commission_rate"))]
     if inputs.content.height:
         content = inputs.content.select(
@@ -541,7 +548,9 @@ def settlement_details(
         )
     )
     keyed = st.filter(pl.col("order_id").is_not_null())
-    line_keys = lines.select("order_id", "sku_id", "line_no", "order_idx", "sales")
+    line_keys = lines.select("order_id", "sku_id", "line_no", "order_idx", "sales").join(
+        keyed.select("order_id").unique(), on="order_id", how="semi"
+    )
     direct = keyed.filter(pl.col("sku_id").is_not_null()).join(
         line_keys.select("order_id", "sku_id", "line_no"), on=["order_id", "sku_id"], how="inner"
     )
@@ -679,6 +688,7 @@ def prepare_returns(
         "created_at",
         "tz",
     )
+    keys = keys.join(r.select("order_id").unique(), on="order_id", how="semi")
     r = r.join(keys, on=["order_id", "sku_id"], how="left")
     orphan = r.filter(pl.col("line_no").is_null()).join(
         inputs.orders.filter(~pl.col("status").is_in(EXCLUDED_STATUSES)).select("order_id"),
@@ -954,7 +964,17 @@ def costing(
             .filter(pl.col("kind").is_not_null())
         )
         parts.append(ev_ret)
-    ev = pl.concat(parts, how="vertical_relaxed").sort("sku_code", "ts", "kind", "src")
+    ev = pl.concat(parts, how="vertical_relaxed")
+    # one int64 key per event — (SKU, second, kind) — and a stable radix sort; events of one
+    # SKU in the same second and kind keep their order (layers, then lines by line_no, then
+    # returns)
+    secs = ev["ts"].dt.epoch("s").fill_null(0)
+    base = int(secs.min() or 0)  # type: ignore[arg-type]
+    key = (
+        (ev["sku_code"].cast(pl.Int64) * (1 << 33) + (secs - base).clip(0, (1 << 33) - 1)) * 4
+        + ev["kind"].cast(pl.Int64)
+    ).to_numpy()
+    ev = ev.select(pl.all().gather(np.argsort(key, kind="stable")))
     sku_code = ev["sku_code"].to_numpy().astype(np.int64)
     kinds = ev["kind"].to_numpy()
     src = ev["src"].to_numpy()
@@ -1014,10 +1034,16 @@ def costing(
         "cogs_std",
     )
     if (lc["uncovered_units"] > 0).any():
-        basis = lines.select("line_no", "sku_id").join(
-            std.select("sku_id", "std_basis"), on="sku_id", how="left"
+        basis = (
+            lines.select("line_no", "sku_id")
+            .join(
+                lc.filter(pl.col("uncovered_units") > 0).select("line_no"), on="line_no", how="semi"
+            )
+            .join(std.select("sku_id", "std_basis"), on="sku_id", how="left")
         )
-        lc = lc.join(basis.select("line_no", "std_basis"), on="line_no", how="left")
+        lc = lc.join(
+            basis.select("line_no", "std_basis"), on="line_no", how="left", maintain_order="left"
+        )
     else:
         lc = lc.with_columns(pl.lit(None, pl.String).alias("std_basis"))
     out = ev.select("kind", "src", "is_return").with_columns(
@@ -1319,6 +1345,23 @@ def add_details(
                 .select("line_no", pl.lit("ads").alias("account"), "amount_usd"),
             ]
         )
+    n = lines.height
+    ln = lines["line_no"]
+    dense = n == 0 or (ln[0] == 0 and ln[-1] == n - 1 and bool((ln.diff().drop_nulls() == 1).all()))
+    exprs = []
+    if dense:
+        # row i is line i: scatter each account's sums straight into a column
+        by_acc = sums.partition_by("account", as_dict=True) if sums.height else {}
+        for acc in ACCOUNT_NAMES:
+            base = pl.col(acc).fill_null(0) if acc in lines.columns else pl.lit(0, pl.Int64)
+            part = by_acc.get((acc,))
+            if part is not None:
+                col = np.zeros(n, np.int64)
+                col[part["line_no"].to_numpy()] = part["amount_usd"].to_numpy()
+                exprs.append((base + pl.Series(col)).cast(pl.Int64).alias(acc))
+            else:
+                exprs.append(base.cast(pl.Int64).alias(acc))
+        return lines.with_columns(exprs)
     wide = (
         sums.pivot(on="account", index="line_no", values="amount_usd", aggregate_function="sum")
         if sums.height
@@ -1326,7 +1369,6 @@ def add_details(
     )
     wide = wide.rename({c: f"__d_{c}" for c in wide.columns if c != "line_no"})
     lines = lines.join(wide, on="line_no", how="left", maintain_order="left")
-    exprs = []
     for acc in ACCOUNT_NAMES:
         base = pl.col(acc) if acc in lines.columns else pl.lit(0, pl.Int64)
         d = f"__d_{acc}"
@@ -1360,9 +1402,11 @@ def build_ledger(
     ad_alloc, ad_pools, ad_over, f = attribution.allocate_ads(lines, inputs, s, fx)
     findings += f
     details = pl.concat([stage.details, ret_cost_det])
-    lines = add_details(
-        lines.join(lc, on="line_no", how="left", maintain_order="left"), details, ad_alloc
-    )
+    if lc.height == lines.height and lc["line_no"].equals(lines["line_no"]):
+        lines = pl.concat([lines, lc.drop("line_no")], how="horizontal")
+    else:
+        lines = lines.join(lc, on="line_no", how="left", maintain_order="left")
+    lines = add_details(lines, details, ad_alloc)
     lines = lines.with_columns(
         pl.when(
             pl.any_horizontal([pl.col(c).fill_null(False) for c in stage.basis_cols])
