@@ -133,13 +133,18 @@ def allocate_ads(
             .alias("source_key")
         )
     )
-    el = lines.filter(~pl.col("is_sample") & (pl.col("sales") > 0)).select(
-        "line_no",
-        "sku_id",
-        "content_id",
-        "traffic_source",
-        "sales",
-        period_start("order_date", period).alias("period_start"),
+    el = (
+        lines.select(
+            "line_no",
+            "sku_id",
+            "content_id",
+            "traffic_source",
+            "sales",
+            "is_sample",
+            period_start("order_date", period).alias("period_start"),
+        )
+        .filter(~pl.col("is_sample") & (pl.col("sales") > 0))
+        .drop("is_sample")
     )
     is_ads = pl.col("traffic_source") == "ads"
     stages = [

@@ -176,6 +176,18 @@ LINE_COLUMNS = (
 )
 
 
+def _sorted_by(df: pl.DataFrame, major: str, minor: str) -> bool:
+    """True when rows are already ordered by (major, minor) — a linear check, cheaper than a
+    sort (files and databases usually return orders in id order)."""
+    if df.height < 2:
+        return True
+    a, b = pl.col(major), pl.col(minor)
+    bad = df.select(
+        ((a < a.shift(1)) | ((a == a.shift(1)) & (b <= b.shift(1)))).fill_null(False).any()
+    ).item()
+    return not bad
+
+
 def group_total(expr: pl.Expr, group: str) -> pl.Expr:
     """``expr.sum().over(group)`` for rows whose groups are contiguous (linear, no window)."""
     g = pl.col(group)
@@ -199,7 +211,9 @@ def prepare_lines(
     tzs = sorted(set(shops["tz"].to_list()) | {DEFAULT_TZ})
     # every order, sorted by id: order_idx is its row number, so header columns are gathered
     # onto the lines by position after one narrow join on the id
-    orders = inputs.orders.select(ORDER_COLUMNS).sort("order_id")
+    orders = inputs.orders.select(ORDER_COLUMNS)
+    if not orders["order_id"].is_sorted():
+        orders = orders.sort("order_id")
     if shops.height:
         orders = orders.join(shops, on="shop_id", how="left", maintain_order="left").with_columns(
             pl.col("tz").fill_null(DEFAULT_TZ)
@@ -312,7 +326,8 @@ def prepare_lines(
         )
         lines = lines.join(creators, on="creator_id", how="left")
         rate_parts.append(pl.col("cr_rate"))
-    lines = lines.sort("order_idx", "sku_id")
+    if not _sorted_by(lines, "order_idx", "sku_id"):
+        lines = lines.sort("order_idx", "sku_id")
     q = pl.col("quantity").cast(pl.Int64)
     gross_cur = pl.coalesce(
         micro(pl.col("subtotal_before_discount")), micro(pl.col("unit_price")) * q
