@@ -63,25 +63,35 @@ class CostingResult:
 
 @njit(cache=True)
 def _fifo_kernel(
-    sku: Any, kind: Any, qty: Any, cost: Any, known: Any, ref: Any, fallback: Any
+    sku: Any,
+    kind: Any,
+    qty: Any,
+    cost: Any,
+    known: Any,
+    ref: Any,
+    fallback: Any,
+    cap: Any,
+    record: Any,
 ) -> tuple[Any, ...]:  # pragma: no cover - compiled
     n = sku.shape[0]
     out_cost = np.zeros(n, np.int64)
     out_std = np.zeros(n, np.int64)
     out_unknown = np.zeros(n, np.int64)
     returned = np.zeros(n, np.int64)
-    # layer queue (reused per SKU segment); a layer is the event index that created it
-    lay_units = np.zeros(n, np.int64)
-    lay_cost = np.zeros(n, np.int64)
-    lay_known = np.zeros(n, np.bool_)
-    lay_event = np.zeros(n, np.int64)
+    # layer queue (reused per SKU segment, at most ``cap`` layers); a layer is the event
+    # index that created it
+    lay_units = np.zeros(cap, np.int64)
+    lay_cost = np.zeros(cap, np.int64)
+    lay_known = np.zeros(cap, np.bool_)
+    lay_event = np.zeros(cap, np.int64)
     # remaining units of each receipt event at the end (for the "never negative" check)
     remaining = np.full(n, -1, np.int64)
-    # consumption records: (sale event, layer event, units, cost); at most 2n of them
-    c_sale = np.zeros(2 * n + 1, np.int64)
-    c_layer = np.zeros(2 * n + 1, np.int64)
-    c_units = np.zeros(2 * n + 1, np.int64)
-    c_cost = np.zeros(2 * n + 1, np.int64)
+    # consumption records: (sale event, layer event, units, cost); at most n + cap of them
+    size = n + cap + 1 if record else 1
+    c_sale = np.zeros(size, np.int64)
+    c_layer = np.zeros(size, np.int64)
+    c_units = np.zeros(size, np.int64)
+    c_cost = np.zeros(size, np.int64)
     m = 0
     head = 0
     tail = 0
@@ -114,11 +124,12 @@ def _fifo_kernel(
                         c += part
                     else:
                         unk += take
-                    c_sale[m] = j
-                    c_layer[m] = lay_event[head]
-                    c_units[m] = take
-                    c_cost[m] = part if lay_known[head] else -1
-                    m += 1
+                    if record:
+                        c_sale[m] = j
+                        c_layer[m] = lay_event[head]
+                        c_units[m] = take
+                        c_cost[m] = part if lay_known[head] else -1
+                        m += 1
                     lay_units[head] = u - take
                     lay_cost[head] -= part
                     need -= take
@@ -166,7 +177,15 @@ def _fifo_kernel(
 
 @njit(cache=True)
 def _average_kernel(
-    sku: Any, kind: Any, qty: Any, cost: Any, known: Any, ref: Any, fallback: Any
+    sku: Any,
+    kind: Any,
+    qty: Any,
+    cost: Any,
+    known: Any,
+    ref: Any,
+    fallback: Any,
+    cap: Any,
+    record: Any,
 ) -> tuple[Any, ...]:  # pragma: no cover - compiled
     n = sku.shape[0]
     out_cost = np.zeros(n, np.int64)
@@ -244,6 +263,7 @@ def cost_events(
     fallback: I64 | None = None,
     *,
     method: str = "fifo",
+    record: bool = True,
 ) -> CostingResult:
     """Run the costing pass over events sorted by (SKU, time, kind)."""
     args = (
@@ -256,6 +276,8 @@ def cost_events(
         np.ascontiguousarray(
             fallback if fallback is not None else np.full(len(sku), -1, np.int64), np.int64
         ),
+        np.int64(max(1, int(((kind == RECEIPT) | (kind == RESTOCK)).sum()))),
+        bool(record),
     )
     if method == "fifo":
         out = _fifo_kernel(*args)

@@ -979,38 +979,50 @@ def costing(
             .filter(pl.col("kind").is_not_null())
         )
         parts.append(ev_ret)
-    ev = pl.concat(parts, how="vertical_relaxed")
-    # one int64 key per event — (SKU, second, kind) — and a stable radix sort; events of one
-    # SKU in the same second and kind keep their order (layers, then lines by line_no, then
-    # returns)
-    secs = ev["ts"].dt.epoch("s").fill_null(0)
-    base = int(secs.min() or 0)  # type: ignore[arg-type]
+    # events as NumPy columns; one int64 key per event — (SKU, second, kind) — and a stable
+    # radix sort; events of one SKU in the same second and kind keep their order (layers,
+    # then lines by line_no, then returns)
+    cols = ("sku_code", "ts", "kind", "qty", "cost", "known", "src", "ref_line", "is_return")
+    arr = {
+        c: np.concatenate(
+            [(p[c].dt.epoch("s").fill_null(0) if c == "ts" else p[c]).to_numpy() for p in parts]
+        )
+        for c in cols
+    }
+    del parts, ev_sales
+    base = int(arr["ts"].min()) if arr["ts"].size else 0
     key = (
-        (ev["sku_code"].cast(pl.Int64) * (1 << 33) + (secs - base).clip(0, (1 << 33) - 1)) * 4
-        + ev["kind"].cast(pl.Int64)
-    ).to_numpy()
-    ev = ev.select(pl.all().gather(np.argsort(key, kind="stable")))
-    sku_code = ev["sku_code"].to_numpy().astype(np.int64)
-    kinds = ev["kind"].to_numpy()
-    src = ev["src"].to_numpy()
-    is_ret = ev["is_return"].to_numpy()
-    pos = np.arange(ev.height, dtype=np.int64)
+        arr["sku_code"].astype(np.int64) * (1 << 33) + np.clip(arr["ts"] - base, 0, (1 << 33) - 1)
+    ) * 4 + arr["kind"].astype(np.int64)
+    order = np.argsort(key, kind="stable")
+    del key
+    arr = {c: v[order] for c, v in arr.items()}
+    del order
+    sku_code = arr["sku_code"].astype(np.int64)
+    kinds = arr["kind"]
+    src = arr["src"]
+    is_ret = arr["is_return"]
+    pos = np.arange(kinds.size, dtype=np.int64)
     sale_line = (kinds == SALE) & ~is_ret
     line_pos = np.zeros(n_lines + 1, np.int64)  # last slot: sentinel for "no line"
     line_pos[src[sale_line]] = pos[sale_line]
-    ref_line = ev["ref_line"].to_numpy()
+    del pos
+    ref_line = arr["ref_line"]
     ref = np.where(ref_line >= 0, line_pos[np.where(ref_line >= 0, ref_line, n_lines)], 0)
+    del line_pos
     fallback = np.where(kinds == SALE, std_by_code[sku_code], -1)
     res = cost_events(
         sku_code,
         kinds,
-        ev["qty"].to_numpy(),
-        ev["cost"].to_numpy(),
-        ev["known"].to_numpy(),
+        arr["qty"],
+        arr["cost"],
+        arr["known"],
         ref,
         fallback,
         method=settings.costing_method,
+        record=detail,
     )
+    del ref, arr
     if (res.remaining[kinds == RECEIPT] < -1).any():  # pragma: no cover - invariant
         raise AssertionError("costing left a negative layer")
     # -- per line: COGS, unknown units, standard-cost fallback ----------------------------
@@ -1061,10 +1073,15 @@ def costing(
         )
     else:
         lc = lc.with_columns(pl.lit(None, pl.String).alias("std_basis"))
-    out = ev.select("kind", "src", "is_return").with_columns(
-        pl.Series("std_part", res.standard),
-        pl.Series("c", res.cost),
-        pl.Series("unk", res.unknown),
+    out = pl.DataFrame(
+        {
+            "kind": kinds,
+            "src": src,
+            "is_return": is_ret,
+            "std_part": res.standard,
+            "c": res.cost,
+            "unk": res.unknown,
+        }
     )
     unknown_lines = lc.filter(pl.col("unknown_units") > 0)
     if unknown_lines.height:
@@ -1347,9 +1364,14 @@ def line_stage(inputs: LedgerInputs, s: LedgerSettings, fx: pl.DataFrame) -> Lin
 
 
 def add_details(
-    lines: pl.DataFrame, details: pl.DataFrame, ad_alloc: pl.DataFrame | None = None
+    lines: pl.DataFrame,
+    details: pl.DataFrame,
+    ad_alloc: pl.DataFrame | None = None,
+    *,
+    accounts: tuple[str, ...] = ACCOUNT_NAMES,
 ) -> pl.DataFrame:
-    """Lines with every account column = its own (estimated) value + the detail rows' sum."""
+    """Lines with each account column (default: all) = its own (estimated) value + the
+    detail rows' sum."""
     sums = details.group_by("line_no", "account").agg(pl.col("amount_usd").sum())
     if ad_alloc is not None and ad_alloc.height:
         sums = pl.concat(
@@ -1367,7 +1389,7 @@ def add_details(
     if dense:
         # row i is line i: scatter each account's sums straight into a column
         by_acc = sums.partition_by("account", as_dict=True) if sums.height else {}
-        for acc in ACCOUNT_NAMES:
+        for acc in accounts:
             base = pl.col(acc).fill_null(0) if acc in lines.columns else pl.lit(0, pl.Int64)
             part = by_acc.get((acc,))
             if part is not None:
@@ -1384,7 +1406,7 @@ def add_details(
     )
     wide = wide.rename({c: f"__d_{c}" for c in wide.columns if c != "line_no"})
     lines = lines.join(wide, on="line_no", how="left", maintain_order="left")
-    for acc in ACCOUNT_NAMES:
+    for acc in accounts:
         base = pl.col(acc) if acc in lines.columns else pl.lit(0, pl.Int64)
         d = f"__d_{acc}"
         total = base.fill_null(0) + (pl.col(d).fill_null(0) if d in lines.columns else 0)

@@ -31,6 +31,8 @@ from quickturn.core.ledger.schedule import LedgerSettings
 from quickturn.errors import Finding
 
 ORDER_SCOPED = ("orders", "order_lines", "returns", "settlement_lines", "bills")
+#: accounts that need every order at once (costing pass, ad pools)
+CROSS_ACCOUNTS = ("cogs", "cogs_reversal", "return_write_off", "replacement", "ads")
 SLIM_LINE = (
     "line_no",
     "sku_id",
@@ -134,6 +136,8 @@ def rollup_partitions(
         wide = add_details(lines, stage.details)
         partial.append(_sums(wide, keys, with_orders=True))
         del wide
+        if len(partial) >= 3:  # keep the running sums small
+            partial = [_merge(partial, keys)]
         extra = [k for k in keys if k not in SLIM_LINE and k not in ("day", "week", "month")]
         slim_lines.append(lines.select(*SLIM_LINE, *extra).with_columns(pl.col("line_no") + offset))
         if stage.returns.height:
@@ -166,25 +170,29 @@ def rollup_partitions(
     key_cols = [k for k in keys if k in all_lines.columns and k not in ("order_date", "is_sample")]
     base = all_lines.select("line_no", "order_date", "is_sample", *key_cols)
     del all_lines
-    cost_accounts = add_details(
-        base.join(lc.select("line_no", "cogs"), on="line_no", how="left", maintain_order="left"),
-        ret_cost,
-        ad_alloc,
-    ).with_columns(pl.lit(0, pl.Int64).alias("quantity"))
+    base = base.join(lc.select("line_no", "cogs"), on="line_no", how="left", maintain_order="left")
+    del lc
+    cost_accounts = add_details(base, ret_cost, ad_alloc, accounts=CROSS_ACCOUNTS).with_columns(
+        pl.lit(0, pl.Int64).alias("quantity")
+    )
+    del base
     partial.append(_sums(cost_accounts, keys, with_orders=False))
     over = pl.concat([*overheads, ad_over])
     if over.height:
         ov = overhead_as_lines(over).collect()
         partial.append(_sums(ov, keys, with_orders=False))
-    allp = pl.concat(partial, how="diagonal_relaxed")
     out = (
-        allp.group_by(keys)
-        .agg(
-            pl.col("orders").fill_null(0).sum(),
-            pl.col("units").fill_null(0).sum(),
-            *[pl.col(g).fill_null(0).sum() for g in GROUPS],
-        )
+        _merge(partial, keys)
         .with_columns(pl.sum_horizontal([pl.col(g) for g in GROUPS]).alias("margin"))
         .sort(keys, nulls_last=True)
     )
     return out, findings
+
+
+def _merge(partial: list[pl.DataFrame], keys: list[str]) -> pl.DataFrame:
+    allp = pl.concat(partial, how="diagonal_relaxed")
+    return allp.group_by(keys).agg(
+        pl.col("orders").fill_null(0).sum(),
+        pl.col("units").fill_null(0).sum(),
+        *[pl.col(g).fill_null(0).sum() for g in GROUPS],
+    )
