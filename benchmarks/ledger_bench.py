@@ -30,7 +30,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from pathlib import Path
 
 import numpy as np
@@ -74,7 +74,9 @@ def generate(n_lines: int, seed: int = 7, n_skus: int = 10_000) -> dict[str, pl.
     sku_idx = np.arange(n_skus)
     sku_ids = _ids("SKU", sku_idx)
     price_c = rng.integers(500, 8000, n_skus)  # list price in cents
-    cost_fen = (price_c * rng.uniform(0.8, 2.0, n_skus)).astype(np.int64)  # CNY fen (≈ 15–30% of price in USD)
+    cost_fen = (price_c * rng.uniform(0.8, 2.0, n_skus)).astype(
+        np.int64
+    )  # CNY fen (≈ 15–30% of price in USD)
     weight = rng.choice([150.0, 300.0, 600.0, 1200.0, 2500.0], n_skus)
     skus = pl.DataFrame(
         {
@@ -99,11 +101,17 @@ def generate(n_lines: int, seed: int = 7, n_skus: int = 10_000) -> dict[str, pl.
     weights /= weights.sum()
     sku_of_line = rng.choice(n_skus, n_lines, p=weights)
     # two lines of one order must be different SKUs
-    dup = np.r_[False, (order_of_line[1:] == order_of_line[:-1]) & (sku_of_line[1:] == sku_of_line[:-1])]
+    dup = np.r_[
+        False, (order_of_line[1:] == order_of_line[:-1]) & (sku_of_line[1:] == sku_of_line[:-1])
+    ]
     sku_of_line[dup] = (sku_of_line[dup] + 1) % n_skus
     day = np.sort(rng.integers(0, DAYS, n_orders))
     secs = rng.integers(0, 86_400, n_orders)
-    created = (np.datetime64(START) + day.astype("timedelta64[D]")).astype("datetime64[s]") + secs.astype("timedelta64[s]") + np.timedelta64(8, "h")
+    created = (
+        (np.datetime64(START) + day.astype("timedelta64[D]")).astype("datetime64[s]")
+        + secs.astype("timedelta64[s]")
+        + np.timedelta64(8, "h")
+    )
     fbt = rng.random(n_orders) < 0.5
     order_ids = _ids("O", np.arange(n_orders))
     ship_fee = np.where(rng.random(n_orders) < 0.3, 499, 0)
@@ -116,8 +124,12 @@ def generate(n_lines: int, seed: int = 7, n_skus: int = 10_000) -> dict[str, pl.
             "created_at": pl.Series(created.astype("datetime64[us]")),
             "shipped_at": pl.Series((created + np.timedelta64(1, "D")).astype("datetime64[us]")),
             "delivered_at": pl.Series((created + np.timedelta64(5, "D")).astype("datetime64[us]")),
-            "fulfillment_type": pl.Series(np.where(fbt, "FULFILLMENT_BY_TIKTOK", "FULFILLMENT_BY_SELLER")),
-            "warehouse_id": pl.Series(np.where(fbt, "", np.where(rng.random(n_orders) < 0.5, "WH1", "WH2"))).replace("", None),
+            "fulfillment_type": pl.Series(
+                np.where(fbt, "FULFILLMENT_BY_TIKTOK", "FULFILLMENT_BY_SELLER")
+            ),
+            "warehouse_id": pl.Series(
+                np.where(fbt, "", np.where(rng.random(n_orders) < 0.5, "WH1", "WH2"))
+            ).replace("", None),
             "shipping_fee": _money(ship_fee),
             "shipping_fee_seller_discount": _money(ship_sd),
             "is_sample_order": pl.Series(rng.random(n_orders) < 0.002),
@@ -130,7 +142,11 @@ def generate(n_lines: int, seed: int = 7, n_skus: int = 10_000) -> dict[str, pl.
     pdisc = np.where(rng.random(n_lines) < 0.2, gross // 20, 0)
     tax = (gross - sdisc - pdisc) * 7 // 100
     n_content, n_creators = max(10, n_skus * 2), max(5, n_skus // 5)
-    src = rng.choice(np.array(["organic", "video", "affiliate", "ads", "search", "live"]), n_lines, p=[0.3, 0.25, 0.2, 0.1, 0.1, 0.05])
+    src = rng.choice(
+        np.array(["organic", "video", "affiliate", "ads", "search", "live"]),
+        n_lines,
+        p=[0.3, 0.25, 0.2, 0.1, 0.1, 0.05],
+    )
     has_content = np.isin(src, ["video", "affiliate", "live"])
     content = np.where(has_content, rng.integers(0, n_content, n_lines), -1)
     creator = np.where(src == "affiliate", rng.integers(0, n_creators, n_lines), -1)
@@ -146,11 +162,25 @@ def generate(n_lines: int, seed: int = 7, n_skus: int = 10_000) -> dict[str, pl.
             "platform_discount": _money(pdisc),
             "tax": _money(tax),
             "traffic_source": src,
-            "content_id": content_ids.zip_with(pl.Series(content >= 0), pl.Series([None], dtype=pl.String).extend_constant(None, n_lines - 1)),
-            "creator_id": creator_ids.zip_with(pl.Series(creator >= 0), pl.Series([None], dtype=pl.String).extend_constant(None, n_lines - 1)),
+            "content_id": content_ids.zip_with(
+                pl.Series(content >= 0),
+                pl.Series([None], dtype=pl.String).extend_constant(None, n_lines - 1),
+            ),
+            "creator_id": creator_ids.zip_with(
+                pl.Series(creator >= 0),
+                pl.Series([None], dtype=pl.String).extend_constant(None, n_lines - 1),
+            ),
         }
     )
-    creators = pl.DataFrame({"creator_id": _ids("C", np.arange(n_creators)), "handle": _ids("@c", np.arange(n_creators)), "commission_rate": pl.Series(rng.choice([0.08, 0.12, 0.2], n_creators)).cast(pl.Decimal(12, 6))})
+    creators = pl.DataFrame(
+        {
+            "creator_id": _ids("C", np.arange(n_creators)),
+            "handle": _ids("@c", np.arange(n_creators)),
+            "commission_rate": pl.Series(rng.choice([0.08, 0.12, 0.2], n_creators)).cast(
+                pl.Decimal(12, 6)
+            ),
+        }
+    )
     # returns: 5% of lines, every outcome
     r = np.flatnonzero(rng.random(n_lines) < 0.05)
     r_paid = (gross - sdisc - pdisc + tax)[r]
@@ -161,11 +191,15 @@ def generate(n_lines: int, seed: int = 7, n_skus: int = 10_000) -> dict[str, pl.
             "sku_id": lines["sku_id"].gather(r),
             "quantity": qty[r],
             "return_type": rng.choice(["return_refund", "refund_only"], len(r), p=[0.8, 0.2]),
-            "requested_at": pl.Series((created[order_of_line[r]] + np.timedelta64(9, "D")).astype("datetime64[us]")),
+            "requested_at": pl.Series(
+                (created[order_of_line[r]] + np.timedelta64(9, "D")).astype("datetime64[us]")
+            ),
             "currency": pl.Series(["USD"] * len(r)),
             "refund_amount": _money(r_paid),
             "return_shipping_cost": _money(np.where(rng.random(len(r)) < 0.5, 450, 0)),
-            "disposition": rng.choice(["resellable", "unsellable", "not_returned"], len(r), p=[0.6, 0.25, 0.15]),
+            "disposition": rng.choice(
+                ["resellable", "unsellable", "not_returned"], len(r), p=[0.6, 0.25, 0.15]
+            ),
             "status": pl.Series(["completed"] * len(r)),
         }
     )
@@ -175,14 +209,24 @@ def generate(n_lines: int, seed: int = 7, n_skus: int = 10_000) -> dict[str, pl.
     sg = gross[first_line] - sdisc[first_line]
     parts = []
     for k, (fee_type, amount) in enumerate(
-        (("revenue", sg - pdisc[first_line]), ("platform_discount", pdisc[first_line]), ("referral_fee", -(sg * 6 + 50) // 100))
+        (
+            ("revenue", sg - pdisc[first_line]),
+            ("platform_discount", pdisc[first_line]),
+            ("referral_fee", -(sg * 6 + 50) // 100),
+        )
     ):
         parts.append(
             pl.DataFrame(
                 {
-                    "statement_id": pl.select(pl.concat_str([pl.lit("ST"), pl.Series(day[so] // 7).cast(pl.String)])).to_series(),
+                    "statement_id": pl.select(
+                        pl.concat_str([pl.lit("ST"), pl.Series(day[so] // 7).cast(pl.String)])
+                    ).to_series(),
                     "line_id": _ids(f"L{k}-", so),
-                    "statement_date": pl.Series((np.datetime64(START) + (day[so] + 12).astype("timedelta64[D]")).astype("datetime64[D]")),
+                    "statement_date": pl.Series(
+                        (np.datetime64(START) + (day[so] + 12).astype("timedelta64[D]")).astype(
+                            "datetime64[D]"
+                        )
+                    ),
                     "order_id": order_ids.gather(so),
                     "sku_id": sku_ids.gather(sku_of_line[first_line]),
                     "fee_type": pl.Series([fee_type] * len(so)),
@@ -201,25 +245,67 @@ def generate(n_lines: int, seed: int = 7, n_skus: int = 10_000) -> dict[str, pl.
     arrive_day = sh_k * (DAYS // n_ship) - 5
     ship_ids = _ids("SH", np.arange(len(sh_sku)))
     po_ids = _ids("PO", np.arange(len(sh_sku)))
-    ordered = pl.Series((np.datetime64(START) + (arrive_day - 60).astype("timedelta64[D]")).astype("datetime64[D]"))
-    purchase_orders = pl.DataFrame({"po_id": po_ids, "sku_id": sku_ids.gather(sh_sku), "ordered_on": ordered, "quantity": sh_qty, "unit_cost": _money(cost_fen[sh_sku]), "currency": pl.Series(["CNY"] * len(sh_sku)), "status": pl.Series(["received"] * len(sh_sku))})
+    ordered = pl.Series(
+        (np.datetime64(START) + (arrive_day - 60).astype("timedelta64[D]")).astype("datetime64[D]")
+    )
+    purchase_orders = pl.DataFrame(
+        {
+            "po_id": po_ids,
+            "sku_id": sku_ids.gather(sh_sku),
+            "ordered_on": ordered,
+            "quantity": sh_qty,
+            "unit_cost": _money(cost_fen[sh_sku]),
+            "currency": pl.Series(["CNY"] * len(sh_sku)),
+            "status": pl.Series(["received"] * len(sh_sku)),
+        }
+    )
     shipments = pl.DataFrame(
         {
             "shipment_id": ship_ids,
             "route_id": pl.Series(["SEA"] * len(sh_sku)),
-            "shipped_on": pl.Series((np.datetime64(START) + (arrive_day - 35).astype("timedelta64[D]")).astype("datetime64[D]")),
-            "arrived_on": pl.Series((np.datetime64(START) + arrive_day.astype("timedelta64[D]")).astype("datetime64[D]")),
+            "shipped_on": pl.Series(
+                (np.datetime64(START) + (arrive_day - 35).astype("timedelta64[D]")).astype(
+                    "datetime64[D]"
+                )
+            ),
+            "arrived_on": pl.Series(
+                (np.datetime64(START) + arrive_day.astype("timedelta64[D]")).astype("datetime64[D]")
+            ),
             "freight_cost": _money(sh_qty * (weight[sh_sku] * 0.12).astype(np.int64)),
             "currency": pl.Series(["USD"] * len(sh_sku)),
             "destination_id": pl.Series(["WH1"] * len(sh_sku)),
         }
     )
-    shipment_lines = pl.DataFrame({"shipment_id": ship_ids, "sku_id": sku_ids.gather(sh_sku), "po_id": po_ids, "quantity": sh_qty})
-    locations = pl.DataFrame({"location_id": ["WH1", "WH2"], "name": ["LA", "NJ"], "kind": ["us_3pl", "us_3pl"], "outbound_cost_per_unit_usd": _money(np.array([150, 175])), "inbound_cost_per_unit_usd": _money(np.array([20, 25]))})
+    shipment_lines = pl.DataFrame(
+        {
+            "shipment_id": ship_ids,
+            "sku_id": sku_ids.gather(sh_sku),
+            "po_id": po_ids,
+            "quantity": sh_qty,
+        }
+    )
+    locations = pl.DataFrame(
+        {
+            "location_id": ["WH1", "WH2"],
+            "name": ["LA", "NJ"],
+            "kind": ["us_3pl", "us_3pl"],
+            "outbound_cost_per_unit_usd": _money(np.array([150, 175])),
+            "inbound_cost_per_unit_usd": _money(np.array([20, 25])),
+        }
+    )
     # ad spend: shop-wide every day + 5% of SKUs every day
-    ad_days = pl.Series(np.datetime64(START) + np.arange(DAYS).astype("timedelta64[D]")).cast(pl.Date)
+    ad_days = pl.Series(np.datetime64(START) + np.arange(DAYS).astype("timedelta64[D]")).cast(
+        pl.Date
+    )
     promoted = rng.choice(n_skus, max(1, n_skus // 20), replace=False)
-    ad_shop = pl.DataFrame({"campaign_id": pl.Series(["GMV-MAX"] * DAYS), "date": ad_days, "spend": _money(rng.integers(10_000, 50_000, DAYS) * max(1, n_lines // 1_000_000)), "currency": pl.Series(["USD"] * DAYS)})
+    ad_shop = pl.DataFrame(
+        {
+            "campaign_id": pl.Series(["GMV-MAX"] * DAYS),
+            "date": ad_days,
+            "spend": _money(rng.integers(10_000, 50_000, DAYS) * max(1, n_lines // 1_000_000)),
+            "currency": pl.Series(["USD"] * DAYS),
+        }
+    )
     ad_sku = pl.DataFrame(
         {
             "campaign_id": _ids("K", np.repeat(promoted, DAYS)),
@@ -229,7 +315,15 @@ def generate(n_lines: int, seed: int = 7, n_skus: int = 10_000) -> dict[str, pl.
             "currency": pl.Series(["USD"] * (DAYS * len(promoted))),
         }
     )
-    fx = pl.DataFrame({"date": ad_days, "currency": pl.Series(["CNY"] * DAYS), "usd_per_unit": pl.Series(0.138 + 0.004 * np.sin(np.arange(DAYS) / 40)).round(6).cast(pl.Decimal(18, 8))})
+    fx = pl.DataFrame(
+        {
+            "date": ad_days,
+            "currency": pl.Series(["CNY"] * DAYS),
+            "usd_per_unit": pl.Series(0.138 + 0.004 * np.sin(np.arange(DAYS) / 40))
+            .round(6)
+            .cast(pl.Decimal(18, 8)),
+        }
+    )
     from quickturn.core.ledger.inputs import typed
 
     frames = {
@@ -259,8 +353,11 @@ LINES_PER_PARTITION = 1_250_000
 def run_quickturn(folder: Path) -> pl.DataFrame:
     """Partitions = contiguous order-id ranges read from Parquet (row groups pruned by their
     order-id statistics), streamed through :func:`quickturn.core.ledger.stream.rollup_partitions`."""
+    from quickturn.core.ledger.engine import LINE_COLUMNS, ORDER_COLUMNS
     from quickturn.core.ledger.inputs import LedgerInputs
     from quickturn.core.ledger.stream import rollup_partitions
+
+    READ_COLUMNS = {"orders": list(ORDER_COLUMNS), "order_lines": list(LINE_COLUMNS)}
 
     t0 = _start()
     files = {p.stem: p for p in folder.glob("*.parquet")}
@@ -280,9 +377,13 @@ def run_quickturn(folder: Path) -> pl.DataFrame:
             if i < k - 1:
                 cond = cond & (c < bounds[i])
             cond = cond.fill_null(i == 0)  # shop-level rows (no order) in the first partition
-            frames = {
-                t: pl.scan_parquet(files[t]).filter(cond).collect() for t in ORDER_SCOPED if t in files
-            }
+            frames = {}
+            for t in ORDER_SCOPED:
+                if t in files:
+                    scan = pl.scan_parquet(files[t]).filter(cond)
+                    if t in READ_COLUMNS:  # only the columns the ledger reads
+                        scan = scan.select(READ_COLUMNS[t])
+                    frames[t] = scan.collect()
             part = LedgerInputs.from_frames({**small, **frames})
             del frames
             yield part
@@ -302,16 +403,28 @@ def run_pandas(folder: Path) -> pl.DataFrame:
         if p.stem.startswith("result"):
             continue
         df = pl.read_parquet(p)
-        df = df.with_columns([pl.col(c).cast(pl.Float64) for c, t in df.schema.items() if isinstance(t, pl.Decimal)])
+        df = df.with_columns(
+            [pl.col(c).cast(pl.Float64) for c, t in df.schema.items() if isinstance(t, pl.Decimal)]
+        )
         read[p.stem] = df.to_pandas()
         del df
     t0 = _start()
     o, ol, sk = read["orders"], read["order_lines"], read["skus"]
     df = ol.merge(
-        o[["order_id", "created_at", "fulfillment_type", "warehouse_id", "shipping_fee", "shipping_fee_seller_discount", "is_sample_order"]],
+        o[
+            [
+                "order_id",
+                "created_at",
+                "fulfillment_type",
+                "warehouse_id",
+                "shipping_fee",
+                "shipping_fee_seller_discount",
+                "is_sample_order",
+            ]
+        ],
         on="order_id",
     )
-    df["day"] = (df["created_at"].dt.tz_localize("UTC").dt.tz_convert("America/Los_Angeles").dt.date)
+    df["day"] = df["created_at"].dt.tz_localize("UTC").dt.tz_convert("America/Los_Angeles").dt.date
     df = df.sort_values(["order_id", "sku_id"]).reset_index(drop=True)
     df["gross"] = df["unit_price"] * df["quantity"]
     df["sdisc"] = df["seller_discount"].fillna(0)
@@ -320,37 +433,70 @@ def run_pandas(folder: Path) -> pl.DataFrame:
     share = df["sales"] / df.groupby("order_id")["sales"].transform("sum")
     fbt = df["fulfillment_type"] == "FULFILLMENT_BY_TIKTOK"
     df["ship_income"] = df["shipping_fee"].fillna(0) * share
-    df["ship_cost"] = np.where(fbt, 0.0, -(df["shipping_fee"].fillna(0) + df["shipping_fee_seller_discount"].fillna(0)) * share)
+    df["ship_cost"] = np.where(
+        fbt,
+        0.0,
+        -(df["shipping_fee"].fillna(0) + df["shipping_fee_seller_discount"].fillna(0)) * share,
+    )
     df["referral"] = -(df["sales"] * 0.06).round(2)
     cr = read["creators"][["creator_id", "commission_rate"]]
     df = df.drop(columns=["commission_rate"]).merge(cr, on="creator_id", how="left")
-    df["commission"] = np.where(df["creator_id"].notna() & ~df["is_sample_order"], -(df["sales"] * df["commission_rate"].fillna(0.10)).round(2), 0.0)
+    df["commission"] = np.where(
+        df["creator_id"].notna() & ~df["is_sample_order"],
+        -(df["sales"] * df["commission_rate"].fillna(0.10)).round(2),
+        0.0,
+    )
     lb = df["sku_id"].map(sk.set_index("sku_id")["weight_g"]) / 453.59237
     units = df.groupby("order_id")["quantity"].transform("sum")
-    cards = [(0.5, 3.58, 2.86), (1, 4.18, 3.46), (2, 5.08, 4.36), (3, 5.98, 5.26), (5, 7.38, 6.66), (10, 10.38, 9.66), (1e9, 16.98, 16.26)]
+    cards = [
+        (0.5, 3.58, 2.86),
+        (1, 4.18, 3.46),
+        (2, 5.08, 4.36),
+        (3, 5.98, 5.26),
+        (5, 7.38, 6.66),
+        (10, 10.38, 9.66),
+        (1e9, 16.98, 16.26),
+    ]
     fee = np.select([lb <= c[0] for c in cards], [np.where(units == 1, c[1], c[2]) for c in cards])
     df["fbt"] = np.where(fbt, -fee * df["quantity"], 0.0)
-    out_cost = read["locations"].set_index("location_id")["outbound_cost_per_unit_usd"].astype(float)
+    out_cost = (
+        read["locations"].set_index("location_id")["outbound_cost_per_unit_usd"].astype(float)
+    )
     df["pick"] = np.where(~fbt, -df["warehouse_id"].map(out_cost).fillna(0) * df["quantity"], 0.0)
     # settlement statements replace the estimated referral fee and revenue of their orders
     st = read["settlement_lines"]
     ref = st[st.fee_type == "referral_fee"].groupby("order_id")["amount"].sum()
-    sold_st = st[st.fee_type.isin(["revenue", "platform_discount"])].groupby(["order_id", "sku_id"])["amount"].sum().rename("settled")
+    sold_st = (
+        st[st.fee_type.isin(["revenue", "platform_discount"])]
+        .groupby(["order_id", "sku_id"])["amount"]
+        .sum()
+        .rename("settled")
+    )
     has_ref = df["order_id"].isin(ref.index)
     df.loc[has_ref, "referral"] = df.loc[has_ref, "order_id"].map(ref) * share[has_ref]
     df = df.merge(sold_st, left_on=["order_id", "sku_id"], right_index=True, how="left")
     df["rev_adj"] = (df["settled"] - df["sales"]).fillna(0)
     # returns
     rt = read["returns"]
-    rt = rt.merge(df[["order_id", "sku_id", "quantity", "paid", "referral", "commission"]], on=["order_id", "sku_id"], suffixes=("", "_line"))
+    rt = rt.merge(
+        df[["order_id", "sku_id", "quantity", "paid", "referral", "commission"]],
+        on=["order_id", "sku_id"],
+        suffixes=("", "_line"),
+    )
     sh = (rt["refund_amount"].clip(upper=rt["paid"]) / rt["paid"]).fillna(0)
     rt["ref_back"] = (-rt["referral"] * sh).round(2)
     rt["admin"] = -np.minimum((rt["ref_back"] * 0.2).round(2), 5.0)
     rt["claw"] = (-rt["commission"] * sh).round(2)
     rt["handling"] = np.where(rt["disposition"] == "resellable", -1.0 * rt["quantity"], 0.0)
     agg_r = rt.groupby(["order_id", "sku_id"]).agg(
-        refunds=("refund_amount", "sum"), ref_back=("ref_back", "sum"), admin=("admin", "sum"), claw=("claw", "sum"),
-        ret_ship=("return_shipping_cost", "sum"), handling=("handling", "sum"), r_qty=("quantity", "sum"), disp=("disposition", "first"),
+        refunds=("refund_amount", "sum"),
+        ref_back=("ref_back", "sum"),
+        admin=("admin", "sum"),
+        claw=("claw", "sum"),
+        ret_ship=("return_shipping_cost", "sum"),
+        handling=("handling", "sum"),
+        r_qty=("quantity", "sum"),
+        disp=("disposition", "first"),
     )
     df = df.merge(agg_r, left_on=["order_id", "sku_id"], right_index=True, how="left")
     for c in ("refunds", "ref_back", "admin", "claw", "ret_ship", "handling"):
@@ -360,13 +506,27 @@ def run_pandas(folder: Path) -> pl.DataFrame:
     fx["date"] = pd.to_datetime(fx["date"])
     po = read["purchase_orders"].copy()
     po["ordered_on"] = pd.to_datetime(po["ordered_on"])
-    po = pd.merge_asof(po.sort_values("ordered_on"), fx[["date", "usd_per_unit"]], left_on="ordered_on", right_on="date", direction="backward")
+    po = pd.merge_asof(
+        po.sort_values("ordered_on"),
+        fx[["date", "usd_per_unit"]],
+        left_on="ordered_on",
+        right_on="date",
+        direction="backward",
+    )
     po["usd_per_unit"] = po["usd_per_unit"].fillna(fx["usd_per_unit"].iloc[0])
-    lay = read["shipment_lines"].merge(read["shipments"], on="shipment_id").merge(po[["po_id", "sku_id", "unit_cost", "usd_per_unit"]], on=["po_id", "sku_id"])
+    lay = (
+        read["shipment_lines"]
+        .merge(read["shipments"], on="shipment_id")
+        .merge(po[["po_id", "sku_id", "unit_cost", "usd_per_unit"]], on=["po_id", "sku_id"])
+    )
     lay["factory"] = lay["quantity"] * lay["unit_cost"] * lay["usd_per_unit"]
     lay["w"] = lay["quantity"] * lay["sku_id"].map(sk.set_index("sku_id")["weight_g"])
-    lay["freight"] = lay["freight_cost"] * lay["w"] / lay.groupby("shipment_id")["w"].transform("sum")
-    lay["duty"] = lay["factory"] * lay["sku_id"].map(sk.set_index("sku_id")["duty_rate"].astype(float))
+    lay["freight"] = (
+        lay["freight_cost"] * lay["w"] / lay.groupby("shipment_id")["w"].transform("sum")
+    )
+    lay["duty"] = lay["factory"] * lay["sku_id"].map(
+        sk.set_index("sku_id")["duty_rate"].astype(float)
+    )
     lay["inbound"] = 0.20 * lay["quantity"]
     lay["landed"] = lay["factory"] + lay["freight"] + lay["duty"] + lay["inbound"]
     # FIFO per SKU over receipts, sales and returns, in time order (a plain Python loop)
@@ -375,15 +535,48 @@ def run_pandas(folder: Path) -> pl.DataFrame:
     std = std * (1 + sk.set_index("sku_id")["duty_rate"].astype(float))
     last = lay.sort_values("arrived_on").groupby("sku_id").last()
     std.update(last["landed"] / last["quantity"])
-    line_key = pd.Series(np.arange(len(df)), index=pd.MultiIndex.from_arrays([df["order_id"], df["sku_id"]]))
+    line_key = pd.Series(
+        np.arange(len(df)), index=pd.MultiIndex.from_arrays([df["order_id"], df["sku_id"]])
+    )
     rt_all = read["returns"]
     rt_all = rt_all[rt_all["disposition"].isin(["resellable", "unsellable", "not_returned"])]
-    ret_line = line_key.reindex(pd.MultiIndex.from_arrays([rt_all["order_id"], rt_all["sku_id"]])).to_numpy()
+    ret_line = line_key.reindex(
+        pd.MultiIndex.from_arrays([rt_all["order_id"], rt_all["sku_id"]])
+    ).to_numpy()
     ev = pd.concat(
         [
-            pd.DataFrame({"sku": lay["sku_id"], "t": pd.to_datetime(lay["arrived_on"]), "kind": 0, "qty": lay["quantity"], "cost": lay["landed"], "ref": -1}),
-            pd.DataFrame({"sku": df["sku_id"], "t": df["created_at"], "kind": 1, "qty": df["quantity"], "cost": 0.0, "ref": np.arange(len(df))}),
-            pd.DataFrame({"sku": rt_all["sku_id"].to_numpy(), "t": np.maximum(rt_all["requested_at"].to_numpy(), df["created_at"].to_numpy()[ret_line]), "kind": np.where(rt_all["disposition"] == "resellable", 2, 3), "qty": rt_all["quantity"].to_numpy(), "cost": 0.0, "ref": ret_line}),
+            pd.DataFrame(
+                {
+                    "sku": lay["sku_id"],
+                    "t": pd.to_datetime(lay["arrived_on"]),
+                    "kind": 0,
+                    "qty": lay["quantity"],
+                    "cost": lay["landed"],
+                    "ref": -1,
+                }
+            ),
+            pd.DataFrame(
+                {
+                    "sku": df["sku_id"],
+                    "t": df["created_at"],
+                    "kind": 1,
+                    "qty": df["quantity"],
+                    "cost": 0.0,
+                    "ref": np.arange(len(df)),
+                }
+            ),
+            pd.DataFrame(
+                {
+                    "sku": rt_all["sku_id"].to_numpy(),
+                    "t": np.maximum(
+                        rt_all["requested_at"].to_numpy(), df["created_at"].to_numpy()[ret_line]
+                    ),
+                    "kind": np.where(rt_all["disposition"] == "resellable", 2, 3),
+                    "qty": rt_all["quantity"].to_numpy(),
+                    "cost": 0.0,
+                    "ref": ret_line,
+                }
+            ),
         ]
     ).sort_values(["sku", "t", "kind"], kind="stable")
     cogs = np.zeros(len(df))
@@ -391,7 +584,14 @@ def run_pandas(folder: Path) -> pl.DataFrame:
     off = np.zeros(len(df))
     qty_line = df["quantity"].to_numpy()
     current, layers = None, []
-    for sku, kind, qn, cost, ref in zip(ev["sku"].to_numpy(), ev["kind"].to_numpy(), ev["qty"].to_numpy(), ev["cost"].to_numpy(), ev["ref"].to_numpy(), strict=True):
+    for sku, kind, qn, cost, ref in zip(
+        ev["sku"].to_numpy(),
+        ev["kind"].to_numpy(),
+        ev["qty"].to_numpy(),
+        ev["cost"].to_numpy(),
+        ev["ref"].to_numpy(),
+        strict=True,
+    ):
         if sku != current:
             current, layers, head = sku, [], 0
         if kind == 0:
@@ -427,7 +627,11 @@ def run_pandas(folder: Path) -> pl.DataFrame:
     shop = ads[ads["sku_id"].isna()].groupby("week")["spend"].sum()
     m = elig & (df["traffic_source"] == "ads")
     w = df["sales"].where(m, 0.0)
-    df["ads"] -= w / w.groupby(df["week"]).transform("sum").replace(0, np.nan) * df["week"].map(shop).fillna(0)
+    df["ads"] -= (
+        w
+        / w.groupby(df["week"]).transform("sum").replace(0, np.nan)
+        * df["week"].map(shop).fillna(0)
+    )
     skup = ads[ads["sku_id"].notna()].groupby(["sku_id", "week"])["spend"].sum()
     m2 = elig & (df["traffic_source"] == "ads") & df["sku_id"].isin(skup.index.get_level_values(0))
     w2 = df["sales"].where(m2, 0.0)
@@ -437,17 +641,29 @@ def run_pandas(folder: Path) -> pl.DataFrame:
     m3 = elig & df["sku_id"].isin(skup.index.get_level_values(0)) & (tot2 == 0)
     w3 = df["sales"].where(m3, 0.0)
     tot3 = w3.groupby([df["sku_id"], df["week"]]).transform("sum")
-    df["ads"] -= (w2 / tot2.replace(0, np.nan) * spend2).fillna(0) + (w3 / tot3.replace(0, np.nan) * spend2).fillna(0)
+    df["ads"] -= (w2 / tot2.replace(0, np.nan) * spend2).fillna(0) + (
+        w3 / tot3.replace(0, np.nan) * spend2
+    ).fillna(0)
     df["ads"] = df["ads"].fillna(0)
     # pools with no sale in their week stay unallocated, charged to the SKU (or the shop)
     sold_weeks = df.loc[elig, ["sku_id", "week"]].drop_duplicates()
-    orphan_sku = skup.reset_index().merge(sold_weeks, on=["sku_id", "week"], how="left", indicator=True)
+    orphan_sku = skup.reset_index().merge(
+        sold_weeks, on=["sku_id", "week"], how="left", indicator=True
+    )
     orphan_sku = orphan_sku[orphan_sku["_merge"] == "left_only"]
     orphan_shop = shop[~shop.index.isin(df.loc[m, "week"].unique())].reset_index()
     overhead = pd.concat(
         [
-            pd.DataFrame({"sku_id": orphan_sku["sku_id"], "day": orphan_sku["week"].dt.date, "ads": -orphan_sku["spend"]}),
-            pd.DataFrame({"sku_id": None, "day": orphan_shop["week"].dt.date, "ads": -orphan_shop["spend"]}),
+            pd.DataFrame(
+                {
+                    "sku_id": orphan_sku["sku_id"],
+                    "day": orphan_sku["week"].dt.date,
+                    "ads": -orphan_sku["spend"],
+                }
+            ),
+            pd.DataFrame(
+                {"sku_id": None, "day": orphan_shop["week"].dt.date, "ads": -orphan_shop["spend"]}
+            ),
         ]
     )
     # waterfall
@@ -488,12 +704,14 @@ def _report(t0: float) -> None:
     cpu = time.process_time() - _CPU0
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB → MiB on Linux
     sys.stderr.write(
-        json.dumps({"seconds": round(seconds, 2), "cpu_seconds": round(cpu, 2), "peak_rss_mb": round(peak)})
+        json.dumps(
+            {"seconds": round(seconds, 2), "cpu_seconds": round(cpu, 2), "peak_rss_mb": round(peak)}
+        )
         + "\n"
     )
 
 
-def _child(impl: str, folder: Path, out: Path) -> None:  # noqa: C901
+def _child(impl: str, folder: Path, out: Path) -> None:
     if impl == "generate":
         n, seed = (int(x) for x in out.name.split("_"))
         t0 = time.perf_counter()
@@ -543,7 +761,16 @@ def main() -> None:
         folder = Path(tmp)
         # each step in its own process: ru_maxrss survives exec, so the parent stays small
         gen = subprocess.run(
-            [sys.executable, __file__, "--child", "generate", "--folder", tmp, "--out", f"{n}_{args.seed}"],
+            [
+                sys.executable,
+                __file__,
+                "--child",
+                "generate",
+                "--folder",
+                tmp,
+                "--out",
+                f"{n}_{args.seed}",
+            ],
             capture_output=True,
             text=True,
             check=False,
@@ -558,8 +785,13 @@ def main() -> None:
         if b is not None:
             a = pl.read_parquet(str(q["result"]))
             c = pl.read_parquet(str(b["result"]))
-            j = a.join(c, on=["sku_id", "day"], how="full", coalesce=True, suffix="_pd").fill_null(0)
-            diffs = {g: float(j.select((pl.col(g) - pl.col(f"{g}_pd")).abs().max()).item()) for g in GROUPS}
+            j = a.join(c, on=["sku_id", "day"], how="full", coalesce=True, suffix="_pd").fill_null(
+                0
+            )
+            diffs = {
+                g: float(j.select((pl.col(g) - pl.col(f"{g}_pd")).abs().max()).item())
+                for g in GROUPS
+            }
             comparison = {
                 "cells": j.height,
                 "max_abs_diff_usd": diffs,
@@ -569,13 +801,24 @@ def main() -> None:
     report = {
         "benchmark": "ledger",
         "task": "order lines → contribution margin by SKU × day with every component (exact)",
-        "inputs": {"order_lines": sizes["order_lines"], "generator": "benchmarks/ledger_bench.py:generate", "seed": args.seed, "quick": args.quick},
+        "inputs": {
+            "order_lines": sizes["order_lines"],
+            "generator": "benchmarks/ledger_bench.py:generate",
+            "seed": args.seed,
+            "quick": args.quick,
+        },
         "sizes": sizes,
         "generate_seconds": round(gen_s, 2),
         "quickturn": {k: q[k] for k in ("seconds", "cpu_seconds", "peak_rss_mb")},
-        "baseline_pandas": None if b is None else {k: b[k] for k in ("seconds", "cpu_seconds", "peak_rss_mb")},
-        "speedup_vs_pandas": None if b is None else round(float(b["seconds"]) / max(float(q["seconds"]), 1e-9), 2),
-        "memory_ratio_vs_pandas": None if b is None else round(float(q["peak_rss_mb"]) / max(float(b["peak_rss_mb"]), 1e-9), 2),
+        "baseline_pandas": None
+        if b is None
+        else {k: b[k] for k in ("seconds", "cpu_seconds", "peak_rss_mb")},
+        "speedup_vs_pandas": None
+        if b is None
+        else round(float(b["seconds"]) / max(float(q["seconds"]), 1e-9), 2),
+        "memory_ratio_vs_pandas": None
+        if b is None
+        else round(float(q["peak_rss_mb"]) / max(float(b["peak_rss_mb"]), 1e-9), 2),
         "comparison": comparison,
         "targets": {"seconds": 30, "peak_rss_mb": 4096},
         "machine": {

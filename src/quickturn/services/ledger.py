@@ -32,7 +32,7 @@ from quickturn.core.ledger import explain as ex
 from quickturn.core.ledger.accounts import GROUPS
 from quickturn.core.ledger.amounts import MICRO, to_decimal_expr
 from quickturn.core.ledger.cash import CATEGORIES, CashResult, cash_flow, sparkline
-from quickturn.core.ledger.engine import LedgerResult, build_ledger
+from quickturn.core.ledger.engine import LINE_COLUMNS, ORDER_COLUMNS, LedgerResult, build_ledger
 from quickturn.core.ledger.fx import fx_table
 from quickturn.core.ledger.inputs import TABLES, LedgerInputs
 from quickturn.core.ledger.postings import POSTING_SCHEMA, journal_diff, postings, reverse
@@ -66,7 +66,8 @@ def ledger_settings(settings: SettingsLike) -> LedgerSettings:
 def load_inputs(store: Store) -> LedgerInputs:
     """Every table the ledger reads (missing tables are empty)."""
     have = store.existing_tables()
-    frames = {t: store.table(t) for t in TABLES if t in have}
+    only = {"orders": list(ORDER_COLUMNS), "order_lines": list(LINE_COLUMNS)}
+    frames = {t: store.table(t, columns=only.get(t)) for t in TABLES if t in have}
     return LedgerInputs.from_frames(frames)
 
 
