@@ -347,7 +347,7 @@ def generate(n_lines: int, seed: int = 7, n_skus: int = 10_000) -> dict[str, pl.
 
 
 ORDER_SCOPED = ("orders", "order_lines", "returns", "settlement_lines", "bills")
-LINES_PER_PARTITION = 1_250_000
+LINES_PER_PARTITION = 1_000_000
 
 
 def run_quickturn(folder: Path) -> pl.DataFrame:

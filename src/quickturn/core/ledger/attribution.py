@@ -136,9 +136,9 @@ def allocate_ads(
     el = (
         lines.select(
             "line_no",
-            "sku_id",
-            "content_id",
-            "traffic_source",
+            pl.col("sku_id").cast(pl.String),
+            pl.col("content_id").cast(pl.String),
+            pl.col("traffic_source").cast(pl.String),
             "sales",
             "is_sample",
             period_start("order_date", period).alias("period_start"),

@@ -908,7 +908,7 @@ def costing(
     if has_returns:
         names.append(r.select("sku_id"))
     codes = (
-        pl.concat([*names, lines.select("sku_id").unique()])
+        pl.concat([*names, lines.select(pl.col("sku_id").cast(pl.String)).unique()])
         .unique()
         .sort("sku_id")
         .with_row_index("sku_code")
@@ -933,9 +933,9 @@ def costing(
         pl.lit(-1, pl.Int64).alias("ref_line"),
         pl.lit(False).alias("is_return"),
     )
-    ev_sales = lines.select("sku_id", "created_at", "quantity", "line_no").join(
-        codes, on="sku_id", how="left"
-    )
+    ev_sales = lines.select(
+        pl.col("sku_id").cast(pl.String), "created_at", "quantity", "line_no"
+    ).join(codes, on="sku_id", how="left")
     ev_sales = ev_sales.select(
         "sku_code",
         pl.col("created_at").alias("ts"),
@@ -1062,7 +1062,7 @@ def costing(
     )
     if (lc["uncovered_units"] > 0).any():
         basis = (
-            lines.select("line_no", "sku_id")
+            lines.select("line_no", pl.col("sku_id").cast(pl.String))
             .join(
                 lc.filter(pl.col("uncovered_units") > 0).select("line_no"), on="line_no", how="semi"
             )

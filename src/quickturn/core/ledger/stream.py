@@ -139,7 +139,16 @@ def rollup_partitions(
         if len(partial) >= 3:  # keep the running sums small
             partial = [_merge(partial, keys)]
         extra = [k for k in keys if k not in SLIM_LINE and k not in ("day", "week", "month")]
-        slim_lines.append(lines.select(*SLIM_LINE, *extra).with_columns(pl.col("line_no") + offset))
+        slim_lines.append(
+            lines.select(*SLIM_LINE, *extra).with_columns(
+                pl.col("line_no") + offset,
+                # dictionary-encoded: a few bytes a line instead of the text
+                *[
+                    pl.col(c).cast(pl.Categorical)
+                    for c in ("sku_id", "content_id", "traffic_source")
+                ],
+            )
+        )
         if stage.returns.height:
             slim_returns.append(
                 stage.returns.select(SLIM_RETURN).with_columns(pl.col("line_no") + offset)
@@ -168,7 +177,15 @@ def rollup_partitions(
     findings += f
     # the cross-order accounts (cost of goods, returns' cost, ads), keyed like their lines
     key_cols = [k for k in keys if k in all_lines.columns and k not in ("order_date", "is_sample")]
-    base = all_lines.select("line_no", "order_date", "is_sample", *key_cols)
+    base = all_lines.select(
+        "line_no",
+        "order_date",
+        "is_sample",
+        *[
+            pl.col(k).cast(pl.String) if all_lines.schema[k] == pl.Categorical else pl.col(k)
+            for k in key_cols
+        ],
+    )
     del all_lines
     base = base.join(lc.select("line_no", "cogs"), on="line_no", how="left", maintain_order="left")
     del lc
