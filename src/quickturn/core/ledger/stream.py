@@ -101,6 +101,33 @@ def _sums(df: pl.DataFrame, keys: list[str], with_orders: bool) -> pl.DataFrame:
     return df.select(cols).group_by(keys).agg(aggs)
 
 
+def _cross_sums(df: pl.DataFrame, keys: list[str]) -> pl.DataFrame:
+    """Like :func:`_sums` for the cross-order accounts only (no units, no orders)."""
+    sample = pl.col("is_sample")
+
+    def unless_sample(e: pl.Expr) -> pl.Expr:
+        return pl.when(sample).then(0).otherwise(e)
+
+    groups = [
+        unless_sample(pl.col("cogs") + pl.col("cogs_reversal")).alias("landed_cost"),
+        unless_sample(pl.col("return_write_off") + pl.col("replacement")).alias("returns"),
+        unless_sample(pl.col("ads")).alias("ads"),
+        pl.when(sample)
+        .then(pl.sum_horizontal([pl.col(a) for a in CROSS_ACCOUNTS]))
+        .otherwise(0)
+        .alias("samples"),
+    ]
+    out = (
+        df.select(*_key_exprs(keys), *groups)
+        .group_by(keys)
+        .agg(pl.col(c).sum() for c in ("landed_cost", "returns", "ads", "samples"))
+    )
+    # dictionary-encoded keys back to text (the other partial sums are text)
+    return out.with_columns(
+        [pl.col(k).cast(pl.String) for k, t in out.schema.items() if t == pl.Categorical]
+    )
+
+
 def rollup_partitions(
     partitions: Iterable[LedgerInputs],
     settings: LedgerSettings | None = None,
@@ -181,19 +208,17 @@ def rollup_partitions(
         "line_no",
         "order_date",
         "is_sample",
-        *[
-            pl.col(k).cast(pl.String) if all_lines.schema[k] == pl.Categorical else pl.col(k)
-            for k in key_cols
-        ],
+        *key_cols,
     )
     del all_lines
     base = base.join(lc.select("line_no", "cogs"), on="line_no", how="left", maintain_order="left")
     del lc
-    cost_accounts = add_details(base, ret_cost, ad_alloc, accounts=CROSS_ACCOUNTS).with_columns(
-        pl.lit(0, pl.Int64).alias("quantity")
-    )
-    del base
-    partial.append(_sums(cost_accounts, keys, with_orders=False))
+    cost_accounts = add_details(base, ret_cost, ad_alloc, accounts=CROSS_ACCOUNTS)
+    del base, ret_cost, ad_alloc
+    step = 2_000_000  # in slices, to bound the temporaries
+    for lo in range(0, cost_accounts.height, step):
+        partial.append(_cross_sums(cost_accounts.slice(lo, step), keys))
+    del cost_accounts
     over = pl.concat([*overheads, ad_over])
     if over.height:
         ov = overhead_as_lines(over).collect()
