@@ -65,6 +65,9 @@ app.add_typer(db_cmd.app, name="db")
 # Module commands register themselves below, each in its own marked block.
 
 # --- import (foundation) ---
+from quickturn.cli import importing as _importing  # noqa: E402
+
+app.command("import")(_importing.import_cmd)
 
 # --- demo (foundation) ---
 from quickturn.cli import demo as demo_cmd  # noqa: E402
@@ -82,10 +85,23 @@ app.command("cash")(ledger_cmd.cash_command)
 # --- plan ---
 
 # --- health ---
+from quickturn.cli import health as health_cmd  # noqa: E402
+
+app.add_typer(health_cmd.app, name="health")
 
 # --- comply ---
+from quickturn.cli import comply as comply_cmd  # noqa: E402
+
+app.command(
+    "comply",
+    help="Check listings, scripts, promotions and SKU documents against the TikTok Shop US rules "
+    "(exit 1 when a finding blocks).",
+)(handle_errors(comply_cmd.comply))
 
 # --- connector ---
+from quickturn.cli import connector as connector_cmd  # noqa: E402
+
+connector_cmd.register(app)
 
 # --- web ---
 
