@@ -30,7 +30,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import numpy as np
@@ -68,109 +68,48 @@ def _ids(prefix: str, idx: np.ndarray) -> pl.Series:
 
 
 def generate(n_lines: int, seed: int = 7, n_skus: int = 10_000) -> dict[str, pl.DataFrame]:
-    """Canonical frames of a synthetic shop with about ``n_lines`` order lines."""
+    """Canonical frames of a shop with ``n_lines`` order lines.
+
+    Orders, order lines and settlement lines come from the demo shop's bulk generator
+    (:func:`quickturn.demo.bulk.bulk_order_lines`); statements are kept for 10% of the
+    orders (the rest are estimated).  Around them, vectorised and seeded: creators on the
+    affiliate lines, 3PL warehouses on the self-fulfilled orders, HTS duty rates, cost layers
+    (4 sea shipments per SKU in CNY covering ~95% of its sales), 5% returns with every
+    outcome, shop-wide and per-SKU ad spend, and daily CNY rates.
+    """
+    from quickturn.core.ledger.inputs import typed
+    from quickturn.demo.bulk import bulk_order_lines, bulk_skus
+
     rng = np.random.default_rng(seed)
     n_skus = max(20, min(n_skus, n_lines // 20))
-    sku_idx = np.arange(n_skus)
-    sku_ids = _ids("SKU", sku_idx)
-    price_c = rng.integers(500, 8000, n_skus)  # list price in cents
-    cost_fen = (price_c * rng.uniform(0.8, 2.0, n_skus)).astype(
-        np.int64
-    )  # CNY fen (≈ 15–30% of price in USD)
-    weight = rng.choice([150.0, 300.0, 600.0, 1200.0, 2500.0], n_skus)
-    skus = pl.DataFrame(
-        {
-            "sku_id": sku_ids,
-            "title": sku_ids,
-            "unit_cost": _money(cost_fen),
-            "cost_currency": pl.Series(["CNY"] * n_skus),
-            "list_price": _money(price_c),
-            "price_currency": pl.Series(["USD"] * n_skus),
-            "weight_g": weight,
-            "duty_rate": pl.Series(rng.choice([0.0, 0.04, 0.165], n_skus)).cast(pl.Decimal(12, 6)),
-            "hs_code": pl.Series(rng.choice(["9503.00", "6109.10", "8516.79"], n_skus)),
-        }
+    skus = bulk_skus(n_skus, seed=seed)
+    orders_p, lines_p, stmt_p = [], [], []
+    for chunk in bulk_order_lines(n_lines, skus=skus, seed=seed, with_settlement=True):
+        orders_p.append(chunk.orders)
+        lines_p.append(chunk.order_lines)
+        st = chunk.settlement_lines
+        if st is not None:  # statements for 10% of the orders
+            stmt_p.append(st.filter(pl.col("order_id").str.slice(-1) == "7"))
+    orders = pl.concat(orders_p)
+    lines = pl.concat(lines_p)
+    del orders_p, lines_p
+    n_orders, n_lines = orders.height, lines.height
+    sku_ids = skus["sku_id"]
+    fbt = (orders["fulfillment_type"] == "FULFILLMENT_BY_TIKTOK").to_numpy()
+    orders = orders.with_columns(
+        pl.Series(np.where(fbt, "", np.where(rng.random(n_orders) < 0.5, "WH1", "WH2")))
+        .replace("", None)
+        .alias("warehouse_id"),
+        _money(np.where(rng.random(n_orders) < 0.3, 100, 0)).alias("shipping_fee_seller_discount"),
     )
-    # orders: ~9% have two lines
-    n_orders = int(n_lines / 1.09)
-    two = rng.random(n_orders) < (n_lines - n_orders) / n_orders
-    per_order = 1 + two.astype(np.int64)
-    n_lines = int(per_order.sum())
-    order_of_line = np.repeat(np.arange(n_orders), per_order)
-    weights = 1.0 / np.arange(1, n_skus + 1) ** 0.8
-    weights /= weights.sum()
-    sku_of_line = rng.choice(n_skus, n_lines, p=weights)
-    # two lines of one order must be different SKUs
-    dup = np.r_[
-        False, (order_of_line[1:] == order_of_line[:-1]) & (sku_of_line[1:] == sku_of_line[:-1])
-    ]
-    sku_of_line[dup] = (sku_of_line[dup] + 1) % n_skus
-    day = np.sort(rng.integers(0, DAYS, n_orders))
-    secs = rng.integers(0, 86_400, n_orders)
-    created = (
-        (np.datetime64(START) + day.astype("timedelta64[D]")).astype("datetime64[s]")
-        + secs.astype("timedelta64[s]")
-        + np.timedelta64(8, "h")
-    )
-    fbt = rng.random(n_orders) < 0.5
-    order_ids = _ids("O", np.arange(n_orders))
-    ship_fee = np.where(rng.random(n_orders) < 0.3, 499, 0)
-    ship_sd = np.where(ship_fee > 0, 100, 0)
-    orders = pl.DataFrame(
-        {
-            "order_id": order_ids,
-            "currency": pl.Series(["USD"]).extend_constant("USD", n_orders - 1),
-            "status": pl.Series(["DELIVERED"]).extend_constant("DELIVERED", n_orders - 1),
-            "created_at": pl.Series(created.astype("datetime64[us]")),
-            "shipped_at": pl.Series((created + np.timedelta64(1, "D")).astype("datetime64[us]")),
-            "delivered_at": pl.Series((created + np.timedelta64(5, "D")).astype("datetime64[us]")),
-            "fulfillment_type": pl.Series(
-                np.where(fbt, "FULFILLMENT_BY_TIKTOK", "FULFILLMENT_BY_SELLER")
-            ),
-            "warehouse_id": pl.Series(
-                np.where(fbt, "", np.where(rng.random(n_orders) < 0.5, "WH1", "WH2"))
-            ).replace("", None),
-            "shipping_fee": _money(ship_fee),
-            "shipping_fee_seller_discount": _money(ship_sd),
-            "is_sample_order": pl.Series(rng.random(n_orders) < 0.002),
-        }
-    )
-    qty = rng.choice([1, 1, 1, 2, 3], n_lines)
-    unit_c = price_c[sku_of_line]
-    gross = unit_c * qty
-    sdisc = np.where(rng.random(n_lines) < 0.3, gross // 10, 0)
-    pdisc = np.where(rng.random(n_lines) < 0.2, gross // 20, 0)
-    tax = (gross - sdisc - pdisc) * 7 // 100
-    n_content, n_creators = max(10, n_skus * 2), max(5, n_skus // 5)
-    src = rng.choice(
-        np.array(["organic", "video", "affiliate", "ads", "search", "live"]),
-        n_lines,
-        p=[0.3, 0.25, 0.2, 0.1, 0.1, 0.05],
-    )
-    has_content = np.isin(src, ["video", "affiliate", "live"])
-    content = np.where(has_content, rng.integers(0, n_content, n_lines), -1)
-    creator = np.where(src == "affiliate", rng.integers(0, n_creators, n_lines), -1)
-    content_ids = _ids("V", np.maximum(content, 0))
-    creator_ids = _ids("C", np.maximum(creator, 0))
-    lines = pl.DataFrame(
-        {
-            "order_id": order_ids.gather(order_of_line),
-            "sku_id": sku_ids.gather(sku_of_line),
-            "quantity": qty,
-            "unit_price": _money(unit_c),
-            "seller_discount": _money(sdisc),
-            "platform_discount": _money(pdisc),
-            "tax": _money(tax),
-            "traffic_source": src,
-            "content_id": content_ids.zip_with(
-                pl.Series(content >= 0),
-                pl.Series([None], dtype=pl.String).extend_constant(None, n_lines - 1),
-            ),
-            "creator_id": creator_ids.zip_with(
-                pl.Series(creator >= 0),
-                pl.Series([None], dtype=pl.String).extend_constant(None, n_lines - 1),
-            ),
-        }
+    n_creators = max(5, n_skus // 5)
+    affiliate = (lines["traffic_source"] == "affiliate").to_numpy()
+    creator = np.where(affiliate, rng.integers(0, n_creators, n_lines), -1)
+    lines = lines.with_columns(
+        _ids("C", np.maximum(creator, 0))
+        .zip_with(pl.Series(creator >= 0), pl.Series([None] * n_lines, dtype=pl.String))
+        .alias("creator_id"),
+        pl.lit(None, pl.Decimal(12, 6)).alias("commission_rate"),  # from the creator instead
     )
     creators = pl.DataFrame(
         {
@@ -181,9 +120,22 @@ def generate(n_lines: int, seed: int = 7, n_skus: int = 10_000) -> dict[str, pl.
             ),
         }
     )
-    # returns: 5% of lines, every outcome
+    skus = skus.with_columns(
+        pl.Series(rng.choice([0.0, 0.04, 0.165], n_skus))
+        .cast(pl.Decimal(12, 6))
+        .alias("duty_rate"),
+        pl.Series(rng.choice(["9503.00", "6109.10", "8516.79"], n_skus)).alias("hs_code"),
+    )
+    # returns: 5% of the lines, every outcome
+    qty = lines["quantity"].to_numpy()
     r = np.flatnonzero(rng.random(n_lines) < 0.05)
-    r_paid = (gross - sdisc - pdisc + tax)[r]
+    paid = (
+        lines["subtotal_after_discount"].cast(pl.Float64).fill_null(0)
+        + lines["tax"].cast(pl.Float64).fill_null(0)
+    ).to_numpy()
+    created_of = lines.select("order_id").join(
+        orders.select("order_id", "created_at"), on="order_id", how="left", maintain_order="left"
+    )["created_at"]
     returns = pl.DataFrame(
         {
             "return_id": _ids("R", np.arange(len(r))),
@@ -191,11 +143,9 @@ def generate(n_lines: int, seed: int = 7, n_skus: int = 10_000) -> dict[str, pl.
             "sku_id": lines["sku_id"].gather(r),
             "quantity": qty[r],
             "return_type": rng.choice(["return_refund", "refund_only"], len(r), p=[0.8, 0.2]),
-            "requested_at": pl.Series(
-                (created[order_of_line[r]] + np.timedelta64(9, "D")).astype("datetime64[us]")
-            ),
+            "requested_at": created_of.gather(r) + timedelta(days=9),
             "currency": pl.Series(["USD"] * len(r)),
-            "refund_amount": _money(r_paid),
+            "refund_amount": _money(np.round(paid[r] * 100).astype(np.int64)),
             "return_shipping_cost": _money(np.where(rng.random(len(r)) < 0.5, 450, 0)),
             "disposition": rng.choice(
                 ["resellable", "unsellable", "not_returned"], len(r), p=[0.6, 0.25, 0.15]
@@ -203,56 +153,27 @@ def generate(n_lines: int, seed: int = 7, n_skus: int = 10_000) -> dict[str, pl.
             "status": pl.Series(["completed"] * len(r)),
         }
     )
-    # statements for 10% of orders (lines of the first SKU of the order)
-    so = np.flatnonzero(rng.random(n_orders) < 0.10)
-    first_line = np.searchsorted(order_of_line, so)
-    sg = gross[first_line] - sdisc[first_line]
-    parts = []
-    for k, (fee_type, amount) in enumerate(
-        (
-            ("revenue", sg - pdisc[first_line]),
-            ("platform_discount", pdisc[first_line]),
-            ("referral_fee", -(sg * 6 + 50) // 100),
-        )
-    ):
-        parts.append(
-            pl.DataFrame(
-                {
-                    "statement_id": pl.select(
-                        pl.concat_str([pl.lit("ST"), pl.Series(day[so] // 7).cast(pl.String)])
-                    ).to_series(),
-                    "line_id": _ids(f"L{k}-", so),
-                    "statement_date": pl.Series(
-                        (np.datetime64(START) + (day[so] + 12).astype("timedelta64[D]")).astype(
-                            "datetime64[D]"
-                        )
-                    ),
-                    "order_id": order_ids.gather(so),
-                    "sku_id": sku_ids.gather(sku_of_line[first_line]),
-                    "fee_type": pl.Series([fee_type] * len(so)),
-                    "amount": _money(amount),
-                    "currency": pl.Series(["USD"] * len(so)),
-                }
-            )
-        )
-    settlement = pl.concat(parts)
     # cost layers: 4 sea shipments a year per SKU covering ~95% of its sales
-    sold = np.bincount(sku_of_line, weights=qty, minlength=n_skus)
+    sku_idx = lines.select(pl.col("sku_id").str.slice(4).cast(pl.Int64) - 1)["sku_id"].to_numpy()
+    sold = np.bincount(sku_idx, weights=qty, minlength=n_skus)
+    first_day = orders["created_at"].min().date()  # type: ignore[union-attr]
     n_ship = 4
-    sh_sku = np.repeat(sku_idx, n_ship)
+    sh_sku = np.repeat(np.arange(n_skus), n_ship)
     sh_k = np.tile(np.arange(n_ship), n_skus)
     sh_qty = np.maximum(1, (sold[sh_sku] * 0.95 / n_ship).astype(np.int64))
-    arrive_day = sh_k * (DAYS // n_ship) - 5
+    arrive = sh_k * (DAYS // n_ship) - 5
+    day0 = np.datetime64(first_day)
+    cost_fen = np.round(skus["unit_cost"].cast(pl.Float64).to_numpy() * 100).astype(np.int64)
+    weight = skus["weight_g"].to_numpy()
     ship_ids = _ids("SH", np.arange(len(sh_sku)))
     po_ids = _ids("PO", np.arange(len(sh_sku)))
-    ordered = pl.Series(
-        (np.datetime64(START) + (arrive_day - 60).astype("timedelta64[D]")).astype("datetime64[D]")
-    )
     purchase_orders = pl.DataFrame(
         {
             "po_id": po_ids,
             "sku_id": sku_ids.gather(sh_sku),
-            "ordered_on": ordered,
+            "ordered_on": pl.Series(
+                (day0 + (arrive - 60).astype("timedelta64[D]")).astype("datetime64[D]")
+            ),
             "quantity": sh_qty,
             "unit_cost": _money(cost_fen[sh_sku]),
             "currency": pl.Series(["CNY"] * len(sh_sku)),
@@ -264,12 +185,10 @@ def generate(n_lines: int, seed: int = 7, n_skus: int = 10_000) -> dict[str, pl.
             "shipment_id": ship_ids,
             "route_id": pl.Series(["SEA"] * len(sh_sku)),
             "shipped_on": pl.Series(
-                (np.datetime64(START) + (arrive_day - 35).astype("timedelta64[D]")).astype(
-                    "datetime64[D]"
-                )
+                (day0 + (arrive - 35).astype("timedelta64[D]")).astype("datetime64[D]")
             ),
             "arrived_on": pl.Series(
-                (np.datetime64(START) + arrive_day.astype("timedelta64[D]")).astype("datetime64[D]")
+                (day0 + arrive.astype("timedelta64[D]")).astype("datetime64[D]")
             ),
             "freight_cost": _money(sh_qty * (weight[sh_sku] * 0.12).astype(np.int64)),
             "currency": pl.Series(["USD"] * len(sh_sku)),
@@ -293,46 +212,44 @@ def generate(n_lines: int, seed: int = 7, n_skus: int = 10_000) -> dict[str, pl.
             "inbound_cost_per_unit_usd": _money(np.array([20, 25])),
         }
     )
-    # ad spend: shop-wide every day + 5% of SKUs every day
-    ad_days = pl.Series(np.datetime64(START) + np.arange(DAYS).astype("timedelta64[D]")).cast(
-        pl.Date
-    )
+    # ad spend: shop-wide every day + 5% of the SKUs every day
+    ad_days = pl.Series(day0 + np.arange(DAYS + 1).astype("timedelta64[D]")).cast(pl.Date)
     promoted = rng.choice(n_skus, max(1, n_skus // 20), replace=False)
     ad_shop = pl.DataFrame(
         {
-            "campaign_id": pl.Series(["GMV-MAX"] * DAYS),
+            "campaign_id": pl.Series(["GMV-MAX"] * len(ad_days)),
             "date": ad_days,
-            "spend": _money(rng.integers(10_000, 50_000, DAYS) * max(1, n_lines // 1_000_000)),
-            "currency": pl.Series(["USD"] * DAYS),
+            "spend": _money(
+                rng.integers(10_000, 50_000, len(ad_days)) * max(1, n_lines // 1_000_000)
+            ),
+            "currency": pl.Series(["USD"] * len(ad_days)),
         }
     )
     ad_sku = pl.DataFrame(
         {
-            "campaign_id": _ids("K", np.repeat(promoted, DAYS)),
+            "campaign_id": _ids("K", np.repeat(promoted, len(ad_days))),
             "date": pl.concat([ad_days] * len(promoted)),
-            "sku_id": sku_ids.gather(np.repeat(promoted, DAYS)),
-            "spend": _money(rng.integers(100, 3000, DAYS * len(promoted))),
-            "currency": pl.Series(["USD"] * (DAYS * len(promoted))),
+            "sku_id": sku_ids.gather(np.repeat(promoted, len(ad_days))),
+            "spend": _money(rng.integers(100, 3000, len(ad_days) * len(promoted))),
+            "currency": pl.Series(["USD"] * (len(ad_days) * len(promoted))),
         }
     )
     fx = pl.DataFrame(
         {
             "date": ad_days,
-            "currency": pl.Series(["CNY"] * DAYS),
-            "usd_per_unit": pl.Series(0.138 + 0.004 * np.sin(np.arange(DAYS) / 40))
+            "currency": pl.Series(["CNY"] * len(ad_days)),
+            "usd_per_unit": pl.Series(0.138 + 0.004 * np.sin(np.arange(len(ad_days)) / 40))
             .round(6)
             .cast(pl.Decimal(18, 8)),
         }
     )
-    from quickturn.core.ledger.inputs import typed
-
     frames = {
         "skus": skus,
         "orders": orders,
         "order_lines": lines,
         "creators": creators,
         "returns": returns,
-        "settlement_lines": settlement,
+        "settlement_lines": pl.concat(stmt_p) if stmt_p else None,
         "purchase_orders": purchase_orders,
         "shipments": shipments,
         "shipment_lines": shipment_lines,
@@ -340,7 +257,7 @@ def generate(n_lines: int, seed: int = 7, n_skus: int = 10_000) -> dict[str, pl.
         "ad_spend": pl.concat([ad_shop, ad_sku], how="diagonal"),
         "fx_rates": fx,
     }
-    return {k: typed(k, v) for k, v in frames.items()}
+    return {k: typed(k, v) for k, v in frames.items() if v is not None}
 
 
 # -- the two implementations ---------------------------------------------------------------
@@ -410,6 +327,7 @@ def run_pandas(folder: Path) -> pl.DataFrame:
         del df
     t0 = _start()
     o, ol, sk = read["orders"], read["order_lines"], read["skus"]
+    o = o[~o["status"].isin(["CANCELLED", "UNPAID"])]
     df = ol.merge(
         o[
             [
@@ -426,7 +344,7 @@ def run_pandas(folder: Path) -> pl.DataFrame:
     )
     df["day"] = df["created_at"].dt.tz_localize("UTC").dt.tz_convert("America/Los_Angeles").dt.date
     df = df.sort_values(["order_id", "sku_id"]).reset_index(drop=True)
-    df["gross"] = df["unit_price"] * df["quantity"]
+    df["gross"] = df["subtotal_before_discount"].fillna(df["unit_price"] * df["quantity"])
     df["sdisc"] = df["seller_discount"].fillna(0)
     df["sales"] = df["gross"] - df["sdisc"]
     df["paid"] = df["sales"] - df["platform_discount"].fillna(0) + df["tax"].fillna(0)
@@ -465,15 +383,23 @@ def run_pandas(folder: Path) -> pl.DataFrame:
     df["pick"] = np.where(~fbt, -df["warehouse_id"].map(out_cost).fillna(0) * df["quantity"], 0.0)
     # settlement statements replace the estimated referral fee and revenue of their orders
     st = read["settlement_lines"]
-    ref = st[st.fee_type == "referral_fee"].groupby("order_id")["amount"].sum()
+    for fee_type, col in (("referral_fee", "referral"), ("affiliate_commission", "commission")):
+        per_line = (
+            st[st.fee_type == fee_type]
+            .groupby(["order_id", "sku_id"])["amount"]
+            .sum()
+            .rename(f"{col}_act")
+        )
+        settled_orders = set(st.loc[st.fee_type == fee_type, "order_id"])
+        df = df.merge(per_line, left_on=["order_id", "sku_id"], right_index=True, how="left")
+        has = df["order_id"].isin(settled_orders)
+        df.loc[has, col] = df.loc[has, f"{col}_act"].fillna(0)
     sold_st = (
         st[st.fee_type.isin(["revenue", "platform_discount"])]
         .groupby(["order_id", "sku_id"])["amount"]
         .sum()
         .rename("settled")
     )
-    has_ref = df["order_id"].isin(ref.index)
-    df.loc[has_ref, "referral"] = df.loc[has_ref, "order_id"].map(ref) * share[has_ref]
     df = df.merge(sold_st, left_on=["order_id", "sku_id"], right_index=True, how="left")
     df["rev_adj"] = (df["settled"] - df["sales"]).fillna(0)
     # returns
@@ -543,6 +469,8 @@ def run_pandas(folder: Path) -> pl.DataFrame:
     ret_line = line_key.reindex(
         pd.MultiIndex.from_arrays([rt_all["order_id"], rt_all["sku_id"]])
     ).to_numpy()
+    known = ~np.isnan(ret_line.astype(float))  # returns of cancelled orders: no line
+    rt_all, ret_line = rt_all[known], ret_line[known].astype(np.int64)
     ev = pd.concat(
         [
             pd.DataFrame(
@@ -631,7 +559,16 @@ def run_pandas(folder: Path) -> pl.DataFrame:
         w
         / w.groupby(df["week"]).transform("sum").replace(0, np.nan)
         * df["week"].map(shop).fillna(0)
-    )
+    ).fillna(0)
+    # weeks whose shop spend found no ads-attributed sale: spread over all that week's sales
+    ads_weeks = set(df.loc[m, "week"].unique())
+    m_all = elig & ~df["week"].isin(ads_weeks)
+    w_all = df["sales"].where(m_all, 0.0)
+    df["ads"] -= (
+        w_all
+        / w_all.groupby(df["week"]).transform("sum").replace(0, np.nan)
+        * df["week"].map(shop).fillna(0)
+    ).fillna(0)
     skup = ads[ads["sku_id"].notna()].groupby(["sku_id", "week"])["spend"].sum()
     m2 = elig & (df["traffic_source"] == "ads") & df["sku_id"].isin(skup.index.get_level_values(0))
     w2 = df["sales"].where(m2, 0.0)
@@ -651,7 +588,7 @@ def run_pandas(folder: Path) -> pl.DataFrame:
         sold_weeks, on=["sku_id", "week"], how="left", indicator=True
     )
     orphan_sku = orphan_sku[orphan_sku["_merge"] == "left_only"]
-    orphan_shop = shop[~shop.index.isin(df.loc[m, "week"].unique())].reset_index()
+    orphan_shop = shop[~shop.index.isin(df.loc[elig, "week"].unique())].reset_index()
     overhead = pd.concat(
         [
             pd.DataFrame(
@@ -785,9 +722,9 @@ def main() -> None:
         if b is not None:
             a = pl.read_parquet(str(q["result"]))
             c = pl.read_parquet(str(b["result"]))
-            j = a.join(c, on=["sku_id", "day"], how="full", coalesce=True, suffix="_pd").fill_null(
-                0
-            )
+            j = a.join(
+                c, on=["sku_id", "day"], how="full", coalesce=True, suffix="_pd", nulls_equal=True
+            ).fill_null(0)
             diffs = {
                 g: float(j.select((pl.col(g) - pl.col(f"{g}_pd")).abs().max()).item())
                 for g in GROUPS
