@@ -26,7 +26,9 @@ def split(inp: LedgerInputs, k: int) -> list[LedgerInputs]:
         lo = bounds[i - 1] if i > 0 else None
         hi = bounds[i] if i < k - 1 else None
 
-        def keep(df: pl.DataFrame, lo: str | None = lo, hi: str | None = hi, first: bool = i == 0) -> pl.DataFrame:
+        def keep(
+            df: pl.DataFrame, lo: str | None = lo, hi: str | None = hi, first: bool = i == 0
+        ) -> pl.DataFrame:
             c = pl.col("order_id")
             cond = pl.lit(True)
             if lo is not None:
@@ -47,7 +49,11 @@ def full(inp: LedgerInputs, by: list[str]) -> pl.DataFrame:
 def same(a: pl.DataFrame, b: pl.DataFrame, keys: list[str]) -> None:
     cols = [*keys, "orders", "units", *GROUPS, "margin"]
     x = a.select(cols).sort(keys, nulls_last=True)
-    y = b.select(cols).with_columns(pl.col("orders").cast(x["orders"].dtype)).sort(keys, nulls_last=True)
+    y = (
+        b.select(cols)
+        .with_columns(pl.col("orders").cast(x["orders"].dtype))
+        .sort(keys, nulls_last=True)
+    )
     assert x.equals(y), f"\n{x}\n{y}"
 
 
@@ -63,6 +69,9 @@ def test_streamed_rollup_equals_the_full_ledger_on_domain_shops() -> None:
 @given(shops(max_orders=8))
 def test_streamed_rollup_equals_the_full_ledger(shop: Shop) -> None:
     inp = shop.inputs()
-    for by, keys in ((["sku", "day"], ["sku_id", "day"]), (["creator", "month"], ["creator_id", "month"])):
+    for by, keys in (
+        (["sku", "day"], ["sku_id", "day"]),
+        (["creator", "month"], ["creator_id", "month"]),
+    ):
         out, _ = rollup_partitions(split(inp, 3), by=by)
         same(out, full(inp, by), keys)
