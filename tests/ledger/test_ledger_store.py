@@ -144,6 +144,8 @@ def test_cli_ledger_json_csv_and_exit_codes(lamp_db: str) -> None:
     )
     text = runner.invoke(app, ["ledger", "--db", lamp_db, "--by", "creator", "--lang", "zh"])
     assert text.exit_code == 0 and "C9" in text.stdout
+    early = runner.invoke(app, ["ledger", "--db", lamp_db, "--json", "--as-of", "2026-03-01"])
+    assert early.exit_code == 0 and json.loads(early.stdout)["rows"] == []  # O1 is 5 March
     bad = runner.invoke(app, ["ledger", "--db", lamp_db, "--by", "colour"])
     assert bad.exit_code == 2 and "colour" in (bad.stdout + bad.stderr)
     bad_date = runner.invoke(app, ["ledger", "--db", lamp_db, "--from", "tomorrow"])

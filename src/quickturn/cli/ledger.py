@@ -148,6 +148,14 @@ def report(
     date_to: ToOpt = None,
     currency: CurrencyOpt = "USD",
     csv: CsvOpt = False,
+    as_of: Annotated[
+        str | None,
+        typer.Option(
+            "--as-of",
+            help="Business date of the books (YYYY-MM-DD): orders up to that day; default: the last order day.",
+            show_default=False,
+        ),
+    ] = None,
     limit: Annotated[int, typer.Option("--limit", help="Rows to show in the table.")] = 30,
     save: Annotated[
         bool, typer.Option("--save/--no-save", help="Append the postings to the journal.")
@@ -164,8 +172,11 @@ def report(
     _ = cli._
     dims = [d.strip() for d in by.split(",") if d.strip()]
     f, t = _date(date_from, "--from"), _date(date_to, "--to")
+    day = _date(as_of, "--as-of")
+    if day is not None:
+        t = day if t is None else min(t, day)
     with cli.open_store() as store, cli.progress(_("Building the ledger")) as _advance:
-        r = svc.run(store, settings=cli.settings, persist=save)
+        r = svc.run(store, settings=cli.settings, persist=save, as_of=day)
         table = svc.margins(
             store,
             by=dims,
@@ -187,6 +198,7 @@ def report(
                 "currency": currency.upper(),
                 "from": f,
                 "to": t,
+                "as_of": r.result.as_of,
                 "rows": table,
                 "posted": r.posted,
                 "reversed": r.reversed,
