@@ -264,6 +264,31 @@ def generate(n_lines: int, seed: int = 7, n_skus: int = 10_000) -> dict[str, pl.
 
 
 ORDER_SCOPED = ("orders", "order_lines", "returns", "settlement_lines", "bills")
+PANDAS_COLUMNS = {
+    "orders": [
+        "order_id",
+        "status",
+        "created_at",
+        "fulfillment_type",
+        "warehouse_id",
+        "shipping_fee",
+        "shipping_fee_seller_discount",
+        "is_sample_order",
+    ],
+    "order_lines": [
+        "order_id",
+        "sku_id",
+        "quantity",
+        "unit_price",
+        "subtotal_before_discount",
+        "seller_discount",
+        "platform_discount",
+        "tax",
+        "traffic_source",
+        "creator_id",
+        "commission_rate",
+    ],
+}
 LINES_PER_PARTITION = 1_000_000
 
 
@@ -319,7 +344,8 @@ def run_pandas(folder: Path) -> pl.DataFrame:
     for p in folder.glob("*.parquet"):
         if p.stem.startswith("result"):
             continue
-        df = pl.read_parquet(p)
+        # only the columns used, as a careful analyst would read them
+        df = pl.read_parquet(p, columns=PANDAS_COLUMNS.get(p.stem))
         df = df.with_columns(
             [pl.col(c).cast(pl.Float64) for c, t in df.schema.items() if isinstance(t, pl.Decimal)]
         )
