@@ -81,6 +81,9 @@ app.add_typer(ledger_cmd.app, name="ledger")
 app.command("cash")(ledger_cmd.cash_command)
 
 # --- sense ---
+from quickturn.cli import sense as sense_cmd  # noqa: E402
+
+app.add_typer(sense_cmd.app, name="sense")
 
 # --- plan ---
 

@@ -47,6 +47,7 @@ STEPS: list[str] = [
     # --- ledger ---
     "ledger",
     # --- sense ---
+    "sense",
     # --- plan ---
     # --- health ---
     "health",
