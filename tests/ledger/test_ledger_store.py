@@ -4,7 +4,7 @@ journal, explain reaching the source rows, the cash projection, and the CLI."""
 from __future__ import annotations
 
 import json
-from datetime import date
+from datetime import date, datetime, timedelta
 from decimal import Decimal as D
 from pathlib import Path
 
@@ -17,6 +17,7 @@ from test_ledger_domain import LAMP_SHOP
 from typer.testing import CliRunner
 
 from quickturn.cli.app import app
+from quickturn.errors import UsageError
 from quickturn.services import ledger as svc
 from quickturn.store import Store, open_store
 
@@ -82,9 +83,9 @@ def test_explain_reaches_the_source_rows(store: Store) -> None:
 
 def test_cash_projection_through_the_store(store: Store) -> None:
     store.write_many(frames(LAMP_SHOP))
-    rep = svc.cash(store, days=30, today=date(2026, 3, 10), persist=True)
+    rep = svc.cash(store, days=30, today=date(2026, 3, 10), persist=True, expected="run_rate")
     s = rep.summary
-    assert s["days"] == 30 and s["expected_sales_source"].startswith("run rate")
+    assert s["days"] == 30 and s["expected_sales_source"] == "run rate of the last 28 days"
     proj = rep.daily.filter(pl.col("kind") == "projection")
     assert proj.height == 30
     # supplier: 30% deposit of ¥1,750 on 5 Jan at 0.14 = 73.50, balance on shipment 20 Jan
@@ -95,6 +96,101 @@ def test_cash_projection_through_the_store(store: Store) -> None:
     assert o1["date"] == date(2026, 3, 16) and o1["basis"] == "estimated"
     assert store.count("ledger_cash") == rep.daily.height
     assert s["lowest_balance_date"] in proj["date"].to_list()
+
+
+def _sense_forecast(store: Store, today: date, days: int, units: float) -> None:
+    """A stored sense run forecasting ``units`` LAMPs a day for ``days`` days from ``today``."""
+    store.write(
+        "runs",
+        pl.DataFrame(
+            {
+                "run_id": ["sense-1"],
+                "module": ["sense"],
+                "created_at": [datetime(2026, 3, 9, 12)],
+                "as_of": [today - timedelta(days=1)],
+            }
+        ),
+    )
+    store.write(
+        "forecasts",
+        pl.DataFrame(
+            {
+                "run_id": "sense-1",
+                "sku_id": "LAMP",
+                "ds": pl.date_range(today, today + timedelta(days=days - 1), eager=True),
+                "model": "lifecycle",
+                "mean": units,
+            }
+        ),
+    )
+
+
+def test_cash_expected_sales_from_the_sense_forecast(store: Store) -> None:
+    """A stored sense forecast of 1 LAMP a day drives the projection.
+
+    Per unit, LAMP settles (54 + 5.99 − 7.99 − 3.24 − 6.48) / 2 = 21.14 (O1's net settlement
+    over its 2 units), paid 8 (delivery) + 7 (settlement) days after the sale, and costs its
+    3PL pick & pack 3.00 / 2 = 1.50 on the day.  Over 30 days from 10 March, sales of days
+    0..14 settle inside the horizon: 15 inflows of 21.14 from 25 March, 30 costs of 1.50.
+    """
+    store.write_many(frames(LAMP_SHOP))
+    today = date(2026, 3, 10)
+    _sense_forecast(store, today, 30, 1.0)
+    rep = svc.cash(store, days=30, today=today)
+    assert rep.summary["expected_sales_source"] == "sense forecast (run sense-1)"
+    ins = rep.events.filter(pl.col("category") == "expected_sales").sort("date")
+    assert ins["amount_usd"].to_list() == [D("21.14")] * 15
+    assert ins["date"][0] == date(2026, 3, 25)
+    assert ins["note"][0] == "settlements of expected sales (sense forecast (run sense-1))"
+    cost = rep.events.filter((pl.col("category") == "fulfilment") & (pl.col("date") >= today))
+    assert cost["amount_usd"].to_list() == [D("-1.5")] * 30
+    # the run rate (2 units in the last 28 days) gives a different, smaller projection
+    rr = svc.cash(store, days=30, today=today, expected="run_rate")
+    assert rr.summary["projected_inflow_usd"] < rep.summary["projected_inflow_usd"]
+
+
+def test_cash_expected_sales_from_sense_scenarios_when_no_forecast_covers_the_horizon(
+    store: Store,
+) -> None:
+    """A stored forecast shorter than the projection (the demo stores 28 days) is not used:
+    the sense module's demand scenarios are, their mean units × 21.14 a unit."""
+    from quickturn.services.sense import demand_scenarios
+
+    store.write_many(frames(LAMP_SHOP))
+    today = date(2026, 3, 10)
+    _sense_forecast(store, today, 28, 1.0)
+    exp, note = svc.expected_sales(store, today=today, days=40)
+    assert note == f"sense demand scenarios (mean of {svc.SENSE_PATHS} paths)"
+    assert exp is not None and exp.height == 40
+    paths = demand_scenarios(store, today=today, h=40, n_paths=svc.SENSE_PATHS, seed=0)
+    mean = paths.paths[paths.sku_ids.index("LAMP")].mean(axis=0)
+    got = exp.filter(pl.col("sku_id") == "LAMP").sort("date")
+    assert got["date"][0] == today and got["units"].to_numpy() == pytest.approx(mean)
+    rep = svc.cash(store, days=40, today=today)
+    assert rep.summary["expected_sales_source"] == note
+    ins = rep.events.filter(pl.col("category") == "expected_sales")
+    settled = float(mean[: 40 - 15].sum()) * 21.14
+    assert float(sum(ins["amount_usd"].to_list(), D(0))) == pytest.approx(settled, abs=1e-3)
+
+
+def test_cash_falls_back_to_the_run_rate_when_sense_fails(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import quickturn.services.sense as sense
+
+    def broken(*_a: object, **_k: object) -> None:
+        raise ValueError("no model")
+
+    monkeypatch.setattr(sense, "demand_scenarios", broken)
+    store.write_many(frames(LAMP_SHOP))
+    rep = svc.cash(store, days=30, today=date(2026, 3, 10))
+    assert rep.summary["expected_sales_source"] == (
+        "run rate of the last 28 days (sense unavailable (ValueError: no model))"
+    )
+    rr = svc.cash(store, days=30, today=date(2026, 3, 10), expected="run_rate")
+    assert rr.summary["projected_inflow_usd"] == rep.summary["projected_inflow_usd"]
+    with pytest.raises(UsageError, match="--expected"):
+        svc.cash(store, days=30, expected="guess")
 
 
 @settings(
@@ -190,3 +286,10 @@ def test_cli_explain_and_cash(lamp_db: str) -> None:
     assert {"peak_cash_need_usd", "lowest_balance_date"} <= set(c["summary"])
     txt = runner.invoke(app, ["cash", "--db", lamp_db, "--days", "14"])
     assert txt.exit_code == 0 and "Peak cash need" in txt.stdout
+    rr = runner.invoke(
+        app, ["cash", "--db", lamp_db, "--days", "14", "--expected", "run-rate", "--json"]
+    )
+    assert rr.exit_code == 0, rr.output
+    assert json.loads(rr.stdout)["summary"]["expected_sales_source"].startswith("run rate")
+    bad = runner.invoke(app, ["cash", "--db", lamp_db, "--expected", "guess"])
+    assert bad.exit_code == 2 and "guess" in (bad.stdout + bad.stderr)

@@ -362,6 +362,16 @@ def cash_command(
             show_default=False,
         ),
     ] = None,
+    expected: Annotated[
+        str,
+        typer.Option(
+            "--expected",
+            help=(
+                "Expected sales: auto (the sense module's forecast or demand scenarios,"
+                " else the recent run rate) or run-rate."
+            ),
+        ),
+    ] = "auto",
     csv: CsvOpt = False,
     save: Annotated[
         bool, typer.Option("--save/--no-save", help="Store the timeline (ledger_cash).")
@@ -374,9 +384,16 @@ def cash_command(
     """Daily cash timeline and projection: supplier terms, freight, duty, bills, ads, settlements."""
     cli = make_cli(db, json_ or csv, lang, config)
     _ = cli._
+    if expected not in ("auto", "run-rate"):
+        raise UsageError(f"--expected must be one of auto, run-rate, got {expected!r}")
     with cli.open_store() as store, cli.progress(_("Projecting cash")) as _advance:
         rep = svc.cash(
-            store, days=days, today=_date(today, "--today"), settings=cli.settings, persist=save
+            store,
+            days=days,
+            today=_date(today, "--today"),
+            settings=cli.settings,
+            persist=save,
+            expected=expected.replace("-", "_"),
         )
     if csv:
         _csv(rep.daily)
@@ -519,6 +536,8 @@ def render_demo(cli: Cli, section: dict[str, Any]) -> None:
                 when=c["lowest_balance_date"],
             )
         )
+        if c.get("expected_sales_source"):
+            cli.console.print(_("Expected sales: {source}.", source=c["expected_sales_source"]))
         cli.console.print(f"{_('balance')} {c.get('sparkline', '')}")
         if c.get("weekly"):
             cli.table(

@@ -16,6 +16,7 @@ for the CLI, the web dashboard and the Python API.
 
 from __future__ import annotations
 
+import importlib
 import json
 import uuid
 from collections.abc import Mapping
@@ -24,6 +25,7 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import polars as pl
 
 from quickturn.config import Settings
@@ -51,6 +53,8 @@ if TYPE_CHECKING:
     from quickturn.services.demo import DemoContext
 
 SettingsLike = Settings | Mapping[str, Any] | LedgerSettings | None
+#: sample paths drawn from the sense module for the expected sales of the cash projection
+SENSE_PATHS = 100
 MONEY_POSTING_COLUMNS = ("amount_usd", "amount")
 
 
@@ -357,24 +361,71 @@ def drilldown(
 # -- cash ---------------------------------------------------------------------------------
 
 
-def expected_sales(store: Store, *, today: date, days: int) -> pl.DataFrame | None:
-    """Expected units per SKU and day from the latest sense run's forecast, if there is one."""
-    if "forecasts" not in store.existing_tables() or "runs" not in store.existing_tables():
-        return None
-    runs = store.query(
-        "SELECT run_id FROM runs WHERE module = ? ORDER BY created_at DESC LIMIT 1", ["sense"]
+#: where the cash projection's expected sales may come from (``--expected``)
+EXPECTED_SOURCES = ("auto", "run_rate")
+
+
+def expected_sales(
+    store: Store, *, today: date, days: int, source: str = "auto"
+) -> tuple[pl.DataFrame | None, str | None]:
+    """Expected units per SKU and day over the projection, and where they came from.
+
+    ``auto``: the latest sense run's stored forecast when it covers every day
+    of the projection, else the sense module's demand scenarios
+    (:func:`quickturn.services.sense.demand_scenarios`, mean of ``SENSE_PATHS`` sample paths);
+    ``run_rate`` skips sense.  Returns ``(None, note)`` when sense is not available or fails —
+    the cash projection then uses the recent run rate and the note says why.
+    """
+    if source not in EXPECTED_SOURCES:
+        raise UsageError(f"--expected must be one of auto, run-rate, got {source!r}")
+    if source == "run_rate":
+        return None, None
+    end = today + timedelta(days=days - 1)
+    have = store.existing_tables()
+    if "forecasts" in have and "runs" in have:
+        runs = store.query(
+            "SELECT run_id FROM runs WHERE module = ? ORDER BY created_at DESC LIMIT 1", ["sense"]
+        )
+        if runs.height:
+            run_id = runs["run_id"][0]
+            fc: pl.DataFrame = store.table(
+                "forecasts", columns=["sku_id", "ds", "mean"], where={"run_id": run_id}
+            )
+            fc = fc.filter((pl.col("ds") >= today) & (pl.col("ds") <= end))
+            # a stored forecast is used only when it covers the whole projection (the demo's
+            # sense run stores 28 days; a shorter one would leave later days without sales)
+            if fc.height and fc["ds"].n_unique() == days:
+                out = fc.select(
+                    "sku_id",
+                    pl.col("ds").alias("date"),
+                    pl.col("mean").fill_null(0.0).cast(pl.Float64).alias("units"),
+                )
+                return out, f"sense forecast (run {run_id})"
+    try:
+        sense = importlib.import_module("quickturn.services.sense")
+        scenarios = sense.demand_scenarios
+    except (ImportError, AttributeError):
+        return None, "sense module not installed"
+    try:
+        paths = scenarios(store, today=today, h=days, n_paths=SENSE_PATHS, seed=0)
+    except Exception as exc:  # another module's failure must not stop the cash projection
+        return None, f"sense unavailable ({type(exc).__name__}: {exc})"
+    if not paths.sku_ids:
+        return None, "sense has no SKUs with sales history"
+    mean = np.asarray(paths.paths, dtype=np.float64).mean(axis=1)  # (skus, days)
+    n_sku, h = mean.shape
+    frame = pl.DataFrame(
+        {
+            "sku_id": pl.Series(list(paths.sku_ids), dtype=pl.String).gather(
+                np.repeat(np.arange(n_sku), h)
+            ),
+            "date": pl.date_range(
+                paths.start, paths.start + timedelta(days=h - 1), eager=True
+            ).gather(np.tile(np.arange(h), n_sku)),
+            "units": mean.reshape(-1),
+        }
     )
-    if runs.height == 0:
-        return None
-    fc: pl.DataFrame = store.table(
-        "forecasts", columns=["sku_id", "ds", "mean"], where={"run_id": runs["run_id"][0]}
-    )
-    fc = fc.filter((pl.col("ds") >= today) & (pl.col("ds") < today + timedelta(days=days)))
-    if fc.height == 0:
-        return None
-    return fc.select(
-        "sku_id", pl.col("ds").alias("date"), pl.col("mean").fill_null(0.0).alias("units")
-    )
+    return frame, f"sense demand scenarios (mean of {SENSE_PATHS} paths)"
 
 
 @dataclass
@@ -394,15 +445,18 @@ def cash(
     persist: bool = False,
     result: LedgerResult | None = None,
     inputs: LedgerInputs | None = None,
+    expected: str = "auto",
 ) -> CashReport:
     """Daily cash timeline and ``days``-day projection (see :mod:`quickturn.core.ledger.cash`)."""
     if days < 1:
         raise UsageError(f"--days must be at least 1, got {days}")
+    if expected not in EXPECTED_SOURCES:
+        raise UsageError(f"--expected must be one of auto, run-rate, got {expected!r}")
     inputs = inputs if inputs is not None else load_inputs(store)
     result = result or build(store, settings=settings, inputs=inputs, detail=False)
     if today is None:
         today = (result.as_of or date.today()) + timedelta(days=1)
-    exp = expected_sales(store, today=today, days=days)
+    exp, note = expected_sales(store, today=today, days=days, source=expected)
     cr: CashResult = cash_flow(
         result,
         inputs,
@@ -410,11 +464,14 @@ def cash(
         today=today,
         days=days,
         expected=exp,
+        expected_source=note or "sense forecast",
     )
     money = [*CATEGORIES, "inflow", "outflow", "net", "cumulative", "balance"]
     daily = cr.daily.with_columns([to_decimal_expr(pl.col(c)).alias(c) for c in money])
     daily = daily.rename({c: f"{c}_usd" for c in money})
     summary = dict(cr.summary)
+    if note and exp is None:  # sense was tried and not usable: say why the run rate is used
+        summary["expected_sales_source"] += f" ({note})"
     for k in list(summary):
         if k.endswith("_usd"):
             summary[k] = to_money(summary[k])

@@ -329,8 +329,13 @@ def expected_sales_events(
     today: date,
     days: int,
     expected: pl.DataFrame | None,
+    expected_source: str = "sense forecast",
 ) -> tuple[pl.DataFrame, str]:
-    """Projected cash of future sales; returns (events, where the expected units came from)."""
+    """Projected cash of future sales; returns (events, where the expected units came from).
+
+    ``expected`` (sku_id, date, units) names where its units came from in ``expected_source``;
+    without it the run rate of the last ``run_rate_days`` is used.
+    """
     start = today - timedelta(days=settings.run_rate_days)
     recent = result.lines.filter(
         (pl.col("order_date") >= start) & (pl.col("order_date") < today) & ~pl.col("is_sample")
@@ -353,7 +358,7 @@ def expected_sales_events(
         exp = expected.filter(
             (pl.col("date") >= today) & (pl.col("date") < today + timedelta(days=days))
         )
-        source = "sense forecast"
+        source = expected_source
         units = exp.select("sku_id", "date", pl.col("units").cast(pl.Float64))
     else:
         source = f"run rate of the last {settings.run_rate_days} days"
@@ -442,6 +447,7 @@ def cash_flow(
     today: date,
     days: int = 90,
     expected: pl.DataFrame | None = None,
+    expected_source: str = "sense forecast",
 ) -> CashResult:
     """Cash events, the daily timeline and the projection summary (see module docstring)."""
     s = settings or result.settings
@@ -467,7 +473,13 @@ def cash_flow(
         )
         future.append(rr.join(scheduled, on="date", how="anti"))
     exp, source = expected_sales_events(
-        result, inputs, s, today=today, days=days, expected=expected
+        result,
+        inputs,
+        s,
+        today=today,
+        days=days,
+        expected=expected,
+        expected_source=expected_source,
     )
     future.append(exp)
     events = pl.concat(future).sort("date", "category")
