@@ -1,13 +1,17 @@
 """Ledger benchmark: N order lines → contribution margin by SKU × day with every component.
 
-Prints one JSON document.  The same seeded synthetic shop (vectorised generator below, the
-shape of the demo shop at scale: 10,000 SKUs, a year of orders, FBT and 3PL fulfilment,
-creators and content, returns with every outcome, partial settlement statements, ad spend,
-landed-cost layers in CNY) is written to Parquet once; then two child processes each read it
+Prints one JSON document.  The same seeded shop is written to Parquet once: SKUs, orders,
+order lines and settlement lines from the demo's bulk generator
+(:func:`quickturn.demo.bulk.bulk_order_lines`, 10,000 SKUs, a year of orders, FBT and 3PL
+fulfilment, traffic sources), enriched (see :func:`generate`) with the tables it does not
+produce: creators, 3PL warehouses, duty rates, returns with every outcome, landed-cost layers
+in CNY (POs, shipments), ad spend and FX rates; then two child processes each read it
 and compute the roll-up, so that each one's seconds and peak memory (``ru_maxrss``) are its own:
 
-* ``quickturn``: :func:`quickturn.core.ledger.engine.build_ledger` (exact integer micro-units,
-  Numba FIFO) + :func:`quickturn.core.ledger.reports.rollup` by SKU × day;
+* ``quickturn``: :func:`quickturn.core.ledger.stream.rollup_partitions` by SKU × day — the
+  ledger (exact integer micro-units, Numba FIFO) over 1M-line order-id partitions streamed from
+  Parquet, equal to :func:`~quickturn.core.ledger.engine.build_ledger` +
+  :func:`~quickturn.core.ledger.reports.rollup` on the whole shop;
 * ``pandas`` (baseline): a straightforward pandas implementation of the same roll-up (float
   dollars, merges, ``groupby().transform`` allocations, FIFO per SKU in a Python loop over
   SKUs with NumPy inside).
@@ -766,7 +770,7 @@ def main() -> None:
         "task": "order lines → contribution margin by SKU × day with every component (exact)",
         "inputs": {
             "order_lines": sizes["order_lines"],
-            "generator": "benchmarks/ledger_bench.py:generate",
+            "generator": "quickturn.demo.bulk.bulk_order_lines + benchmarks/ledger_bench.py:generate",
             "seed": args.seed,
             "quick": args.quick,
         },
