@@ -273,6 +273,13 @@ def test_cli_explain_and_cash(lamp_db: str) -> None:
         app, ["ledger", "explain", "--db", lamp_db, "--sku", "LAMP", "--month", "2026-03"]
     )
     assert txt.exit_code == 0 and "cogs" in txt.stdout
+    rows = runner.invoke(app, ["ledger", "explain", "--db", lamp_db, "--order", "O1", "--csv"])
+    assert rows.exit_code == 0, rows.output
+    postings = pl.read_csv(rows.stdout.encode())
+    assert {"account", "amount_usd", "basis", "source_table", "source_key"} <= set(postings.columns)
+    assert round(postings["amount_usd"].sum(), 4) == pytest.approx(26.028)
+    ref = postings.filter(pl.col("source_table") == "settlement_lines").row(0, named=True)
+    assert ref["source_key"] == "statement_id=ST1;line_id=1" and ref["basis"] == "actual"
     missing = runner.invoke(app, ["ledger", "explain", "--db", lamp_db, "--order", "NOPE"])
     assert missing.exit_code == 2
     bad_month = runner.invoke(

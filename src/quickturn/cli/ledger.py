@@ -254,16 +254,25 @@ def explain_cmd(
     month: Annotated[
         str | None, typer.Option("--month", help="Month YYYY-MM (with --sku).", show_default=False)
     ] = None,
+    csv: Annotated[
+        bool,
+        typer.Option(
+            "--csv", help="Print every posting (amount, basis, source table and key) as CSV."
+        ),
+    ] = False,
     db: DbOpt = None,
     json_: JsonOpt = False,
     lang: LangOpt = None,
     config: ConfigOpt = None,
 ) -> None:
     """Every component of an order's or a SKU-month's margin, with the source rows it came from."""
-    cli = make_cli(db, json_, lang, config)
+    cli = make_cli(db, json_ or csv, lang, config)
     _ = cli._
     with cli.open_store(read_only=False) as store:
         e = svc.explain(store, order_id=order, sku_id=sku, month=month, settings=cli.settings)
+    if csv:
+        _csv(e.postings)
+        return
     if json_:
         cli.print_json(
             {
