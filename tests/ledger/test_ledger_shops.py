@@ -23,7 +23,9 @@ from quickturn.store import Store
 BY = ("sku", "content", "creator", "route", "model", "market", "source", "day", "week", "month")
 
 
-def test_every_figure_on_the_demo_shop(demo_store: Store, demo_today: date) -> None:
+def test_every_figure_on_the_demo_shop(demo_store_any: Store, demo_today: date) -> None:
+    """On DuckDB and PostgreSQL: the same demo shop, the same figures."""
+    demo_store = demo_store_any
     r = svc.run(demo_store)
     res = r.result
     assert res.lines.height > 1000
