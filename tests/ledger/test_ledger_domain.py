@@ -436,3 +436,49 @@ def test_settings_override_documented_defaults() -> None:
         LedgerSettings.from_mapping({"referral_fee_rate": 6})
     with pytest.raises(ConfigError, match="costing_method"):
         LedgerSettings.from_mapping({"costing_method": "lifo"})
+
+
+BROKEN_SHOP = """
+skus  sku_id=CHEAP title=Sold below cost unit_cost=30 cost_currency=USD duty_rate=0 weight_g=200
+skus  sku_id=LIGHT title=FBT item without a weight unit_cost=1 cost_currency=USD duty_rate=0
+skus  sku_id=NODUTY title=No HTS rate weight_g=100
+skus  sku_id=NOCOST title=Shipped without a PO or a cost weight_g=100 duty_rate=0
+shipments shipment_id=S1 route_id=SEA shipped_on=2026-01-10 arrived_on=2026-02-10 currency=USD
+shipment_lines shipment_id=S1 sku_id=NOCOST quantity=5
+shipment_lines shipment_id=S2 sku_id=NOCOST quantity=5
+purchase_orders po_id=P1 sku_id=NODUTY ordered_on=2026-01-01 quantity=5 unit_cost=2 currency=USD
+shipments shipment_id=S3 route_id=SEA shipped_on=2026-01-10 arrived_on=2026-02-10 freight_cost=10 currency=USD
+shipment_lines shipment_id=S3 sku_id=NODUTY po_id=P1 quantity=5
+orders order_id=O1 currency=USD status=DELIVERED created_at=2026-03-03T20:00
+order_lines order_id=O1 sku_id=CHEAP quantity=1 unit_price=20
+orders order_id=O2 currency=USD status=DELIVERED created_at=2026-03-03T20:00 fulfillment_type=FULFILLMENT_BY_TIKTOK
+order_lines order_id=O2 sku_id=LIGHT quantity=1 unit_price=20
+order_lines order_id=GONE sku_id=CHEAP quantity=1 unit_price=20
+bills bill_id=B1 line_id=1 bill_date=2026-03-31 charge_type=pick_pack order_id=LOST amount=1.50 currency=USD
+"""
+
+
+def test_bad_inputs_and_money_losers_are_named_in_findings() -> None:
+    """CHEAP sells at 20 but costs 30: 20 − referral 1.20 − COGS 30 = −11.20, a money-loser.
+    Every other row is wrong in one way, and each says so (and which row) instead of crashing."""
+    res = build_ledger(inputs(BROKEN_SHOP))
+    assert usd(line(res, "O1", "CHEAP")["margin"]) == D("-11.20")
+    found = {f.code: f for f in res.findings + reconcile(res)}
+    expect = {
+        "LEDGER_NEGATIVE_MARGIN": "CHEAP (-11.20)",
+        "LEDGER_LINE_UNKNOWN_ORDER": "GONE",
+        "LEDGER_BILL_UNKNOWN_ORDER": "LOST",
+        "LEDGER_WEIGHT_MISSING": "LIGHT",
+        "LEDGER_SHIPMENT_UNKNOWN": "S2",
+        "LEDGER_LAYER_COST_UNKNOWN": "NOCOST",
+        "LEDGER_FREIGHT_UNKNOWN": "S1",
+        "LEDGER_DUTY_RATE_MISSING": "NODUTY",
+    }
+    for code, named in expect.items():
+        assert code in found, code
+        f = found[code]
+        assert named in f.message, (code, f.message)
+        assert f.message_zh and f.fix and f.fix_zh, code
+    assert found["LEDGER_NEGATIVE_MARGIN"].record == {"sku_ids": ["CHEAP"]}
+    # the order line of an unknown order is not a sale; O1 and O2 are
+    assert sorted(res.lines["order_id"].to_list()) == ["O1", "O2"]
