@@ -70,6 +70,19 @@ def test_demo_step_and_render(
     render_demo(cli, section)
     out = capsys.readouterr().out
     assert "真实利润" in out and section["top_skus"][0]["sku_id"] in out
+    # money-losing videos and creators, or (when none loses money) the lowest margin of each
+    for key, dim, col in (
+        ("losing_videos", "content", "content_id"),
+        ("losing_creators", "creator", "creator_id"),
+    ):
+        rows, low = section[key], section["lowest_margin"][dim]
+        assert low is not None
+        if rows:
+            assert all(r["margin"] < 0 for r in rows) and rows[0][col] == low[col]
+        else:
+            assert low["margin"] >= 0 and "没有亏钱" in out
+        assert low[col] in out
+    assert section["cash"]["expected_sales_source"].startswith("sense")
     assert isinstance(cli, Cli) and to_jsonable(section)
 
 

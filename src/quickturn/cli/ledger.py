@@ -505,11 +505,35 @@ def render_demo(cli: Cli, section: dict[str, Any]) -> None:
         skus(section["top_skus"], _("Top SKUs by true margin"))
     if section.get("bottom_skus"):
         skus(section["bottom_skus"], _("Bottom SKUs by true margin"))
-    for key, label, col in (
-        ("losing_videos", _("Money-losing videos"), "content_id"),
-        ("losing_creators", _("Money-losing creators"), "creator_id"),
+    lowest = section.get("lowest_margin") or {}
+    for key, label, col, dim, none_lose in (
+        (
+            "losing_videos",
+            _("Money-losing videos"),
+            "content_id",
+            "content",
+            _("No video loses money after every cost"),
+        ),
+        (
+            "losing_creators",
+            _("Money-losing creators"),
+            "creator_id",
+            "creator",
+            _("No creator loses money after every cost"),
+        ),
     ):
         rows = section.get(key) or []
+        low = lowest.get(dim)
+        if not rows and low:
+            cli.console.print(
+                _(
+                    "{none}; the lowest margin is {key}: USD {margin} on {orders} orders.",
+                    none=none_lose,
+                    key=low[col],
+                    margin=money(low["margin"]),
+                    orders=low["orders"],
+                )
+            )
         if rows:
             cli.table(
                 label,

@@ -656,6 +656,12 @@ def demo_step(ctx: DemoContext) -> dict[str, Any]:
     top = sold.sort("margin", descending=True).head(5)
     bottom = sold.sort("margin").head(5)
     lose = losers(ctx.store, result=res, n=5)
+    # when no video or creator loses money, the demo names the one with the lowest margin
+    lowest: dict[str, dict[str, Any] | None] = {}
+    for dim, key in (("content", "content_id"), ("creator", "creator_id")):
+        t = rollup(res.lines, res.overhead, by=dim).filter(pl.col(key).is_not_null())
+        low = _floats(t.sort("margin").head(1).select(key, "orders", "margin"))
+        lowest[dim] = low[0] if low else None
     ctx.progress("ledger: 90-day cash projection")
     rep = cash(ctx.store, days=90, today=ctx.today, persist=True, result=res, inputs=r.inputs)
     proj = rep.daily.filter(pl.col("kind") == "projection")
@@ -702,6 +708,7 @@ def demo_step(ctx: DemoContext) -> dict[str, Any]:
                 "creator_id", "orders", "revenue", "commission", "ads", "samples", "margin"
             )
         ),
+        "lowest_margin": lowest,
         "cash": {
             "days": 90,
             "peak_cash_need_usd": round(float(rep.summary["peak_cash_need_usd"]), 2),
