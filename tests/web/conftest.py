@@ -12,7 +12,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from web_support import ROOT, LiveServer
+from web_support import ROOT, LiveServer, plan_module_installed, seed_plan_tables
 
 from quickturn.config import Settings
 from quickturn.schema import TABLES_BY_NAME
@@ -24,7 +24,8 @@ ARTIFACTS = ROOT / "test-artifacts"
 @pytest.fixture(scope="session")
 def web_demo_file(demo_db_file: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The test demo after every module's demo step (ledger, sense, plan, health, comply),
-    written once per session.  Copy it before writing."""
+    written once per session.  Copy it before writing.  Without the plan module in this
+    build, the plan tables get a fixture run (:func:`web_support.seed_plan_tables`)."""
     from quickturn.services.demo import STEPS, DemoContext
 
     path = tmp_path_factory.mktemp("webdemo") / "demo.duckdb"
@@ -41,6 +42,9 @@ def web_demo_file(demo_db_file: Path, tmp_path_factory: pytest.TempPathFactory) 
         for name in STEPS:
             section = importlib.import_module(f"quickturn.services.{name}").demo_step(ctx)
             ctx.results[name] = section
+        if not plan_module_installed():
+            # the plan lands separately: its tables, as the web reads them (see web_support)
+            seed_plan_tables(store, as_of=ctx.today)
         store._exec("CHECKPOINT")
     finally:
         store.close()

@@ -18,6 +18,8 @@ are the shop's calendar days, ``today`` is the as-of day of the data (see :func:
 
 from __future__ import annotations
 
+import importlib
+import importlib.util
 import json
 import math
 from dataclasses import dataclass, field
@@ -984,10 +986,50 @@ def export_purchase_orders_csv(store: Store, path: Any) -> dict[str, Any]:
     exporter, so the web download and ``quickturn plan export`` are the same file)."""
     if not has(store, "plan_actions") or latest_run(store, "plan") is None:
         raise NotFound("no plan run in this database yet: run `quickturn plan` first")
-    from quickturn.services import plan as plan_service
-
+    try:  # by name: the plan module lands separately (see plan_simulator_available)
+        plan_service: Any = importlib.import_module("quickturn.services.plan")
+    except ImportError:  # plan tables filled by another build: write them as they are
+        return _export_plan_actions_csv(store, path)
     result: dict[str, Any] = plan_service.export_purchase_orders(store, path)
     return result
+
+
+#: columns of the fallback export (the plan_actions columns a supplier needs)
+PO_FALLBACK_COLUMNS = (
+    "action_id",
+    "supplier_id",
+    "sku_id",
+    "title",
+    "quantity",
+    "unit_cost",
+    "currency",
+    "total_cost_usd",
+    "order_date",
+    "expected_arrival",
+    "route_id",
+    "policy",
+)
+
+
+def _export_plan_actions_csv(store: Store, path: Any) -> dict[str, Any]:
+    """The latest run's purchase orders straight from ``plan_actions`` (used only when the plan
+    module is not importable, e.g. a database written by a newer quickturn)."""
+    import csv
+    from pathlib import Path
+
+    run = latest_run(store, "plan")
+    assert run is not None
+    acts = store.table("plan_actions", where={"run_id": run["run_id"], "kind": "purchase_order"})
+    titles = store.table("skus", columns=["sku_id", "title"])
+    df = acts.join(titles, on="sku_id", how="left").sort("supplier_id", "sku_id", "action_id")
+    out = Path(path)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with out.open("w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        w.writerow(PO_FALLBACK_COLUMNS)
+        for r in df.to_dicts():
+            w.writerow(["" if r.get(c) is None else r.get(c) for c in PO_FALLBACK_COLUMNS])
+    return {"run_id": run["run_id"], "lines": df.height, "path": str(out)}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1183,6 +1225,11 @@ def unit_economics_from_journal(
     return out.select(list(cols))
 
 
+def plan_simulator_available() -> bool:
+    """True when this build has the plan module (the projection replays its simulator)."""
+    return importlib.util.find_spec("quickturn.services.plan") is not None
+
+
 def inventory_projection(
     store: Store,
     sku_id: str,
@@ -1205,13 +1252,19 @@ def inventory_projection(
     """
     if not has(store, "plan_sku_results") or latest_run(store, "plan") is None:
         raise NotFound("no plan run in this database yet: run `quickturn plan` first")
+    if not plan_simulator_available():
+        raise NotFound(
+            "the plan module is not installed in this build: the inventory projection needs "
+            "its simulator (the plan's tables are shown as stored)"
+        )
     import numpy as np
 
     from quickturn.core.plan import simulate as sim
     from quickturn.core.plan.inputs import assemble_inputs, delivery_days, fx_table, in_transit_lots
     from quickturn.core.plan.settings import plan_settings
-    from quickturn.services import plan as plan_service
     from quickturn.services import sense as sense_service
+
+    plan_service: Any = importlib.import_module("quickturn.services.plan")
 
     if store.table("skus", columns=["sku_id"], where={"sku_id": sku_id}).height == 0:
         raise NotFound(f"unknown SKU {sku_id!r}")

@@ -64,11 +64,12 @@ def warm(web: WebContext) -> None:
 
 
 def _webhook_router(settings: Settings, db: Database) -> tuple[Any, str] | None:
-    """The connector's TikTok webhook router when the app key and secret are configured."""
+    """The connector's TikTok webhook router (:func:`quickturn.services.webhooks.tiktok_router`)
+    when the app key and secret are configured; each notification is written through
+    ``db.open_for_write`` (the in-process write lock, see :mod:`quickturn.web.data`)."""
     try:
-        from quickturn.connectors.tiktok_api.webhooks import create_router
         from quickturn.services.connect import tiktok_settings
-        from quickturn.services.webhooks import WebhookInbox
+        from quickturn.services.webhooks import tiktok_router
     except ImportError:  # the connector is not installed in this build
         return None
     try:
@@ -77,9 +78,8 @@ def _webhook_router(settings: Settings, db: Database) -> tuple[Any, str] | None:
     except Exception as exc:  # not configured: the route answers 503 and says why
         log.info("TikTok webhooks not configured: %s", exc)
         return None
-    inbox = WebhookInbox(opener=db.open_for_write)
-    path = str(getattr(ts, "webhook_path", DEFAULT_WEBHOOK_PATH) or DEFAULT_WEBHOOK_PATH)
-    return create_router(ts.app_key, ts.app_secret, inbox.enqueue, path=path), path
+    path = str(ts.webhook_path or DEFAULT_WEBHOOK_PATH)
+    return tiktok_router(settings, options=ts, opener=db.open_for_write), path
 
 
 def create_app(

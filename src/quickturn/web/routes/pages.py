@@ -112,6 +112,7 @@ def sku(
         page="skus",
         model=model,
         figs=figs,
+        projection_available=dashboard.plan_simulator_available(),
         days=days,
         day_choices=DAY_CHOICES,
         stale=views.stale,
