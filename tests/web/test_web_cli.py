@@ -61,6 +61,16 @@ def test_report_is_one_offline_file(web_db: Path, tmp_path: Path) -> None:
     assert "@font-face" not in html and "@import" not in html
     assert html.count('type="application/json"') == len(info["charts"])
     assert "Plotly.newPlot" in html and len(html) > 4_000_000  # Plotly.js is inlined
+    # Plotly.js verbatim from the installed package, and not one http(s) URL anywhere else
+    # (the bundle's own strings are SVG namespaces and links of features the report never uses;
+    # the browser test opens the file with the network blocked)
+    import plotly
+
+    bundle = (Path(plotly.__file__).parent / "package_data" / "plotly.min.js").read_text(
+        encoding="utf-8"
+    )
+    assert html.count(bundle) == 1
+    assert re.findall(r"(?i)(?:https?:)?//[a-z0-9.-]+\.[a-z]{2,}", html.replace(bundle, "")) == []
 
 
 def test_demo_serve_serves_the_demo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

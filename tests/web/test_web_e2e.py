@@ -8,6 +8,8 @@ Screenshots go to ``test-artifacts/`` (gitignored).
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 import shutil
 from collections.abc import Iterator
@@ -175,6 +177,45 @@ def test_live_compliance_check(live_server: LiveServer, page: Any, artifacts: Pa
     page.fill("#check-text", "A soft cotton tee in three colours.")
     page.wait_for_selector("#check-result p.ok")
     page.screenshot(path=str(artifacts / "web-compliance-check.png"))
+
+
+def test_language_switch_is_remembered(live_server: LiveServer, page: Any) -> None:
+    page.context.clear_cookies()
+    page.set_extra_http_headers({"Accept-Language": "zh-CN,zh;q=0.9,en;q=0.5"})
+    try:
+        page.goto(live_server.url + "/")
+        assert page.locator("html").get_attribute("lang") == "zh-Hans"  # from Accept-Language
+        assert "真实利润" in page.content()
+        page.click(".langs a[hreflang=en]")
+        page.wait_for_url(re.compile(r"lang=en"))
+        assert page.locator("html").get_attribute("lang") == "en"
+        assert "True margin" in page.content()
+        page.goto(live_server.url + "/skus")  # no ?lang: the cookie wins over the header
+        assert page.locator("html").get_attribute("lang") == "en"
+        assert "Days of cover" in page.content()
+        page.click(".langs a[hreflang=zh-Hans]")
+        page.wait_for_url(re.compile(r"lang=zh"))
+        page.goto(live_server.url + "/health")
+        assert page.locator("html").get_attribute("lang") == "zh-Hans"
+        assert "迟发货率" in page.content()
+    finally:
+        page.set_extra_http_headers({})
+        page.context.clear_cookies()
+
+
+def test_purchase_orders_export_as_csv(live_server: LiveServer, page: Any) -> None:
+    page.goto(live_server.url + "/plan?lang=en")
+    with page.expect_download() as info:
+        page.click("#po-csv")
+    download = info.value
+    assert download.suggested_filename.startswith("purchase-orders-")
+    assert download.suggested_filename.endswith(".csv")
+    rows = list(csv.DictReader(io.StringIO(Path(download.path()).read_text(encoding="utf-8"))))
+    plan = page.request.get(live_server.url + "/api/v1/plan").json()
+    pos = [a for a in plan["actions"] if a["kind"] == "purchase_order"]
+    assert len(rows) == len(pos) > 0
+    assert sorted(int(r["quantity"]) for r in rows) == sorted(a["quantity"] for a in pos)
+    assert {r["sku"] for r in rows} == {a["sku_id"] for a in pos}  # the plan's supplier CSV
 
 
 def test_token_required_gives_401_and_the_login_form_works(

@@ -994,42 +994,65 @@ def export_purchase_orders_csv(store: Store, path: Any) -> dict[str, Any]:
     return result
 
 
-#: columns of the fallback export (the plan_actions columns a supplier needs)
+#: columns of the fallback export (those of the plan module's supplier CSV that
+#: ``plan_actions`` holds)
 PO_FALLBACK_COLUMNS = (
-    "action_id",
-    "supplier_id",
-    "sku_id",
-    "title",
-    "quantity",
-    "unit_cost",
-    "currency",
-    "total_cost_usd",
+    "po_number",
     "order_date",
+    "supplier_id",
+    "sku",
+    "description",
+    "quantity",
+    "unit_price",
+    "currency",
+    "line_total",
+    "ship_mode",
     "expected_arrival",
-    "route_id",
-    "policy",
 )
 
 
 def _export_plan_actions_csv(store: Store, path: Any) -> dict[str, Any]:
     """The latest run's purchase orders straight from ``plan_actions`` (used only when the plan
-    module is not importable, e.g. a database written by a newer quickturn)."""
+    module is not importable, e.g. a database written by another quickturn build)."""
     import csv
     from pathlib import Path
 
     run = latest_run(store, "plan")
     assert run is not None
-    acts = store.table("plan_actions", where={"run_id": run["run_id"], "kind": "purchase_order"})
+    rid = str(run["run_id"])
+    acts = store.table("plan_actions", where={"run_id": rid, "kind": "purchase_order"})
     titles = store.table("skus", columns=["sku_id", "title"])
-    df = acts.join(titles, on="sku_id", how="left").sort("supplier_id", "sku_id", "action_id")
+    routes = store.table("routes", columns=["route_id", "mode"])
+    df = (
+        acts.join(titles, on="sku_id", how="left")
+        .join(routes, on="route_id", how="left")
+        .sort("supplier_id", "sku_id", "action_id")
+    )
     out = Path(path)
     out.parent.mkdir(parents=True, exist_ok=True)
     with out.open("w", newline="", encoding="utf-8") as fh:
         w = csv.writer(fh)
         w.writerow(PO_FALLBACK_COLUMNS)
         for r in df.to_dicts():
-            w.writerow(["" if r.get(c) is None else r.get(c) for c in PO_FALLBACK_COLUMNS])
-    return {"run_id": run["run_id"], "lines": df.height, "path": str(out)}
+            sup = r.get("supplier_id") or "UNASSIGNED"
+            qty = int(r["quantity"])
+            unit = float(r.get("unit_cost") or 0.0)
+            w.writerow(
+                [
+                    f"PO-{r['order_date']:%Y%m%d}-{sup}-{rid[-6:].upper()}",
+                    r["order_date"],
+                    sup,
+                    r["sku_id"],
+                    r.get("title") or "",
+                    qty,
+                    f"{unit:.2f}",
+                    r.get("currency") or "",
+                    f"{qty * unit:.2f}",
+                    r.get("mode") or "",
+                    r.get("expected_arrival") or "",
+                ]
+            )
+    return {"run_id": rid, "lines": df.height, "path": str(out)}
 
 
 # ---------------------------------------------------------------------------------------------

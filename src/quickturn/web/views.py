@@ -346,7 +346,7 @@ class Views:
             run=s.RunPublic(**p["run"]),
             horizon_days=params.get("horizon_days"),
             scenarios=params.get("scenarios"),
-            summary={k: v for k, v in (p.get("summary") or {}).items() if not isinstance(v, dict)},
+            summary=_plan_summary(p),
             actions=[s.ActionPublic(**r) for r in _rows(p["actions"])],
             comparison=[s.PolicyComparisonPublic(**r) for r in _rows(p["comparison"])],
             cash=points,
@@ -593,3 +593,27 @@ def _total(df: pl.DataFrame) -> s.LedgerRowPublic:
         "lines": int(df["lines"].sum() or 0),
     }
     return s.LedgerRowPublic(**row)
+
+
+#: the plan summary's figures the Plan page shows (``runs.summary`` of the plan run)
+PLAN_TILES = (
+    "expected_profit_usd",
+    "profit_p05_usd",
+    "fill_rate",
+    "mean_stockout_prob",
+    "dead_stock_value_usd",
+    "dead_stock_qty",
+    "peak_cash_usd",
+)
+
+
+def _plan_summary(p: dict[str, Any]) -> dict[str, Any]:
+    """The run's summary; figures it lacks are taken from the chosen rows of
+    ``plan_sku_results`` where they add up exactly (expected profit, dead stock, mean
+    stock-out risk), else left empty (a portfolio's bad case or peak cash is not a sum)."""
+    chosen = p.get("chosen_total") or {}
+    out: dict[str, Any] = {k: None for k in PLAN_TILES}
+    for k in ("expected_profit_usd", "dead_stock_value_usd", "mean_stockout_prob"):
+        out[k] = chosen.get(k)
+    out.update({k: v for k, v in (p.get("summary") or {}).items() if not isinstance(v, dict)})
+    return out
