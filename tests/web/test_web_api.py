@@ -129,6 +129,27 @@ def test_sku_list_filters_sorts_and_pages(client: TestClient, web_url: str) -> N
     assert client.get("/api/v1/skus", params={"sort": "nope"}).status_code == 400
 
 
+def test_overview_agrees_with_the_ledger_module(client: TestClient, web_url: str) -> None:
+    """The Overview's revenue and true margin (read from the journal) equal the ledger module's
+    own roll-up over the same days (a fresh ledger build, nothing shared with the web code)."""
+    from quickturn.services import ledger as ledger_service
+
+    k = client.get("/api/v1/overview", params={"days": 30}).json()["kpis"]
+    store = open_store(web_url, read_only=not web_url.startswith("postgres"), migrate=False)
+    try:
+        m = ledger_service.margins(
+            store,
+            by="month",
+            date_from=date.fromisoformat(k["date_from"]),
+            date_to=date.fromisoformat(k["date_to"]),
+        )
+    finally:
+        store.close()
+    assert m.height >= 1 and float(m["revenue"].sum()) > 0
+    assert k["current"]["revenue_usd"] == pytest.approx(float(m["revenue"].sum()), abs=0.01)
+    assert k["current"]["margin_usd"] == pytest.approx(float(m["margin"].sum()), abs=0.01)
+
+
 def test_sku_detail(client: TestClient, web_url: str) -> None:
     store = open_store(web_url, read_only=not web_url.startswith("postgres"), migrate=False)
     chosen = store.query(
