@@ -93,7 +93,9 @@ def seed_plan_tables(store: Any, *, as_of: date, skus: int = 40) -> str:
         "GROUP BY l.sku_id ORDER BY units DESC, l.sku_id LIMIT ?",
         [since, skus],
     )
-    info = store.table("skus", columns=["sku_id", "supplier_id", "unit_cost", "list_price"])
+    info = store.table(
+        "skus", columns=["sku_id", "supplier_id", "unit_cost", "cost_currency", "list_price"]
+    )
     routes = store.table("routes", columns=["route_id", "mode"]).sort("route_id")
     sea = routes.filter(pl.col("mode") == "sea")["route_id"]
     air = routes.filter(pl.col("mode") == "air")["route_id"]
@@ -103,7 +105,8 @@ def seed_plan_tables(store: Any, *, as_of: date, skus: int = 40) -> str:
     actions: list[dict[str, Any]] = []
     for i, r in enumerate(df.to_dicts()):
         daily = float(r["units"]) / 30.0
-        cost = float(r["unit_cost"] or 5.0)
+        # factory cost in USD (CNY at a round 7.2; the fixture needs plausible, not exact, costs)
+        cost = float(r["unit_cost"] or 36.0) / (7.2 if r["cost_currency"] != "USD" else 1.0)
         price = float(r["list_price"] or cost * 3)
         fams = {
             "heavy": (daily * 90, 0.04 + (i % 5) * 0.01, 0.30),
@@ -147,7 +150,7 @@ def seed_plan_tables(store: Any, *, as_of: date, skus: int = 40) -> str:
                     "quantity": qty,
                     "order_date": as_of,
                     "expected_arrival": as_of + timedelta(days=lead),
-                    "unit_cost": cost,
+                    "unit_cost": round(cost, 2),
                     "currency": "USD",
                     "total_cost_usd": qty * cost,
                     "reason": "web test fixture: cover below the reorder point",
