@@ -28,11 +28,11 @@ import numpy as np
 from scipy import stats
 
 __all__ = [
+    "BassDiffusion",
     "EOQSolution",
     "NewsvendorSolution",
     "SSPolicy",
     "WagnerWhitinSolution",
-    "BassDiffusion",
     "base_stock_level",
     "bass_diffusion",
     "economic_order_quantity",
@@ -237,9 +237,13 @@ def newsvendor_discrete(
     values = np.asarray(list(demand_values), dtype=float)
     probs = np.asarray(list(demand_probabilities), dtype=float)
     if values.shape != probs.shape or values.size == 0:
-        raise ValueError("demand_values and demand_probabilities must have the same, non-zero length")
+        raise ValueError(
+            "demand_values and demand_probabilities must have the same, non-zero length"
+        )
     if np.any(probs < 0) or not math.isclose(float(probs.sum()), 1.0, abs_tol=1e-9):
-        raise ValueError(f"demand_probabilities must be non-negative and sum to 1, got {probs.sum()}")
+        raise ValueError(
+            f"demand_probabilities must be non-negative and sum to 1, got {probs.sum()}"
+        )
     order = np.argsort(values)
     values, probs = values[order], probs[order]
     if base_stock_level is None:
@@ -359,7 +363,9 @@ def ss_policy_poisson(
     """
 
     def one_period(y: int) -> float:
-        return float(_poisson_newsvendor_cost(np.array([y]), holding_cost, stockout_cost, demand_mean)[0])
+        return float(
+            _poisson_newsvendor_cost(np.array([y]), holding_cost, stockout_cost, demand_mean)[0]
+        )
 
     def cost(s: int, big_s: int) -> float:
         return ss_cost_poisson(s, big_s, holding_cost, stockout_cost, fixed_cost, demand_mean)
