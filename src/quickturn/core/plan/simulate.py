@@ -1,0 +1,857 @@
+"""Daily Monte Carlo inventory simulator, vectorised over SKUs × scenarios × candidate policies.
+
+Data flow: :class:`PlanInputs` (demand sample paths ``(n_skus, n_scenarios, horizon)`` plus
+per-SKU economics and two routes — slot 0 the slow/cheap route, slot 1 the fast one) and a
+parameter array ``(n_skus, n_candidates, N_PARAMS)`` → one Numba kernel (``prange`` over
+SKUs) → :class:`SimResult` with per-candidate metric sums, per-scenario profit and the
+quantities each candidate orders today (day 0).
+
+One general replenishment rule covers every policy family (see :mod:`.policies`):
+
+* an optional day-0 order of ``P_Q0`` units by route ``P_R0``;
+* a slow-route *base* order every ``P_RS`` days of ``P_BETA ×`` the (demand-corrected)
+  forecast of one slow review period, ``L_slow`` days ahead (tailored base-surge);
+* a fast-route *order-up-to* every ``P_RF`` days with target
+  ``P_K × scale × D̂(t, t+L_fast+R_fast) + P_BASE`` against the *expedited* inventory
+  position (stock plus pipeline expected within the window — the dual-index policy of
+  Veeraraghavan & Scheller-Wolf 2008);
+* test-then-scale gate (pause while observed ÷ forecast demand < ``P_GATE``) and a stop once
+  the 7-day demand falls below ``P_DECAY ×`` its peak (the lifecycle has turned);
+* POD: ``P_POD = 1`` serves every unit demand the stock cannot (made to order, at the POD
+  unit cost and with the conversion penalty of slower delivery); a pure POD policy simply
+  places no stock orders.
+
+``scale`` is the observed ÷ forecast demand of the last 7 days, shrunk towards 1:
+``(obs + c)/(fc + c)`` with ``c = 1 + 0.3·fc``.  Policies see the true demand (no
+censoring) and only the *expected* arrival day of open orders (never the realised one).
+
+Day ``t``: arrivals → reviews and orders (an order with lead time ``L`` arrives at the start
+of day ``t+L``, so a base-stock policy covers ``L+1`` days of demand, as in S&S §4.3.3) →
+demand, sales, lost sales or backorders, POD overflow → holding and cash.  Randomness
+(lead times, arrival of lots already in transit) comes from a counter-based hash of
+``(seed, sku key, scenario, day, route)``, so every candidate and every policy family sees
+the same draws: common random numbers.
+
+Money is float64 USD (simulation computes expectations); quantities are float units,
+rounded to case packs when ``case_pack > 0``.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import numpy as np
+from numba import njit, prange
+from numpy.typing import NDArray
+
+F64 = NDArray[np.float64]
+
+# --- policy parameters (last axis of the params array) ----------------------------------------
+P_ACTIVE, P_Q0, P_R0, P_K, P_RF, P_BASE, P_BETA, P_RS, P_GATE, P_DECAY, P_POD, P_START = range(12)
+N_PARAMS = 12
+PARAM_NAMES = (
+    "active",
+    "first_order_qty",
+    "first_order_route",
+    "fast_cover_multiplier",
+    "fast_review_days",
+    "fast_base_units",
+    "slow_base_share",
+    "slow_review_days",
+    "scale_gate",
+    "decay_stop",
+    "pod_overflow",
+    "first_review_day",
+)
+
+# --- per-SKU economics (columns of the economics array) ---------------------------------------
+(
+    E_PRICE,
+    E_VAR,
+    E_UNIT,
+    E_LANDED,
+    E_DUTY,
+    E_STORAGE,
+    E_CAPITAL,
+    E_SALVAGE,
+    E_PENALTY,
+    E_MOQ,
+    E_CASE,
+    E_CAP,
+    E_CASH,
+    E_DEPOSIT,
+    E_SETTLE,
+    E_POD_OK,
+    E_POD_COST,
+    E_POD_CONV,
+    E_ON_HAND,
+) = range(19)
+N_ECON = 19
+
+# --- per-route data (last axis of the routes array; axis 1 is slow=0 / fast=1) ----------------
+R_OK, R_MEAN, R_SD, R_MIN, R_PROD, R_FREIGHT, R_FIXED, R_MINCHG = range(8)
+N_ROUTE = 8
+SLOW, FAST = 0, 1
+
+# --- metrics (sums over scenarios, except M_MIN_ON_HAND which is a minimum) ---------------
+(
+    M_REVENUE,
+    M_SOLD,
+    M_DEMAND,
+    M_LOST,
+    M_POD_UNITS,
+    M_DEAD_UNITS,
+    M_DEAD_VALUE,
+    M_PEAK_CASH,
+    M_HOLDING,
+    M_FREIGHT,
+    M_ORDERED,
+    M_STOCKOUT,
+    M_OOS_DEMAND,
+    M_GOODS,
+    M_POD_COST,
+    M_PENALTY,
+    M_CONV_LOSS,
+    M_PROFIT,
+    M_END_UNITS,
+    M_ORDERS,
+    M_MIN_ON_HAND,
+    M_VARIABLE,
+    M_TERMINAL,
+    M_BACKLOG_END,
+) = range(24)
+N_METRICS = 24
+METRIC_NAMES = (
+    "revenue_usd",
+    "sales_qty",
+    "demand_qty",
+    "lost_sales_qty",
+    "pod_qty",
+    "dead_stock_qty",
+    "dead_stock_value_usd",
+    "peak_cash_usd",
+    "holding_cost_usd",
+    "freight_cost_usd",
+    "order_qty",
+    "stockout_prob",
+    "oos_demand_qty",
+    "goods_cost_usd",
+    "pod_cost_usd",
+    "stockout_penalty_usd",
+    "pod_conversion_loss_qty",
+    "expected_profit_usd",
+    "end_units",
+    "orders",
+    "min_on_hand",
+    "variable_cost_usd",
+    "terminal_value_usd",
+    "backlog_end_qty",
+)
+
+MAX_OPEN_ORDERS = 64
+FORECAST_PAD_DAYS = 400
+
+
+@dataclass(frozen=True)
+class SimConfig:
+    """Simulation settings shared by every SKU.
+
+    ``terminal_cover_days``: leftover stock up to this many days of the scenario's final
+    demand rate (mean of its last ``tail_days`` days) still sells after the horizon and is
+    valued at landed cost; the rest is dead stock valued at the salvage value.
+    """
+
+    backorders: bool = False
+    terminal_cover_days: float = 30.0
+    tail_days: int = 14
+    seed: int = 0
+    risk_alpha: float = 0.95
+    risk_lambda: float = 0.2
+
+
+@dataclass(frozen=True)
+class PlanInputs:
+    """Arrays for one batch of SKUs (all float64 unless noted).
+
+    ``demand`` ``(n, m, h)`` sample paths; ``economics`` ``(n, N_ECON)``; ``routes``
+    ``(n, 2, N_ROUTE)``; ``pipeline_qty/eta/sd`` ``(n, k)`` lots already in transit (expected
+    arrival day from today and its SD); ``sku_key`` int64 ``(n,)`` stable per-SKU key for
+    the random streams (same key → same lead-time draws in every run and chunk).
+    """
+
+    demand: F64
+    economics: F64
+    routes: F64
+    pipeline_qty: F64
+    pipeline_eta: F64
+    pipeline_sd: F64
+    sku_key: NDArray[np.int64]
+    sku_ids: tuple[str, ...] = ()
+    forecast: F64 | None = field(default=None)
+
+    @property
+    def n_skus(self) -> int:
+        return int(self.demand.shape[0])
+
+    @property
+    def n_scenarios(self) -> int:
+        return int(self.demand.shape[1])
+
+    @property
+    def horizon(self) -> int:
+        return int(self.demand.shape[2])
+
+    def mean_forecast(self) -> F64:
+        """Expected daily demand ``(n, h)`` — what every policy knows today."""
+        if self.forecast is not None:
+            return self.forecast
+        return np.asarray(self.demand.mean(axis=1), dtype=np.float64)
+
+    def take(self, index: NDArray[np.intp] | slice) -> PlanInputs:
+        """The same inputs for a subset of SKUs."""
+        return replace(
+            self,
+            demand=self.demand[index],
+            economics=self.economics[index],
+            routes=self.routes[index],
+            pipeline_qty=self.pipeline_qty[index],
+            pipeline_eta=self.pipeline_eta[index],
+            pipeline_sd=self.pipeline_sd[index],
+            sku_key=self.sku_key[index],
+            sku_ids=tuple(np.asarray(self.sku_ids, dtype=object)[index].tolist())
+            if self.sku_ids
+            else (),
+            forecast=None if self.forecast is None else self.forecast[index],
+        )
+
+    def with_scenarios(self, n: int) -> PlanInputs:
+        """The first ``n`` scenarios (used for the parameter search)."""
+        if n >= self.n_scenarios:
+            return self
+        fc = self.mean_forecast()
+        return replace(self, demand=np.ascontiguousarray(self.demand[:, :n, :]), forecast=fc)
+
+    def initial_units(self) -> F64:
+        """Units on hand plus in transit today, per SKU."""
+        return np.asarray(
+            self.economics[:, E_ON_HAND] + self.pipeline_qty.sum(axis=1), dtype=np.float64
+        )
+
+
+@dataclass(frozen=True)
+class SimResult:
+    """Output of :func:`simulate` for ``n`` SKUs × ``c`` candidates × ``m`` scenarios."""
+
+    metrics: F64  # (n, c, N_METRICS): per-scenario means (min for M_MIN_ON_HAND)
+    profit: F64  # (n, c, m)
+    day0_qty: F64  # (n, c, 2): units ordered today by route slot
+    day0_eta: F64  # (n, c, 2): expected arrival day of today's orders
+    risk_alpha: float
+    risk_lambda: float
+
+    def metric(self, name: str) -> F64:
+        return np.asarray(self.metrics[..., METRIC_NAMES.index(name)], dtype=np.float64)
+
+    @property
+    def expected_profit(self) -> F64:
+        return np.asarray(self.metrics[..., M_PROFIT], dtype=np.float64)
+
+    @property
+    def cvar(self) -> F64:
+        return cvar_of_loss(self.profit, self.risk_alpha)
+
+    @property
+    def objective(self) -> F64:
+        return np.asarray(self.expected_profit - self.risk_lambda * self.cvar, dtype=np.float64)
+
+
+def cvar_of_loss(profit: F64, alpha: float) -> F64:
+    """CVaR_α of the loss ``−profit`` over the last axis: mean of the worst ``1−α`` share.
+
+    Rockafellar & Uryasev (2000) on an equally weighted sample: the mean of the
+    ``⌈(1−α)·m⌉`` largest losses.
+
+    >>> float(cvar_of_loss(np.array([[10.0, -5.0, 3.0, -20.0]]), 0.5)[0])
+    12.5
+    """
+    m = profit.shape[-1]
+    k = max(1, math.ceil((1.0 - alpha) * m - 1e-9))
+    loss = -profit
+    if k >= m:
+        return np.asarray(loss.mean(axis=-1), dtype=np.float64)
+    worst = np.partition(loss, m - k, axis=-1)[..., m - k :]
+    return np.asarray(worst.mean(axis=-1), dtype=np.float64)
+
+
+# ----------------------------------------------------------------------------------------------
+# random streams
+
+
+@njit(inline="always", cache=True)
+def _mix64(z: np.uint64) -> np.uint64:
+    z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+    z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    return z ^ (z >> np.uint64(31))
+
+
+@njit(inline="always", cache=True)
+def _uniform(seed: int, a: int, b: int, c: int, d: int) -> float:
+    """A uniform (0,1) number that depends only on its five integer coordinates."""
+    golden = np.uint64(0x9E3779B97F4A7C15)
+    z = _mix64(np.uint64(seed) * golden + np.uint64(a))
+    z = _mix64(z + np.uint64(b) * golden)
+    z = _mix64(z + np.uint64(c) * golden)
+    z = _mix64(z + np.uint64(d) * golden)
+    return (float(z >> np.uint64(11)) + 0.5) * (1.0 / 9007199254740992.0)
+
+
+@njit(inline="always", cache=True)
+def _normal(seed: int, a: int, b: int, c: int, d: int) -> float:
+    u1 = _uniform(seed, a, b, c, 2 * d)
+    u2 = _uniform(seed, a, b, c, 2 * d + 1)
+    return math.sqrt(-2.0 * math.log(u1)) * math.cos(2.0 * math.pi * u2)
+
+
+@njit(inline="always", cache=True)
+def _lead_time(mean: float, sd: float, lo: float, z: float) -> int:
+    """Lognormal lead time with the given mean and SD (fixed when SD = 0), at least ``lo``."""
+    if sd <= 0.0 or mean <= 0.0:
+        x = mean
+    else:
+        s2 = math.log(1.0 + (sd / mean) ** 2)
+        x = math.exp(math.log(mean) - 0.5 * s2 + math.sqrt(s2) * z)
+    x = max(x, lo)
+    return int(x + 0.5)
+
+
+# ----------------------------------------------------------------------------------------------
+# the kernel
+
+
+@njit(cache=True)
+def _place_order(
+    q_raw: float,
+    r: int,
+    t: int,
+    lead: int,
+    i: int,
+    eco: F64,
+    rt: F64,
+    oh: float,
+    pipe: float,
+    cum_cash: float,
+    cash_out: F64,
+    acc: F64,
+) -> float:
+    """Apply MOQ, case pack, warehouse-capacity and cash limits, then book the costs.
+
+    Returns the units ordered (0 when nothing is).  ``acc`` accumulates goods (0),
+    freight + duty (1), ordered units (2) and the number of orders (3); payments go into
+    ``cash_out`` by day: deposit today, balance and freight at shipment (after production),
+    duty on arrival.
+    """
+    if q_raw <= 1e-9 or rt[r, R_OK] < 0.5:
+        return 0.0
+    moq = eco[i, E_MOQ]
+    case = eco[i, E_CASE]
+    q = max(q_raw, moq)
+    if case > 0.0:
+        q = math.ceil(q / case - 1e-9) * case
+    room = eco[i, E_CAP] - oh - pipe
+    if np.isfinite(eco[i, E_CASH]):
+        unit_cash = eco[i, E_UNIT] * (1.0 + eco[i, E_DUTY]) + rt[r, R_FREIGHT]
+        tied = max(0.0, -cum_cash)
+        for k in range(t + 1, cash_out.shape[0]):
+            tied += cash_out[k]  # payments already booked for later days
+        if unit_cash > 0.0:
+            room = min(room, (eco[i, E_CASH] - tied) / unit_cash)
+    if q > room:
+        q = math.floor(room / case + 1e-9) * case if case > 0.0 else room
+    if q <= 1e-9 or q < moq:
+        return 0.0
+    goods = q * eco[i, E_UNIT]
+    freight = max(q * rt[r, R_FREIGHT], rt[r, R_MINCHG]) + rt[r, R_FIXED]
+    duty = goods * eco[i, E_DUTY]
+    acc[0] += goods
+    acc[1] += freight + duty
+    acc[2] += q
+    acc[3] += 1.0
+    h = cash_out.shape[0] - 1
+    dep = eco[i, E_DEPOSIT]
+    cash_out[t] += dep * goods
+    ship = t + int(rt[r, R_PROD] + 0.5)
+    if ship < h:
+        cash_out[ship] += (1.0 - dep) * goods + freight
+    if t + lead < h:
+        cash_out[t + lead] += duty
+    return float(q)
+
+
+@njit(parallel=True, cache=True, error_model="numpy")
+def _kernel(
+    demand: F64,
+    fc_cum: F64,
+    params: F64,
+    eco: F64,
+    routes: F64,
+    pipe_qty: F64,
+    pipe_eta: F64,
+    pipe_sd: F64,
+    sku_key: NDArray[np.int64],
+    seed: int,
+    backorders: bool,
+    term_cover: float,
+    tail_days: int,
+    metrics: F64,
+    profit: F64,
+    day0_qty: F64,
+    day0_eta: F64,
+) -> None:
+    n, m, h = demand.shape
+    n_cand = params.shape[1]
+    n_lots = pipe_qty.shape[1]
+    hp = fc_cum.shape[1] - 1
+    for i in prange(n):
+        arr = np.zeros(h + 1)
+        cash_out = np.zeros(h + 1)
+        cash_in = np.zeros(h + 1)
+        lot_day = np.zeros(n_lots, dtype=np.int64)
+        lead_cache = np.zeros((2, h), dtype=np.int64)
+        o_qty = np.zeros(MAX_OPEN_ORDERS)
+        o_eta = np.zeros(MAX_OPEN_ORDERS, dtype=np.int64)
+        o_act = np.zeros(MAX_OPEN_ORDERS, dtype=np.int64)
+        acc = np.zeros(4)
+        min_oh = np.full(n_cand, np.inf)
+        rt = routes[i]
+        key = sku_key[i]
+        price = eco[i, E_PRICE]
+        var = eco[i, E_VAR]
+        storage = eco[i, E_STORAGE]
+        capital = eco[i, E_CAPITAL]
+        penalty_unit = eco[i, E_PENALTY]
+        landed = eco[i, E_LANDED]
+        salvage = eco[i, E_SALVAGE]
+        settle = int(eco[i, E_SETTLE] + 0.5)
+        pod_ok = eco[i, E_POD_OK] > 0.5
+        pod_cost = eco[i, E_POD_COST]
+        pod_conv = eco[i, E_POD_CONV]
+        init_units = eco[i, E_ON_HAND]
+        for lot in range(n_lots):
+            init_units += pipe_qty[i, lot]
+        eta_slow = int(rt[SLOW, R_MEAN] + 0.5)
+        eta_fast = int(rt[FAST, R_MEAN] + 0.5)
+        for c in range(n_cand):
+            if params[i, c, P_ACTIVE] < 0.5:
+                for k in range(N_METRICS):
+                    metrics[i, c, k] = np.nan
+                for s in range(m):
+                    profit[i, c, s] = np.nan
+        for s in range(m):
+            dem = demand[i, s]
+            # common random numbers: lot arrivals and lead times depend on (sku, scenario, day)
+            for lot in range(n_lots):
+                z = 0.0
+                if pipe_qty[i, lot] > 0.0 and pipe_sd[i, lot] > 0.0:
+                    z = _normal(seed, key, s, 100000 + lot, 7)
+                lot_day[lot] = int(pipe_eta[i, lot] + pipe_sd[i, lot] * z + 0.5)
+            lead_cache[:, :] = -1
+            tail = 0.0
+            nt = min(tail_days, h)
+            for t in range(h - nt, h):
+                tail += dem[t]
+            sell_later_cap = tail / max(nt, 1) * term_cover
+            for c in range(n_cand):
+                par = params[i, c]
+                if par[P_ACTIVE] < 0.5:
+                    continue
+                q0 = par[P_Q0]
+                r0 = int(par[P_R0] + 0.5)
+                kf = par[P_K]
+                rf = max(1, int(par[P_RF] + 0.5))
+                base_units = par[P_BASE]
+                beta = par[P_BETA]
+                rs = max(1, int(par[P_RS] + 0.5))
+                gate = par[P_GATE]
+                decay = par[P_DECAY]
+                pod_mode = par[P_POD] > 0.5 and pod_ok
+                start = int(par[P_START] + 0.5)
+                win_fast = eta_fast + rf
+                arr[:] = 0.0
+                cash_out[:] = 0.0
+                cash_in[:] = 0.0
+                acc[:] = 0.0
+                n_open = 0
+                oh = eco[i, E_ON_HAND]
+                pipe = 0.0
+                for lot in range(n_lots):
+                    qty = pipe_qty[i, lot]
+                    if qty <= 0.0:
+                        continue
+                    day = lot_day[lot]
+                    if day <= 0:
+                        oh += qty
+                        continue
+                    if day < h:
+                        arr[day] += qty
+                    pipe += qty
+                    if n_open < MAX_OPEN_ORDERS:
+                        o_qty[n_open] = qty
+                        o_eta[n_open] = int(pipe_eta[i, lot] + 0.5)
+                        o_act[n_open] = day
+                        n_open += 1
+                backlog = 0.0
+                revenue = 0.0
+                sold_all = 0.0
+                dem_all = 0.0
+                lost = 0.0
+                pod_units = 0.0
+                holding = 0.0
+                podc = 0.0
+                penalty = 0.0
+                conv_loss = 0.0
+                oos_dem = 0.0
+                cum_cash = 0.0
+                peak_cash = 0.0
+                first_arr = -1
+                so_flag = 0.0
+                roll = 0.0
+                peak7 = 0.0
+                stopped = False
+                mo = min_oh[c]
+                next_slow = start if beta > 0.0 else h + 1
+                next_fast = start if (kf > 0.0 or base_units > 0.0) else h + 1
+                next_first = 0 if q0 > 0.0 else h + 1
+                for t in range(h):
+                    a = arr[t]
+                    if a > 0.0:
+                        oh += a
+                        pipe -= a
+                        if first_arr < 0:
+                            first_arr = t
+                    # ---- reviews and orders (before today's demand)
+                    if (t == next_slow or t == next_fast or t == next_first) and not stopped:  # noqa: SIM109
+                        w = min(7, t)
+                        fc_w = fc_cum[i, t] - fc_cum[i, t - w]
+                        cpr = 1.0 + 0.3 * fc_w
+                        scale = (roll + cpr) / (fc_w + cpr)
+                        gated = gate > 0.0 and t >= 7 and scale < gate
+                        for r in range(3):
+                            if r == 0:
+                                if t != next_slow:
+                                    continue
+                                next_slow += rs
+                                if gated:
+                                    continue
+                                a0 = min(t + eta_slow, hp)
+                                b0 = min(a0 + rs, hp)
+                                q = beta * scale * (fc_cum[i, b0] - fc_cum[i, a0])
+                                route = SLOW
+                            elif r == 1:
+                                if t != next_fast:
+                                    continue
+                                next_fast += rf
+                                if gated:
+                                    continue
+                                # compact the open orders, then the expedited inventory position
+                                j = 0
+                                for k in range(n_open):
+                                    if o_act[k] > t:
+                                        o_qty[j] = o_qty[k]
+                                        o_eta[j] = o_eta[k]
+                                        o_act[j] = o_act[k]
+                                        j += 1
+                                n_open = j
+                                ip = oh - backlog
+                                for k in range(n_open):
+                                    if o_eta[k] <= t + win_fast:
+                                        ip += o_qty[k]
+                                b0 = min(t + win_fast, hp)
+                                target = kf * scale * (fc_cum[i, b0] - fc_cum[i, t]) + base_units
+                                q = target - ip
+                                route = FAST
+                            else:
+                                if t != next_first:
+                                    continue
+                                next_first = h + 1
+                                q = q0
+                                route = r0
+                            if q <= 1e-9 or n_open >= MAX_OPEN_ORDERS:
+                                continue
+                            lead = lead_cache[route, t]
+                            if lead < 0:
+                                z = 0.0
+                                if rt[route, R_SD] > 0.0:
+                                    z = _normal(seed, key, s, t, route)
+                                lead = _lead_time(
+                                    rt[route, R_MEAN], rt[route, R_SD], rt[route, R_MIN], z
+                                )
+                                lead_cache[route, t] = lead
+                            qq = _place_order(
+                                q, route, t, lead, i, eco, rt, oh, pipe, cum_cash, cash_out, acc
+                            )
+                            if qq <= 0.0:
+                                continue
+                            eta = eta_slow if route == SLOW else eta_fast
+                            if lead == 0:
+                                oh += qq
+                                if first_arr < 0:
+                                    first_arr = t
+                            else:
+                                if t + lead < h:
+                                    arr[t + lead] += qq
+                                pipe += qq
+                                o_qty[n_open] = qq
+                                o_eta[n_open] = t + eta
+                                o_act[n_open] = t + lead
+                                n_open += 1
+                            if t == 0 and s == 0:
+                                day0_qty[i, c, route] += qq
+                                day0_eta[i, c, route] = eta
+                    # ---- demand and sales
+                    d = dem[t]
+                    dem_all += d
+                    need = d + backlog
+                    start_oh = oh
+                    sold = need if need < oh else oh
+                    oh -= sold
+                    unmet = need - sold
+                    backlog = 0.0
+                    if unmet > 1e-12:
+                        if pod_mode:
+                            served = unmet * pod_conv
+                            conv_loss += unmet - served
+                            pod_units += served
+                            podc += served * pod_cost
+                            cash_out[t] += served * pod_cost
+                            sold += served
+                        else:
+                            if start_oh <= 1e-12:
+                                oos_dem += d
+                            if first_arr < 0:
+                                so_flag = 1.0
+                            penalty += unmet * penalty_unit
+                            if backorders:
+                                backlog = unmet
+                            else:
+                                lost += unmet
+                    sold_all += sold
+                    revenue += sold * price
+                    if t + settle < h:
+                        cash_in[t + settle] += sold * (price - var)
+                    # ---- holding and cash
+                    hc = oh * storage + (oh + pipe) * capital
+                    holding += hc
+                    cum_cash += cash_in[t] - cash_out[t] - hc
+                    if -cum_cash > peak_cash:
+                        peak_cash = -cum_cash
+                    if oh < mo:
+                        mo = oh
+                    # ---- lifecycle signal: 7-day rolling demand against its peak
+                    roll += d
+                    if t >= 7:
+                        roll -= dem[t - 7]
+                    if t >= 6 and roll > peak7:
+                        peak7 = roll
+                    if decay > 0.0 and t >= 13 and roll < decay * peak7:
+                        stopped = True
+                # ---- end of horizon: what is left, what still sells, what is dead
+                left = oh + pipe - backlog
+                if left < 0.0:
+                    left = 0.0
+                sell_later = sell_later_cap if sell_later_cap < left else left
+                dead = left - sell_later
+                terminal = sell_later * landed + dead * salvage
+                variable = sold_all * var
+                pr = (
+                    revenue
+                    - variable
+                    - acc[0]
+                    - acc[1]
+                    - holding
+                    - podc
+                    - penalty
+                    + terminal
+                    - init_units * landed
+                )
+                profit[i, c, s] = pr
+                min_oh[c] = mo
+                mt = metrics[i, c]
+                mt[M_REVENUE] += revenue
+                mt[M_SOLD] += sold_all
+                mt[M_DEMAND] += dem_all
+                mt[M_LOST] += lost
+                mt[M_POD_UNITS] += pod_units
+                mt[M_DEAD_UNITS] += dead
+                mt[M_DEAD_VALUE] += dead * landed
+                mt[M_PEAK_CASH] += peak_cash
+                mt[M_HOLDING] += holding
+                mt[M_FREIGHT] += acc[1]
+                mt[M_ORDERED] += acc[2]
+                mt[M_STOCKOUT] += so_flag
+                mt[M_OOS_DEMAND] += oos_dem
+                mt[M_GOODS] += acc[0]
+                mt[M_POD_COST] += podc
+                mt[M_PENALTY] += penalty
+                mt[M_CONV_LOSS] += conv_loss
+                mt[M_PROFIT] += pr
+                mt[M_END_UNITS] += oh + pipe
+                mt[M_ORDERS] += acc[3]
+                mt[M_VARIABLE] += variable
+                mt[M_TERMINAL] += terminal
+                mt[M_BACKLOG_END] += backlog
+        for c in range(n_cand):
+            if params[i, c, P_ACTIVE] < 0.5:
+                continue
+            for k in range(N_METRICS):
+                metrics[i, c, k] /= m
+            metrics[i, c, M_MIN_ON_HAND] = min_oh[c]
+
+
+def forecast_cumsum(forecast: F64, pad_days: int = FORECAST_PAD_DAYS, tail_days: int = 14) -> F64:
+    """Cumulative expected demand ``(n, h+pad+1)``; beyond the horizon the last ``tail_days``
+    mean rate continues, so order-up-to targets near the end do not fall off a cliff."""
+    n, h = forecast.shape
+    tail = forecast[:, max(0, h - tail_days) :].mean(axis=1) if h else np.zeros(n)
+    ext = np.concatenate([forecast, np.repeat(tail[:, None], pad_days, axis=1)], axis=1)
+    out = np.zeros((n, h + pad_days + 1))
+    np.cumsum(ext, axis=1, out=out[:, 1:])
+    return out
+
+
+def simulate(inputs: PlanInputs, params: F64, config: SimConfig) -> SimResult:
+    """Run every candidate policy ``params[i, c]`` on every scenario of SKU ``i``."""
+    n, m, h = inputs.demand.shape
+    params = np.ascontiguousarray(params, dtype=np.float64)
+    if params.ndim != 3 or params.shape[0] != n or params.shape[2] != N_PARAMS:
+        raise ValueError(f"params must have shape (n_skus, n_candidates, {N_PARAMS})")
+    n_cand = params.shape[1]
+    demand = np.ascontiguousarray(inputs.demand, dtype=np.float64)
+    if demand.size and float(demand.min()) < 0:
+        demand = np.maximum(demand, 0.0)
+    fc_cum = forecast_cumsum(inputs.mean_forecast(), tail_days=config.tail_days)
+    metrics = np.zeros((n, n_cand, N_METRICS))
+    profit = np.zeros((n, n_cand, m))
+    day0_qty = np.zeros((n, n_cand, 2))
+    day0_eta = np.zeros((n, n_cand, 2))
+    if n and m and h:
+        _kernel(
+            demand,
+            fc_cum,
+            params,
+            np.ascontiguousarray(inputs.economics, dtype=np.float64),
+            np.ascontiguousarray(inputs.routes, dtype=np.float64),
+            np.ascontiguousarray(inputs.pipeline_qty, dtype=np.float64),
+            np.ascontiguousarray(inputs.pipeline_eta, dtype=np.float64),
+            np.ascontiguousarray(inputs.pipeline_sd, dtype=np.float64),
+            np.ascontiguousarray(inputs.sku_key, dtype=np.int64),
+            int(config.seed),
+            bool(config.backorders),
+            float(config.terminal_cover_days),
+            int(config.tail_days),
+            metrics,
+            profit,
+            day0_qty,
+            day0_eta,
+        )
+    return SimResult(metrics, profit, day0_qty, day0_eta, config.risk_alpha, config.risk_lambda)
+
+
+def make_params(n_skus: int, n_candidates: int, **values: Any) -> F64:
+    """A parameter array filled with defaults (inactive=0 unless ``active`` is given).
+
+    Keyword names are :data:`PARAM_NAMES`; values broadcast to ``(n_skus, n_candidates)``.
+
+    >>> make_params(2, 3, active=1, fast_cover_multiplier=[1.0, 1.5, 2.0])[1, 2, P_K]
+    np.float64(2.0)
+    """
+    out = np.zeros((n_skus, n_candidates, N_PARAMS))
+    out[..., P_RF] = 7
+    out[..., P_RS] = 14
+    for name, value in values.items():
+        idx = PARAM_NAMES.index(name)
+        out[..., idx] = np.broadcast_to(np.asarray(value, dtype=np.float64), (n_skus, n_candidates))
+    return out
+
+
+ECON_DEFAULTS: dict[str, float] = {
+    "price": 0.0,
+    "variable_cost": 0.0,
+    "unit_cost": 0.0,
+    "landed_cost": 0.0,
+    "duty_rate": 0.0,
+    "storage_cost_per_day": 0.0,
+    "capital_cost_per_day": 0.0,
+    "salvage_value": 0.0,
+    "stockout_penalty": 0.0,
+    "moq": 0.0,
+    "case_pack": 0.0,
+    "capacity_units": np.inf,
+    "cash_limit": np.inf,
+    "deposit_rate": 1.0,
+    "settlement_days": 0.0,
+    "pod_eligible": 0.0,
+    "pod_unit_cost": 0.0,
+    "pod_conversion": 1.0,
+    "on_hand": 0.0,
+}
+ROUTE_DEFAULTS: dict[str, float] = {
+    "ok": 1.0,
+    "lead_time_mean": 0.0,
+    "lead_time_sd": 0.0,
+    "lead_time_min": 0.0,
+    "production_days": 0.0,
+    "freight_per_unit": 0.0,
+    "fixed_cost": 0.0,
+    "min_charge": 0.0,
+}
+
+
+def build_inputs(
+    demand: F64,
+    *,
+    slow: dict[str, Any] | None = None,
+    fast: dict[str, Any] | None = None,
+    pipeline: list[tuple[float, float, float]] | None = None,
+    sku_ids: tuple[str, ...] = (),
+    sku_key: NDArray[np.int64] | None = None,
+    **economics: Any,
+) -> PlanInputs:
+    """Plain-array inputs with defaults: the quickest way to use the simulator directly.
+
+    ``economics`` keys are those of :data:`ECON_DEFAULTS` (scalars or per-SKU arrays);
+    ``slow``/``fast`` map :data:`ROUTE_DEFAULTS` keys to values (a missing route is
+    unavailable); ``pipeline`` lists ``(units, expected day, SD days)`` lots in transit,
+    the same for every SKU.
+    """
+    demand = np.asarray(demand, dtype=np.float64)
+    if demand.ndim != 3:
+        raise ValueError("demand must have shape (n_skus, n_scenarios, horizon)")
+    n = demand.shape[0]
+    unknown = set(economics) - set(ECON_DEFAULTS)
+    if unknown:
+        raise ValueError(f"unknown economics {sorted(unknown)}; expected {sorted(ECON_DEFAULTS)}")
+    eco = np.zeros((n, N_ECON))
+    for j, (name, default) in enumerate(ECON_DEFAULTS.items()):
+        eco[:, j] = np.broadcast_to(np.asarray(economics.get(name, default), dtype=float), (n,))
+    routes = np.zeros((n, 2, N_ROUTE))
+    for slot, spec in ((SLOW, slow), (FAST, fast)):
+        if spec is None:
+            continue
+        bad = set(spec) - set(ROUTE_DEFAULTS)
+        if bad:
+            raise ValueError(
+                f"unknown route fields {sorted(bad)}; expected {sorted(ROUTE_DEFAULTS)}"
+            )
+        for j, (name, default) in enumerate(ROUTE_DEFAULTS.items()):
+            routes[:, slot, j] = np.broadcast_to(
+                np.asarray(spec.get(name, default), dtype=float), (n,)
+            )
+    lots = pipeline or []
+    k = max(1, len(lots))
+    pq, pe, ps = np.zeros((n, k)), np.zeros((n, k)), np.zeros((n, k))
+    for j, (units, day, sd) in enumerate(lots):
+        pq[:, j], pe[:, j], ps[:, j] = units, day, sd
+    key = np.arange(n, dtype=np.int64) if sku_key is None else np.asarray(sku_key, dtype=np.int64)
+    return PlanInputs(demand, eco, routes, pq, pe, ps, key, sku_ids)
