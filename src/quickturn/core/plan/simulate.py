@@ -2,8 +2,8 @@
 
 Data flow: :class:`PlanInputs` (demand sample paths ``(n_skus, n_scenarios, horizon)`` plus
 per-SKU economics and two routes — slot 0 the slow/cheap route, slot 1 the fast one) and a
-parameter array ``(n_skus, n_candidates, N_PARAMS)`` → one Numba kernel (``prange`` over
-SKUs) → :class:`SimResult` with per-candidate metric sums, per-scenario profit and the
+parameter array ``(n_skus, n_candidates, N_PARAMS)`` → one Numba kernel (``nogil``, run on
+slices of SKUs by a thread pool) → :class:`SimResult` with per-candidate metric sums, per-scenario profit and the
 quantities each candidate orders today (day 0).
 
 One general replenishment rule covers every policy family (see :mod:`.policies`):
@@ -39,11 +39,13 @@ rounded to case packs when ``case_pack > 0``.
 from __future__ import annotations
 
 import math
+import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
-from numba import njit, prange
+from numba import njit
 from numpy.typing import NDArray
 
 F64 = NDArray[np.float64]
@@ -169,6 +171,8 @@ class SimConfig:
     seed: int = 0
     risk_alpha: float = 0.95
     risk_lambda: float = 0.2
+    #: worker threads for the kernel (None: one per CPU)
+    threads: int | None = None
 
 
 @dataclass(frozen=True)
@@ -389,7 +393,7 @@ def _place_order(
     return float(q)
 
 
-@njit(parallel=True, cache=True, error_model="numpy")
+@njit(cache=True, nogil=True, error_model="numpy")
 def _kernel(
     demand: F64,
     fc_cum: F64,
@@ -413,7 +417,7 @@ def _kernel(
     n_cand = params.shape[1]
     n_lots = pipe_qty.shape[1]
     hp = fc_cum.shape[1] - 1
-    for i in prange(n):
+    for i in range(n):
         arr = np.zeros(h + 1)
         cash_out = np.zeros(h + 1)
         cash_in = np.zeros(h + 1)
@@ -735,26 +739,44 @@ def simulate(inputs: PlanInputs, params: F64, config: SimConfig) -> SimResult:
     profit = np.zeros((n, n_cand, m))
     day0_qty = np.zeros((n, n_cand, 2))
     day0_eta = np.zeros((n, n_cand, 2))
-    if n and m and h:
+    if not (n and m and h):
+        return SimResult(metrics, profit, day0_qty, day0_eta, config.risk_alpha, config.risk_lambda)
+    eco = np.ascontiguousarray(inputs.economics, dtype=np.float64)
+    routes = np.ascontiguousarray(inputs.routes, dtype=np.float64)
+    pq = np.ascontiguousarray(inputs.pipeline_qty, dtype=np.float64)
+    pe = np.ascontiguousarray(inputs.pipeline_eta, dtype=np.float64)
+    ps = np.ascontiguousarray(inputs.pipeline_sd, dtype=np.float64)
+    keys = np.ascontiguousarray(inputs.sku_key, dtype=np.int64)
+
+    def run(sl: slice) -> None:
         _kernel(
-            demand,
-            fc_cum,
-            params,
-            np.ascontiguousarray(inputs.economics, dtype=np.float64),
-            np.ascontiguousarray(inputs.routes, dtype=np.float64),
-            np.ascontiguousarray(inputs.pipeline_qty, dtype=np.float64),
-            np.ascontiguousarray(inputs.pipeline_eta, dtype=np.float64),
-            np.ascontiguousarray(inputs.pipeline_sd, dtype=np.float64),
-            np.ascontiguousarray(inputs.sku_key, dtype=np.int64),
+            demand[sl],
+            fc_cum[sl],
+            params[sl],
+            eco[sl],
+            routes[sl],
+            pq[sl],
+            pe[sl],
+            ps[sl],
+            keys[sl],
             int(config.seed),
             bool(config.backorders),
             float(config.terminal_cover_days),
             int(config.tail_days),
-            metrics,
-            profit,
-            day0_qty,
-            day0_eta,
+            metrics[sl],
+            profit[sl],
+            day0_qty[sl],
+            day0_eta[sl],
         )
+
+    threads = max(1, min(config.threads or os.cpu_count() or 1, n))
+    if threads == 1:
+        run(slice(0, n))
+    else:
+        step = max(1, -(-n // (4 * threads)))
+        slices = [slice(a, min(a + step, n)) for a in range(0, n, step)]
+        with ThreadPoolExecutor(max_workers=threads) as pool:
+            list(pool.map(run, slices))
     return SimResult(metrics, profit, day0_qty, day0_eta, config.risk_alpha, config.risk_lambda)
 
 
@@ -855,3 +877,22 @@ def build_inputs(
         pq[:, j], pe[:, j], ps[:, j] = units, day, sd
     key = np.arange(n, dtype=np.int64) if sku_key is None else np.asarray(sku_key, dtype=np.int64)
     return PlanInputs(demand, eco, routes, pq, pe, ps, key, sku_ids)
+
+
+@njit(cache=True)
+def _sample_lead_times(mean: float, sd: float, lo: float, n: int, seed: int) -> NDArray[np.int64]:
+    out = np.empty(n, dtype=np.int64)
+    for s in range(n):
+        z = _normal(seed, 0, s, 0, 0) if sd > 0.0 else 0.0
+        out[s] = _lead_time(mean, sd, lo, z)
+    return out
+
+
+def sample_lead_times(
+    mean_days: float, sd_days: float, min_days: float, n: int, seed: int = 0
+) -> NDArray[np.int64]:
+    """Lead-time draws (whole days) exactly as the simulator makes them: lognormal with the
+    given mean and SD, at least ``min_days``, rounded to the nearest day."""
+    return np.asarray(
+        _sample_lead_times(float(mean_days), float(sd_days), float(min_days), int(n), int(seed))
+    )

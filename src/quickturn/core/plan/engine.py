@@ -1,0 +1,397 @@
+"""The planning engine: every family on the same scenarios, choice per SKU, budget, portfolio.
+
+Data flow: :class:`PlanInputs` → all candidates of all families in one simulator call on the
+search scenarios (common random numbers) → best candidate per family and SKU → those five
+evaluated on all scenarios → chosen family per SKU (``auto``: highest objective; or the
+family asked for) → optional compliance gate (no order today) and cash budget
+(:func:`~quickturn.core.plan.budget.allocate_budget`) → :class:`PlanOutcome` with
+per-family and final figures, today's orders and the reasons.  Pure: no IO.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from quickturn.core.plan.budget import allocate_budget
+from quickturn.core.plan.policies import (
+    FAMILIES,
+    PolicyFamily,
+    all_families,
+    best_candidate,
+    take_candidates,
+)
+from quickturn.core.plan.simulate import (
+    E_DUTY,
+    E_UNIT,
+    F64,
+    FAST,
+    M_DEAD_UNITS,
+    M_DEAD_VALUE,
+    M_DEMAND,
+    M_LOST,
+    M_PEAK_CASH,
+    M_POD_UNITS,
+    M_PROFIT,
+    M_SOLD,
+    M_STOCKOUT,
+    METRIC_NAMES,
+    N_PARAMS,
+    P_ACTIVE,
+    R_FIXED,
+    R_FREIGHT,
+    R_MINCHG,
+    SLOW,
+    PlanInputs,
+    SimConfig,
+    SimResult,
+    cvar_of_loss,
+    simulate,
+)
+
+
+@dataclass(frozen=True)
+class PlanOutcome:
+    """Everything the engine decided for a batch of SKUs (arrays indexed by SKU first)."""
+
+    sku_ids: tuple[str, ...]
+    families: tuple[str, ...]
+    family_params: F64  # (n, F, N_PARAMS)
+    family_metrics: F64  # (n, F, N_METRICS), NaN where the family does not apply
+    family_objective: F64  # (n, F)
+    family_cvar: F64  # (n, F)
+    family_p05: F64  # (n, F)
+    family_day0_qty: F64  # (n, F, 2)
+    family_day0_eta: F64  # (n, F, 2)
+    family_day0_cost: F64  # (n, F)
+    chosen: NDArray[np.intp]  # (n,) index into families
+    params: F64  # (n, N_PARAMS) final parameters (after budget and compliance)
+    metrics: F64  # (n, N_METRICS) final expected figures
+    objective: F64  # (n,)
+    cvar: F64  # (n,)
+    p05: F64  # (n,)
+    day0_qty: F64  # (n, 2)
+    day0_eta: F64  # (n, 2)
+    day0_cost: F64  # (n,)
+    profit: F64  # (n, m) per-scenario profit of the final plan
+    held_back: NDArray[np.bool_]  # (n,) orders reduced by the budget
+    gated: NDArray[np.bool_]  # (n,) orders withheld by compliance
+    requested: str = "auto"
+    budget: float | None = None
+    budget_spent: float = 0.0
+    risk_alpha: float = 0.95
+    risk_lambda: float = 0.2
+    notes: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def n_skus(self) -> int:
+        return len(self.sku_ids)
+
+    def metric(self, name: str) -> F64:
+        return np.asarray(self.metrics[:, METRIC_NAMES.index(name)], dtype=np.float64)
+
+    def chosen_family(self, i: int) -> str:
+        return self.families[int(self.chosen[i])]
+
+    def portfolio(self) -> dict[str, float]:
+        """Portfolio figures: sums, fill rate, CVaR of the summed per-scenario profit."""
+        m = self.metrics
+        total = self.profit.sum(axis=0) if self.n_skus else np.zeros(1)
+        sold, lost = float(m[:, M_SOLD].sum()), float(m[:, M_LOST].sum())
+        cv = float(cvar_of_loss(total[None, :], self.risk_alpha)[0]) if total.size else 0.0
+        return {
+            "skus": float(self.n_skus),
+            "expected_profit_usd": float(m[:, M_PROFIT].sum()),
+            "profit_p05_usd": float(np.quantile(total, 0.05)) if total.size else 0.0,
+            "cvar_usd": cv,
+            "objective_usd": float(m[:, M_PROFIT].sum()) - self.risk_lambda * cv,
+            "expected_sales_qty": sold,
+            "demand_qty": float(m[:, M_DEMAND].sum()),
+            "lost_sales_qty": lost,
+            "fill_rate": sold / (sold + lost) if sold + lost > 0 else 1.0,
+            "expected_stockouts": float(m[:, M_STOCKOUT].sum()),
+            "mean_stockout_prob": float(m[:, M_STOCKOUT].mean()) if self.n_skus else 0.0,
+            "dead_stock_qty": float(m[:, M_DEAD_UNITS].sum()),
+            "dead_stock_value_usd": float(m[:, M_DEAD_VALUE].sum()),
+            "peak_cash_usd": float(m[:, M_PEAK_CASH].sum()),
+            "pod_qty": float(m[:, M_POD_UNITS].sum()),
+            "todays_order_cost_usd": float(self.day0_cost.sum()),
+            "held_back_skus": float(self.held_back.sum()),
+            "gated_skus": float(self.gated.sum()),
+        }
+
+
+def day0_cost(inputs: PlanInputs, qty: F64) -> F64:
+    """Landed cost (goods + duty + freight) of today's orders ``qty[..., slot]``."""
+    eco, rt = inputs.economics, inputs.routes
+    shape = (inputs.n_skus,) + (1,) * (qty.ndim - 2)
+    unit = (eco[:, E_UNIT] * (1.0 + eco[:, E_DUTY])).reshape(shape)
+    total = np.zeros(qty.shape[:-1])
+    for slot in (SLOW, FAST):
+        q = qty[..., slot]
+        freight = np.maximum(
+            q * rt[:, slot, R_FREIGHT].reshape(shape), rt[:, slot, R_MINCHG].reshape(shape)
+        )
+        freight = freight + rt[:, slot, R_FIXED].reshape(shape)
+        total += np.where(q > 0, q * unit + freight, 0.0)
+    return total
+
+
+def _p05(profit: F64) -> F64:
+    if profit.shape[-1] == 0:
+        return np.zeros(profit.shape[:-1])
+    with np.errstate(all="ignore"):
+        return np.asarray(np.quantile(profit, 0.05, axis=-1), dtype=np.float64)
+
+
+def run_plan(
+    inputs: PlanInputs,
+    config: SimConfig,
+    *,
+    families: list[PolicyFamily] | None = None,
+    policy: str = "auto",
+    search_scenarios: int | None = None,
+    budget: float | None = None,
+    gated: NDArray[np.bool_] | None = None,
+) -> PlanOutcome:
+    """Optimise every family per SKU, choose, then apply compliance gating and the budget.
+
+    ``policy``: ``auto`` (highest objective) or a family name (used where it applies, else
+    the best family, with a note).  ``gated`` SKUs may not order today.  With a ``budget``
+    every candidate is evaluated on all scenarios so that the allocation compares like with
+    like.
+    """
+    fams = families or all_families()
+    names = tuple(f.name for f in fams)
+    if policy != "auto" and policy not in names:
+        raise ValueError(
+            f"unknown policy {policy!r}; expected auto or one of {', '.join(FAMILIES)}"
+        )
+    n, m = inputs.n_skus, inputs.n_scenarios
+    gated_mask = np.zeros(n, dtype=bool) if gated is None else np.asarray(gated, dtype=bool)
+    search_n = m if budget is not None else min(search_scenarios or m, m)
+
+    # 1. all candidates of all families on the search scenarios, in one kernel call
+    blocks = [f.candidates(inputs) for f in fams]
+    sizes = [b.shape[1] for b in blocks]
+    offsets = np.cumsum([0, *sizes])
+    cands = np.concatenate(blocks, axis=1)
+    search_inputs = inputs.with_scenarios(search_n)
+    search = simulate(search_inputs, cands, config)
+    cand_cost = day0_cost(inputs, search.day0_qty)  # (n, C)
+    allowed = np.ones(cands.shape[:2], dtype=bool)
+    allowed[gated_mask] = cand_cost[gated_mask] <= 1e-9
+
+    # 2. best candidate per family, evaluated on all scenarios
+    best_idx = np.zeros((n, len(fams)), dtype=np.intp)
+    for k in range(len(fams)):
+        lo, hi = offsets[k], offsets[k + 1]
+        sub = SimResult(
+            search.metrics[:, lo:hi],
+            search.profit[:, lo:hi],
+            search.day0_qty[:, lo:hi],
+            search.day0_eta[:, lo:hi],
+            search.risk_alpha,
+            search.risk_lambda,
+        )
+        best_idx[:, k] = lo + best_candidate(sub, allowed[:, lo:hi])
+    rows = np.arange(n)[:, None]
+    fam_params = cands[rows, best_idx]  # (n, F, P)
+    fam_active = fam_params[..., P_ACTIVE] > 0.5
+    fam_active &= allowed[rows, best_idx]
+    fam_params[..., P_ACTIVE] = fam_active
+    if search_n == m:
+        full = SimResult(
+            search.metrics[rows, best_idx],
+            search.profit[rows, best_idx],
+            search.day0_qty[rows, best_idx],
+            search.day0_eta[rows, best_idx],
+            config.risk_alpha,
+            config.risk_lambda,
+        )
+    else:
+        full = simulate(inputs, fam_params, config)
+    fam_obj = np.where(fam_active, full.objective, np.nan)
+    fam_cvar = np.where(fam_active, full.cvar, np.nan)
+    fam_p05 = np.where(fam_active, _p05(full.profit), np.nan)
+    fam_cost = day0_cost(inputs, full.day0_qty)
+
+    # 3. choice per SKU
+    notes: list[str] = []
+    score = np.where(np.isnan(fam_obj), -np.inf, fam_obj)
+    chosen = np.asarray(np.argmax(score, axis=1), dtype=np.intp)
+    if policy != "auto":
+        k = names.index(policy)
+        ok = fam_active[:, k]
+        chosen = np.where(ok, k, chosen).astype(np.intp)
+        if not ok.all():
+            notes.append(f"{int((~ok).sum())} SKU(s) cannot use {policy}; best family used instead")
+
+    final_idx = best_idx[np.arange(n), chosen]
+    held = np.zeros(n, dtype=bool)
+    spent = float(fam_cost[np.arange(n), chosen].sum())
+    if budget is not None:
+        values = np.where(allowed, search.objective, np.nan)
+        if policy != "auto":
+            k = names.index(policy)
+            own = np.zeros_like(allowed)
+            own[:, offsets[k] : offsets[k + 1]] = True
+            use_own = fam_active[:, k]
+            values = np.where(own | ~use_own[:, None], values, np.nan)
+        # the unconstrained choice must be the family choice made above
+        top = np.max(np.where(np.isnan(values), -np.inf, values), axis=1)
+        cur = values[np.arange(n), final_idx]
+        values[np.arange(n), final_idx] = np.where(np.isnan(cur), cur, np.maximum(cur, top + 1e-9))
+        alloc = allocate_budget(cand_cost, values, float(budget))
+        held = alloc.choice != final_idx
+        final_idx = np.where(held, alloc.choice, final_idx).astype(np.intp)
+        spent = alloc.spent
+        fam_of = np.searchsorted(offsets[1:], final_idx, side="right")
+        chosen = np.where(held, fam_of, chosen).astype(np.intp)
+
+    final_params = cands[np.arange(n), final_idx]
+    final = take_candidates(full, chosen)
+    if held.any():
+        if search_n == m:
+            re = take_candidates(search, final_idx)
+        else:  # pragma: no cover - budget runs always search on all scenarios
+            re = simulate(inputs, final_params[:, None, :], config)
+        final = SimResult(
+            np.where(held[:, None, None], re.metrics, final.metrics),
+            np.where(held[:, None, None], re.profit, final.profit),
+            np.where(held[:, None, None], re.day0_qty, final.day0_qty),
+            np.where(held[:, None, None], re.day0_eta, final.day0_eta),
+            config.risk_alpha,
+            config.risk_lambda,
+        )
+    metrics = final.metrics[:, 0]
+    profit = final.profit[:, 0]
+    return PlanOutcome(
+        sku_ids=inputs.sku_ids or tuple(str(k) for k in inputs.sku_key),
+        families=names,
+        family_params=fam_params,
+        family_metrics=np.where(fam_active[..., None], full.metrics, np.nan),
+        family_objective=fam_obj,
+        family_cvar=fam_cvar,
+        family_p05=fam_p05,
+        family_day0_qty=full.day0_qty,
+        family_day0_eta=full.day0_eta,
+        family_day0_cost=fam_cost,
+        chosen=chosen,
+        params=final_params,
+        metrics=metrics,
+        objective=final.objective[:, 0],
+        cvar=final.cvar[:, 0],
+        p05=_p05(profit),
+        day0_qty=final.day0_qty[:, 0],
+        day0_eta=final.day0_eta[:, 0],
+        day0_cost=day0_cost(inputs, final.day0_qty)[:, 0],
+        profit=profit,
+        held_back=held,
+        gated=gated_mask,
+        requested=policy,
+        budget=budget,
+        budget_spent=spent,
+        risk_alpha=config.risk_alpha,
+        risk_lambda=config.risk_lambda,
+        notes=tuple(notes),
+    )
+
+
+def concat_outcomes(parts: list[PlanOutcome]) -> PlanOutcome:
+    """Join outcomes of SKU chunks (same families, scenarios and settings)."""
+    if len(parts) == 1:
+        return parts[0]
+    first = parts[0]
+    cat: dict[str, Any] = {}
+    for name in PlanOutcome.__dataclass_fields__:
+        v = getattr(first, name)
+        if isinstance(v, np.ndarray):
+            cat[name] = np.concatenate([getattr(p, name) for p in parts], axis=0)
+    cat["sku_ids"] = tuple(s for p in parts for s in p.sku_ids)
+    return PlanOutcome(
+        families=first.families,
+        requested=first.requested,
+        budget=first.budget,
+        budget_spent=sum(p.budget_spent for p in parts),
+        risk_alpha=first.risk_alpha,
+        risk_lambda=first.risk_lambda,
+        notes=tuple(dict.fromkeys(n for p in parts for n in p.notes)),
+        **cat,
+    )
+
+
+def explain_choice(outcome: PlanOutcome, i: int) -> tuple[str, dict[str, Any]]:
+    """Why SKU ``i`` got its plan: an English template and its values (for translation)."""
+    fam = outcome.chosen_family(i)
+    k = int(outcome.chosen[i])
+    obj = outcome.family_objective[i]
+    metrics = outcome.family_metrics[i]
+    values: dict[str, Any] = {
+        "policy": fam,
+        "objective": _money(float(outcome.objective[i])),
+        "profit": _money(float(outcome.metrics[i, M_PROFIT])),
+        "dead": _qty(float(outcome.metrics[i, M_DEAD_UNITS])),
+        "stockout": f"{100 * float(outcome.metrics[i, M_STOCKOUT]):.0f}%",
+    }
+    if outcome.gated[i]:
+        return (
+            "No purchase order today: blocking compliance findings. {policy} with existing stock: "
+            "expected profit {profit}, P(stock-out) {stockout}.",
+            values,
+        )
+    if outcome.held_back[i]:
+        return (
+            "Held back by the cash budget: {policy} funded at a lower level; expected profit "
+            "{profit}, P(stock-out) {stockout}, dead stock {dead} units.",
+            values,
+        )
+    others = [j for j in range(len(outcome.families)) if j != k and not math.isnan(obj[j])]
+    if not others:
+        return (
+            "{policy} is the only family that applies; expected profit {profit}, "
+            "P(stock-out) {stockout}, dead stock {dead} units.",
+            values,
+        )
+    runner = max(others, key=lambda j: obj[j])
+    values.update(
+        runner=outcome.families[runner],
+        gap=_money(float(obj[k] - obj[runner])),
+        runner_dead=_qty(float(metrics[runner, M_DEAD_UNITS])),
+        runner_stockout=f"{100 * float(metrics[runner, M_STOCKOUT]):.0f}%",
+    )
+    if outcome.requested not in ("auto", fam) or (
+        outcome.requested == fam and obj[k] < obj[runner]
+    ):
+        return (
+            "{policy} as requested; {runner} would score {gap} more.",
+            {**values, "gap": _money(float(obj[runner] - obj[k]))},
+        )
+    return (
+        "{policy} scores best (objective {objective}, {gap} ahead of {runner}): expected profit "
+        "{profit}, dead stock {dead} units vs {runner_dead}, P(stock-out) {stockout} vs "
+        "{runner_stockout}.",
+        values,
+    )
+
+
+def _money(x: float) -> str:
+    return f"-${abs(x):,.0f}" if x < 0 else f"${x:,.0f}"
+
+
+def _qty(x: float) -> str:
+    return f"{x:,.0f}"
+
+
+__all__ = [
+    "N_PARAMS",
+    "PlanOutcome",
+    "concat_outcomes",
+    "day0_cost",
+    "explain_choice",
+    "run_plan",
+]
