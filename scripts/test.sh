@@ -9,7 +9,7 @@ if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
   need=()
   [ -x /usr/bin/chromium ] || need+=(chromium)
   compgen -G "/usr/lib/postgresql/*/bin/pg_ctl" >/dev/null || need+=(postgresql)
-  fc-list 2>/dev/null | grep -qi "noto sans cjk" || need+=(fonts-noto-cjk)
+  [ -d /usr/share/fonts/opentype/noto ] || need+=(fonts-noto-cjk)
   if [ ${#need[@]} -gt 0 ]; then
     echo "installing Debian packages: ${need[*]}"
     apt-get update -qq >/dev/null
@@ -22,9 +22,11 @@ scripts/bootstrap.sh
 pgdir=""
 if [ -z "${QUICKTURN_TEST_PG_URL:-}" ] && compgen -G "/usr/lib/postgresql/*/bin/pg_ctl" >/dev/null; then
   pgdir=$(mktemp -d /tmp/quickturn-pg.XXXXXX)
+  chmod 755 "$pgdir"
   port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-  export QUICKTURN_TEST_PG_URL=$(scripts/pg.sh start "$pgdir/data" "$port")
   trap 'scripts/pg.sh stop "$pgdir/data"; rm -rf "$pgdir"' EXIT
+  url=$(scripts/pg.sh start "$pgdir/data" "$port")
+  export QUICKTURN_TEST_PG_URL=$url
   echo "PostgreSQL for tests: $QUICKTURN_TEST_PG_URL"
 fi
 

@@ -67,6 +67,9 @@ app.add_typer(db_cmd.app, name="db")
 # --- import (foundation) ---
 
 # --- demo (foundation) ---
+from quickturn.cli import demo as demo_cmd  # noqa: E402
+
+app.command("demo")(demo_cmd.demo)
 
 # --- ledger ---
 

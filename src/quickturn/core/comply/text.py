@@ -1,0 +1,409 @@
+"""Text rules: compile a :class:`RuleSet` into regular expressions and check texts (pure).
+
+Data flow: ``TextEngine(ruleset)`` compiles every text rule once (English keywords and
+patterns get ASCII word boundaries and are case-insensitive; Chinese words and patterns have
+no boundaries) → ``engine.check(items)`` takes :class:`TextItem` records (a listing, a video,
+a LIVE script, a promotion or a free text, each with its fields and their scopes) and returns
+:class:`~quickturn.errors.Finding` records with the evidence span (``start``, ``end``,
+``match``) of each hit.
+
+For every match of a rule in a field the engine drops it when
+
+1. it lies inside a span matched by one of the rule's ``except`` patterns ("cured ham");
+2. the rule is ``negatable`` and a negation governs it ("not a cure", "does not treat",
+   "不能治疗") — see :func:`negated_en` and :func:`negated_zh`;
+3. the rule has ``min_amount`` and the captured amount is below it;
+4. the rule has ``context`` terms and none occurs anywhere in the item, or ``unless`` terms
+   and one occurs, or ``when`` conditions on the item's attributes that do not hold.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from quickturn.core.comply.findings import make_finding
+from quickturn.core.comply.ruleset import (
+    TEXT_SCOPES,
+    Condition,
+    NegationConfig,
+    Rule,
+    RuleSet,
+    TermSet,
+    expand_vocab,
+    keyword_regex,
+)
+from quickturn.errors import Finding
+
+_B_BEFORE = r"(?<![A-Za-z0-9])"
+_B_AFTER = r"(?![A-Za-z0-9])"
+_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+_EN_TOKEN = re.compile(r"[a-z0-9]+(?:'[a-z]+)?|n't")
+_EN_STOP = re.compile(r"[.!?;:\n\u3002\uff01\uff1f\uff1b\u2014]|--|\s-\s")
+_ZH_STOP = re.compile(r"[，,。！？；!?;、\n\s：:]")
+
+
+@dataclass(frozen=True)
+class TextItem:
+    """One thing to check: its id, and ``(field, scope, text)`` triples.
+
+    ``item_id`` is what the CLI prints before the code (``sku:A1``, ``content:V9``,
+    ``listings.csv``); ``row`` is the data row in a file; ``attrs`` are attributes that
+    ``when`` conditions can test (category, price_usd, …).
+    """
+
+    item_id: str
+    texts: tuple[tuple[str, str, str], ...]
+    sku_id: str | None = None
+    content_id: str | None = None
+    row: int | None = None
+    attrs: Mapping[str, Any] = field(default_factory=dict)
+
+
+def terms_regex(terms: TermSet, vocab: Mapping[str, tuple[str, ...]]) -> re.Pattern[str] | None:
+    """One case-insensitive regex matching any of ``terms`` (``None`` when empty)."""
+    parts = _term_parts(terms, vocab, include_named=True)
+    if not parts:
+        return None
+    return re.compile("|".join(parts), re.IGNORECASE)
+
+
+def _term_parts(
+    terms: TermSet, vocab: Mapping[str, tuple[str, ...]], *, include_named: bool
+) -> list[str]:
+    parts: list[str] = []
+    if terms.keywords:
+        words = sorted(set(terms.keywords), key=len, reverse=True)
+        parts.append(_B_BEFORE + "(?:" + "|".join(keyword_regex(w) for w in words) + ")" + _B_AFTER)
+    for p in terms.patterns:
+        if include_named or "(?P<" not in p:
+            parts.append(_B_BEFORE + "(?:" + expand_vocab(p, vocab) + ")" + _B_AFTER)
+    if terms.zh:
+        words = sorted(set(terms.zh), key=len, reverse=True)
+        parts.append("(?:" + "|".join(re.escape(w) for w in words) + ")")
+    for p in terms.zh_patterns:
+        if include_named or "(?P<" not in p:
+            parts.append("(?:" + expand_vocab(p, vocab) + ")")
+    return parts
+
+
+def parse_amount(text: str) -> float | None:
+    """``"1,200"`` → 1200, ``"1.5k"`` → 1500, ``"2万"`` → 20000; ``None`` if not a number."""
+    t = text.strip().lower().replace(",", "").replace(" ", "")
+    mult = 1.0
+    if t.endswith("k"):
+        mult, t = 1000.0, t[:-1]
+    elif t.endswith("万"):
+        mult, t = 10000.0, t[:-1]
+    elif t.endswith("千"):
+        mult, t = 1000.0, t[:-1]
+    try:
+        return float(t) * mult
+    except ValueError:
+        return None
+
+
+def negated_en(text: str, start: int, cfg: NegationConfig) -> bool:
+    """Is the English match at ``start`` governed by a negation cue before it?
+
+    Walk back over at most ``en_window`` words of the same sentence.  A cue (``not``,
+    ``never``, ``no``, ``…n't``) negates the match when every word between them is a
+    "bridge" word (auxiliaries, ``intended``, ``to``, ``a``, other claim verbs, …) and the
+    cue is not part of "not only" / "not just".  So "is not intended to diagnose, treat,
+    cure or prevent" negates *cure*, while "can't believe it cures" does not.
+    """
+    if not cfg.en_cues:
+        return False
+    pre = text[max(0, start - 160) : start].lower().replace("\u2019", "'")
+    stops = list(_EN_STOP.finditer(pre))
+    if stops:
+        pre = pre[stops[-1].end() :]
+    tokens = _EN_TOKEN.findall(pre)
+    cues = set(cfg.en_cues)
+    bridge = set(cfg.en_bridge)
+    not_cues = set(cfg.en_not_cues)
+    for i in range(len(tokens) - 1, max(-1, len(tokens) - 1 - cfg.en_window), -1):
+        tok = tokens[i]
+        if tok in cues or tok.endswith("n't"):
+            nxt = tokens[i + 1] if i + 1 < len(tokens) else ""
+            return nxt not in not_cues
+        if tok not in bridge:
+            return False
+    return False
+
+
+def negated_zh(text: str, start: int, cfg: NegationConfig) -> bool:
+    """Is the match at ``start`` preceded, in the same clause, by a Chinese negation?
+
+    Looks at the clause before the match (up to the last punctuation) for a cue (不能, 无法,
+    并非, 不, …) at most ``zh_window`` characters before the match, ignoring look-alikes
+    that are not negations (不仅 "not only", 非常 "very", 不要错过 "don't miss") and giving
+    up when a breaker (就, 才, 却 …) sits between cue and match ("不用吃药就能治愈").
+    """
+    if not cfg.zh_cues:
+        return False
+    pre = text[max(0, start - 40) : start]
+    stops = list(_ZH_STOP.finditer(pre))
+    if stops:
+        pre = pre[stops[-1].end() :]
+    if not pre:
+        return False
+    for cue in sorted(cfg.zh_cues, key=len, reverse=True):
+        idx = pre.rfind(cue)
+        while idx >= 0:
+            if not _inside(pre, idx, cue, cfg.zh_not_cues):
+                between = pre[idx + len(cue) :]
+                if len(between) <= cfg.zh_window and not any(b in between for b in cfg.zh_breakers):
+                    return True
+                break
+            idx = pre.rfind(cue, 0, idx)
+    return False
+
+
+def _inside(text: str, idx: int, cue: str, words: Sequence[str]) -> bool:
+    """Is the cue at ``text[idx:]`` part of one of ``words`` (不仅, 非常, …)?"""
+    for w in words:
+        k = w.find(cue)
+        while k >= 0:
+            st = idx - k
+            if st >= 0 and text[st : st + len(w)] == w:
+                return True
+            k = w.find(cue, k + 1)
+    return False
+
+
+def condition_holds(cond: Condition, attrs: Mapping[str, Any]) -> bool:
+    """Does ``attrs[cond.attribute] <op> cond.value`` hold? Missing or empty: false."""
+    if cond.attribute not in attrs:
+        return False
+    v = attrs[cond.attribute]
+    if v is None:
+        return False
+    target = cond.value
+    if isinstance(v, str):
+        v = v.strip().lower()
+        if isinstance(target, str):
+            target = target.lower()
+        elif isinstance(target, tuple | list):
+            target = tuple(t.lower() if isinstance(t, str) else t for t in target)
+    try:
+        if cond.op == "eq":
+            return bool(v == target)
+        if cond.op == "ne":
+            return bool(v != target)
+        if cond.op == "in":
+            return v in target
+        if cond.op == "gt":
+            return float(v) > float(target)
+        if cond.op == "ge":
+            return float(v) >= float(target)
+        if cond.op == "lt":
+            return float(v) < float(target)
+        if cond.op == "le":
+            return float(v) <= float(target)
+    except (TypeError, ValueError):
+        return False
+    return False
+
+
+@dataclass
+class _Compiled:
+    rule: Rule
+    main: re.Pattern[str] | None
+    named: list[re.Pattern[str]]
+    exceptions: re.Pattern[str] | None
+    context: re.Pattern[str] | None
+    unless: re.Pattern[str] | None
+    scopes: frozenset[str]
+
+
+class TextEngine:
+    """The text rules of a rule set, compiled once; ``check(items)`` returns findings."""
+
+    def __init__(self, ruleset: RuleSet, *, codes: Sequence[str] | None = None) -> None:
+        self.ruleset = ruleset
+        self.negation = ruleset.negation
+        wanted = set(codes) if codes is not None else None
+        self.compiled: list[_Compiled] = []
+        for rule in ruleset.text_rules:
+            if wanted is not None and rule.code not in wanted:
+                continue
+            vocab = ruleset.vocab
+            main_parts = _term_parts(rule.match, vocab, include_named=False)
+            named = [
+                re.compile(_B_BEFORE + "(?:" + expand_vocab(p, vocab) + ")" + _B_AFTER, re.I)
+                for p in rule.match.patterns
+                if "(?P<" in p
+            ] + [
+                re.compile(expand_vocab(p, vocab), re.I)
+                for p in rule.match.zh_patterns
+                if "(?P<" in p
+            ]
+            exc = (
+                re.compile(
+                    "|".join("(?:" + expand_vocab(p, vocab) + ")" for p in rule.exceptions), re.I
+                )
+                if rule.exceptions
+                else None
+            )
+            self.compiled.append(
+                _Compiled(
+                    rule=rule,
+                    main=re.compile("|".join(main_parts), re.I) if main_parts else None,
+                    named=named,
+                    exceptions=exc,
+                    context=terms_regex(rule.context, vocab),
+                    unless=terms_regex(rule.unless, vocab),
+                    scopes=frozenset(rule.scopes),
+                )
+            )
+
+    # -- matching --------------------------------------------------------------------------
+    def _negated(self, text: str, start: int) -> bool:
+        return negated_en(text, start, self.negation) or negated_zh(text, start, self.negation)
+
+    def matches(self, c: _Compiled, text: str) -> list[tuple[int, int, str, float | None]]:
+        """Accepted ``(start, end, matched text, amount)`` of one rule in one text."""
+        rule = c.rule
+        found: list[tuple[int, int, str, float | None]] = []
+        raw: list[re.Match[str]] = []
+        if c.main is not None:
+            raw.extend(c.main.finditer(text))
+        for rx in c.named:
+            raw.extend(rx.finditer(text))
+        if not raw:
+            return found
+        exc_spans = [m.span() for m in c.exceptions.finditer(text)] if c.exceptions else []
+        for m in raw:
+            s, e = m.span()
+            if s == e:
+                continue
+            if any(a <= s and e <= b for a, b in exc_spans):
+                continue
+            amount: float | None = None
+            if rule.min_amount is not None:
+                got = m.groupdict().get("amount")
+                if got is None:
+                    continue
+                amount = parse_amount(got)
+                if amount is None or amount < rule.min_amount:
+                    continue
+            if rule.negatable and self._negated(text, s):
+                continue
+            found.append((s, e, m.group(0), amount))
+        found.sort()
+        merged: list[tuple[int, int, str, float | None]] = []
+        for f in found:
+            if merged and f[0] < merged[-1][1]:
+                continue
+            merged.append(f)
+        return merged
+
+    def check_item(self, item: TextItem, *, scopes: Iterable[str] | None = None) -> list[Finding]:
+        """Findings for one item (``scopes`` limits which field scopes are checked)."""
+        allowed = set(scopes) if scopes is not None else None
+        out: list[Finding] = []
+        full: str | None = None
+        for c in self.compiled:
+            rule = c.rule
+            if rule.when and not all(condition_holds(w, item.attrs) for w in rule.when):
+                continue
+            hits: list[tuple[str, str, int, int, str, float | None]] = []
+            for fld, scope, text in item.texts:
+                if not text or (allowed is not None and scope not in allowed):
+                    continue
+                if scope != "text" and scope not in c.scopes:
+                    continue
+                for s, e, matched, amount in self.matches(c, text):
+                    hits.append((fld, scope, s, e, matched, amount))
+            if not hits:
+                continue
+            if c.context is not None or c.unless is not None:
+                if full is None:
+                    full = "\n".join(t for _f, _s, t in item.texts if t)
+                if c.context is not None and not c.context.search(full):
+                    continue
+                if c.unless is not None and c.unless.search(full):
+                    continue
+            for fld, scope, s, e, matched, amount in hits:
+                out.append(self._finding(rule, item, fld, scope, s, e, matched, amount))
+        return out
+
+    def check(
+        self, items: Iterable[TextItem], *, scopes: Iterable[str] | None = None
+    ) -> list[Finding]:
+        sc = list(scopes) if scopes is not None else None
+        out: list[Finding] = []
+        for item in items:
+            out.extend(self.check_item(item, scopes=sc))
+        return out
+
+    def codes_for(self, text: str, scope: str = "text") -> set[str]:
+        """The codes that fire on one free text (used by the corpus evaluation)."""
+        item = TextItem("text", (("text", scope, text),))
+        return {f.code for f in self.check_item(item)}
+
+    @staticmethod
+    def _finding(
+        rule: Rule,
+        item: TextItem,
+        fld: str,
+        scope: str,
+        start: int,
+        end: int,
+        matched: str,
+        amount: float | None,
+    ) -> Finding:
+        params: dict[str, Any] = {
+            "match": matched,
+            "field": fld,
+            "scope": scope,
+            "item": item.item_id,
+            "sku_id": item.sku_id or "",
+            "content_id": item.content_id or "",
+            "amount": f"{amount:,.0f}" if amount is not None else "",
+            "threshold": f"{rule.min_amount:,.0f}" if rule.min_amount is not None else "",
+        }
+        return make_finding(
+            code=rule.code,
+            severity=rule.severity,
+            message=rule.message,
+            fix=rule.fix,
+            params=params,
+            source=item.item_id,
+            row=item.row,
+            column=fld,
+            value=matched,
+            record={
+                "kind": "text",
+                "scope": scope,
+                "field": fld,
+                "start": start,
+                "end": end,
+                "match": matched,
+                "sku_id": item.sku_id,
+                "content_id": item.content_id,
+                "rule_source": rule.source,
+                "title": rule.title.en,
+                "title_zh": rule.title.zh,
+            },
+        )
+
+
+def has_cjk(text: str) -> bool:
+    return bool(_CJK.search(text))
+
+
+__all__ = [
+    "TEXT_SCOPES",
+    "TextEngine",
+    "TextItem",
+    "condition_holds",
+    "has_cjk",
+    "negated_en",
+    "negated_zh",
+    "parse_amount",
+    "terms_regex",
+]
