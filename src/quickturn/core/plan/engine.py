@@ -23,7 +23,6 @@ from quickturn.core.plan.policies import (
     PolicyFamily,
     all_families,
     best_candidate,
-    take_candidates,
 )
 from quickturn.core.plan.simulate import (
     E_DUTY,
@@ -148,48 +147,52 @@ def _p05(profit: F64) -> F64:
         return np.asarray(np.quantile(profit, 0.05, axis=-1), dtype=np.float64)
 
 
-def run_plan(
+@dataclass(frozen=True)
+class Evaluation:
+    """Every family evaluated on one batch of SKUs (before the choice and the budget)."""
+
+    sku_ids: tuple[str, ...]
+    names: tuple[str, ...]
+    offsets: NDArray[np.intp]  # family k owns candidates offsets[k]:offsets[k+1]
+    candidates: F64  # (n, C, N_PARAMS)
+    search: SimResult  # (n, C, m_search)
+    candidate_cost: F64  # (n, C) landed cost of today's orders
+    allowed: NDArray[np.bool_]  # (n, C) after compliance gating
+    best: NDArray[np.intp]  # (n, F) best candidate per family
+    family_params: F64  # (n, F, N_PARAMS)
+    family_active: NDArray[np.bool_]  # (n, F)
+    full: SimResult  # (n, F, m) best candidates on all scenarios
+    family_cost: F64  # (n, F)
+    gated: NDArray[np.bool_]  # (n,)
+    search_is_full: bool
+
+
+def evaluate(
     inputs: PlanInputs,
     config: SimConfig,
     *,
     families: list[PolicyFamily] | None = None,
-    policy: str = "auto",
     search_scenarios: int | None = None,
-    budget: float | None = None,
     gated: NDArray[np.bool_] | None = None,
-) -> PlanOutcome:
-    """Optimise every family per SKU, choose, then apply compliance gating and the budget.
-
-    ``policy``: ``auto`` (highest objective) or a family name (used where it applies, else
-    the best family, with a note).  ``gated`` SKUs may not order today.  With a ``budget``
-    every candidate is evaluated on all scenarios so that the allocation compares like with
-    like.
-    """
+) -> Evaluation:
+    """All candidates of all families on the search scenarios in one simulator call, then the
+    best of each family on all scenarios.  ``gated`` SKUs may only keep candidates that order
+    nothing today."""
     fams = families or all_families()
     names = tuple(f.name for f in fams)
-    if policy != "auto" and policy not in names:
-        raise ValueError(
-            f"unknown policy {policy!r}; expected auto or one of {', '.join(FAMILIES)}"
-        )
     n, m = inputs.n_skus, inputs.n_scenarios
     gated_mask = np.zeros(n, dtype=bool) if gated is None else np.asarray(gated, dtype=bool)
-    search_n = m if budget is not None else min(search_scenarios or m, m)
-
-    # 1. all candidates of all families on the search scenarios, in one kernel call
+    search_n = min(search_scenarios or m, m)
     blocks = [f.candidates(inputs) for f in fams]
-    sizes = [b.shape[1] for b in blocks]
-    offsets = np.cumsum([0, *sizes])
+    offsets = np.cumsum([0, *[b.shape[1] for b in blocks]]).astype(np.intp)
     cands = np.concatenate(blocks, axis=1)
-    search_inputs = inputs.with_scenarios(search_n)
-    search = simulate(search_inputs, cands, config)
-    cand_cost = day0_cost(inputs, search.day0_qty)  # (n, C)
+    search = simulate(inputs.with_scenarios(search_n), cands, config)
+    cand_cost = day0_cost(inputs, search.day0_qty)
     allowed = np.ones(cands.shape[:2], dtype=bool)
     allowed[gated_mask] = cand_cost[gated_mask] <= 1e-9
-
-    # 2. best candidate per family, evaluated on all scenarios
-    best_idx = np.zeros((n, len(fams)), dtype=np.intp)
+    best = np.zeros((n, len(fams)), dtype=np.intp)
     for k in range(len(fams)):
-        lo, hi = offsets[k], offsets[k + 1]
+        lo, hi = int(offsets[k]), int(offsets[k + 1])
         sub = SimResult(
             search.metrics[:, lo:hi],
             search.profit[:, lo:hi],
@@ -198,29 +201,82 @@ def run_plan(
             search.risk_alpha,
             search.risk_lambda,
         )
-        best_idx[:, k] = lo + best_candidate(sub, allowed[:, lo:hi])
+        best[:, k] = lo + best_candidate(sub, allowed[:, lo:hi])
     rows = np.arange(n)[:, None]
-    fam_params = cands[rows, best_idx]  # (n, F, P)
-    fam_active = fam_params[..., P_ACTIVE] > 0.5
-    fam_active &= allowed[rows, best_idx]
+    fam_params = cands[rows, best].copy()
+    fam_active = (fam_params[..., P_ACTIVE] > 0.5) & allowed[rows, best]
     fam_params[..., P_ACTIVE] = fam_active
     if search_n == m:
         full = SimResult(
-            search.metrics[rows, best_idx],
-            search.profit[rows, best_idx],
-            search.day0_qty[rows, best_idx],
-            search.day0_eta[rows, best_idx],
+            search.metrics[rows, best],
+            search.profit[rows, best],
+            search.day0_qty[rows, best],
+            search.day0_eta[rows, best],
             config.risk_alpha,
             config.risk_lambda,
         )
     else:
         full = simulate(inputs, fam_params, config)
+    return Evaluation(
+        sku_ids=inputs.sku_ids or tuple(str(k) for k in inputs.sku_key),
+        names=names,
+        offsets=offsets,
+        candidates=cands,
+        search=search,
+        candidate_cost=cand_cost,
+        allowed=allowed,
+        best=best,
+        family_params=fam_params,
+        family_active=fam_active,
+        full=full,
+        family_cost=day0_cost(inputs, full.day0_qty),
+        gated=gated_mask,
+        search_is_full=search_n == m,
+    )
+
+
+def _cat_results(parts: list[SimResult]) -> SimResult:
+    return SimResult(
+        np.concatenate([p.metrics for p in parts]),
+        np.concatenate([p.profit for p in parts]),
+        np.concatenate([p.day0_qty for p in parts]),
+        np.concatenate([p.day0_eta for p in parts]),
+        parts[0].risk_alpha,
+        parts[0].risk_lambda,
+    )
+
+
+def decide(
+    evaluations: list[Evaluation],
+    config: SimConfig,
+    *,
+    policy: str = "auto",
+    budget: float | None = None,
+) -> PlanOutcome:
+    """Choose a family per SKU (``auto``: highest objective), then apply the cash budget.
+
+    With a budget every candidate must have been evaluated on all scenarios
+    (``search_scenarios`` = all), so that the allocation compares like with like.
+    """
+    ev = evaluations[0]
+    names = ev.names
+    if policy != "auto" and policy not in names:
+        raise ValueError(
+            f"unknown policy {policy!r}; expected auto or one of {', '.join(FAMILIES)}"
+        )
+    if budget is not None and not all(e.search_is_full for e in evaluations):
+        raise ValueError("a budget needs every candidate evaluated on all scenarios")
+    full = _cat_results([e.full for e in evaluations])
+    fam_active = np.concatenate([e.family_active for e in evaluations])
+    fam_params = np.concatenate([e.family_params for e in evaluations])
+    fam_cost = np.concatenate([e.family_cost for e in evaluations])
+    gated = np.concatenate([e.gated for e in evaluations])
+    n = fam_active.shape[0]
+    rows = np.arange(n)
     fam_obj = np.where(fam_active, full.objective, np.nan)
     fam_cvar = np.where(fam_active, full.cvar, np.nan)
     fam_p05 = np.where(fam_active, _p05(full.profit), np.nan)
-    fam_cost = day0_cost(inputs, full.day0_qty)
 
-    # 3. choice per SKU
     notes: list[str] = []
     score = np.where(np.isnan(fam_obj), -np.inf, fam_obj)
     chosen = np.asarray(np.argmax(score, axis=1), dtype=np.intp)
@@ -230,48 +286,60 @@ def run_plan(
         chosen = np.where(ok, k, chosen).astype(np.intp)
         if not ok.all():
             notes.append(f"{int((~ok).sum())} SKU(s) cannot use {policy}; best family used instead")
-
-    final_idx = best_idx[np.arange(n), chosen]
+    final = SimResult(
+        full.metrics[rows, chosen][:, None],
+        full.profit[rows, chosen][:, None],
+        full.day0_qty[rows, chosen][:, None],
+        full.day0_eta[rows, chosen][:, None],
+        config.risk_alpha,
+        config.risk_lambda,
+    )
+    final_params = fam_params[rows, chosen]
+    best_all = np.concatenate([e.best for e in evaluations])
+    cost_all = np.concatenate([e.candidate_cost for e in evaluations])
+    final_idx = best_all[rows, chosen]
     held = np.zeros(n, dtype=bool)
-    spent = float(fam_cost[np.arange(n), chosen].sum())
+    spent = float(fam_cost[rows, chosen].sum())
     if budget is not None:
+        if len({e.candidates.shape[1] for e in evaluations}) != 1:
+            raise ValueError("evaluations must share the same candidate grid")
+        cands = np.concatenate([e.candidates for e in evaluations])
+        search = _cat_results([e.search for e in evaluations])
+        allowed = np.concatenate([e.allowed for e in evaluations])
         values = np.where(allowed, search.objective, np.nan)
         if policy != "auto":
             k = names.index(policy)
-            own = np.zeros_like(allowed)
-            own[:, offsets[k] : offsets[k + 1]] = True
+            own = np.zeros(values.shape[1], dtype=bool)
+            own[ev.offsets[k] : ev.offsets[k + 1]] = True
             use_own = fam_active[:, k]
-            values = np.where(own | ~use_own[:, None], values, np.nan)
-        # the unconstrained choice must be the family choice made above
+            values = np.where(own[None, :] | ~use_own[:, None], values, np.nan)
+        # the unconstrained option must be the family choice made above
         top = np.max(np.where(np.isnan(values), -np.inf, values), axis=1)
-        cur = values[np.arange(n), final_idx]
-        values[np.arange(n), final_idx] = np.where(np.isnan(cur), cur, np.maximum(cur, top + 1e-9))
-        alloc = allocate_budget(cand_cost, values, float(budget))
+        cur = values[rows, final_idx]
+        values[rows, final_idx] = np.where(np.isnan(cur), cur, np.maximum(cur, top + 1e-9))
+        alloc = allocate_budget(cost_all, values, float(budget))
         held = alloc.choice != final_idx
-        final_idx = np.where(held, alloc.choice, final_idx).astype(np.intp)
         spent = alloc.spent
-        fam_of = np.searchsorted(offsets[1:], final_idx, side="right")
-        chosen = np.where(held, fam_of, chosen).astype(np.intp)
-
-    final_params = cands[np.arange(n), final_idx]
-    final = take_candidates(full, chosen)
-    if held.any():
-        if search_n == m:
-            re = take_candidates(search, final_idx)
-        else:  # pragma: no cover - budget runs always search on all scenarios
-            re = simulate(inputs, final_params[:, None, :], config)
-        final = SimResult(
-            np.where(held[:, None, None], re.metrics, final.metrics),
-            np.where(held[:, None, None], re.profit, final.profit),
-            np.where(held[:, None, None], re.day0_qty, final.day0_qty),
-            np.where(held[:, None, None], re.day0_eta, final.day0_eta),
-            config.risk_alpha,
-            config.risk_lambda,
-        )
+        if held.any():
+            pick = alloc.choice
+            h3 = held[:, None, None]
+            final = SimResult(
+                np.where(h3, search.metrics[rows, pick][:, None], final.metrics),
+                np.where(h3, search.profit[rows, pick][:, None], final.profit),
+                np.where(h3, search.day0_qty[rows, pick][:, None], final.day0_qty),
+                np.where(h3, search.day0_eta[rows, pick][:, None], final.day0_eta),
+                config.risk_alpha,
+                config.risk_lambda,
+            )
+            final_params = np.where(held[:, None], cands[rows, pick], final_params)
+            fam_of = np.searchsorted(ev.offsets[1:], pick, side="right")
+            chosen = np.where(held, fam_of, chosen).astype(np.intp)
+            final_idx = np.where(held, pick, final_idx).astype(np.intp)
     metrics = final.metrics[:, 0]
     profit = final.profit[:, 0]
+    final_cost = cost_all[rows, final_idx] if n else np.zeros(0)
     return PlanOutcome(
-        sku_ids=inputs.sku_ids or tuple(str(k) for k in inputs.sku_key),
+        sku_ids=tuple(s for e in evaluations for s in e.sku_ids),
         families=names,
         family_params=fam_params,
         family_metrics=np.where(fam_active[..., None], full.metrics, np.nan),
@@ -289,10 +357,10 @@ def run_plan(
         p05=_p05(profit),
         day0_qty=final.day0_qty[:, 0],
         day0_eta=final.day0_eta[:, 0],
-        day0_cost=day0_cost(inputs, final.day0_qty)[:, 0],
+        day0_cost=final_cost,
         profit=profit,
         held_back=held,
-        gated=gated_mask,
+        gated=gated,
         requested=policy,
         budget=budget,
         budget_spent=spent,
@@ -300,6 +368,37 @@ def run_plan(
         risk_lambda=config.risk_lambda,
         notes=tuple(notes),
     )
+
+
+def run_plan(
+    inputs: PlanInputs,
+    config: SimConfig,
+    *,
+    families: list[PolicyFamily] | None = None,
+    policy: str = "auto",
+    search_scenarios: int | None = None,
+    budget: float | None = None,
+    gated: NDArray[np.bool_] | None = None,
+) -> PlanOutcome:
+    """Optimise every family per SKU, choose, then apply compliance gating and the budget.
+
+    ``policy``: ``auto`` (highest objective) or a family name (used where it applies, else
+    the best family, with a note).  ``gated`` SKUs may not order today.  With a ``budget``
+    every candidate is evaluated on all scenarios so that the allocation compares like with
+    like.
+    """
+    if policy != "auto" and policy not in FAMILIES:
+        raise ValueError(
+            f"unknown policy {policy!r}; expected auto or one of {', '.join(FAMILIES)}"
+        )
+    ev = evaluate(
+        inputs,
+        config,
+        families=families,
+        search_scenarios=None if budget is not None else search_scenarios,
+        gated=gated,
+    )
+    return decide([ev], config, policy=policy, budget=budget)
 
 
 def concat_outcomes(parts: list[PlanOutcome]) -> PlanOutcome:

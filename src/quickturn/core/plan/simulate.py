@@ -93,7 +93,7 @@ PARAM_NAMES = (
 N_ECON = 19
 
 # --- per-route data (last axis of the routes array; axis 1 is slow=0 / fast=1) ----------------
-R_OK, R_MEAN, R_SD, R_MIN, R_PROD, R_FREIGHT, R_FIXED, R_MINCHG = range(8)
+R_OK, R_MEAN, R_SD, R_MIN, R_PAY, R_FREIGHT, R_FIXED, R_MINCHG = range(8)
 N_ROUTE = 8
 SLOW, FAST = 0, 1
 
@@ -385,7 +385,7 @@ def _place_order(
     h = cash_out.shape[0] - 1
     dep = eco[i, E_DEPOSIT]
     cash_out[t] += dep * goods
-    ship = t + int(rt[r, R_PROD] + 0.5)
+    ship = t + int(rt[r, R_PAY] + 0.5)
     if ship < h:
         cash_out[ship] += (1.0 - dep) * goods + freight
     if t + lead < h:
