@@ -76,6 +76,11 @@ app.command("demo")(demo_cmd.demo)
 # --- sense ---
 
 # --- plan ---
+from quickturn.cli import channel as channel_cmd  # noqa: E402
+from quickturn.cli import plan as plan_cmd  # noqa: E402
+
+app.add_typer(plan_cmd.app, name="plan")
+app.command("channel")(channel_cmd.channel)
 
 # --- health ---
 

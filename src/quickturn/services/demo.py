@@ -46,6 +46,7 @@ STEPS: list[str] = [
     # --- ledger ---
     # --- sense ---
     # --- plan ---
+    "plan",
     # --- health ---
     # --- comply ---
 ]

@@ -104,6 +104,7 @@ class SkuContext:
     price_usd: F64
     landed_cost_usd: F64
     variable_cost_usd: F64
+    fulfilment_cost_usd: F64  # 3PL outbound + last mile per unit (part of the variable cost)
     unit_margin_usd: F64
     on_hand: F64
     in_transit: F64
@@ -566,6 +567,7 @@ def assemble_inputs(
         ctx["price_usd"].append(price)
         ctx["landed_cost_usd"].append(landed)
         ctx["variable_cost_usd"].append(variable)
+        ctx["fulfilment_cost_usd"].append(outbound + last_mile_cost)
         ctx["unit_margin_usd"].append(price - variable - landed)
         ctx["on_hand"].append(e[E_ON_HAND])
         ctx["in_transit"].append(sum(q for q, _, _ in sku_lots))
@@ -599,6 +601,7 @@ def assemble_inputs(
         "price_usd",
         "landed_cost_usd",
         "variable_cost_usd",
+        "fulfilment_cost_usd",
         "unit_margin_usd",
         "on_hand",
         "in_transit",
