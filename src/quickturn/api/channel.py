@@ -28,7 +28,7 @@ def compare(
 ) -> dict[str, Any]:
     """Economics and risk of each operating model for ``sku``; ``terms`` override the
     :class:`OperatingModelSettings` defaults (e.g. ``full_supply_price_rate=0.5``)."""
-    return compare_models(
+    d = compare_models(
         store,
         today=today or _plan.default_as_of(store),
         sku=sku,
@@ -36,6 +36,9 @@ def compare(
         seed=seed,
         options=terms,
     )
+    for m in d["models"]:
+        m.pop("_facts", None)
+    return d
 
 
 __all__ = ["MODELS", "OperatingModelSettings", "compare", "operating_model_settings"]

@@ -31,7 +31,7 @@ ROWS = (
     ("revenue_per_unit_usd", "revenue per unit", "usd2"),
     ("unit_margin_usd", "unit margin", "usd2"),
     ("days_to_cash", "days from sale to cash", "qty"),
-    ("policy", "best replenishment", "text"),
+    ("policy", "best replenishment", "code"),
     ("expected_profit_usd", "exp. profit", "usd"),
     ("profit_p05_usd", "profit P5", "usd"),
     ("cvar_usd", "CVaR (loss)", "usd"),
@@ -52,7 +52,9 @@ def _cell(kind: str, v: Any, cli: Cli) -> str:
     if kind == "pct":
         return _pct(v)
     if kind == "text":
-        return cli._(str(v))
+        return str(v)
+    if kind == "code":
+        return str(v)
     return fmt_cell(v)
 
 
@@ -74,6 +76,10 @@ def channel(
         d = compare_models(
             store, today=today, sku=sku, app_settings=cli.settings, scenarios=scenarios, seed=seed
         )
+    for m in d["models"]:
+        facts = m.pop("_facts", {})
+        for key, (template, values) in facts.items():
+            m[key] = cli._(template, **values)
     if json_:
         cli.print_json(d)
         return

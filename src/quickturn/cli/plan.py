@@ -395,7 +395,7 @@ def explain_cmd(
         )
     d["families"] = [svc.localise_row(r, cli.lang) for r in d["families"]]
     d["purchase_orders"] = [svc.localise_action(a, cli.lang) for a in d["purchase_orders"]]
-    d["reason"] = svc.localise_row({"_reason": d.pop("_reason")}, cli.lang)["reason"]
+    d["reason"] = svc.render_reason(d.pop("_reason"), cli.lang)
     if json_:
         cli.print_json(d)
         return

@@ -21,6 +21,7 @@ from quickturn.core.channel.models import (
     model_facts,
     model_inputs,
     operating_model_settings,
+    supply_price_rate,
 )
 from quickturn.core.plan.engine import run_plan
 from quickturn.core.plan.settings import plan_settings
@@ -38,6 +39,7 @@ from quickturn.core.plan.simulate import (
     M_STOCKOUT,
 )
 from quickturn.errors import UsageError
+from quickturn.i18n import gettext
 from quickturn.services.plan import prepare, sim_config
 from quickturn.store import Store
 
@@ -84,10 +86,13 @@ def compare_models(
         mt = out.metrics[0]
         eco = inputs.economics[0]
         sold, lost = float(mt[M_SOLD]), float(mt[M_LOST])
+        facts = model_facts(model, terms)
         rows.append(
             {
                 "model": model,
-                **model_facts(model, terms),
+                **{k: gettext(t, "en", **v) for k, (t, v) in facts.items()},
+                "supply_price_rate": supply_price_rate(model, terms),
+                "_facts": facts,
                 "revenue_per_unit_usd": round(float(eco[E_PRICE]), 2),
                 "unit_margin_usd": round(float(eco[E_PRICE] - eco[E_VAR] - eco[E_LANDED]), 2),
                 "days_to_cash": round(float(eco[E_SETTLE]), 1),

@@ -115,18 +115,22 @@ class PlanReport:
         }
 
 
+Reason = list[tuple[str, dict[str, Any]]]
+
+
+def render_reason(parts: Reason, lang: str = "en") -> str:
+    """Translate and join the parts of a reason (each an English template and its values)."""
+    return " ".join(gettext(t, lang, **v) for t, v in parts)
+
+
 def localise_row(row: dict[str, Any], lang: str) -> dict[str, Any]:
     out = {k: v for k, v in row.items() if not k.startswith("_")}
-    template, values = row.get("_reason", (row.get("reason") or "", {}))
-    out["reason"] = gettext(template, lang, **values) if values else template
+    if "_reason" in row:
+        out["reason"] = render_reason(row["_reason"], lang)
     return out
 
 
-def localise_action(action: dict[str, Any], lang: str) -> dict[str, Any]:
-    out = {k: v for k, v in action.items() if not k.startswith("_")}
-    template, values = action.get("_reason", (action.get("reason") or "", {}))
-    out["reason"] = gettext(template, lang, **values) if values else template
-    return out
+localise_action = localise_row
 
 
 # ---------------------------------------------------------------------------------------------
@@ -340,17 +344,19 @@ def sku_result_rows(outcome: PlanOutcome, ctx: SkuContext) -> list[dict[str, Any
                 ROUTE_SLOTS[s]: float(qty[s]) for s in (SLOW, FAST) if qty[s] > 0
             }
             if is_chosen:
-                reason = explain_choice(outcome, i)
+                reason: Reason = [explain_choice(outcome, i)]
             else:
                 gap = float(outcome.objective[i] - obj) if np.isfinite(obj) else math.nan
-                reason = (
-                    "Not chosen: objective {objective} ({gap} below {policy}).",
-                    {
-                        "objective": _money(float(obj)),
-                        "gap": _money(gap),
-                        "policy": outcome.families[chosen],
-                    },
-                )
+                reason = [
+                    (
+                        "Not chosen: objective {objective} ({gap} below {policy}).",
+                        {
+                            "objective": _money(float(obj)),
+                            "gap": _money(gap),
+                            "policy": outcome.families[chosen],
+                        },
+                    )
+                ]
             rows.append(
                 {
                     "sku_id": sid,
@@ -378,7 +384,7 @@ def sku_result_rows(outcome: PlanOutcome, ctx: SkuContext) -> list[dict[str, Any
                     "fulfilment_days_sd": _num(f_sd),
                     "held_back_by_budget": bool(is_chosen and outcome.held_back[i]),
                     "gated_by_compliance": bool(outcome.gated[i]),
-                    "reason": gettext(reason[0], "en", **reason[1]),
+                    "reason": render_reason(reason),
                     "_reason": reason,
                     "pod_qty": _num(mt[M_POD_UNITS]),
                 }
@@ -420,16 +426,19 @@ def action_rows(outcome: PlanOutcome, ctx: SkuContext, today: date) -> list[dict
             freight = q * choice.freight_per_unit_usd
             total = q * unit_usd + freight
             arrival = today + timedelta(days=eta)
-            reason = (
-                "{policy}: {qty} units by {mode} ({route}), arriving about {arrival}. " + why[0],
-                {
-                    **why[1],
-                    "qty": f"{q:,.0f}",
-                    "mode": choice.mode,
-                    "route": choice.route_id,
-                    "arrival": arrival.isoformat(),
-                },
-            )
+            reason: Reason = [
+                (
+                    "{policy}: {qty} units by {mode} ({route}), arriving about {arrival}.",
+                    {
+                        "policy": fam,
+                        "qty": f"{q:,.0f}",
+                        "mode": choice.mode,
+                        "route": choice.route_id,
+                        "arrival": arrival.isoformat(),
+                    },
+                ),
+                why,
+            ]
             rows.append(
                 {
                     "edge": _edge(outcome, i),
@@ -450,17 +459,20 @@ def action_rows(outcome: PlanOutcome, ctx: SkuContext, today: date) -> list[dict
                     "currency": ctx.cost_currency[i],
                     "total_cost_usd": round(total, 2),
                     "production_days": float(ctx.production_days[i]),
-                    "reason": gettext(reason[0], "en", **reason[1]),
+                    "reason": render_reason(reason),
                     "_reason": reason,
                 }
             )
         if fam in ("pod", "hybrid") and float(outcome.metrics[i, M_POD_UNITS]) > 0:
             units = float(outcome.metrics[i, M_POD_UNITS])
-            reason = (
-                "{policy}: make about {qty} units to order over the horizon instead of stocking "
-                "them (POD {days} days to the buyer). " + why[0],
-                {**why[1], "qty": f"{units:,.0f}", "days": f"{ctx.pod_days_mean[i]:.0f}"},
-            )
+            reason = [
+                (
+                    "{policy}: make about {qty} units to order over the horizon instead of "
+                    "stocking them (POD {days} days to the buyer).",
+                    {"policy": fam, "qty": f"{units:,.0f}", "days": f"{ctx.pod_days_mean[i]:.0f}"},
+                ),
+                why,
+            ]
             rows.append(
                 {
                     "action_id": f"POD-{sid}",
@@ -480,7 +492,7 @@ def action_rows(outcome: PlanOutcome, ctx: SkuContext, today: date) -> list[dict
                     "currency": None,
                     "total_cost_usd": None,
                     "production_days": None,
-                    "reason": gettext(reason[0], "en", **reason[1]),
+                    "reason": render_reason(reason),
                     "_reason": reason,
                 }
             )

@@ -104,49 +104,70 @@ def operating_model_settings(
     return replace(OperatingModelSettings(), **values)
 
 
-def model_facts(model: str, s: OperatingModelSettings) -> dict[str, Any]:
-    """Who does what under ``model`` (for the side-by-side table)."""
+Fact = tuple[str, dict[str, Any]]
+
+
+def model_facts(model: str, s: OperatingModelSettings) -> dict[str, Fact]:
+    """Who does what under ``model``: English templates and their values (for translation).
+
+    >>> model_facts("fully_managed", OperatingModelSettings())["paid"]
+    ('supply price when goods sell, {days} days later', {'days': '20'})
+    """
     if model == "self_operated":
         return {
-            "price_set_by": "seller",
-            "stock_held_by": "seller",
-            "ships_orders": "seller (3PL / FBT)",
-            "fees_paid_by_seller": [
-                "referral fee",
-                "creator commission",
-                "3PL fulfilment",
-                "storage",
-            ],
-            "paid": "retail price minus fees, 7 days after delivery",
-            "unsold_stock": "seller's (salvage or dispose)",
-            "supply_price_rate": 1.0,
+            "price_set_by": ("seller", {}),
+            "stock_held_by": ("seller", {}),
+            "ships_orders": ("seller (3PL / FBT)", {}),
+            "fees_paid_by_seller": (
+                "referral fee, creator commission, 3PL fulfilment, storage",
+                {},
+            ),
+            "paid": ("retail price minus fees, {days} days after delivery", {"days": "7"}),
+            "unsold_stock": ("seller's (salvage or dispose)", {}),
         }
     if model == "semi_managed":
         return {
-            "price_set_by": "platform",
-            "stock_held_by": "seller",
-            "ships_orders": "seller (own US stock)",
-            "fees_paid_by_seller": ["3PL fulfilment", "storage"],
-            "paid": f"supply price, {s.semi_payment_days_after_delivery:g} days after delivery",
-            "unsold_stock": "seller's (salvage or dispose)",
-            "supply_price_rate": s.semi_supply_price_rate,
+            "price_set_by": ("platform", {}),
+            "stock_held_by": ("seller", {}),
+            "ships_orders": ("seller (own US stock)", {}),
+            "fees_paid_by_seller": ("3PL fulfilment, storage", {}),
+            "paid": (
+                "supply price, {days} days after delivery",
+                {"days": f"{s.semi_payment_days_after_delivery:g}"},
+            ),
+            "unsold_stock": ("seller's (salvage or dispose)", {}),
         }
     if model == "fully_managed":
         return {
-            "price_set_by": "platform",
-            "stock_held_by": "platform warehouse (seller owns it until sold)",
-            "ships_orders": "platform",
-            "fees_paid_by_seller": ["inbound freight"]
-            + (["storage"] if s.full_storage_cost_share > 0 else []),
-            "paid": f"supply price when goods sell, {s.full_payment_days_after_sale:g} days later",
-            "unsold_stock": (
-                f"returned at the seller's cost ({100 * s.full_return_cost_rate:.0f}% of landed cost)"
-                if s.full_unsold == "returned"
-                else "disposed by the platform (no value)"
+            "price_set_by": ("platform", {}),
+            "stock_held_by": ("platform warehouse (seller owns it until sold)", {}),
+            "ships_orders": ("platform", {}),
+            "fees_paid_by_seller": (
+                ("inbound freight, storage", {})
+                if s.full_storage_cost_share > 0
+                else ("inbound freight", {})
             ),
-            "supply_price_rate": s.full_supply_price_rate,
+            "paid": (
+                "supply price when goods sell, {days} days later",
+                {"days": f"{s.full_payment_days_after_sale:g}"},
+            ),
+            "unsold_stock": (
+                (
+                    "returned at the seller's cost ({pct}% of landed cost)",
+                    {"pct": f"{100 * s.full_return_cost_rate:.0f}"},
+                )
+                if s.full_unsold == "returned"
+                else ("disposed by the platform (no value)", {})
+            ),
         }
     raise ValueError(f"unknown operating model {model!r}; expected one of {', '.join(MODELS)}")
+
+
+def supply_price_rate(model: str, s: OperatingModelSettings) -> float:
+    """Share of the seller's retail price the seller receives per unit under ``model``."""
+    return {"self_operated": 1.0, "semi_managed": s.semi_supply_price_rate}.get(
+        model, s.full_supply_price_rate
+    )
 
 
 def model_inputs(

@@ -33,6 +33,7 @@ from quickturn.core.plan.simulate import (
     M_DEAD_VALUE,
     M_DEMAND,
     M_LOST,
+    M_ORDERED,
     M_PEAK_CASH,
     M_POD_UNITS,
     M_PROFIT,
@@ -447,6 +448,16 @@ def explain_choice(outcome: PlanOutcome, i: int) -> tuple[str, dict[str, Any]]:
         return (
             "Held back by the cash budget: {policy} funded at a lower level; expected profit "
             "{profit}, P(stock-out) {stockout}, dead stock {dead} units.",
+            values,
+        )
+    if (
+        float(outcome.metrics[i, M_ORDERED]) <= 0
+        and float(outcome.metrics[i, M_POD_UNITS]) <= 0
+        and outcome.requested == "auto"
+    ):
+        return (
+            "No order needed: stock on hand and in transit covers what is worth selling; "
+            "expected profit {profit}, dead stock {dead} units, P(stock-out) {stockout}.",
             values,
         )
     others = [j for j in range(len(outcome.families)) if j != k and not math.isnan(obj[j])]
