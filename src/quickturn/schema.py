@@ -1262,7 +1262,76 @@ PLAN_TABLES: tuple[Table, ...] = (
 )
 
 # --- health tables ---
-HEALTH_TABLES: tuple[Table, ...] = ()
+HEALTH_METRIC_NAMES = (
+    "late_dispatch_rate",
+    "valid_tracking_rate",
+    "seller_fault_cancellation_rate",
+    "on_time_delivery_rate",
+    "negative_review_rate",
+    "non_buyer_fault_return_rate",
+)
+HEALTH_STATUSES = ("ok", "near", "breach", "no_data")
+HEALTH_TABLES: tuple[Table, ...] = (
+    Table(
+        "health_metrics",
+        "Shop performance metrics of a health run: rolling window and weekly trend vs thresholds.",
+        (
+            _c("run_id", "str", "Run (see runs).", required=True),
+            _c("metric", "str", "Metric.", choices=HEALTH_METRIC_NAMES, required=True),
+            _c(
+                "period",
+                "str",
+                "window (the metric's rolling window) or week (Monday-start week).",
+                choices=("window", "week"),
+                required=True,
+            ),
+            _c("period_start", "date", "First day of the period (shop time zone).", required=True),
+            _c("period_end", "date", "Last day of the period.", required=True),
+            _c("partial", "bool", "The week is not over yet.", default=False),
+            _c(
+                "value",
+                "float",
+                "Metric value (empty: no orders).",
+                "fraction 0–1",
+                min_value=0,
+                max_value=1,
+            ),
+            _c("numerator", "int", "Orders in the metric's numerator.", "orders", min_value=0),
+            _c("denominator", "int", "Orders the metric is computed over.", "orders", min_value=0),
+            _c("offending", "int", "Orders counting against the metric.", "orders", min_value=0),
+            _c("threshold", "float", "Threshold in force.", "fraction 0–1"),
+            _c("status", "str", "ok, near, breach or no_data.", choices=HEALTH_STATUSES),
+        ),
+        ("run_id", "metric", "period", "period_start"),
+        group="health",
+    ),
+    Table(
+        "health_projections",
+        "Metrics projected under a plan run: current, the plan's chosen policies, heavy pre-stock.",
+        (
+            _c("run_id", "str", "Health run.", required=True),
+            _c("plan_run_id", "str", "Plan run projected.", required=True),
+            _c(
+                "scenario",
+                "str",
+                "current, chosen (the plan's recommendation) or a policy family (heavy, …).",
+                required=True,
+            ),
+            _c("metric", "str", "Metric.", choices=HEALTH_METRIC_NAMES, required=True),
+            _c("value", "float", "Projected value.", "fraction 0–1", min_value=0, max_value=1),
+            _c("threshold", "float", "Threshold in force.", "fraction 0–1"),
+            _c("status", "str", "ok, near, breach or no_data.", choices=HEALTH_STATUSES),
+            _c(
+                "projected",
+                "bool",
+                "The plan changes this metric (else the current value is carried).",
+                default=False,
+            ),
+        ),
+        ("run_id", "scenario", "metric"),
+        group="health",
+    ),
+)
 
 # --- comply tables ---
 COMPLY_TABLES: tuple[Table, ...] = ()

@@ -83,6 +83,9 @@ app.add_typer(plan_cmd.app, name="plan")
 app.command("channel")(channel_cmd.channel)
 
 # --- health ---
+from quickturn.cli import health as health_cmd  # noqa: E402
+
+app.add_typer(health_cmd.app, name="health")
 
 # --- comply ---
 

@@ -48,6 +48,7 @@ STEPS: list[str] = [
     # --- plan ---
     "plan",
     # --- health ---
+    "health",
     # --- comply ---
 ]
 
