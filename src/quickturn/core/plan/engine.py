@@ -187,7 +187,7 @@ def evaluate(
     blocks = [f.candidates(inputs) for f in fams]
     offsets = np.cumsum([0, *[b.shape[1] for b in blocks]]).astype(np.intp)
     cands = np.concatenate(blocks, axis=1)
-    search = simulate(inputs.with_scenarios(search_n), cands, config)
+    search = _simulate_unique(inputs.with_scenarios(search_n), cands, config)
     cand_cost = day0_cost(inputs, search.day0_qty)
     allowed = np.ones(cands.shape[:2], dtype=bool)
     allowed[gated_mask] = cand_cost[gated_mask] <= 1e-9
@@ -234,6 +234,27 @@ def evaluate(
         gated=gated_mask,
         search_is_full=search_n == m,
     )
+
+
+def _simulate_unique(inputs: PlanInputs, cands: F64, config: SimConfig) -> SimResult:
+    """Simulate each distinct candidate of a SKU once (e.g. heavy orders that all round to
+    zero when stock is ample) and copy the results to its duplicates."""
+    run = cands.copy()
+    dups: list[tuple[int, int, int]] = []
+    for i in range(cands.shape[0]):
+        _, first, inverse = np.unique(cands[i], axis=0, return_index=True, return_inverse=True)
+        rep = first[inverse.ravel()]
+        for c in np.flatnonzero(rep != np.arange(cands.shape[1])):
+            if cands[i, c, P_ACTIVE] > 0.5:
+                dups.append((i, int(c), int(rep[c])))
+                run[i, c, P_ACTIVE] = 0.0
+    res = simulate(inputs, run, config)
+    for i, c, r in dups:
+        res.metrics[i, c] = res.metrics[i, r]
+        res.profit[i, c] = res.profit[i, r]
+        res.day0_qty[i, c] = res.day0_qty[i, r]
+        res.day0_eta[i, c] = res.day0_eta[i, r]
+    return res
 
 
 def _cat_results(parts: list[SimResult]) -> SimResult:

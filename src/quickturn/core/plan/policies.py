@@ -167,7 +167,7 @@ class HeavyPrestock(PolicyFamily):
 
     name = "heavy"
     label = "heavy pre-stock"
-    quantile_levels: tuple[float, ...] = (0.1, 0.3, 0.5, 0.65, 0.8, 0.9, 0.97)
+    quantile_levels: tuple[float, ...] = (0.2, 0.4, 0.6, 0.8, 0.95)
 
     def candidates(self, inputs: PlanInputs) -> F64:
         n = inputs.n_skus
@@ -195,7 +195,7 @@ class QuickResponse(PolicyFamily):
 
     name = "qr"
     label = "quick response"
-    cover_multipliers: tuple[float, ...] = (0.6, 0.9, 1.2, 1.6, 2.0, 2.6, 3.3)
+    cover_multipliers: tuple[float, ...] = (0.7, 1.0, 1.4, 2.0, 2.8)
     gate = 0.5
     decay_stop = 0.35
     review_days = 7
@@ -227,8 +227,8 @@ class DualSourcing(PolicyFamily):
 
     name = "dual"
     label = "dual sourcing"
-    base_shares: tuple[float, ...] = (0.5, 0.75, 0.9)
-    surge_multipliers: tuple[float, ...] = (0.5, 1.0, 1.8)
+    base_shares: tuple[float, ...] = (0.6, 0.85)
+    surge_multipliers: tuple[float, ...] = (0.6, 1.2, 2.0)
     decay_stop = 0.35
 
     def candidates(self, inputs: PlanInputs) -> F64:

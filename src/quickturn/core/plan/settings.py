@@ -24,7 +24,7 @@ class PlanSettings:
     #: demand scenarios (sample paths) per SKU
     scenarios: int = 1000
     #: scenarios used in the parameter search (the chosen parameters are re-evaluated on all)
-    search_scenarios: int = 256
+    search_scenarios: int = 200
     seed: int = 0
     #: objective = E[profit] − λ·CVaR_α(loss)
     risk_alpha: float = 0.95

@@ -334,62 +334,19 @@ def _lead_time(mean: float, sd: float, lo: float, z: float) -> int:
 # the kernel
 
 
-@njit(cache=True)
-def _place_order(
-    q_raw: float,
-    r: int,
-    t: int,
-    lead: int,
-    i: int,
-    eco: F64,
-    rt: F64,
-    oh: float,
-    pipe: float,
-    cum_cash: float,
-    cash_out: F64,
-    acc: F64,
-) -> float:
-    """Apply MOQ, case pack, warehouse-capacity and cash limits, then book the costs.
-
-    Returns the units ordered (0 when nothing is).  ``acc`` accumulates goods (0),
-    freight + duty (1), ordered units (2) and the number of orders (3); payments go into
-    ``cash_out`` by day: deposit today, balance and freight at shipment (after production),
-    duty on arrival.
-    """
-    if q_raw <= 1e-9 or rt[r, R_OK] < 0.5:
+@njit(cache=True, inline="always")
+def _order_size(q_raw: float, moq: float, case: float, room: float) -> float:
+    """Units to order for a raw need: at least the MOQ, whole cases, within ``room``
+    (warehouse capacity or cash); 0 when what fits is below the MOQ."""
+    if q_raw <= 1e-9:
         return 0.0
-    moq = eco[i, E_MOQ]
-    case = eco[i, E_CASE]
     q = max(q_raw, moq)
     if case > 0.0:
         q = math.ceil(q / case - 1e-9) * case
-    room = eco[i, E_CAP] - oh - pipe
-    if np.isfinite(eco[i, E_CASH]):
-        unit_cash = eco[i, E_UNIT] * (1.0 + eco[i, E_DUTY]) + rt[r, R_FREIGHT]
-        tied = max(0.0, -cum_cash)
-        for k in range(t + 1, cash_out.shape[0]):
-            tied += cash_out[k]  # payments already booked for later days
-        if unit_cash > 0.0:
-            room = min(room, (eco[i, E_CASH] - tied) / unit_cash)
     if q > room:
         q = math.floor(room / case + 1e-9) * case if case > 0.0 else room
     if q <= 1e-9 or q < moq:
         return 0.0
-    goods = q * eco[i, E_UNIT]
-    freight = max(q * rt[r, R_FREIGHT], rt[r, R_MINCHG]) + rt[r, R_FIXED]
-    duty = goods * eco[i, E_DUTY]
-    acc[0] += goods
-    acc[1] += freight + duty
-    acc[2] += q
-    acc[3] += 1.0
-    h = cash_out.shape[0] - 1
-    dep = eco[i, E_DEPOSIT]
-    cash_out[t] += dep * goods
-    ship = t + int(rt[r, R_PAY] + 0.5)
-    if ship < h:
-        cash_out[ship] += (1.0 - dep) * goods + freight
-    if t + lead < h:
-        cash_out[t + lead] += duty
     return float(q)
 
 
@@ -426,7 +383,6 @@ def _kernel(
         o_qty = np.zeros(MAX_OPEN_ORDERS)
         o_eta = np.zeros(MAX_OPEN_ORDERS, dtype=np.int64)
         o_act = np.zeros(MAX_OPEN_ORDERS, dtype=np.int64)
-        acc = np.zeros(4)
         min_oh = np.full(n_cand, np.inf)
         rt = routes[i]
         key = sku_key[i]
@@ -441,11 +397,37 @@ def _kernel(
         pod_ok = eco[i, E_POD_OK] > 0.5
         pod_cost = eco[i, E_POD_COST]
         pod_conv = eco[i, E_POD_CONV]
+        margin = price - var
         init_units = eco[i, E_ON_HAND]
         for lot in range(n_lots):
             init_units += pipe_qty[i, lot]
         eta_slow = int(rt[SLOW, R_MEAN] + 0.5)
         eta_fast = int(rt[FAST, R_MEAN] + 0.5)
+        moq = eco[i, E_MOQ]
+        case = eco[i, E_CASE]
+        cap = eco[i, E_CAP]
+        cash_lim = eco[i, E_CASH]
+        cash_limited = np.isfinite(cash_lim)
+        unit = eco[i, E_UNIT]
+        duty_rate = eco[i, E_DUTY]
+        dep = eco[i, E_DEPOSIT]
+        r_ok = np.empty(2, dtype=np.bool_)
+        r_fr = np.empty(2)
+        r_min = np.empty(2)
+        r_fix = np.empty(2)
+        r_pay = np.empty(2, dtype=np.int64)
+        r_cash = np.empty(2)
+        r_fixed = np.empty(2, dtype=np.int64)  # lead time when it is not random, else -1
+        for r in range(2):
+            r_fixed[r] = (
+                _lead_time(rt[r, R_MEAN], 0.0, rt[r, R_MIN], 0.0) if rt[r, R_SD] <= 0.0 else -1
+            )
+            r_ok[r] = rt[r, R_OK] > 0.5
+            r_fr[r] = rt[r, R_FREIGHT]
+            r_min[r] = rt[r, R_MINCHG]
+            r_fix[r] = rt[r, R_FIXED]
+            r_pay[r] = int(rt[r, R_PAY] + 0.5)
+            r_cash[r] = unit * (1.0 + duty_rate) + rt[r, R_FREIGHT]
         for c in range(n_cand):
             if params[i, c, P_ACTIVE] < 0.5:
                 for k in range(N_METRICS):
@@ -465,6 +447,9 @@ def _kernel(
             nt = min(tail_days, h)
             for t in range(h - nt, h):
                 tail += dem[t]
+            dem_all = 0.0
+            for t in range(h):
+                dem_all += dem[t]
             sell_later_cap = tail / max(nt, 1) * term_cover
             for c in range(n_cand):
                 par = params[i, c]
@@ -482,10 +467,15 @@ def _kernel(
                 pod_mode = par[P_POD] > 0.5 and pod_ok
                 start = int(par[P_START] + 0.5)
                 win_fast = eta_fast + rf
+                use_scale = kf > 0.0 or beta > 0.0 or gate > 0.0
+                track_roll = use_scale or decay > 0.0
                 arr[:] = 0.0
                 cash_out[:] = 0.0
                 cash_in[:] = 0.0
-                acc[:] = 0.0
+                acc_goods = 0.0
+                acc_fd = 0.0
+                acc_q = 0.0
+                acc_n = 0.0
                 n_open = 0
                 oh = eco[i, E_ON_HAND]
                 pipe = 0.0
@@ -506,9 +496,7 @@ def _kernel(
                         o_act[n_open] = day
                         n_open += 1
                 backlog = 0.0
-                revenue = 0.0
                 sold_all = 0.0
-                dem_all = 0.0
                 lost = 0.0
                 pod_units = 0.0
                 holding = 0.0
@@ -536,11 +524,14 @@ def _kernel(
                             first_arr = t
                     # ---- reviews and orders (before today's demand)
                     if (t == next_slow or t == next_fast or t == next_first) and not stopped:  # noqa: SIM109
-                        w = min(7, t)
-                        fc_w = fc_cum[i, t] - fc_cum[i, t - w]
-                        cpr = 1.0 + 0.3 * fc_w
-                        scale = (roll + cpr) / (fc_w + cpr)
-                        gated = gate > 0.0 and t >= 7 and scale < gate
+                        scale = 1.0
+                        gated = False
+                        if use_scale:
+                            w = min(7, t)
+                            fc_w = fc_cum[i, t] - fc_cum[i, t - w]
+                            cpr = 1.0 + 0.3 * fc_w
+                            scale = (roll + cpr) / (fc_w + cpr)
+                            gated = gate > 0.0 and t >= 7 and scale < gate
                         for r in range(3):
                             if r == 0:
                                 if t != next_slow:
@@ -558,19 +549,21 @@ def _kernel(
                                 next_fast += rf
                                 if gated:
                                     continue
-                                # compact the open orders, then the expedited inventory position
-                                j = 0
-                                for k in range(n_open):
-                                    if o_act[k] > t:
-                                        o_qty[j] = o_qty[k]
-                                        o_eta[j] = o_eta[k]
-                                        o_act[j] = o_act[k]
-                                        j += 1
-                                n_open = j
-                                ip = oh - backlog
-                                for k in range(n_open):
-                                    if o_eta[k] <= t + win_fast:
-                                        ip += o_qty[k]
+                                # expedited inventory position: stock + pipeline, less the
+                                # open slow orders and lots expected after the window (only
+                                # those are listed; fast orders always land inside it)
+                                ip = oh - backlog + pipe
+                                if n_open > 0:
+                                    j = 0
+                                    for k in range(n_open):
+                                        if o_act[k] > t:
+                                            if o_eta[k] > t + win_fast:
+                                                ip -= o_qty[k]
+                                            o_qty[j] = o_qty[k]
+                                            o_eta[j] = o_eta[k]
+                                            o_act[j] = o_act[k]
+                                            j += 1
+                                    n_open = j
                                 b0 = min(t + win_fast, hp)
                                 target = kf * scale * (fc_cum[i, b0] - fc_cum[i, t]) + base_units
                                 q = target - ip
@@ -581,22 +574,45 @@ def _kernel(
                                 next_first = h + 1
                                 q = q0
                                 route = r0
-                            if q <= 1e-9 or n_open >= MAX_OPEN_ORDERS:
+                            if q <= 1e-9 or not r_ok[route]:
                                 continue
-                            lead = lead_cache[route, t]
-                            if lead < 0:
-                                z = 0.0
-                                if rt[route, R_SD] > 0.0:
+                            if route == SLOW and n_open >= MAX_OPEN_ORDERS:
+                                continue
+                            if r_fixed[route] >= 0:
+                                lead = r_fixed[route]
+                            else:
+                                lead = lead_cache[route, t]
+                                if lead < 0:
                                     z = _normal(seed, key, s, t, route)
-                                lead = _lead_time(
-                                    rt[route, R_MEAN], rt[route, R_SD], rt[route, R_MIN], z
-                                )
-                                lead_cache[route, t] = lead
-                            qq = _place_order(
-                                q, route, t, lead, i, eco, rt, oh, pipe, cum_cash, cash_out, acc
-                            )
+                                    lead = _lead_time(
+                                        rt[route, R_MEAN], rt[route, R_SD], rt[route, R_MIN], z
+                                    )
+                                    lead_cache[route, t] = lead
+                            room = cap - oh - pipe
+                            if cash_limited and r_cash[route] > 0.0:
+                                tied = max(0.0, -cum_cash)
+                                for k in range(t + 1, h):
+                                    tied += cash_out[k]  # payments booked for later days
+                                room = min(room, (cash_lim - tied) / r_cash[route])
+                            qq = _order_size(q, moq, case, room)
                             if qq <= 0.0:
                                 continue
+                            # book: deposit today, balance + freight at shipment, duty on arrival
+                            goods = qq * unit
+                            freight = max(qq * r_fr[route], r_min[route]) + r_fix[route]
+                            duty = goods * duty_rate
+                            acc_goods += goods
+                            acc_fd += freight + duty
+                            acc_q += qq
+                            acc_n += 1.0
+                            if goods > 0.0:
+                                cash_out[t] += dep * goods
+                            balance = (1.0 - dep) * goods + freight
+                            ship = t + r_pay[route]
+                            if balance > 0.0 and ship < h:
+                                cash_out[ship] += balance
+                            if duty > 0.0 and t + lead < h:
+                                cash_out[t + lead] += duty
                             eta = eta_slow if route == SLOW else eta_fast
                             if lead == 0:
                                 oh += qq
@@ -606,16 +622,16 @@ def _kernel(
                                 if t + lead < h:
                                     arr[t + lead] += qq
                                 pipe += qq
-                                o_qty[n_open] = qq
-                                o_eta[n_open] = t + eta
-                                o_act[n_open] = t + lead
-                                n_open += 1
+                                if route == SLOW or eta > win_fast:
+                                    o_qty[n_open] = qq
+                                    o_eta[n_open] = t + eta
+                                    o_act[n_open] = t + lead
+                                    n_open += 1
                             if t == 0 and s == 0:
                                 day0_qty[i, c, route] += qq
                                 day0_eta[i, c, route] = eta
                     # ---- demand and sales
                     d = dem[t]
-                    dem_all += d
                     need = d + backlog
                     start_oh = oh
                     sold = need if need < oh else oh
@@ -641,9 +657,8 @@ def _kernel(
                             else:
                                 lost += unmet
                     sold_all += sold
-                    revenue += sold * price
-                    if t + settle < h:
-                        cash_in[t + settle] += sold * (price - var)
+                    if margin != 0.0 and t + settle < h:
+                        cash_in[t + settle] += sold * margin
                     # ---- holding and cash
                     hc = oh * storage + (oh + pipe) * capital
                     holding += hc
@@ -653,13 +668,14 @@ def _kernel(
                     if oh < mo:
                         mo = oh
                     # ---- lifecycle signal: 7-day rolling demand against its peak
-                    roll += d
-                    if t >= 7:
-                        roll -= dem[t - 7]
-                    if t >= 6 and roll > peak7:
-                        peak7 = roll
-                    if decay > 0.0 and t >= 13 and roll < decay * peak7:
-                        stopped = True
+                    if track_roll:
+                        roll += d
+                        if t >= 7:
+                            roll -= dem[t - 7]
+                        if t >= 6 and roll > peak7:
+                            peak7 = roll
+                        if decay > 0.0 and t >= 13 and roll < decay * peak7:
+                            stopped = True
                 # ---- end of horizon: what is left, what still sells, what is dead
                 left = oh + pipe - backlog
                 if left < 0.0:
@@ -668,11 +684,12 @@ def _kernel(
                 dead = left - sell_later
                 terminal = sell_later * landed + dead * salvage
                 variable = sold_all * var
+                revenue = sold_all * price
                 pr = (
                     revenue
                     - variable
-                    - acc[0]
-                    - acc[1]
+                    - acc_goods
+                    - acc_fd
                     - holding
                     - podc
                     - penalty
@@ -691,17 +708,17 @@ def _kernel(
                 mt[M_DEAD_VALUE] += dead * landed
                 mt[M_PEAK_CASH] += peak_cash
                 mt[M_HOLDING] += holding
-                mt[M_FREIGHT] += acc[1]
-                mt[M_ORDERED] += acc[2]
+                mt[M_FREIGHT] += acc_fd
+                mt[M_ORDERED] += acc_q
                 mt[M_STOCKOUT] += so_flag
                 mt[M_OOS_DEMAND] += oos_dem
-                mt[M_GOODS] += acc[0]
+                mt[M_GOODS] += acc_goods
                 mt[M_POD_COST] += podc
                 mt[M_PENALTY] += penalty
                 mt[M_CONV_LOSS] += conv_loss
                 mt[M_PROFIT] += pr
                 mt[M_END_UNITS] += oh + pipe
-                mt[M_ORDERS] += acc[3]
+                mt[M_ORDERS] += acc_n
                 mt[M_VARIABLE] += variable
                 mt[M_TERMINAL] += terminal
                 mt[M_BACKLOG_END] += backlog
