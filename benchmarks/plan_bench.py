@@ -165,7 +165,7 @@ def _demand_kernel(
             shift = 0
             if k == 1:
                 state, z = _gauss(state)
-                shift = max(-pad, min(pad, int(round(5.0 * z))))
+                shift = max(-pad, min(pad, int(5.0 * z + 16.5) - 16))
             for t in range(h):
                 lam = mult * prof[t + pad - shift]
                 if lam <= 0.0:
