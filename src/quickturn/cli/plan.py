@@ -502,10 +502,12 @@ def render_demo(cli: Cli, section: dict[str, Any]) -> None:
     mix = ", ".join(f"{k} {v}" for k, v in section["chosen_policies"].items() if v)
     c.print(
         _(
-            "[bold]Plan[/]: {n} SKUs planned on {m} demand scenarios each; policies chosen: {mix}.",
+            "[bold]Plan[/]: {n} SKUs planned on {m} demand scenarios each; policies chosen: {mix} "
+            "({idle} SKUs need no order: their stock covers what is worth selling).",
             n=section["skus_planned"],
             m=section.get("scenarios", 200),
             mix=mix,
+            idle=section.get("no_order_needed", 0),
         )
     )
     render_purchase_orders(cli, section["purchase_orders"], limit=8)

@@ -899,6 +899,11 @@ def demo_step(ctx: Any) -> dict[str, Any]:
         "skus_planned": out.n_skus,
         "portfolio": report.portfolio(),
         "chosen_policies": {f: int((out.chosen == k).sum()) for k, f in enumerate(out.families)},
+        "no_order_needed": sum(
+            1
+            for r in report.chosen_rows()
+            if (r["order_qty"] or 0.0) <= 0 and r["policy"] not in ("pod", "hybrid")
+        ),
         "purchase_orders": [
             {k: v for k, v in a.items() if not k.startswith("_")}
             for a in sorted(
