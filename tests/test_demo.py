@@ -6,6 +6,8 @@ from datetime import date
 
 import polars as pl
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from quickturn.demo import TABLE_ORDER, DemoConfig, DemoShop, generate
 from quickturn.schema import get_table, input_tables
@@ -66,3 +68,33 @@ def test_config_rejects_tiny_shops() -> None:
         DemoConfig(n_skus=3)
     with pytest.raises(ValueError, match="days"):
         DemoConfig(days=5)
+
+
+@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    seed=st.integers(0, 10_000),
+    n_skus=st.integers(10, 30),
+    days=st.integers(30, 90),
+)
+def test_invariants_hold_for_any_seed_and_size(seed: int, n_skus: int, days: int) -> None:
+    shop = generate(DemoConfig(n_skus=n_skus, days=days, seed=seed, as_of=date(2026, 3, 2)))
+    t = shop.tables
+    inv = t["inventory_snapshots"]
+    assert (inv["on_hand_qty"] >= inv["reserved_qty"]).all() and (inv["reserved_qty"] >= 0).all()
+    truth = shop.truth
+    assert (truth["sales_units"] + truth["lost_units"] == truth["demand_units"]).all()
+    assert (truth["end_stock"] >= 0).all()
+    ln = t["order_lines"]
+    assert (
+        ln["subtotal_after_discount"]
+        == ln["subtotal_before_discount"] - ln["seller_discount"] - ln["platform_discount"]
+    ).all()
+    o = t["orders"]
+    assert o["order_id"].is_unique().all()
+    assert ln.join(o, on="order_id", how="anti").height == 0
+    done = o.filter(pl.col("delivered_at").is_not_null())
+    assert (done["delivered_at"] > done["shipped_at"]).all()
+    assert (done["shipped_at"] > done["created_at"]).all()
+    for name, df in t.items():
+        _typed, findings = coerce(get_table(name), df)
+        assert not [f for f in findings if f.is_error], name

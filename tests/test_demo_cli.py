@@ -153,3 +153,14 @@ def test_every_demo_and_cli_message_has_a_chinese_translation() -> None:
     for rel in ("cli/demo.py", "services/demo.py", "cli/app.py", "cli/db.py", "cli/common.py"):
         missing += [f"{rel}: {m!r}" for m in _literal_messages(src / rel) if m not in zh]
     assert not missing, "\n".join(missing)
+
+
+def test_python_api(tmp_path: Path) -> None:
+    import quickturn as qt
+
+    shop = qt.demo_api.generate(n_skus=12, days=35, seed=1, as_of=date(2026, 2, 1))
+    assert shop.tables["skus"].height == 12
+    out = qt.demo_api.run(
+        str(tmp_path / "api.duckdb"), n_skus=12, days=35, seed=1, as_of=date(2026, 2, 1)
+    )
+    assert out["tables"]["orders"] == shop.tables["orders"].height

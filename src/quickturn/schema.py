@@ -1334,10 +1334,108 @@ HEALTH_TABLES: tuple[Table, ...] = (
 )
 
 # --- comply tables ---
-COMPLY_TABLES: tuple[Table, ...] = ()
+COMPLY_TABLES: tuple[Table, ...] = (
+    Table(
+        "comply_findings",
+        "Findings of a comply run: listing, content and promotion text rules, category documents, templated content.",
+        (
+            _c("run_id", "str", "Run (see runs).", required=True),
+            _c(
+                "finding_id",
+                "int",
+                "Position of the finding within the run (1-based).",
+                required=True,
+            ),
+            _c("as_of", "date", "Day the documents were checked against."),
+            _c("code", "str", "Rule code (see docs/comply.md).", required=True),
+            _c(
+                "severity",
+                "str",
+                "block (must fix before publishing / ordering), warn or info.",
+                choices=("block", "warn", "info"),
+                required=True,
+            ),
+            _c(
+                "kind",
+                "str",
+                "text, documents or templated.",
+                choices=("text", "documents", "templated"),
+            ),
+            _c(
+                "scope",
+                "str",
+                "Where the text sits (listing_title, video_script, …) or sku_documents.",
+            ),
+            _c(
+                "source",
+                "str",
+                "What the finding is about: sku:<id>, content:<id>, a file or text.",
+            ),
+            _c("sku_id", "str", "SKU concerned."),
+            _c("content_id", "str", "Content concerned."),
+            _c("field", "str", "Field holding the evidence (title, description, caption, script)."),
+            _c(
+                "span_start",
+                "int",
+                "Start of the evidence in the field (characters, 0-based).",
+                min_value=0,
+            ),
+            _c("span_end", "int", "End of the evidence in the field (exclusive).", min_value=0),
+            _c("match_text", "str", "The evidence text (or the matching script / certificate)."),
+            _c("message", "str", "Message in English.", required=True),
+            _c("message_zh", "str", "Message in Simplified Chinese."),
+            _c("fix", "str", "How to fix it, in English."),
+            _c("fix_zh", "str", "How to fix it, in Simplified Chinese."),
+            _c("rule_source", "str", "Where the rule comes from (policy page, regulation)."),
+            _c("detail", "str", "Further evidence (JSON)."),
+        ),
+        ("run_id", "finding_id"),
+        group="comply",
+    ),
+)
 
 # --- connector tables ---
-CONNECTOR_TABLES: tuple[Table, ...] = ()
+CONNECTOR_TABLES: tuple[Table, ...] = (
+    Table(
+        "tiktok_webhook_events",
+        "TikTok Shop webhook notifications queued for a re-fetch (de-duplicated by notification id).",
+        (
+            _c("notification_id", "str", "tts_notification_id of the push.", required=True),
+            _c("shop_id", "str", "Shop the notification is about."),
+            _c(
+                "type",
+                "int",
+                "Notification type (1 order status, 11 cancellation, 12 return).",
+                required=True,
+            ),
+            _c(
+                "resource",
+                "str",
+                "What to re-fetch.",
+                choices=("order", "return", "other"),
+                required=True,
+            ),
+            _c("resource_id", "str", "Id of the order or return to re-fetch."),
+            _c("order_id", "str", "Order the notification concerns."),
+            _c("event_time", "timestamp", "Platform timestamp of the notification.", "UTC"),
+            _c("received_at", "timestamp", "When quickturn received it.", "UTC", required=True),
+            _c("payload", "str", "The notification's data block (JSON)."),
+            _c(
+                "status",
+                "str",
+                "pending, done, failed or ignored.",
+                choices=("pending", "done", "failed", "ignored"),
+                default="pending",
+                required=True,
+            ),
+            _c("attempts", "int", "Processing attempts.", min_value=0, default=0),
+            _c("processed_at", "timestamp", "When the re-fetch was done.", "UTC"),
+            _c("error", "str", "Last processing error."),
+        ),
+        ("notification_id",),
+        group="connector",
+    ),
+)
 
 # --- web tables ---
 WEB_TABLES: tuple[Table, ...] = ()

@@ -88,8 +88,18 @@ from quickturn.cli import health as health_cmd  # noqa: E402
 app.add_typer(health_cmd.app, name="health")
 
 # --- comply ---
+from quickturn.cli import comply as comply_cmd  # noqa: E402
+
+app.command(
+    "comply",
+    help="Check listings, scripts, promotions and SKU documents against the TikTok Shop US rules "
+    "(exit 1 when a finding blocks).",
+)(handle_errors(comply_cmd.comply))
 
 # --- connector ---
+from quickturn.cli import connector as connector_cmd  # noqa: E402
+
+connector_cmd.register(app)
 
 # --- web ---
 

@@ -53,7 +53,7 @@ def _parse_day(value: str | None, cli: Cli) -> date:
 @handle_errors
 def demo(
     db: DemoDbOpt = None,
-    skus: Annotated[int, typer.Option("--skus", help="Number of SKUs.", min=10, max=100_000)] = 300,
+    skus: Annotated[int, typer.Option("--skus", help="Number of SKUs.", min=10, max=20_000)] = 300,
     days: Annotated[int, typer.Option("--days", help="Days of history.", min=30, max=3650)] = 365,
     seed: Annotated[int, typer.Option("--seed", help="Random seed (same seed, same shop).")] = 7,
     as_of: Annotated[

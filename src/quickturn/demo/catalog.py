@@ -198,9 +198,14 @@ def build_catalog(cfg: DemoConfig, rng: np.random.Generator) -> Catalog:
         np.int64
     )
     location = np.where(pod_only, -1, location)
-    gb_listed = (rng.random(n) < st.gb_share) & np.isin(
-        category, ["toys", "home", "beauty", "pet", "electronics"]
+    gb_ok = np.isin(category, ["toys", "home", "beauty", "pet", "electronics"]) & (
+        archetype != "dead"
     )
+    gb_listed = (rng.random(n) < st.gb_share) & gb_ok
+    # the UK shop always lists at least one established SKU (the cross-market story needs it)
+    est = np.flatnonzero(gb_ok & np.isin(archetype, ["steady", "slow"]))
+    if est.size:
+        gb_listed[est[0]] = True
 
     toy = category == "toys"
     supp = category == "supplements"

@@ -32,106 +32,31 @@ class Category:
     defect_share: float  # share of returns that are seller-fault (defective, not as described)
 
 
+# fmt: off
 CATEGORIES: tuple[Category, ...] = (
-    Category(
-        "toys",
-        "TOY",
-        0.18,
-        9.99,
-        39.99,
-        0.16,
-        (150, 900),
-        (25, 18, 8),
-        "9503.00.0073",
-        0.0,
-        0.05,
-        0.45,
-    ),
-    Category(
-        "electronics",
-        "GAD",
-        0.11,
-        14.99,
-        59.99,
-        0.22,
-        (120, 600),
-        (18, 12, 6),
-        "8543.70.9960",
-        0.026,
-        0.07,
-        0.55,
-    ),
-    Category(
-        "supplements",
-        "SUP",
-        0.08,
-        19.99,
-        39.99,
-        0.10,
-        (120, 300),
-        (12, 7, 7),
-        "2106.90.9998",
-        0.064,
-        0.03,
-        0.30,
-    ),
-    Category(
-        "beauty",
-        "BEA",
-        0.12,
-        9.99,
-        69.99,
-        0.14,
-        (80, 500),
-        (16, 10, 6),
-        "3304.99.5000",
-        0.0,
-        0.06,
-        0.50,
-    ),
-    Category(
-        "apparel",
-        "APP",
-        0.25,
-        17.99,
-        34.99,
-        0.18,
-        (180, 400),
-        (28, 22, 3),
-        "6109.10.0012",
-        0.165,
-        0.11,
-        0.25,
-    ),
-    Category(
-        "home",
-        "HOM",
-        0.16,
-        9.99,
-        44.99,
-        0.17,
-        (200, 1500),
-        (30, 20, 12),
-        "3924.10.4000",
-        0.034,
-        0.05,
-        0.40,
-    ),
-    Category(
-        "pet",
-        "PET",
-        0.10,
-        7.99,
-        29.99,
-        0.15,
-        (150, 1200),
-        (22, 16, 8),
-        "4201.00.3000",
-        0.024,
-        0.04,
-        0.40,
-    ),
+    Category("toys", "TOY", share=0.18, price_lo=9.99, price_hi=39.99, cost_share=0.22,
+             weight_g=(150, 900), dims_cm=(25, 18, 8), hs_code="9503.00.0073", duty_rate=0.0,
+             return_rate=0.04, defect_share=0.3),
+    Category("electronics", "GAD", share=0.11, price_lo=14.99, price_hi=59.99, cost_share=0.30,
+             weight_g=(120, 600), dims_cm=(18, 12, 6), hs_code="8543.70.9960", duty_rate=0.026,
+             return_rate=0.06, defect_share=0.35),
+    Category("supplements", "SUP", share=0.08, price_lo=19.99, price_hi=39.99, cost_share=0.14,
+             weight_g=(120, 300), dims_cm=(12, 7, 7), hs_code="2106.90.9998", duty_rate=0.064,
+             return_rate=0.03, defect_share=0.2),
+    Category("beauty", "BEA", share=0.12, price_lo=9.99, price_hi=69.99, cost_share=0.19,
+             weight_g=(80, 500), dims_cm=(16, 10, 6), hs_code="3304.99.5000", duty_rate=0.0,
+             return_rate=0.05, defect_share=0.3),
+    Category("apparel", "APP", share=0.25, price_lo=17.99, price_hi=34.99, cost_share=0.24,
+             weight_g=(180, 400), dims_cm=(28, 22, 3), hs_code="6109.10.0012", duty_rate=0.165,
+             return_rate=0.09, defect_share=0.15),
+    Category("home", "HOM", share=0.16, price_lo=9.99, price_hi=44.99, cost_share=0.23,
+             weight_g=(200, 1500), dims_cm=(30, 20, 12), hs_code="3924.10.4000", duty_rate=0.034,
+             return_rate=0.04, defect_share=0.25),
+    Category("pet", "PET", share=0.10, price_lo=7.99, price_hi=29.99, cost_share=0.20,
+             weight_g=(150, 1200), dims_cm=(22, 16, 8), hs_code="4201.00.3000", duty_rate=0.024,
+             return_rate=0.035, defect_share=0.25),
 )
+# fmt: on
 
 
 @dataclass(frozen=True)
@@ -171,7 +96,7 @@ class Story:
     slow_level: float = 0.35
     testing_level: float = 0.4
     #: per-SKU demand scales with catalog size as (n_skus / 300) ** size_exponent (long tail)
-    size_exponent: float = -0.4
+    size_exponent: float = -0.5
     weekend_lift: float = 1.15
     #: Black Friday → Christmas lift (toys lift twice as much)
     q4_lift: float = 1.6
@@ -182,6 +107,7 @@ class Story:
     own_video_every_days: float = 21.0
     own_video_views: float = 3_000.0
     creator_posts_per_burst_sku: float = 3.0
+    creator_posts_per_steady_sku: float = 3.0
     viral_views: float = 150_000.0
     live_every_days: float = 4.0
     live_views: float = 6_000.0
@@ -189,6 +115,10 @@ class Story:
     power_alpha: tuple[float, float] = (1.1, 1.5)
     power_c_days: tuple[float, float] = (1.5, 4.0)
     metrics_horizon_days: int = 120
+    #: a LIVE converts views into orders this many times better than a video
+    live_boost: float = 2.5
+    #: creator samples ship this many days before the post
+    sample_lead_days: tuple[int, int] = (5, 20)
     # --- orders and fulfilment -----------------------------------------------------------
     p_unit_continues_line: float = 0.12  # a unit joins the previous unit's line (qty > 1)
     p_two_line_order: float = 0.18  # an order line merges into another order (same day, place)
@@ -211,10 +141,10 @@ class Story:
     #: a winter-storm week: (days before as-of it starts, length in days, extra transit days)
     storm: tuple[int, int, float] = (75, 8, 3.0)
     #: velocity × price (USD/day) above which an urgent reorder flies instead of sea-express
-    air_threshold_usd: float = 250.0
+    air_threshold_usd: float = 400.0
     #: valid tracking: probability a seller-fulfilled package's tracking never scans
     invalid_tracking_rate: float = 0.01
-    review_rate: float = 0.18
+    review_rate: float = 0.07
     # --- finance -------------------------------------------------------------------------
     referral_fee_rate: float = 0.06
     refund_admin_share: float = 0.20
@@ -226,7 +156,12 @@ class Story:
     reserve_rate: float = 0.10
     reserve_days: int = 30
     creator_commission: tuple[float, float] = (0.08, 0.20)
-    label_cost_usd: tuple[float, float] = (3.8, 7.5)
+    #: TikTok Shipping label for a 3PL parcel: base + per kg, capped
+    label_base_usd: float = 3.60
+    label_per_kg_usd: float = 2.20
+    label_cap_usd: float = 12.0
+    #: POD partner's last-mile charge per order line
+    pod_last_mile_usd: float = 5.20
     gmv_max_share: float = 0.30  # live SKUs with a GMV Max campaign
     gmv_max_uplift: tuple[float, float] = (0.5, 1.2)  # ad-driven demand ÷ organic demand
     gmv_max_roas: tuple[float, float] = (2.5, 6.0)
@@ -234,6 +169,8 @@ class Story:
     production_days: tuple[float, float] = (12.0, 30.0)
     review_every_days: int = 7
     cover_days: float = 45.0
+    #: dead SKUs hold this multiple of the demand they have left (the batch bought for a peak)
+    dead_stock_multiple: tuple[float, float] = (1.8, 3.5)
 
 
 @dataclass(frozen=True)
@@ -260,5 +197,6 @@ class DemoConfig:
 
     @property
     def scale(self) -> float:
-        """Per-SKU demand multiplier for the catalog size (long tail in big catalogs)."""
-        return float((self.n_skus / 300.0) ** self.story.size_exponent)
+        """Per-SKU demand multiplier for the catalog size: 1 up to 300 SKUs, then smaller
+        (a long tail in big catalogs)."""
+        return float(min(1.0, (self.n_skus / 300.0) ** self.story.size_exponent))

@@ -86,7 +86,10 @@ def build_content(
     burst = cat.archetype == "burst"
     dead = cat.archetype == "dead"
     k_cr = np.where(burst, 1 + rng.poisson(st.creator_posts_per_burst_sku - 1, n), 0)
-    k_cr = np.where(cat.archetype == "steady", rng.poisson(1.0, n), k_cr)
+    k_cr = np.where(
+        cat.archetype == "steady", rng.poisson(st.creator_posts_per_steady_sku, n), k_cr
+    )
+    k_cr = np.where(cat.archetype == "slow", rng.poisson(0.5, n), k_cr)
     k_cr = np.where(dead & (cat.launch_day > -40), 1, k_cr)
     cr_sku = np.repeat(np.arange(n), k_cr)
     rank = np.arange(cr_sku.size) - np.repeat(np.cumsum(k_cr) - k_cr, k_cr)
@@ -181,7 +184,7 @@ def build_content(
     start = np.datetime64(cfg.start, "D")
     metrics = pl.DataFrame(
         {
-            "content_id": content_id[ci],
+            "content_id": pl.Series(content_id).gather(ci),
             "date": start + day,
             "views": vi,
             "likes": likes,
@@ -194,16 +197,21 @@ def build_content(
     # --- content → SKU links and the demand they drive -------------------------------------
     link_c = np.concatenate([np.arange(n_own + n_cr), n_own + n_cr + live_sku_content])
     link_s = np.concatenate([primary_sku[: n_own + n_cr], live_sku])
-    content_skus = pl.DataFrame({"content_id": content_id[link_c], "sku_id": cat.sku_id[link_s]})
+    content_skus = pl.DataFrame(
+        {
+            "content_id": pl.Series(content_id).gather(link_c),
+            "sku_id": pl.Series(cat.sku_id).gather(link_s),
+        }
+    )
     # share of a LIVE's views that goes to each featured SKU
     n_feat = np.bincount(link_c, minlength=nc).astype(np.float64)
     mdf = pl.DataFrame({"c": ci, "day": day, "views": vi})
     ldf = pl.DataFrame(
         {"c": link_c, "sku": link_s, "conv": cat.conversion[link_s] * cfg.scale / n_feat[link_c]}
     )
-    live_boost = np.where(kind == "live", 2.5, 1.0)
+    live_boost = np.where(kind == "live", st.live_boost, 1.0)
     dem = (
-        mdf.join(ldf, on="c")
+        mdf.join(ldf, on="c", maintain_order="left")
         .with_columns(
             lam=pl.col("views")
             * pl.col("conv")

@@ -80,8 +80,10 @@ def baseline(cfg: DemoConfig, cat: Catalog, rng: np.random.Generator) -> F:
     alive = d >= launch
     trend = 1 + rng.uniform(-0.2, 0.35, n)[:, None] * (d / 365.0)
     a = cat.archetype[:, None]
-    dead_tau = rng.uniform(12, 30, n)[:, None]
-    dead_end = rng.integers(60, 130, n)[:, None]
+    # dead SKUs: demand fades out within the first months of history (or its first half)
+    end_hi = max(min(130, int(0.55 * days)), 12)
+    dead_end = rng.integers(end_hi // 2, end_hi + 1, n)[:, None]
+    dead_tau = np.minimum(rng.uniform(12, 30, n)[:, None], dead_end / 3)
     shape = np.where(
         a == "dead",
         2.0 * np.exp(-d / dead_tau) * (d < dead_end),
@@ -192,9 +194,10 @@ def simulate(
     )
     est = np.where(launch < 0, early, first_lam) * rng.lognormal(0, 0.3, n)
     est = np.maximum(est, 0.05)
+    # dead SKUs were stocked for a peak that never came back: 1.8–3.5× what they will sell
     cover0 = np.where(
         cat.archetype == "dead",
-        rng.uniform(80, 200, n) * np.maximum(cat.level, 0.5),
+        lam.sum(axis=1) * rng.uniform(*st.dead_stock_multiple, n) + 40,
         est * rng.uniform(25, 70, n),
     )
     on_hand = np.where(

@@ -147,12 +147,11 @@ def inventory_snapshots(
     np.add.at(reserved, (sku, d1), -ps["qty"].to_numpy())
     reserved = np.cumsum(reserved, axis=1)[:, :days]
     on_hand = sim.on_hand[si, di] + reserved[si, di]
-    loc_ids = np.array(STOCK_LOCATIONS)
     return pl.DataFrame(
         {
             "date": np.datetime64(cfg.start, "D") + di,
-            "sku_id": cat.sku_id[si],
-            "location_id": loc_ids[cat.location[si]],
+            "sku_id": pl.Series(cat.sku_id).gather(si),
+            "location_id": pl.Series(list(STOCK_LOCATIONS)).gather(cat.location[si]),
             "on_hand_qty": on_hand,
             "reserved_qty": reserved[si, di],
         }
@@ -184,11 +183,10 @@ def supply_frames(
         + pl.Series(sup_ids[sku])
     ).to_series()
     unit_cost = np.round(cat.cost_cny[sku] * rng.uniform(0.97, 1.03, sku.size), 2)
-    loc_ids = np.array(STOCK_LOCATIONS)
     purchase_orders = pl.DataFrame(
         {
             "po_id": po_id,
-            "sku_id": cat.sku_id[sku],
+            "sku_id": pl.Series(cat.sku_id).gather(sku),
             "supplier_id": sup_ids[sku],
             "ordered_on": ordered,
             "quantity": po["qty"].to_numpy(),
@@ -196,7 +194,7 @@ def supply_frames(
             "currency": "CNY",
             "deposit_rate": [dep_rate[s] for s in sup_ids[sku]],
             "ready_on": start + ready,
-            "destination_id": loc_ids[cat.location[sku]],
+            "destination_id": pl.Series(list(STOCK_LOCATIONS)).gather(cat.location[sku]),
             "status": status,
         }
     ).with_columns(
@@ -232,7 +230,7 @@ def supply_frames(
     fx_cny = fx.filter(pl.col("currency") == "CNY").select(
         pl.col("date").alias("shipped_on"), pl.col("usd_per_unit").cast(pl.Float64).alias("fx")
     )
-    ev = ev.join(fx_cny, on="shipped_on", how="left").with_columns(
+    ev = ev.join(fx_cny, on="shipped_on", how="left", maintain_order="left").with_columns(
         pl.col("fx").fill_null(1 / cfg.story.cny_per_usd)
     )
     ship = ev.group_by("shipment_id", maintain_order=True).agg(
@@ -247,11 +245,11 @@ def supply_frames(
         .sum()
         .alias("duty"),
     )
-    ship = ship.join(routes, on="route_id", how="left")
+    ship = ship.join(routes, on="route_id", how="left", maintain_order="left")
     loc_tbl = cat.frames["locations"].select(
         pl.col("location_id").alias("destination_id"), "inbound_cost_per_unit_usd"
     )
-    ship = ship.join(loc_tbl, on="destination_id", how="left")
+    ship = ship.join(loc_tbl, on="destination_id", how="left", maintain_order="left")
     chargeable = pl.max_horizontal(
         pl.col("kg"), pl.col("cbm") * 1e6 / pl.col("volumetric_divisor").fill_null(1e12)
     )
@@ -330,7 +328,7 @@ def bills(
                     "vendor_id": loc,
                     "month": um[mi].astype("datetime64[D]"),
                     "charge_type": "fbt_storage" if loc == FBT else "storage",
-                    "sku_id": cat.sku_id[ids[si]],
+                    "sku_id": pl.Series(cat.sku_id).gather(ids[si]),
                     "amount": np.round(per_month[si, mi], 2),
                 }
             )
@@ -346,7 +344,7 @@ def bills(
         r = float(rate[loc]["outbound_cost_per_unit_usd"])
         pp = (
             ln.filter(pl.col("loc") == k)
-            .group_by("month", "sku_id")
+            .group_by("month", "sku_id", maintain_order=True)
             .agg((pl.col("qty").sum() * r).round(2).alias("amount"))
         )
         parts.append(
@@ -357,8 +355,10 @@ def bills(
         inbound = _inbound(cfg, cat, sim, k, float(rate[loc]["inbound_cost_per_unit_usd"]))
         if inbound.height:
             parts.append(inbound)
-    pod = ln.filter(pl.col("loc") == 3).join(pod_cost, on="sku_id", how="left")
-    prod = pod.group_by("month", "sku_id").agg(
+    pod = ln.filter(pl.col("loc") == 3).join(
+        pod_cost, on="sku_id", how="left", maintain_order="left"
+    )
+    prod = pod.group_by("month", "sku_id", maintain_order=True).agg(
         (pl.col("qty") * pl.col("pod_unit_cost") * fx_cny).sum().round(2).alias("amount")
     )
     parts.append(
@@ -366,8 +366,8 @@ def bills(
             "vendor_id", "month", "charge_type", "sku_id", "amount"
         )
     )
-    lm = pod.group_by("month", "sku_id").agg(
-        (pl.col("qty").sum() * 0 + pl.len() * 5.2).round(2).alias("amount")
+    lm = pod.group_by("month", "sku_id", maintain_order=True).agg(
+        (pl.len() * cfg.story.pod_last_mile_usd).round(2).alias("amount")
     )
     parts.append(
         lm.with_columns(vendor_id=pl.lit(POD), charge_type=pl.lit("last_mile")).select(
@@ -427,7 +427,7 @@ def _inbound(cfg: DemoConfig, cat: Catalog, sim: Simulation, k: int, rate: float
             pl.lit(pl.Series(cat.sku_id)).gather(pl.col("sku")).alias("sku_id"),
             (pl.col("qty") * rate).alias("amount"),
         )
-        .group_by("vendor_id", "month", "charge_type", "sku_id")
+        .group_by("vendor_id", "month", "charge_type", "sku_id", maintain_order=True)
         .agg(pl.col("amount").sum().round(2))
     )
 
@@ -452,7 +452,10 @@ def settlement(
     sale = dl.filter(pl.col("kind") != SAMPLE)
     base = pl.col("after_c") + pl.col("pd_c") + pl.col("ship_fee_c") + pl.col("ship_pd_c")
     referral = (base * st.referral_fee_rate).round()
-    label = ((3.6 + 2.2 * pl.col("kg")).clip(upper_bound=12.0) * 100).round()
+    label = (
+        (st.label_base_usd + st.label_per_kg_usd * pl.col("kg")).clip(upper_bound=st.label_cap_usd)
+        * 100
+    ).round()
     fbt_fee = (
         pl.when(pl.col("order_units") == 1)
         .then(st.fbt_fee_single_usd * 100)
@@ -506,6 +509,7 @@ def settlement(
         ),
         on=["order_id", "sku_id"],
         how="inner",
+        maintain_order="left",
     )
     r = r.with_columns(
         statement_date=pl.max_horizontal(
@@ -542,7 +546,7 @@ def settlement(
     if ad_spend.height:
         wk = (
             ad_spend.with_columns(week=pl.col("date").dt.truncate("1w"))
-            .group_by("week")
+            .group_by("week", maintain_order=True)
             .agg(
                 (pl.col("spend").cast(pl.Float64).sum() * 100)
                 .round()
@@ -569,7 +573,7 @@ def settlement(
     # GB reserve: 10% of each statement's net is held and released reserve_days later
     gb = (
         allp.filter(pl.col("shop_id") == GB_SHOP)
-        .group_by("statement_date")
+        .group_by("statement_date", maintain_order=True)
         .agg(pl.col("cents").sum())
     )
     hold = gb.filter(pl.col("cents") > 0).with_columns(

@@ -27,7 +27,7 @@ from quickturn.demo.finance import (
     settlement,
     supply_frames,
 )
-from quickturn.demo.orders import build_orders
+from quickturn.demo.orders import add_returns_reviews, build_orders
 from quickturn.schema import input_tables
 from quickturn.validate import polars_schema
 
@@ -57,6 +57,11 @@ TABLE_ORDER = (
     "bills",
     "fx_rates",
 )
+#: big tables whose rows come out in a deterministic order already (sorting them would cost
+#: seconds at 10,000 SKUs); every other table is sorted by its natural key
+UNSORTED = frozenset(
+    {"content_metrics", "orders", "order_lines", "settlement_lines", "inventory_snapshots"}
+)
 _STREAMS = ("catalog", "creators", "content", "demand", "orders", "fx", "supply")
 
 
@@ -74,7 +79,7 @@ class DemoShop:
         return {k: v.height for k, v in self.tables.items()}
 
 
-def conform(name: str, frame: pl.DataFrame) -> pl.DataFrame:
+def conform(name: str, frame: pl.DataFrame, *, sort: bool = True) -> pl.DataFrame:
     """Columns of the canonical table, in order, with its dtypes (missing ones as nulls),
     rows sorted by the natural key (so that output does not depend on thread scheduling)."""
     table = next(t for t in input_tables() if t.name == name)
@@ -85,7 +90,8 @@ def conform(name: str, frame: pl.DataFrame) -> pl.DataFrame:
             cols.append(pl.col(c).cast(dt))
         else:
             cols.append(pl.lit(None, dtype=dt).alias(c))
-    return frame.select(cols).sort(list(table.key))
+    out = frame.select(cols)
+    return out.sort(list(table.key)) if sort else out
 
 
 def generate(config: DemoConfig | None = None) -> DemoShop:
@@ -109,7 +115,31 @@ def generate(config: DemoConfig | None = None) -> DemoShop:
     lap("content")
     sim = simulate(cfg, cat, content.demand, content.demand_gb, cat.frames["routes"], rng["demand"])
     lap("demand")
+    truth = pl.DataFrame(
+        {
+            "sku_id": cat.sku_id,
+            "category": cat.category,
+            "archetype": cat.archetype,
+            "kernel": cat.kernel,
+            "conversion": cat.conversion * cfg.scale,
+            "level": cat.level,
+            "launch_day": cat.launch_day,
+            "location": cat.location,
+            "pod_only": cat.pod_only,
+            "gb_listed": cat.gb_listed,
+            "quality_bad": cat.quality_bad,
+            "demand_units": sim.demand.sum(axis=1),
+            "sales_units": sim.sales.sum(axis=1),
+            "lost_units": sim.lost.sum(axis=1),
+            "stockout_days": (
+                (sim.on_hand == 0) & (np.arange(cfg.days)[None, :] >= sim.stocked_from[:, None])
+            ).sum(axis=1)
+            * (cat.location >= 0),
+            "end_stock": sim.on_hand[:, -1],
+        }
+    )
     od = build_orders(cfg, cat, sim, content, rng["orders"])
+    add_returns_reviews(cfg, cat, od, rng["orders"])
     lap("orders")
     fx = fx_rates(cfg, min(first_po_day(sim), 0) - 7, rng["fx"])
     ads = ads_frames(cfg, cat, sim)
@@ -149,29 +179,10 @@ def generate(config: DemoConfig | None = None) -> DemoShop:
         "bills": bill,
         "fx_rates": fx,
     }
-    tables = {name: conform(name, raw[name]) for name in TABLE_ORDER}
+    # free the intermediates before sorting each table (keeps peak memory down at 10k SKUs)
+    del od, settle, inv, supply, bill, ads, content, sim
+    tables: dict[str, pl.DataFrame] = {}
+    for name in TABLE_ORDER:
+        tables[name] = conform(name, raw.pop(name), sort=name not in UNSORTED)
     lap("conform")
-    truth = pl.DataFrame(
-        {
-            "sku_id": cat.sku_id,
-            "category": cat.category,
-            "archetype": cat.archetype,
-            "kernel": cat.kernel,
-            "conversion": cat.conversion * cfg.scale,
-            "level": cat.level,
-            "launch_day": cat.launch_day,
-            "location": cat.location,
-            "pod_only": cat.pod_only,
-            "gb_listed": cat.gb_listed,
-            "quality_bad": cat.quality_bad,
-            "demand_units": sim.demand.sum(axis=1),
-            "sales_units": sim.sales.sum(axis=1),
-            "lost_units": sim.lost.sum(axis=1),
-            "stockout_days": (
-                (sim.on_hand == 0) & (np.arange(cfg.days)[None, :] >= sim.stocked_from[:, None])
-            ).sum(axis=1)
-            * (cat.location >= 0),
-            "end_stock": sim.on_hand[:, -1],
-        }
-    )
     return DemoShop(config=cfg, tables=tables, truth=truth, timings=timings)

@@ -135,7 +135,12 @@ def build_orders(
     sku_index = {s: i for i, s in enumerate(cat.sku_id.tolist())}
     prim = (
         pl.DataFrame({"content_id": cp["content_id"]})
-        .join(cs.unique(subset="content_id", keep="first"), on="content_id", how="left")
+        .join(
+            cs.unique(subset="content_id", keep="first", maintain_order=True),
+            on="content_id",
+            how="left",
+            maintain_order="left",
+        )
         .with_columns(
             pl.col("sku_id")
             .replace_strict(sku_index, default=-1, return_dtype=pl.Int64)
@@ -148,8 +153,15 @@ def build_orders(
         .select((pl.col("posted_at").dt.date() - pl.lit(cfg.start)).dt.total_days().alias("d"))["d"]
         .to_numpy()
     )
-    sday = post_day - rng.integers(5, 21, post_day.size)
-    sample_ok = (sday >= 0) & (prim["sku"].to_numpy() >= 0)
+    sday = post_day - rng.integers(
+        st.sample_lead_days[0], st.sample_lead_days[1] + 1, post_day.size
+    )
+    psku = prim["sku"].to_numpy()
+    sample_ok = (sday >= 0) & (psku >= 0)
+    # a sample ships from stock: none while the SKU is out of stock
+    stocked = cat.location[np.clip(psku, 0, None)] >= 0
+    in_stock = sim.on_hand[np.clip(psku, 0, None), np.clip(sday, 0, days - 1)] > 0
+    sample_ok &= ~stocked | in_stock
     smp_sku = prim["sku"].to_numpy()[sample_ok]
     smp_day = sday[sample_ok]
     smp_c = cp_rows[sample_ok]
@@ -235,13 +247,16 @@ def build_orders(
     us_line = l_shop == 0
     is_c = us_line & (u < p_c) & (l_kind != SAMPLE)
     is_a = us_line & ~is_c & (u < p_c + p_a) & (l_kind != SAMPLE)
-    top = content.demand.group_by("sku", "day").agg(pl.col("c").sort_by("lam").last())
-    lf = (
-        pl.DataFrame({"sku": l_sku, "day": l_day, "i": np.arange(L)})
-        .join(top, on=["sku", "day"], how="left")
-        .sort("i")
-    )
-    top_c = lf["c"].fill_null(-1).to_numpy()
+    # the content that drove most of a (SKU, day)'s demand (dense lookup, no join)
+    cd = content.demand.filter(pl.col("day") < days)
+    key = cd["sku"].to_numpy() * days + cd["day"].to_numpy()
+    order_k = np.lexsort((cd["lam"].to_numpy(), key))
+    last = np.ones(order_k.size, dtype=bool)
+    last[:-1] = key[order_k][1:] != key[order_k][:-1]
+    top_dense = np.full(cat.n * days, -1, dtype=np.int64)
+    top_dense[key[order_k][last]] = cd["c"].to_numpy()[order_k][last]
+    top_c = top_dense[l_sku * days + l_day]
+    del cd, key, order_k, last, top_dense
     is_c &= top_c >= 0
     attr_c = np.where(l_kind == SAMPLE, l_c, np.where(is_c, top_c, -1))
     ckind = info["kind"].to_numpy().astype(str)
@@ -560,11 +575,14 @@ def build_orders(
             "cut": _us(cut[lo]),
         }
     )
-    frames = {"orders": orders, "order_lines": order_lines}
-    ret, rev = _returns_reviews(cfg, cat, lines, rng)
-    frames["returns"] = ret
-    frames["reviews"] = rev
-    return OrderData(frames=frames, lines=lines)
+    return OrderData(frames={"orders": orders, "order_lines": order_lines}, lines=lines)
+
+
+def add_returns_reviews(
+    cfg: DemoConfig, cat: Catalog, od: OrderData, rng: np.random.Generator
+) -> None:
+    """Add the ``returns`` and ``reviews`` frames (after ``build_orders`` freed its arrays)."""
+    od.frames["returns"], od.frames["reviews"] = _returns_reviews(cfg, cat, od.lines, rng)
 
 
 def _masked(values: npt.NDArray[np.generic], mask: npt.NDArray[np.bool_]) -> pl.Series:
@@ -612,7 +630,7 @@ def _returns_reviews(
     apparel = cat.category[s] == "apparel"
     seller_share = cat.defect_share[s] * np.where(cat.quality_bad[s], 1.5, 1.0)
     u = rng.random(k)
-    logistics = np.where(late[idx], 0.35, 0.08)
+    logistics = np.where(late[idx], 0.35, 0.05)
     # reasons: 0–2 buyer, 3–5 seller, 6–7 logistics
     reason = np.where(
         u < seller_share,
@@ -624,7 +642,7 @@ def _returns_reviews(
         ),
     )
     rr = np.array(RETURN_REASONS, dtype=object)
-    req = delivered[idx] + (np.minimum(rng.exponential(4.0, k), 29.0) * 86400).astype(
+    req = delivered[idx] + (np.clip(rng.exponential(4.0, k), 0.05, 29.0) * 86400).astype(
         "timedelta64[s]"
     )
     rtype = rr[reason, 2].astype(str)

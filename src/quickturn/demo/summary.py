@@ -77,7 +77,10 @@ def story_summary(shop: DemoShop) -> dict[str, Any]:
         "as_of": as_of.isoformat(),
         "history": {"first_day": cfg.start.isoformat(), "days": cfg.days},
         "seed": cfg.seed,
-        "shops": t["shops"].select("shop_id", "name", "market", "currency").to_dicts(),
+        "shops": t["shops"]
+        .select("shop_id", "name", "market", "currency")
+        .sort(pl.col("market") != "US", "shop_id")
+        .to_dicts(),
         "skus": {
             "total": skus.height,
             "by_category": dict(skus.group_by("category").len().sort("category").iter_rows()),
@@ -100,7 +103,7 @@ def story_summary(shop: DemoShop) -> dict[str, Any]:
             ).height,
         },
         "fulfilment": {
-            "late_dispatch_rate": _f(late_dispatch / max(fbs.height, 1) * 100) / 100,
+            "late_dispatch_rate": round(late_dispatch / max(fbs.height, 1), 4),
             "late_delivery_rate": round(late_delivery.height / max(delivered.height, 1), 4),
             "by_type": dict(
                 orders.group_by("fulfillment_type").len().sort("fulfillment_type").iter_rows()

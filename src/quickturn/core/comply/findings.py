@@ -9,28 +9,23 @@ findings, ``sku_id`` / ``content_id``, ``field``, ``scope``, ``kind`` and the ru
 
 from __future__ import annotations
 
-import string
+import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
 from quickturn.core.comply.ruleset import SEVERITY_RANK, Bilingual
 from quickturn.errors import Finding
 
-
-class _Default(dict[str, Any]):
-    def __missing__(self, key: str) -> str:
-        return "{" + key + "}"
-
-
-_FORMATTER = string.Formatter()
+_PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
 
 def fill(template: str, params: Mapping[str, Any]) -> str:
-    """``template.format(**params)`` that leaves unknown ``{placeholders}`` as they are."""
-    try:
-        return _FORMATTER.vformat(template, (), _Default(params))
-    except (ValueError, IndexError, AttributeError):
+    """Replace ``{name}`` by ``params[name]``; unknown placeholders stay as they are."""
+    if "{" not in template:
         return template
+    return _PLACEHOLDER.sub(
+        lambda m: str(params[m.group(1)]) if m.group(1) in params else m.group(0), template
+    )
 
 
 def make_finding(

@@ -184,7 +184,7 @@ class TemplatedConfig:
     code: str = "TEMPLATED_CONTENT"
     severity: RuleSeverity = "warn"
     threshold: float = 0.5
-    shingle_size: int = 3
+    shingle_size: int = 2
     num_perm: int = 128
     bands: int = 32
     min_tokens: int = 8
@@ -238,7 +238,10 @@ _LINES = "__lines__"
 _LINE = "__line__"
 
 
-class _LineLoader(yaml.SafeLoader):
+_BaseLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when available
+
+
+class _LineLoader(_BaseLoader):  # type: ignore[misc]
     """SafeLoader that records the line of each mapping and key, and rejects duplicate keys."""
 
 
@@ -414,6 +417,13 @@ def _str_list(
         return ()
     if isinstance(value, str):
         value = [value]
+    if isinstance(value, list) and any(isinstance(v, bool) for v in value):
+        problems.add(
+            _line(where, key),
+            f"{what} contains true/false: YAML reads unquoted yes/no/on/off as booleans, "
+            'so quote such words ("no")',
+        )
+        return ()
     if not isinstance(value, list) or not all(isinstance(v, (str, int, float)) for v in value):
         problems.add(_line(where, key), f"{what} must be a list of strings, got {_strip(value)!r}")
         return ()
@@ -777,7 +787,7 @@ def _parse_rule(
             f"{what}: 'code' must be UPPER_SNAKE_CASE, 3–64 characters, got {code!r}",
         )
         return None
-    override = partial and "match" not in raw and "documents" not in raw
+    override = partial  # user files: completeness of new rules is checked when merging
     severity = raw.get("severity")
     if severity is None and not override:
         problems.add(_line(raw), f"{what}: missing 'severity' (block, warn or info)")
@@ -1022,3 +1032,59 @@ def scopes_for(names: Sequence[str]) -> tuple[str, ...]:
             raise ConfigError(f"unknown scope {n!r}; expected one of: {', '.join(SCOPE_GROUPS)}")
         out.extend(s for s in SCOPE_GROUPS[n] if s not in out)
     return tuple(out)
+
+
+def rules_markdown(ruleset: RuleSet, lang: str = "en") -> str:
+    """The rule reference tables of ``docs/comply.md`` (``lang="zh"``: ``docs/zh/comply.md``)."""
+    zh = lang == "zh"
+    head = (
+        "| 代码 | 级别 | 范围 | 名称 | 依据 |"
+        if zh
+        else "| code | severity | scopes | title | source |"
+    )
+    out: list[str] = []
+    groups = (
+        (
+            "text",
+            "文本规则（商品页、视频、直播、促销）"
+            if zh
+            else "Text rules (listings, videos, LIVE, promotions)",
+        ),
+        (
+            "documents",
+            "资质文件规则（skus × certificates）" if zh else "Document rules (skus × certificates)",
+        ),
+    )
+    for kind, title in groups:
+        out += [f"#### {title}", "", head, "|---|---|---|---|---|"]
+        for r in ruleset.rules:
+            if r.kind != kind:
+                continue
+            scopes = ", ".join(_scope_names(r.scopes))
+            name = r.title.zh if zh else r.title.en
+            out.append(
+                f"| `{r.code}` | {r.severity} | {scopes} | {name} | {r.source.replace('|', '/')} |"
+            )
+        out.append("")
+    t = ruleset.templated
+    out += [
+        "#### " + ("跨市场模板化内容" if zh else "Templated cross-market content"),
+        "",
+        head,
+        "|---|---|---|---|---|",
+        f"| `{t.code}` | {t.severity} | video, live | {t.title.zh if zh else t.title.en} | {t.source} |",
+        "",
+    ]
+    return "\n".join(out)
+
+
+def _scope_names(scopes: Sequence[str]) -> list[str]:
+    """Shortest group names covering ``scopes`` (listing, video, live, promotion, documents)."""
+    names: list[str] = []
+    left = list(scopes)
+    for group in ("listing", "video", "live", "promotion", "documents"):
+        members = SCOPE_GROUPS[group]
+        if all(m in left for m in members):
+            names.append(group)
+            left = [x for x in left if x not in members]
+    return names + left

@@ -1,0 +1,47 @@
+"""Smoke test of benchmarks/comply_bench.py --quick (keys only; timings are never asserted)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_comply_bench_quick() -> None:
+    out = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "comply_bench.py"), "--quick"],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=ROOT,
+        timeout=300,
+    )
+    d = json.loads(out.stdout)
+    assert d["benchmark"] == "comply" and d["quick"] is True
+    for key in ("inputs", "sizes", "quality", "throughput", "seconds", "peak_memory_mb"):
+        assert key in d
+    q = d["quality"]
+    assert set(q) >= {
+        "per_rule",
+        "overall",
+        "blocking",
+        "naive_baseline",
+        "templated",
+        "mismatches",
+    }
+    assert "CLAIM_MEDICAL" in q["per_rule"]
+    assert set(q["per_rule"]["CLAIM_MEDICAL"]) == {
+        "support",
+        "tp",
+        "fp",
+        "fn",
+        "precision",
+        "recall",
+    }
+    assert {"precision", "recall"} <= set(q["blocking"])
+    t = d["throughput"]
+    assert {"texts_per_second", "baseline_texts_per_second", "ratio_vs_baseline"} <= set(t)
+    assert d["inputs"]["texts"] >= 150
