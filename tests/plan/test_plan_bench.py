@@ -30,3 +30,4 @@ def test_plan_bench_quick_prints_json() -> None:
         assert abs(bs[side]["cost_per_day_after_warmup"] - bs["formula_cost_per_day"]) < 1.5
     viral = doc["viral"]
     assert {"heavy", "qr", "dead_stock_ratio_qr_over_heavy", "met_profit_no_worse"} <= set(viral)
+    assert viral["viral_skus_compared"] > 0

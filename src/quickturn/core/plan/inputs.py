@@ -454,8 +454,11 @@ def assemble_inputs(
             )
             continue
         duty = _f(s.get("duty_rate"), 0.0)
+        fast_prod = prod
+        if settings.fast_production_days is not None:
+            fast_prod = min(prod, float(settings.fast_production_days))
         slow_c = choice(slow_r) if slow_r is not None else None
-        fast_c = choice(fast_r) if fast_r is not None else None
+        fast_c = choice(fast_r, fast_prod) if fast_r is not None else None
         landed = unit_usd * (1 + duty) + (slow_c.freight_per_unit_usd if slow_c else 0.0)
         price_cur = str(s.get("price_currency") or "USD")
         price = _f(s.get("list_price")) * fx.get(price_cur, math.nan)
@@ -540,10 +543,11 @@ def assemble_inputs(
             rr[slot, R_OK] = 1.0
             rr[slot, R_MEAN] = c.lead_time_mean_days
             rr[slot, R_SD] = _f(r.get("lead_time_sd_days"), 0.0)
-            rr[slot, R_MIN] = prod + _f(r.get("lead_time_min_days"), 0.0)
-            pay = prod
+            made = fast_prod if slot == FAST else prod
+            rr[slot, R_MIN] = made + _f(r.get("lead_time_min_days"), 0.0)
+            pay = made
             if balance == "net_days":
-                pay = prod + _f(supplier.get("balance_days"), 0.0)
+                pay = made + _f(supplier.get("balance_days"), 0.0)
             elif balance == "on_arrival":
                 pay = c.lead_time_mean_days
             rr[slot, R_PAY] = pay

@@ -44,6 +44,7 @@ from quickturn.core.plan.simulate import (
     P_DECAY,
     P_GATE,
     P_K,
+    P_MINQ,
     P_POD,
     P_Q0,
     P_R0,
@@ -60,6 +61,8 @@ from quickturn.core.plan.simulate import (
 )
 
 FAMILIES = ("heavy", "qr", "dual", "pod", "hybrid")
+#: periodic policies do not order a need below this share of the MOQ (it would be rounded up)
+MIN_ORDER_SHARE = 0.5
 ROUTE_SLOTS = ("slow", "fast")
 
 
@@ -209,6 +212,7 @@ class QuickResponse(PolicyFamily):
         out[:, : len(ks), P_DECAY] = self.decay_stop
         out[:, len(ks), P_K] = 1.6  # the same rule without gate and decay stop
         out[..., P_RF] = self.review_days
+        out[..., P_MINQ] = MIN_ORDER_SHARE
         out[..., P_ACTIVE] = (inputs.routes[:, FAST, R_OK] > 0.5)[:, None]
         return out
 
@@ -239,6 +243,7 @@ class DualSourcing(PolicyFamily):
             out[:, j, P_BETA] = b
             out[:, j, P_K] = k
         out[..., P_DECAY] = self.decay_stop
+        out[..., P_MINQ] = MIN_ORDER_SHARE
         both = (inputs.routes[:, SLOW, R_OK] > 0.5) & (inputs.routes[:, FAST, R_OK] > 0.5)
         slower = inputs.routes[:, SLOW, R_MEAN] > inputs.routes[:, FAST, R_MEAN]
         out[..., P_ACTIVE] = (both & slower)[:, None]
@@ -289,6 +294,7 @@ class HybridPod(PolicyFamily):
         out[..., P_POD] = 1.0
         out[..., P_GATE] = self.gate
         out[..., P_DECAY] = self.decay_stop
+        out[..., P_MINQ] = MIN_ORDER_SHARE
         ok = (inputs.economics[:, E_POD_OK] > 0.5) & (inputs.routes[:, FAST, R_OK] > 0.5)
         out[..., P_ACTIVE] = ok[:, None]
         return out

@@ -61,6 +61,9 @@ class PlanSettings:
     fast_modes: tuple[str, ...] = ("air", "express_parcel", "sea_express")
     #: days of unit-economics history asked from the ledger
     economics_days: int = 90
+    #: production days of fast-route (quick-response) batches when the supplier makes small
+    #: batches faster than bulk orders (小单快反 capacity); None: the SKU's production time
+    fast_production_days: float | None = None
 
 
 def plan_settings(options: Mapping[str, Any] | None = None, **overrides: Any) -> PlanSettings:
@@ -79,7 +82,8 @@ def plan_settings(options: Mapping[str, Any] | None = None, **overrides: Any) ->
                 raise ConfigError(
                     f"plan: unknown setting {key!r}; known settings: {', '.join(sorted(known))}"
                 )
-            merged[key] = _coerce(key, value, getattr(PlanSettings(), key))
+            default = getattr(PlanSettings(), key)
+            merged[key] = _coerce(key, value, 0.0 if default is None else default)
     settings = replace(PlanSettings(), **merged)
     _check(settings)
     return settings

@@ -17,6 +17,7 @@ One general replenishment rule covers every policy family (see :mod:`.policies`)
   Veeraraghavan & Scheller-Wolf 2008);
 * test-then-scale gate (pause while observed ÷ forecast demand < ``P_GATE``) and a stop once
   the 7-day demand falls below ``P_DECAY ×`` its peak (the lifecycle has turned);
+* a need below ``P_MINQ ×`` MOQ is not ordered yet (rather than rounded up to a whole MOQ);
 * POD: ``P_POD = 1`` serves every unit demand the stock cannot (made to order, at the POD
   unit cost and with the conversion penalty of slower delivery); a pure POD policy simply
   places no stock orders.
@@ -51,8 +52,22 @@ from numpy.typing import NDArray
 F64 = NDArray[np.float64]
 
 # --- policy parameters (last axis of the params array) ----------------------------------------
-P_ACTIVE, P_Q0, P_R0, P_K, P_RF, P_BASE, P_BETA, P_RS, P_GATE, P_DECAY, P_POD, P_START = range(12)
-N_PARAMS = 12
+(
+    P_ACTIVE,
+    P_Q0,
+    P_R0,
+    P_K,
+    P_RF,
+    P_BASE,
+    P_BETA,
+    P_RS,
+    P_GATE,
+    P_DECAY,
+    P_POD,
+    P_START,
+    P_MINQ,
+) = range(13)
+N_PARAMS = 13
 PARAM_NAMES = (
     "active",
     "first_order_qty",
@@ -66,6 +81,7 @@ PARAM_NAMES = (
     "decay_stop",
     "pod_overflow",
     "first_review_day",
+    "min_order_share_of_moq",
 )
 
 # --- per-SKU economics (columns of the economics array) ---------------------------------------
@@ -335,10 +351,11 @@ def _lead_time(mean: float, sd: float, lo: float, z: float) -> int:
 
 
 @njit(cache=True, inline="always")
-def _order_size(q_raw: float, moq: float, case: float, room: float) -> float:
+def _order_size(q_raw: float, moq: float, case: float, room: float, min_share: float) -> float:
     """Units to order for a raw need: at least the MOQ, whole cases, within ``room``
-    (warehouse capacity or cash); 0 when what fits is below the MOQ."""
-    if q_raw <= 1e-9:
+    (warehouse capacity or cash); 0 when what fits is below the MOQ, or when the need is
+    below ``min_share`` × MOQ (not worth rounding up to a whole MOQ yet)."""
+    if q_raw <= 1e-9 or q_raw < min_share * moq:
         return 0.0
     q = max(q_raw, moq)
     if case > 0.0:
@@ -466,6 +483,7 @@ def _kernel(
                 decay = par[P_DECAY]
                 pod_mode = par[P_POD] > 0.5 and pod_ok
                 start = int(par[P_START] + 0.5)
+                min_share = par[P_MINQ]
                 win_fast = eta_fast + rf
                 use_scale = kf > 0.0 or beta > 0.0 or gate > 0.0
                 track_roll = use_scale or decay > 0.0
@@ -594,7 +612,7 @@ def _kernel(
                                 for k in range(t + 1, h):
                                     tied += cash_out[k]  # payments booked for later days
                                 room = min(room, (cash_lim - tied) / r_cash[route])
-                            qq = _order_size(q, moq, case, room)
+                            qq = _order_size(q, moq, case, room, min_share)
                             if qq <= 0.0:
                                 continue
                             # book: deposit today, balance + freight at shipment, duty on arrival
