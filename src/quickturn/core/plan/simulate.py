@@ -623,11 +623,12 @@ def _kernel(
                             acc_fd += freight + duty
                             acc_q += qq
                             acc_n += 1.0
-                            if goods > 0.0:
-                                cash_out[t] += dep * goods
+                            cum_cash -= dep * goods  # deposit: paid today
                             balance = (1.0 - dep) * goods + freight
                             ship = t + r_pay[route]
-                            if balance > 0.0 and ship < h:
+                            if ship == t:
+                                cum_cash -= balance
+                            elif balance > 0.0 and ship < h:
                                 cash_out[ship] += balance
                             if duty > 0.0 and t + lead < h:
                                 cash_out[t + lead] += duty
