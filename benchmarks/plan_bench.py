@@ -42,6 +42,7 @@ from numba import njit
 from quickturn.core.plan.engine import decide, evaluate
 from quickturn.core.plan.formulas import base_stock_level
 from quickturn.core.plan.policies import all_families
+from quickturn.core.plan.settings import PlanSettings
 from quickturn.core.plan.simulate import (
     E_CAP,
     E_CAPITAL,
@@ -621,7 +622,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--skus", type=int, default=10_000)
     ap.add_argument("--scenarios", type=int, default=1000)
     ap.add_argument("--days", type=int, default=120)
-    ap.add_argument("--search-scenarios", type=int, default=256)
+    ap.add_argument("--search-scenarios", type=int, default=PlanSettings().search_scenarios)
     ap.add_argument("--chunk", type=int, default=250)
     ap.add_argument("--threads", type=int, default=os.cpu_count() or 1)
     ap.add_argument("--skip-viral", action="store_true")
