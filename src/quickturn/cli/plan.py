@@ -168,7 +168,7 @@ def render_report(cli: Cli, d: dict[str, Any]) -> None:
             alpha=f"{int(100 * d['risk']['alpha'])}",
         )
     )
-    render_purchase_orders(cli, d["purchase_orders"])
+    render_purchase_orders(cli, d["actions"])
     render_portfolio(cli, p, budget=d.get("budget_usd"), spent=d.get("budget_spent_usd"))
     rows = sorted(d["skus"], key=lambda r: -(r["expected_profit_usd"] or 0.0))
     cli.table(

@@ -105,7 +105,10 @@ class PlanReport:
             "horizon_days": self.settings.horizon_days,
             "risk": {"alpha": self.settings.risk_alpha, "lambda": self.settings.risk_lambda},
             "portfolio": self.portfolio(),
-            "purchase_orders": [localise_action(a, lang) for a in self.actions],
+            "purchase_orders": [
+                localise_action(a, lang) for a in self.actions if a["kind"] == "purchase_order"
+            ],
+            "actions": [localise_action(a, lang) for a in self.actions],
             "skus": [localise_row(r, lang) for r in self.chosen_rows()],
             "held_back": [r["sku_id"] for r in self.chosen_rows() if r["held_back_by_budget"]],
             "gated": {k: v for k, v in self.blocked.items() if k in set(self.outcome.sku_ids)},
