@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
 
 import polars as pl
 
@@ -50,6 +52,11 @@ def polars_dtype(column: Column) -> pl.DataType:
     raise AssertionError(t)
 
 
+def _nulls(name: str, n: int, dtype: pl.DataType) -> pl.Series:
+    """A null column of length ``n`` (without building a Python list)."""
+    return pl.repeat(None, n, dtype=dtype, eager=True).alias(name)
+
+
 def polars_schema(table: Table) -> dict[str, pl.DataType]:
     return {c.name: polars_dtype(c) for c in table.columns}
 
@@ -60,27 +67,58 @@ def empty_frame(table: Table) -> pl.DataFrame:
 
 @dataclass(frozen=True)
 class DateOrder:
-    """How to read ambiguous slash dates: ``auto`` detects from the data, else forced."""
+    """How to read ambiguous slash dates: ``auto`` detects from the data, ``mdy`` / ``dmy``
+    force an order, and a strftime pattern (``%d/%m/%Y %H:%M``) forces one exact format."""
 
-    mode: str = "auto"  # auto | mdy | dmy
+    mode: str = "auto"  # auto | mdy | dmy | a strftime pattern
 
     def resolve(self, samples: pl.Series) -> str:
-        if self.mode in ("mdy", "dmy"):
+        if self.mode in ("mdy", "dmy") or "%" in self.mode:
             return self.mode
         return detect_date_order(samples)
 
 
-def detect_date_order(values: pl.Series) -> str:
-    """``dmy`` if some slash date has a first part above 12, else ``mdy`` (US default)."""
+def normalise_date_format(value: str | None) -> str:
+    """``--date-format`` value → ``auto``, ``mdy``, ``dmy`` or a strftime pattern."""
+    if value is None:
+        return "auto"
+    v = value.strip()
+    aliases = {
+        "auto": "auto",
+        "mdy": "mdy",
+        "us": "mdy",
+        "mm/dd/yyyy": "mdy",
+        "dmy": "dmy",
+        "dd/mm/yyyy": "dmy",
+        "eu": "dmy",
+        "iso": "%Y-%m-%d",
+    }
+    key = v.lower()
+    if key in aliases:
+        return aliases[key]
+    if "%" in v:
+        return v
+    raise ValueError(
+        f"unknown date format {value!r}; use auto, mdy (MM/DD/YYYY), dmy (DD/MM/YYYY) "
+        "or a pattern such as %d.%m.%Y %H:%M"
+    )
+
+
+def date_order_votes(values: pl.Series) -> tuple[int, int]:
+    """(values whose first part is above 12, values whose second part is above 12) among
+    slash dates ``A/B/YYYY``: the first count proves DD/MM, the second MM/DD."""
     s = values.drop_nulls().cast(pl.String).str.strip_chars()
     m = s.str.extract_groups(r"^(\d{1,2})/(\d{1,2})/(\d{4})")
     first = m.struct.field("1").cast(pl.Int32, strict=False)
     second = m.struct.field("2").cast(pl.Int32, strict=False)
-    if bool((first > 12).any()):
-        return "dmy"
-    if bool((second > 12).any()):
-        return "mdy"
-    return "mdy"
+    return int((first > 12).sum()), int((second > 12).sum())
+
+
+def detect_date_order(values: pl.Series) -> str:
+    """``dmy`` if slash dates with a first part above 12 outnumber those with a second part
+    above 12, else ``mdy`` (the US default, also when nothing tells them apart)."""
+    dmy, mdy = date_order_votes(values)
+    return "dmy" if dmy > mdy else "mdy"
 
 
 def _slash_formats(order: str) -> list[str]:
@@ -88,35 +126,69 @@ def _slash_formats(order: str) -> list[str]:
     return [base + suf for suf in ("", " %H:%M:%S", " %H:%M", " %I:%M:%S %p", " %I:%M %p")]
 
 
-def parse_datetime(s: pl.Series, order: str = "mdy") -> pl.Series:
-    """Parse text timestamps in the usual export formats to naive UTC; nulls where unreadable.
+def _iso_tz_formats() -> list[str]:
+    return ["%Y-%m-%dT%H:%M:%S%.f%:z", "%Y-%m-%dT%H:%M:%S%:z", "%Y-%m-%d %H:%M:%S%:z"]
 
-    Accepts ISO 8601 with or without ``T``, fractional seconds and an offset or ``Z`` (converted
-    to UTC), ``YYYY/MM/DD``, slash dates in the given day/month order, and Unix epoch seconds.
-    """
-    text = s.cast(pl.String).str.strip_chars().replace("", None)
-    with_tz = text.str.replace(r"Z$", "+00:00")
-    candidates: list[pl.Series] = []
-    for fmt in ("%Y-%m-%dT%H:%M:%S%.f%:z", "%Y-%m-%dT%H:%M:%S%:z", "%Y-%m-%d %H:%M:%S%:z"):
-        parsed = with_tz.str.to_datetime(fmt, strict=False, time_zone="UTC", time_unit="us")
-        candidates.append(parsed.dt.replace_time_zone(None))
+
+def datetime_formats(order: str = "mdy") -> list[str]:
+    """Formats tried, in order, for text timestamps (see :func:`parse_datetime`)."""
+    out: list[str] = []
     for d in _DATE_FORMATS_ISO:
         for suf in _TIME_SUFFIXES:
             if d == "%Y%m%d" and suf:
                 continue
-            candidates.append(text.str.to_datetime(d + suf, strict=False, time_unit="us"))
-    for fmt in _slash_formats(order):
-        candidates.append(text.str.to_datetime(fmt, strict=False, time_unit="us"))
-    frame = pl.DataFrame({f"c{i}": c for i, c in enumerate(candidates)}).with_columns(
-        text.cast(pl.Int64, strict=False).alias("epoch")
-    )
-    epoch_seconds = pl.col("epoch").is_between(100_000_000, 10_000_000_000)
-    return frame.select(
-        pl.coalesce(
-            [pl.col(f"c{i}") for i in range(len(candidates))]
-            + [pl.when(epoch_seconds).then(pl.col("epoch") * 1_000_000).cast(pl.Datetime("us"))]
-        ).alias(s.name)
-    ).to_series()
+            out.append(d + suf)
+    out += _slash_formats(order)
+    return out
+
+
+def parse_datetime(s: pl.Series, order: str = "mdy") -> pl.Series:
+    """Parse text timestamps in the usual export formats to naive UTC; nulls where unreadable.
+
+    Accepts ISO 8601 with or without ``T``, fractional seconds and an offset or ``Z`` (converted
+    to UTC), ``YYYY/MM/DD``, slash dates in the given day/month order (``mdy`` or ``dmy``),
+    and Unix epoch seconds.  ``order`` may also be one strftime pattern, used alone.
+
+    Formats are tried one after another on the values still unread, so a column written in a
+    single format costs one parse.
+    """
+    text = s.cast(pl.String).str.strip_chars().replace("", None)
+    n = len(text)
+    out = _nulls(s.name, n, pl.Datetime("us"))
+    todo = text.is_not_null()
+    if not bool(todo.any()):
+        return out
+    if "%" in order:
+        return text.str.to_datetime(order, strict=False, time_unit="us").alias(s.name)
+    candidates: list[tuple[str, bool]] = [(f, False) for f in datetime_formats(order)]
+    if bool(text.str.contains(r"(?:Z|[+-]\d\d:\d\d)$").any()):
+        candidates = [(f, True) for f in _iso_tz_formats()] + candidates
+    for fmt, tz in candidates:
+        pos = todo.arg_true()
+        if len(pos) == 0:
+            break
+        sub = text.gather(pos)
+        if tz:
+            parsed = (
+                sub.str.replace(r"Z$", "+00:00")
+                .str.to_datetime(fmt, strict=False, time_zone="UTC", time_unit="us")
+                .dt.replace_time_zone(None)
+            )
+        else:
+            parsed = sub.str.to_datetime(fmt, strict=False, time_unit="us")
+        ok = parsed.is_not_null()
+        if bool(ok.any()):
+            hit = pos.filter(ok)
+            out = out.scatter(hit, parsed.filter(ok))
+            todo = todo.scatter(hit, False)
+    pos = todo.arg_true()
+    if len(pos):
+        epoch = text.gather(pos).cast(pl.Int64, strict=False)
+        ok = epoch.is_between(100_000_000, 10_000_000_000).fill_null(False)
+        if bool(ok.any()):
+            values = (epoch.filter(ok) * 1_000_000).cast(pl.Datetime("us"))
+            out = out.scatter(pos.filter(ok), values)
+    return out
 
 
 def parse_bool(s: pl.Series) -> pl.Series:
@@ -139,7 +211,8 @@ def parse_bool(s: pl.Series) -> pl.Series:
 
 def _clean_number_text(s: pl.Series) -> pl.Series:
     text = s.cast(pl.String).str.strip_chars()
-    text = text.str.replace_all(r"[,$¥€£\s]", "").str.replace(r"^(US|USD|CNY|RMB)", "")
+    # a currency prefix ("USD 12", "US$12", "RM 5", "CNY¥3") then symbols and separators
+    text = text.str.replace(r"^[A-Za-z]{1,4}", "").str.replace_all(r"[,$¥€£\s]", "")
     # accounting negatives "(12.50)"
     text = text.str.replace(r"^\((.*)\)$", "-$1")
     return text.replace("", None)
@@ -153,9 +226,20 @@ def coerce_series(column: Column, s: pl.Series, *, date_order: str = "mdy") -> p
     if s.dtype == target:
         return s
     if s.dtype == pl.Null:
-        return pl.Series(column.name, [None] * len(s), dtype=target)
+        return _nulls(column.name, len(s), target)
     t = column.type
     if t == "str":
+        if s.dtype.is_float():
+            # ids read as numbers (Excel, Parquet): 17850.0 -> "17850"
+            whole = s.is_not_null() & s.is_finite() & (s == s.round(0)) & (s.abs() < 1e15)
+            as_int = s.cast(pl.Int64, strict=False).cast(pl.String)
+            out = (
+                pl.DataFrame({"w": whole, "i": as_int, "f": s.cast(pl.String)})
+                .select(pl.when(pl.col("w")).then(pl.col("i")).otherwise(pl.col("f")))
+                .to_series()
+                .alias(s.name)
+            )
+            return out
         out = s.cast(pl.String).str.strip_chars()
         return out.replace("", None)
     if t == "bool":
@@ -227,65 +311,107 @@ _EXPECTED = {
     "date": "a date such as 2026-10-31",
     "timestamp": "a date and time such as 2026-10-31 14:05:00",
 }
+_EXPECTED_ZH = {
+    "str": "文本",
+    "int": "整数",
+    "float": "数字",
+    "money": "金额，例如 12.50",
+    "rate": "0–1 之间的比例，例如 0.15（或 15%）",
+    "fx": "汇率，例如 0.1389",
+    "bool": "true/false（也可用 yes/no、1/0）",
+    "date": "日期，例如 2026-10-31",
+    "timestamp": "日期时间，例如 2026-10-31 14:05:00",
+}
+_ORDER_LABEL = {"mdy": "MM/DD/YYYY", "dmy": "DD/MM/YYYY"}
 
 
-def expected_text(column: Column) -> str:
-    exp = _EXPECTED[column.type]
+def expected_text(column: Column, lang: str = "en") -> str:
     if column.choices:
-        exp = "one of: " + ", ".join(column.choices)
+        return ("one of: " if lang == "en" else "以下值之一：") + ", ".join(column.choices)
+    exp = (_EXPECTED if lang == "en" else _EXPECTED_ZH)[column.type]
     if column.unit and column.type in ("int", "float"):
         exp += f" ({column.unit})"
     return exp
 
 
+def show_value(value: object) -> str:
+    """A value as quoted in messages: text in quotes, numbers and dates plain."""
+    if isinstance(value, str):
+        return repr(value)
+    if isinstance(value, Decimal):
+        text = format(value.normalize(), "f") if value == value else str(value)
+        return text
+    if isinstance(value, (datetime, date)):
+        return value.isoformat(sep=" ") if isinstance(value, datetime) else value.isoformat()
+    return str(value)
+
+
 class _Collector:
-    def __init__(self, source: str, table: Table) -> None:
+    """Turns boolean masks over a frame into findings (at most MAX_FINDINGS_PER_CHECK each)."""
+
+    def __init__(self, source: str, table: Table, rows: pl.Series) -> None:
         self.source = source
         self.table = table
+        self.rows = rows
         self.findings: list[Finding] = []
 
-    def add_rows(
+    def add(
         self,
         code: str,
-        frame: pl.DataFrame,
         mask: pl.Series,
         column: str,
+        values: pl.Series | None,
         message: str,
+        message_zh: str,
         expected: str,
-        value_col: str | None = None,
         severity: str = "error",
+        fix: str | None = None,
+        fix_zh: str | None = None,
+        other: pl.Series | None = None,
     ) -> None:
-        bad = frame.filter(mask)
-        if bad.height == 0:
+        """``message`` / ``message_zh`` may use ``{column}``, ``{value}`` and ``{other}``
+        (the value of ``other`` on the same row)."""
+        mask = mask.fill_null(False)
+        if not bool(mask.any()):
             return
-        shown = bad.head(MAX_FINDINGS_PER_CHECK)
-        vcol = value_col or column
-        values = shown[vcol].to_list() if vcol in shown.columns else [None] * shown.height
-        for row, value in zip(shown[ROW].to_list(), values, strict=True):
+        idx = mask.arg_true()
+        total = len(idx)
+        shown = idx.head(MAX_FINDINGS_PER_CHECK)
+        rows = self.rows.gather(shown).to_list()
+        vals = values.gather(shown).to_list() if values is not None else [None] * len(shown)
+        others = other.gather(shown).to_list() if other is not None else [None] * len(shown)
+        for row, value, second in zip(rows, vals, others, strict=True):
+            shown_value = show_value(value)
+            shown_other = show_value(second)
             self.findings.append(
                 Finding(
                     code,
                     severity,  # type: ignore[arg-type]
-                    message.format(
-                        column=column, value=value, expected=expected, table=self.table.name
-                    ),
+                    message.format(column=column, value=shown_value, other=shown_other),
                     source=self.source,
                     row=int(row),
                     column=column,
                     value=value,
                     expected=expected,
+                    message_zh=message_zh.format(
+                        column=column, value=shown_value, other=shown_other
+                    ),
+                    fix=fix,
+                    fix_zh=fix_zh,
                 )
             )
-        if bad.height > shown.height:
+        if total > len(shown):
+            more = total - len(shown)
             self.findings.append(
                 Finding(
                     code,
                     severity,  # type: ignore[arg-type]
-                    f"… and {bad.height - shown.height} more rows with the same problem in column {column!r}",
+                    f"… and {more} more rows with the same problem in column {column!r}",
                     source=self.source,
                     column=column,
                     expected=expected,
-                    record={"more_rows": bad.height - shown.height},
+                    message_zh=f"… 另有 {more} 行在列 {column!r} 中有同样的问题",
+                    record={"more_rows": more},
                 )
             )
 
@@ -303,24 +429,34 @@ def coerce(
     """Validate ``frame`` against ``table`` and return (typed frame, findings).
 
     The typed frame has exactly the table's columns in order.  ``row_numbers`` gives the
-    1-based data-row number of each row in the source file (defaults to 1..n).
+    1-based data-row number of each row in the source file (defaults to the ``__row__``
+    column when present, else 1..n).  Checks: missing required columns, unreadable values
+    (wrong type, impossible dates), empty required cells, enumerations, ranges (e.g.
+    negative amounts), impossible date orders and duplicate natural keys.
     """
-    col = _Collector(source or table.name, table)
-    order = date_order if isinstance(date_order, DateOrder) else DateOrder(date_order)
     n = frame.height
-    rows = (
-        row_numbers if row_numbers is not None else pl.Series(ROW, range(1, n + 1), dtype=pl.Int64)
-    )
+    if row_numbers is not None:
+        rows = row_numbers.cast(pl.Int64)
+    elif ROW in frame.columns:
+        rows = frame[ROW].cast(pl.Int64)
+    else:
+        rows = pl.Series(ROW, range(1, n + 1), dtype=pl.Int64)
+    col = _Collector(source or table.name, table, rows)
+    order = date_order if isinstance(date_order, DateOrder) else DateOrder(date_order)
     missing = [c for c in table.required if c not in frame.columns]
+    have = ", ".join(c for c in frame.columns if c != ROW) or "(no columns)"
     for name in missing:
         col.findings.append(
             Finding(
                 "E_MISSING_COLUMN",
                 "error",
-                f"required column {name!r} is missing; the file has: {', '.join(frame.columns) or '(no columns)'}",
+                f"required column {name!r} is missing; the file has: {have}",
                 source=col.source,
                 column=name,
                 expected=f"a column named {name!r} ({table.column(name).description})",
+                message_zh=f"缺少必需的列 {name!r}；文件中的列：{have}",
+                fix=f"Add a column {name!r}, or map one of your columns to it with --map.",
+                fix_zh=f"请添加列 {name!r}，或用 --map 把已有的列映射到它。",
             )
         )
     extra = [c for c in frame.columns if c not in table.column_names and c != ROW]
@@ -331,167 +467,202 @@ def coerce(
                 "warning",
                 f"columns not in table {table.name!r} were ignored: {', '.join(extra)}",
                 source=col.source,
+                message_zh=f"以下列不属于表 {table.name!r}，已忽略：{', '.join(extra)}",
             )
         )
     typed: dict[str, pl.Series] = {}
-    checks = pl.DataFrame({ROW: rows.cast(pl.Int64)})
     for c in table.columns:
+        dtype = polars_dtype(c)
         if c.name not in frame.columns:
-            default = c.default
-            typed[c.name] = (
-                pl.Series(c.name, [default] * n, dtype=polars_dtype(c))
-                if default is not None
-                else pl.Series(c.name, [None] * n, dtype=polars_dtype(c))
-            )
+            typed[c.name] = pl.repeat(c.default, n, dtype=dtype, eager=True).alias(c.name)
             continue
         raw = frame[c.name]
-        resolved = (
-            order.resolve(raw)
-            if c.type in ("date", "timestamp") and raw.dtype == pl.String
-            else "mdy"
-        )
+        resolved = "mdy"
+        if c.type in ("date", "timestamp") and raw.dtype == pl.String:
+            resolved = order.resolve(raw)
         try:
             out = coerce_series(c, raw, date_order=resolved)
         except pl.exceptions.PolarsError:
-            out = pl.Series(c.name, [None] * n, dtype=polars_dtype(c))
+            out = _nulls(c.name, n, dtype)
         out = out.alias(c.name)
+        if out.dtype != dtype:
+            out = out.cast(dtype, strict=False)
         raw_present = raw.is_not_null()
         if raw.dtype == pl.String:
             raw_present = raw_present & (raw.str.strip_chars() != "")
-        bad_parse = raw_present & out.is_null()
-        view = pl.DataFrame({ROW: checks[ROW], c.name: raw.cast(pl.String, strict=False)})
         exp = expected_text(c)
-        col.add_rows(
-            "E_TYPE", view, bad_parse, c.name, "column {column!r}: {value!r} is not " + exp, exp
+        exp_zh = expected_text(c, "zh")
+        if resolved in _ORDER_LABEL and c.type in ("date", "timestamp"):
+            exp += f" (slash dates read as {_ORDER_LABEL[resolved]})"
+            exp_zh += f"（斜杠日期按 {_ORDER_LABEL[resolved]} 读取）"
+        elif "%" in resolved:
+            exp += f" in the format {resolved}"
+            exp_zh += f"，格式为 {resolved}"
+        bad_parse = raw_present & out.is_null()
+        col.add(
+            "E_TYPE",
+            bad_parse,
+            c.name,
+            raw,
+            "column {column!r}: {value} is not " + exp,
+            "列 {column!r}：{value} 不是" + exp_zh,
+            exp,
         )
         if c.default is not None:
-            out = out.fill_null(pl.lit(c.default, dtype=polars_dtype(c)))
+            out = out.fill_null(pl.lit(c.default, dtype=dtype))
         typed[c.name] = out
         if c.required or c.name in table.key:
-            empty = (~raw_present) & out.is_null()
-            col.add_rows(
+            col.add(
                 "E_REQUIRED",
-                view,
-                empty,
+                (~raw_present) & out.is_null(),
                 c.name,
+                None,
                 "column {column!r} is empty; a value is required (" + exp + ")",
+                "列 {column!r} 为空；此列必须填写（" + exp_zh + "）",
                 exp,
             )
         if c.choices:
-            bad = out.is_not_null() & ~out.is_in(list(c.choices))
-            col.add_rows(
+            col.add(
                 "E_CHOICE",
-                view,
-                bad,
+                out.is_not_null() & ~out.is_in(list(c.choices)),
                 c.name,
-                "column {column!r}: {value!r} is not one of " + ", ".join(c.choices),
+                out,
+                "column {column!r}: {value} is not one of " + ", ".join(c.choices),
+                "列 {column!r}：{value} 不是以下值之一：" + ", ".join(c.choices),
                 exp,
             )
-        if c.min_value is not None and c.type in ("int", "float", "money", "rate", "fx"):
-            bad = out.is_not_null() & (out.cast(pl.Float64) < c.min_value)
-            what = "negative" if c.min_value == 0 else f"below {c.min_value}"
-            col.add_rows(
+        numeric = c.type in ("int", "float", "money", "rate", "fx")
+        if numeric and c.min_value is not None:
+            low = out.is_not_null() & (out.cast(pl.Float64) < c.min_value)
+            if c.min_value == 0:
+                what, what_zh = "negative", "为负数"
+            else:
+                what, what_zh = f"below {c.min_value:g}", f"小于 {c.min_value:g}"
+            col.add(
                 "E_RANGE",
-                view,
-                bad,
+                low,
                 c.name,
-                "column {column!r}: {value!r} is " + what + f"; expected ≥ {c.min_value:g}",
+                out,
+                "column {column!r}: {value} is " + what + f"; expected ≥ {c.min_value:g}",
+                "列 {column!r}：{value} " + what_zh + f"；应 ≥ {c.min_value:g}",
                 f"≥ {c.min_value:g}",
             )
-        if c.max_value is not None and c.type in ("int", "float", "money", "rate", "fx"):
-            bad = out.is_not_null() & (out.cast(pl.Float64) > c.max_value)
-            col.add_rows(
+        if numeric and c.max_value is not None:
+            col.add(
                 "E_RANGE",
-                view,
-                bad,
+                out.is_not_null() & (out.cast(pl.Float64) > c.max_value),
                 c.name,
-                "column {column!r}: {value!r} is above " + f"{c.max_value:g}",
+                out,
+                "column {column!r}: {value} is above " + f"{c.max_value:g}",
+                "列 {column!r}：{value} 大于 " + f"{c.max_value:g}",
                 f"≤ {c.max_value:g}",
             )
     out_frame = pl.DataFrame(list(typed.values()))
-    with_rows = out_frame.with_columns(checks[ROW])
     for earlier, later in table.ordered:
-        a, b = with_rows[earlier], with_rows[later]
+        a, b = out_frame[earlier], out_frame[later]
         if a.dtype != b.dtype:
             a, b = a.cast(pl.Datetime("us")), b.cast(pl.Datetime("us"))
         bad = a.is_not_null() & b.is_not_null() & (b < a)
-        view = with_rows.select(
-            ROW, pl.format("{} before {} {}", pl.col(later), earlier, pl.col(earlier)).alias(later)
-        )
-        col.add_rows(
+        if not bool(bad.fill_null(False).any()):
+            continue
+        col.add(
             "E_DATE_ORDER",
-            view,
             bad,
             later,
-            "column {column!r}: {value} — impossible, it cannot be earlier than " + repr(earlier),
+            out_frame[later],
+            "column {column!r}: {value} is before "
+            + earlier
+            + " {other} — impossible; "
+            + later
+            + " cannot be earlier than "
+            + earlier,
+            "列 {column!r}：{value} 早于 " + earlier + " {other} — 不可能",
             f"{later} on or after {earlier}",
+            other=out_frame[earlier],
         )
-    if check_duplicates and all(k in frame.columns for k in table.key) and n:
-        keyed = with_rows.select([*table.key, ROW])
-        dup = keyed.select(pl.struct(table.key).is_duplicated().alias("d"))["d"]
-        if bool(dup.any()):
-            first = (
-                keyed.filter(dup)
-                .group_by(table.key, maintain_order=True)
-                .agg(pl.col(ROW).min().alias("first"))
-            )
-            keyed = keyed.join(first, on=table.key, how="left")
-            laters = dup & (keyed[ROW] != keyed["first"])
-            view = keyed.select(
-                ROW,
-                pl.concat_str(
-                    [pl.col(k).cast(pl.String).fill_null("") for k in table.key], separator="/"
-                ).alias("key"),
-                pl.col("first"),
-            ).with_columns(
-                pl.format("{} (first seen on row {})", pl.col("key"), pl.col("first")).alias("key")
-            )
-            col.add_rows(
-                "E_DUPLICATE_KEY",
-                view,
-                laters,
-                "key",
-                "duplicate key " + "/".join(table.key) + " = {value}",
-                "each " + "/".join(table.key) + " only once",
-            )
+    if check_duplicates and n and all(k in frame.columns for k in table.key):
+        _check_duplicates(table, out_frame, rows, col)
     findings = sorted(col.findings, key=lambda f: (f.row is None, f.row or 0, f.column or ""))
     return out_frame, findings
+
+
+def _check_duplicates(table: Table, typed: pl.DataFrame, rows: pl.Series, col: _Collector) -> None:
+    keys = list(table.key)
+    # fast exact pre-check: distinct 64-bit hashes of the keys mean distinct keys
+    hashes = typed.select(pl.struct(keys).hash().alias("h"))["h"]
+    if hashes.n_unique() == typed.height:
+        return
+    keyed = typed.select(keys).with_columns(rows.alias(ROW))
+    complete = pl.all_horizontal([pl.col(k).is_not_null() for k in keys])
+    dup = keyed.select((pl.struct(keys).is_duplicated() & complete).alias("d"))["d"]
+    if not bool(dup.any()):
+        return
+    first = keyed.filter(dup).group_by(keys).agg(pl.col(ROW).min().alias("first"))
+    joined = keyed.with_row_index("__i").join(first, on=keys, how="left").sort("__i")
+    later = dup & (joined[ROW] != joined["first"]).fill_null(False)
+    label = joined.select(
+        pl.format(
+            "{} (first seen on row {})",
+            pl.concat_str([pl.col(k).cast(pl.String).fill_null("") for k in keys], separator="/"),
+            pl.col("first"),
+        )
+    ).to_series()
+    name = "/".join(keys)
+    col.add(
+        "E_DUPLICATE_KEY",
+        later,
+        name,
+        label,
+        "duplicate key " + name + " = {value}",
+        "重复的键 " + name + " = {value}",
+        "each " + name + " only once",
+        fix="Keep one row per key (or use a mapping with group_by to merge them).",
+        fix_zh="每个键只保留一行（或在映射中用 group_by 合并）。",
+    )
 
 
 def check_references(
     table: Table,
     frame: pl.DataFrame,
-    known: Mapping[str, Iterable[object]],
+    known: Mapping[str, Iterable[object] | pl.Series],
     *,
     source: str = "",
     row_numbers: pl.Series | None = None,
 ) -> list[Finding]:
     """Report values of reference columns not present in ``known[target]``.
 
-    ``known`` maps ``"table.column"`` to the set of existing keys (store + same import).
+    ``known`` maps ``"table.column"`` to the existing keys (store + same import).
     """
-    col = _Collector(source or table.name, table)
-    rows = (
-        row_numbers
-        if row_numbers is not None
-        else pl.Series(ROW, range(1, frame.height + 1), dtype=pl.Int64)
-    )
+    if row_numbers is not None:
+        rows = row_numbers.cast(pl.Int64)
+    elif ROW in frame.columns:
+        rows = frame[ROW].cast(pl.Int64)
+    else:
+        rows = pl.Series(ROW, range(1, frame.height + 1), dtype=pl.Int64)
+    col = _Collector(source or table.name, table, rows)
     for c in table.columns:
         if not c.references or c.name not in frame.columns or c.references not in known:
             continue
-        keys = pl.Series(list(known[c.references]), dtype=pl.String)
+        ref = known[c.references]
+        keys = (
+            ref.cast(pl.String)
+            if isinstance(ref, pl.Series)
+            else pl.Series(list(ref), dtype=pl.String)
+        )
         values = frame[c.name].cast(pl.String)
-        bad = values.is_not_null() & ~values.is_in(keys)
-        view = pl.DataFrame({ROW: rows.cast(pl.Int64), c.name: values})
+        bad = values.is_not_null() & ~values.is_in(keys.implode())
         target_table = c.references.split(".")[0]
-        col.add_rows(
+        col.add(
             "E_UNKNOWN_REFERENCE",
-            view,
             bad,
             c.name,
-            "column {column!r}: {value!r} is not a known "
+            values,
+            "column {column!r}: {value} is not a known "
             + c.references
             + f" (import {target_table} first, or fix the id)",
+            "列 {column!r}：{value} 不是已知的 "
+            + c.references
+            + f"（请先导入 {target_table}，或修正该 id）",
             f"an existing {c.references}",
         )
     return col.findings

@@ -45,3 +45,11 @@ def test_comply_bench_quick() -> None:
     t = d["throughput"]
     assert {"texts_per_second", "baseline_texts_per_second", "ratio_vs_baseline"} <= set(t)
     assert d["inputs"]["texts"] >= 150
+    blind = q["blind"]
+    assert {"blocking", "areas_overall", "per_area", "naive_baseline", "mismatches"} <= set(blind)
+    assert {"precision", "recall"} <= set(blind["blocking"])
+    assert blind["texts"] == d["inputs"]["blind_texts"] >= 200
+    s = q["summary"]
+    assert s["honest_figure"] == "blind"
+    assert set(s) >= {"corpus", "holdout", "blind"}
+    assert set(s["blind"]["per_area"]) >= {"medical_claim", "off_platform", "mystery_box"}

@@ -35,7 +35,8 @@ def test_check_store_finds_listing_content_document_and_templated_problems(store
         "DOC_SUPPLEMENT_FACILITY",
     }
     assert got["sku:BLOCKS"] == {"DOC_CHILDREN_CPC"}  # CPC issued 455 days before TODAY
-    assert got["sku:BOX"] == {"MYSTERY_BOX", "MYSTERY_BOX_LISTING_PRICE"}
+    # "5 random items": the contents are not disclosed
+    assert got["sku:BOX"] == {"MYSTERY_BOX", "MYSTERY_BOX_LISTING_PRICE", "MYSTERY_BOX_UNDISCLOSED"}
     assert got["sku:SPK"] == {"DOC_FCC", "DOC_EXPIRED"}
     assert got["content:L-US"] == {"PROMO_GAMBLING", "OFFPLATFORM_MESSENGER"}
     assert got["content:V-US"] == {"TEMPLATED_CONTENT"}

@@ -65,6 +65,9 @@ app.add_typer(db_cmd.app, name="db")
 # Module commands register themselves below, each in its own marked block.
 
 # --- import (foundation) ---
+from quickturn.cli import importing as _importing  # noqa: E402
+
+app.command("import")(_importing.import_cmd)
 
 # --- demo (foundation) ---
 from quickturn.cli import demo as demo_cmd  # noqa: E402

@@ -84,6 +84,17 @@ def ident(name: str) -> str:
     return name
 
 
+def _has_duplicate_keys(frame: pl.DataFrame, keys: list[str]) -> bool:
+    """Exact, but fast: 64-bit hashes of the keys first, the full comparison only when two
+    hashes collide."""
+    if frame.height < 2:
+        return False
+    hashes = frame.select(pl.struct(keys).hash().alias("h"))["h"]
+    if hashes.n_unique() == frame.height:
+        return False
+    return bool(frame.select(pl.struct(keys).is_duplicated().any()).item())
+
+
 class Store(ABC):
     """One interface, two backends.  Use :func:`quickturn.store.open_store` to get one."""
 
@@ -269,11 +280,7 @@ class Store(ABC):
         frame = frame.with_columns(
             [pl.lit(None, dtype=dt).alias(c) for c, dt in schema.items() if c not in frame.columns]
         ).select([pl.col(c).cast(dt) for c, dt in schema.items()])
-        if (
-            mode == "upsert"
-            and frame.height
-            and frame.select(pl.struct(list(t.key)).is_duplicated().any()).item()
-        ):
+        if mode == "upsert" and _has_duplicate_keys(frame, list(t.key)):
             raise UsageError(
                 f"frame for {t.name!r} has duplicate keys {t.key}; validate before writing"
             )
@@ -285,18 +292,44 @@ class Store(ABC):
                 return WriteResult(t.name, 0, 0)
             stage = self._stage(frame, t)
             try:
-                updated = 0
-                if mode == "upsert":
-                    cond = " AND ".join(
-                        f"{ident(t.name)}.{ident(k)} = {stage}.{ident(k)}" for k in t.key
-                    )
-                    updated = max(
-                        self._exec(f"DELETE FROM {ident(t.name)} USING {stage} WHERE {cond}"), 0
-                    )
-                self._exec(f"INSERT INTO {ident(t.name)} ({cols}) SELECT {cols} FROM {stage}")
+                updated = self._count_matches(t, stage) if mode == "upsert" else 0
+                sql = f"INSERT INTO {ident(t.name)} ({cols}) SELECT {cols} FROM {stage}"
+                if updated:
+                    # portable upsert (DuckDB ≥ 0.8, PostgreSQL ≥ 9.5): the natural key is the
+                    # primary key of every table; far faster than DELETE + INSERT on DuckDB
+                    others = [c for c in schema if c not in t.key]
+                    keys = ", ".join(ident(k) for k in t.key)
+                    if others:
+                        sets = ", ".join(f"{ident(c)} = EXCLUDED.{ident(c)}" for c in others)
+                        sql += f" ON CONFLICT ({keys}) DO UPDATE SET {sets}"
+                    else:
+                        sql += f" ON CONFLICT ({keys}) DO NOTHING"
+                self._exec(sql)
             finally:
                 self._unstage(stage)
         return WriteResult(t.name, frame.height - updated, updated)
+
+    def _count_matches(self, t: Table, stage: str) -> int:
+        """Rows of the staged relation whose natural key already exists in ``t``."""
+        cond = " AND ".join(f"s.{ident(k)} = t.{ident(k)}" for k in t.key)
+        df = self._fetch(
+            f"SELECT count(*) AS n FROM {stage} s WHERE EXISTS "
+            f"(SELECT 1 FROM {ident(t.name)} t WHERE {cond})"
+        )
+        return int(df["n"][0])
+
+    def count_existing(self, name: str, frame: pl.DataFrame) -> int:
+        """How many rows of ``frame`` have a natural key already stored (dry-run estimates)."""
+        t = get_table(name)
+        if frame.height == 0:
+            return 0
+        schema = polars_schema(t)
+        keys = frame.select([pl.col(k).cast(schema[k]) for k in t.key]).unique()
+        stage = self._stage(keys, t)
+        try:
+            return self._count_matches(t, stage)
+        finally:
+            self._unstage(stage)
 
     def write_many(
         self, frames: Mapping[str, pl.DataFrame], *, mode: WriteMode = "upsert"

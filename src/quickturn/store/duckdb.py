@@ -33,6 +33,7 @@ class DuckDBStore(Store):
             if threads:
                 config["threads"] = threads
             self.con = duckdb.connect(self.url, read_only=read_only, config=config)
+            self.con.execute("SET enable_progress_bar = false")
         except duckdb.Error as exc:
             raise StoreError(f"cannot open DuckDB database {self.url!r}: {exc}") from None
         self.read_only = read_only
@@ -67,7 +68,9 @@ class DuckDBStore(Store):
         return name
 
     def _unstage(self, name: str) -> None:
-        self.con.unregister(name)
+        # may run while a failed transaction is being unwound: never mask the first error
+        with contextlib.suppress(duckdb.Error):
+            self.con.unregister(name)
 
     def _begin(self) -> None:
         self.con.execute("BEGIN TRANSACTION")
@@ -76,7 +79,8 @@ class DuckDBStore(Store):
         self.con.execute("COMMIT")
 
     def _rollback(self) -> None:
-        self.con.execute("ROLLBACK")
+        with contextlib.suppress(duckdb.Error):
+            self.con.execute("ROLLBACK")
 
     def existing_tables(self) -> set[str]:
         df = self._fetch(

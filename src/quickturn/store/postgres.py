@@ -53,6 +53,12 @@ def _placeholders(sql: str) -> str:
     return "".join(out)
 
 
+def _sql(sql: str, params: Sequence[Any] | None) -> str:
+    """Without parameters psycopg sends the text as is: no placeholder translation then
+    (else a literal ``%`` would arrive doubled)."""
+    return _placeholders(sql) if params else sql
+
+
 def _max_scale(values: pl.Series) -> int:
     """Digits after the point needed to hold every value of a numeric column exactly (≤ 12)."""
     frac = values.drop_nulls().str.extract(r"\.(\d+)$").str.len_chars()
@@ -79,7 +85,7 @@ class PostgresStore(Store):
     def _exec(self, sql: str, params: Sequence[Any] | None = None) -> int:
         try:
             with self.con.cursor() as cur:
-                cur.execute(_placeholders(sql), list(params) if params else None)  # type: ignore[arg-type]
+                cur.execute(_sql(sql, params), list(params) if params else None)  # type: ignore[arg-type]
                 return cur.rowcount
         except psycopg.Error as exc:
             raise StoreError(f"PostgreSQL error in {sql[:200]!r}: {exc}") from exc
@@ -88,7 +94,7 @@ class PostgresStore(Store):
         try:
             with self.con.cursor() as cur:
                 cur.execute(
-                    _placeholders(f"SELECT * FROM ({sql}) AS qt_q LIMIT 0"),
+                    _sql(f"SELECT * FROM ({sql}) AS qt_q LIMIT 0", params),
                     list(params) if params else None,
                 )  # type: ignore[arg-type]
                 desc = cur.description or []
@@ -103,7 +109,7 @@ class PostgresStore(Store):
                     else:
                         schema[d.name] = _OID_TYPES.get(d.type_code, pl.String())
                 inner = psycopg.ClientCursor(self.con).mogrify(
-                    _placeholders(sql), list(params) if params else None
+                    _sql(sql, params), list(params) if params else None
                 )  # type: ignore[arg-type]
                 buf = io.BytesIO()
                 with cur.copy(f"COPY ({inner}) TO STDOUT WITH (FORMAT csv, HEADER true)") as copy:
@@ -124,7 +130,9 @@ class PostgresStore(Store):
         }
         if not schema:
             return pl.DataFrame()
-        df = pl.read_csv(buf, schema=read_schema, has_header=True, null_values=[""])
+        # COPY … CSV writes NULL as an empty unquoted field and '' as "": Polars keeps that
+        # distinction when no null_values are given (empty text stays '', NULL stays null).
+        df = pl.read_csv(buf, schema=read_schema, has_header=True)
         casts = []
         for name, dtype in schema.items():
             if dtype == pl.Boolean():
@@ -143,7 +151,6 @@ class PostgresStore(Store):
                 )
         if casts:
             df = df.with_columns(casts)
-        # CSV cannot tell NULL from empty text: PostgreSQL writes "" for empty strings.
         return df
 
     def _stage(self, frame: pl.DataFrame, table: Table) -> str:
@@ -172,7 +179,10 @@ class PostgresStore(Store):
         return name
 
     def _unstage(self, name: str) -> None:
-        self._exec(f"DROP TABLE IF EXISTS {name}")
+        # may run while a failed transaction is being unwound (then PostgreSQL refuses every
+        # statement and drops temporary tables at ROLLBACK anyway): never mask the first error
+        with contextlib.suppress(StoreError):
+            self._exec(f"DROP TABLE IF EXISTS {name}")
 
     def _begin(self) -> None:
         self._exec("BEGIN")

@@ -171,6 +171,10 @@ class NegationConfig:
     en_not_cues: tuple[str, ...] = ()
     en_bridge: tuple[str, ...] = ()
     en_window: int = 7
+    #: "or" / "nor": a negation before a list covers every item ("no raffles or lucky draws")
+    en_coordinators: tuple[str, ...] = ()
+    #: how many list words a coordinator lets the walk back skip
+    en_list_window: int = 0
     zh_cues: tuple[str, ...] = ()
     zh_not_cues: tuple[str, ...] = ()
     zh_breakers: tuple[str, ...] = ()
@@ -655,12 +659,55 @@ def keyword_regex(keyword: str) -> str:
     return "".join(out)
 
 
+def keyword_atoms(keyword: str) -> tuple[str, ...]:
+    """The regex atoms of :func:`keyword_regex` one by one (letters lower-cased: rules match
+    case-insensitively): ``"flare-up s"`` → ``f, l, …, [\\s\\-]?, u, p, [\\s\\-]+, s``."""
+    atoms: list[str] = []
+    for p in re.split(r"(\s+|-)", keyword.strip()):
+        if not p:
+            continue
+        if p.isspace():
+            atoms.append(r"[\s\-]+")
+        elif p == "-":
+            atoms.append(r"[\s\-]?")
+        else:
+            atoms.extend(re.escape(ch.lower()) for ch in p)
+    return tuple(atoms)
+
+
+def alternation(words: Sequence[str]) -> str:
+    """One regex group matching any of ``words`` (as :func:`keyword_regex`), built as a trie.
+
+    ``(?:cur(?:e[ds]?|ing)|…)`` instead of ``(?:cures|cured|cure|curing|…)``: the same
+    matches (the longest word wins at a position, shorter ones on backtracking), but the
+    engine tests each next character once instead of every word in turn, which keeps long
+    lists (hundreds of conditions) fast.
+    """
+    trie: dict[str, Any] = {}
+    for w in words:
+        node = trie
+        for atom in keyword_atoms(w):
+            node = node.setdefault(atom, {})
+        node[""] = {}
+
+    def build(node: dict[str, Any]) -> str:
+        branches = [atom + build(child) for atom, child in sorted(node.items()) if atom]
+        if not branches:
+            return ""
+        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+        if "" in node:
+            body = "(?:" + body + ")?"
+        return body
+
+    return "(?:" + build(trie) + ")"
+
+
 def expand_vocab(pattern: str, vocab: Mapping[str, tuple[str, ...]]) -> str:
-    """Replace ``{@name}`` by an alternation of the vocab list's keywords (longest first)."""
+    """Replace ``{@name}`` by an alternation of the vocab list's keywords (a trie, longest
+    match first)."""
 
     def sub(m: re.Match[str]) -> str:
-        words = sorted(vocab.get(m.group(1), ()), key=len, reverse=True)
-        return "(?:" + "|".join(keyword_regex(w) for w in words) + ")"
+        return alternation(vocab.get(m.group(1), ()))
 
     return _VOCAB_REF.sub(sub, pattern)
 

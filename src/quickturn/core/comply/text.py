@@ -32,8 +32,8 @@ from quickturn.core.comply.ruleset import (
     Rule,
     RuleSet,
     TermSet,
+    alternation,
     expand_vocab,
-    keyword_regex,
 )
 from quickturn.errors import Finding
 
@@ -52,6 +52,8 @@ _WS = re.compile(r"\s+")
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 _EN_TOKEN = re.compile(r"[a-z0-9]+(?:'[a-z]+)?|n't")
 _EN_STOP = re.compile(r"[.!?;:\n\u3002\uff01\uff1f\uff1b\u2014]|--|\s-\s")
+#: after a match: more list items then a coordinator ("…, raffles or lotteries")
+_LIST_TAIL = re.compile(r"(?:\s*,\s*[a-z'-]+(?:\s+[a-z'-]+)?)*\s*,?\s+(or|nor)\s", re.IGNORECASE)
 _ZH_STOP = re.compile(r"[，,。！？；!?;、\n\s：:]")
 
 
@@ -85,14 +87,12 @@ def _term_parts(
 ) -> list[str]:
     parts: list[str] = []
     if terms.keywords:
-        words = sorted(set(terms.keywords), key=len, reverse=True)
-        parts.append(_B_BEFORE + "(?:" + "|".join(keyword_regex(w) for w in words) + ")" + _B_AFTER)
+        parts.append(_B_BEFORE + alternation(sorted(set(terms.keywords))) + _B_AFTER)
     for p in terms.patterns:
         if include_named or "(?P<" not in p:
             parts.append(_B_BEFORE + "(?:" + expand_vocab(p, vocab) + ")" + _B_AFTER)
     if terms.zh:
-        words = sorted(set(terms.zh), key=len, reverse=True)
-        parts.append("(?:" + "|".join(re.escape(w) for w in words) + ")")
+        parts.append(alternation(sorted(set(terms.zh))))
     for p in terms.zh_patterns:
         if include_named or "(?P<" not in p:
             parts.append("(?:" + expand_vocab(p, vocab) + ")")
@@ -115,14 +115,18 @@ def parse_amount(text: str) -> float | None:
         return None
 
 
-def negated_en(text: str, start: int, cfg: NegationConfig) -> bool:
+def negated_en(text: str, start: int, cfg: NegationConfig, end: int | None = None) -> bool:
     """Is the English match at ``start`` governed by a negation cue before it?
 
     Walk back over at most ``en_window`` words of the same sentence.  A cue (``not``,
     ``never``, ``no``, ``…n't``) negates the match when every word between them is a
     "bridge" word (auxiliaries, ``intended``, ``to``, ``a``, other claim verbs, …) and the
     cue is not part of "not only" / "not just".  So "is not intended to diagnose, treat,
-    cure or prevent" negates *cure*, while "can't believe it cures" does not.
+    cure or prevent" negates *cure*, while "can't believe it cures" does not.  After a
+    coordinator ("or", "nor") up to ``en_list_window`` other words may be skipped: they are
+    the earlier items of a negated list ("we don't run raffles or lucky draws"); so may they
+    when the match (ending at ``end``) is itself followed by "or …" ("no spins, raffles or
+    lotteries" negates *raffles*).
     """
     if not cfg.en_cues:
         return False
@@ -134,13 +138,26 @@ def negated_en(text: str, start: int, cfg: NegationConfig) -> bool:
     cues = set(cfg.en_cues)
     bridge = set(cfg.en_bridge)
     not_cues = set(cfg.en_not_cues)
+    coordinators = set(cfg.en_coordinators)
+    skip = 0
+    if end is not None and coordinators:
+        tail = _LIST_TAIL.match(text, end)
+        if tail is not None and tail.group(1).lower() in coordinators:
+            skip = cfg.en_list_window
     for i in range(len(tokens) - 1, max(-1, len(tokens) - 1 - cfg.en_window), -1):
         tok = tokens[i]
         if tok in cues or tok.endswith("n't"):
             nxt = tokens[i + 1] if i + 1 < len(tokens) else ""
             return nxt not in not_cues
-        if tok not in bridge:
-            return False
+        if tok in coordinators:
+            skip = cfg.en_list_window
+            continue
+        if tok in bridge:
+            continue
+        if skip > 0:  # an earlier item of the same list ("raffles" in "no raffles or draws")
+            skip -= 1
+            continue
+        return False
     return False
 
 
@@ -439,7 +456,13 @@ class TextEngine:
             for k in range(1, len(t) + 1):
                 woken |= exact.get(t[:k], set())
             self._wakes[t] = frozenset(woken)
-        self._trigger_rx = re.compile("(?=(" + trie_regex(sorted(exact)) + "))") if exact else None
+        # a leading class of the triggers' first characters lets the scan skip most positions
+        first = "".join(sorted({re.escape(t[0]) for t in exact}))
+        self._trigger_rx = (
+            re.compile("(?=[" + first + "])(?=(" + trie_regex(sorted(exact)) + "))")
+            if exact
+            else None
+        )
 
     def _candidates(self, lowered: str) -> dict[int, list[int]]:
         """Rule index → indices of its parts that may match ``lowered`` (rules in order)."""
@@ -454,8 +477,8 @@ class TextEngine:
         return out
 
     # -- matching --------------------------------------------------------------------------
-    def _negated(self, text: str, start: int) -> bool:
-        return negated_en(text, start, self.negation) or negated_zh(text, start, self.negation)
+    def _negated(self, text: str, start: int, end: int | None = None) -> bool:
+        return negated_en(text, start, self.negation, end) or negated_zh(text, start, self.negation)
 
     def matches(
         self, c: _Compiled, text: str, parts: Sequence[int] | None = None
@@ -483,7 +506,7 @@ class TextEngine:
                 amount = parse_amount(got)
                 if amount is None or amount < rule.min_amount:
                     continue
-            if rule.negatable and self._negated(text, s):
+            if rule.negatable and self._negated(text, s, e):
                 continue
             found.append((s, e, m.group(0), amount))
         found.sort(key=lambda f: (f[0], -f[1]))  # leftmost, then longest

@@ -1,0 +1,154 @@
+"""Exact, vectorised money arithmetic on integer micro-units (1e-4 of a currency unit).
+
+Every amount in the ledger path is an ``Int64`` number of micro-units (the store's
+DECIMAL(18,4) scale).  Rates are ``Int64`` millionths (DECIMAL(12,6)) and FX rates ``Int64``
+1e-8 units (DECIMAL(18,8)).  Products are formed in ``Int128`` so that nothing overflows, and
+every division says how it rounds:
+
+* fees are rounded to the cent, half away from zero (what the platform prints);
+* FX conversions are rounded to the micro-unit, half to even (as :func:`quickturn.money.store_quantize`);
+* allocations of one amount over many rows use the *telescoping floor* rule
+  ``share_i = ⌊T·W_i/W⌋ − ⌊T·W_{i−1}/W⌋`` (``W_i`` the running weight), whose shares sum to
+  ``T`` exactly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from decimal import Decimal
+from typing import Any
+
+import polars as pl
+
+MICRO = 10_000  # micro-units per currency unit (store scale 4)
+CENT = 100  # micro-units per cent
+RATE_ONE = 1_000_000  # rate scale (DECIMAL(12,6))
+FX_ONE = 100_000_000  # FX scale (DECIMAL(18,8))
+
+I128 = pl.Int128
+
+
+def dec_to_int(expr: pl.Expr, scale: int) -> pl.Expr:
+    """A Decimal column as its exact scaled integer (``Int64``); nulls stay null."""
+    out: pl.Expr = expr.cast(pl.Decimal(38, scale)).to_physical().cast(pl.Int64)
+    return out
+
+
+def micro(expr: pl.Expr) -> pl.Expr:
+    """Money column (DECIMAL(18,4)) → Int64 micro-units."""
+    return dec_to_int(expr, 4)
+
+
+def rate6(expr: pl.Expr) -> pl.Expr:
+    """Rate column (DECIMAL(12,6)) → Int64 millionths."""
+    return dec_to_int(expr, 6)
+
+
+def fx8(expr: pl.Expr) -> pl.Expr:
+    """FX column (DECIMAL(18,8)) → Int64 1e-8 units."""
+    return dec_to_int(expr, 8)
+
+
+def to_decimal_expr(expr: pl.Expr, scale: int = 4) -> pl.Expr:
+    """Int64 scaled integer → Decimal(18, scale) (exact)."""
+    out: pl.Expr = expr.cast(pl.Decimal(38, 0)).cast(pl.Decimal(38, scale)) / (10**scale)
+    return out
+
+
+def dec_micro(value: Decimal | int | str) -> int:
+    """A Python amount → micro-units (half to even at the 4th decimal)."""
+    d = Decimal(value) if not isinstance(value, Decimal) else value
+    return int((d * MICRO).to_integral_value(rounding="ROUND_HALF_EVEN"))
+
+
+def dec_rate(value: Decimal | int | str) -> int:
+    d = Decimal(value) if not isinstance(value, Decimal) else value
+    return int((d * RATE_ONE).to_integral_value(rounding="ROUND_HALF_EVEN"))
+
+
+def from_micro(units: int) -> Decimal:
+    return Decimal(units).scaleb(-4)
+
+
+def div_half_up(num: pl.Expr, den: int | pl.Expr) -> pl.Expr:
+    """``num / den`` rounded half away from zero, for integer expressions (den > 0)."""
+    n = num.cast(I128)
+    d = den if isinstance(den, int) else den.cast(I128)
+    mag = (n.abs() * 2 + d) // (d * 2)
+    return pl.when(n < 0).then(pl.lit(0, I128) - mag).otherwise(mag).cast(pl.Int64)
+
+
+def div_half_even(num: pl.Expr, den: int) -> pl.Expr:
+    """``num / den`` rounded half to even (den > 0 constant)."""
+    n = num.cast(I128)
+    q = n // den  # floor
+    r = n - q * den
+    up = (r * 2 > den) | ((r * 2 == den) & (q % 2 != 0))
+    return (q + up.cast(I128)).cast(pl.Int64)
+
+
+def fee_cents(amount_micro: pl.Expr, rate_millionths: pl.Expr | int) -> pl.Expr:
+    """``rate × amount`` rounded to the cent (half up), in micro-units."""
+    r = rate_millionths if isinstance(rate_millionths, pl.Expr) else pl.lit(rate_millionths)
+    prod = amount_micro.cast(I128) * r.cast(I128)
+    return div_half_up(prod, RATE_ONE * CENT) * CENT
+
+
+def convert_fx(amount_micro: pl.Expr, usd_per_unit_fx8: pl.Expr) -> pl.Expr:
+    """Amount in a currency → USD micro-units at ``usd_per_unit`` (half to even)."""
+    prod = amount_micro.cast(I128) * usd_per_unit_fx8.cast(I128)
+    return div_half_even(prod, FX_ONE)
+
+
+def convert_from_usd(amount_micro: pl.Expr, usd_per_unit_fx8: pl.Expr) -> pl.Expr:
+    """USD micro-units → a currency at ``usd_per_unit`` (half to even)."""
+    n = amount_micro.cast(I128) * FX_ONE
+    d = usd_per_unit_fx8.cast(I128)
+    q = n // d
+    r = n - q * d
+    up = (r * 2 > d) | ((r * 2 == d) & (q % 2 != 0))
+    return (q + up.cast(I128)).cast(pl.Int64)
+
+
+def telescoping(
+    total: pl.Expr, weight: pl.Expr, group: str | list[str], *, fallback_equal: bool = True
+) -> pl.Expr:
+    """Allocate ``total`` (same value on every row of a group) over the rows of ``group`` by
+    ``weight`` exactly: shares sum to ``total`` and each is within one micro-unit of
+    ``total × weight / Σweight``.  Rows must already be in a deterministic order.
+
+    When a group's weights sum to zero the total is spread equally (``fallback_equal``).
+    """
+    w = weight.fill_null(0).clip(lower_bound=0).cast(I128)
+    wsum = w.sum().over(group)
+    w = pl.when(wsum > 0).then(w).otherwise(pl.lit(1 if fallback_equal else 0, I128))
+    wsum = w.sum().over(group)
+    cum = w.cum_sum().over(group)
+    t = total.cast(I128)
+    safe = pl.when(wsum > 0).then(wsum).otherwise(pl.lit(1, I128))
+    hi = (t * cum) // safe
+    lo = (t * (cum - w)) // safe
+    return pl.when(wsum > 0).then(hi - lo).otherwise(pl.lit(0, I128)).cast(pl.Int64)
+
+
+def proportional(amount: pl.Expr, numerator: pl.Expr, denominator: pl.Expr) -> pl.Expr:
+    """``amount × numerator / denominator`` rounded half up (0 when the denominator is 0)."""
+    prod = amount.cast(I128) * numerator.cast(I128)
+    den = denominator.cast(I128)
+    return (
+        pl.when(den > 0)
+        .then(div_half_up(prod, pl.when(den > 0).then(den).otherwise(1)))
+        .otherwise(0)
+        .cast(pl.Int64)
+    )
+
+
+def case(pairs: Sequence[tuple[pl.Expr, pl.Expr]], default: pl.Expr | None = None) -> pl.Expr:
+    """``when c1 then v1 when c2 then v2 … otherwise default`` from a list of pairs."""
+    chain: Any = None
+    for cond, value in pairs:
+        chain = pl.when(cond).then(value) if chain is None else chain.when(cond).then(value)
+    if chain is None:
+        return default if default is not None else pl.lit(None)
+    out: pl.Expr = chain.otherwise(default if default is not None else pl.lit(None))
+    return out
