@@ -29,6 +29,13 @@ def _run(store: Store, today: date, **kw: Any) -> svc.PlanReport:
 def test_plan_run_persists_every_column(demo_store_any: Store, demo_today: date) -> None:
     report = _run(demo_store_any, demo_today)
     assert report.run_id is not None
+    # prices and costs come from the ledger, demand from sense, gating from comply
+    assert report.sources == {
+        "demand": "sense.demand_scenarios",
+        "economics": "ledger.unit_economics",
+        "compliance": "comply.blocked_skus",
+    }
+    assert set(report.context.economics_source) == {"ledger"}
     runs = demo_store_any.table("runs", where={"run_id": report.run_id})
     assert runs["module"].to_list() == ["plan"]
     summary = json.loads(runs["summary"][0])

@@ -216,7 +216,7 @@ def prepare(
     )
     sources["demand"] = "sense.demand_scenarios"
     economics = None
-    eco_fn = _optional("ledger", "unit_economics")
+    eco_fn = _optional("ledger", "unit_economics") if settings.use_ledger else None
     if eco_fn is not None:
         economics = eco_fn(store, today=today, days=settings.economics_days)
         sources["economics"] = "ledger.unit_economics"
@@ -890,7 +890,9 @@ def demo_step(ctx: Any) -> dict[str, Any]:
         ctx.store,
         today=ctx.today,
         app_settings=ctx.settings,
-        options={"scenarios": 200, "search_scenarios": 100, "seed": ctx.seed},
+        # the ledger's unit economics rebuild the whole ledger (tens of seconds on the demo):
+        # the demo plans on list prices and unit costs; `quickturn plan` uses the ledger
+        options={"scenarios": 200, "search_scenarios": 100, "seed": ctx.seed, "use_ledger": False},
         progress=None,
     )
     out, c = report.outcome, report.context
@@ -899,6 +901,7 @@ def demo_step(ctx: Any) -> dict[str, Any]:
         "run_id": report.run_id,
         "db": getattr(ctx.settings, "db", None),
         "scenarios": report.settings.scenarios,
+        "sources": report.sources,
         "skus_planned": out.n_skus,
         "portfolio": report.portfolio(),
         "chosen_policies": {f: int((out.chosen == k).sum()) for k, f in enumerate(out.families)},

@@ -61,6 +61,9 @@ class PlanSettings:
     fast_modes: tuple[str, ...] = ("air", "express_parcel", "sea_express")
     #: days of unit-economics history asked from the ledger
     economics_days: int = 90
+    #: price and costs from the ledger's unit economics when it is installed (else the SKU
+    #: list and the fee defaults above); false skips the ledger (faster, e.g. in the demo)
+    use_ledger: bool = True
     #: production days of fast-route (quick-response) batches when the supplier makes small
     #: batches faster than bulk orders (小单快反 capacity); None: the SKU's production time
     fast_production_days: float | None = None
