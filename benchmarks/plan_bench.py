@@ -527,6 +527,8 @@ def viral(
             "seed": 7,
             "block_on_compliance": False,
             "fast_production_days": fast_production_days,
+            # prices and costs from the SKU list: the ledger would be rebuilt for every date
+            "use_ledger": False,
         }
     )
     config = svc.sim_config(settings)
