@@ -49,7 +49,13 @@ def test_comply_bench_quick() -> None:
     assert {"blocking", "areas_overall", "per_area", "naive_baseline", "mismatches"} <= set(blind)
     assert {"precision", "recall"} <= set(blind["blocking"])
     assert blind["texts"] == d["inputs"]["blind_texts"] >= 200
+    independent = q["independent"]
+    assert {"blocking", "areas_overall", "per_area", "naive_baseline", "mismatches"} <= set(
+        independent
+    )
+    assert independent["texts"] == d["inputs"]["independent_texts"] >= 200
     s = q["summary"]
-    assert s["honest_figure"] == "blind"
-    assert set(s) >= {"corpus", "holdout", "blind"}
-    assert set(s["blind"]["per_area"]) >= {"medical_claim", "off_platform", "mystery_box"}
+    assert s["honest_figure"] == "independent"
+    assert set(s) >= {"corpus", "holdout", "blind", "independent"}
+    for name in ("blind", "independent"):
+        assert set(s[name]["per_area"]) >= {"medical_claim", "off_platform", "mystery_box"}

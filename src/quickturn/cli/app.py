@@ -77,6 +77,9 @@ app.command("demo")(demo_cmd.demo)
 # --- ledger ---
 
 # --- sense ---
+from quickturn.cli import sense as sense_cmd  # noqa: E402
+
+app.add_typer(sense_cmd.app, name="sense")
 
 # --- plan ---
 from quickturn.cli import channel as channel_cmd  # noqa: E402

@@ -46,6 +46,7 @@ from quickturn.store import Store, is_postgres_url, open_store
 STEPS: list[str] = [
     # --- ledger ---
     # --- sense ---
+    "sense",
     # --- plan ---
     "plan",
     # --- health ---

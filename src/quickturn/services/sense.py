@@ -13,18 +13,25 @@ Data flow::
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+import json
+import time
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 import numpy as np
 import polars as pl
 
-from quickturn.core.sense.base import row_keys
+from quickturn.core.sense.backtest import BacktestResult, rolling_origin
+from quickturn.core.sense.base import Forecaster, row_keys
+from quickturn.core.sense.baselines import BASELINES
 from quickturn.core.sense.history import content_posts, daily_units, demand_panel, stockout_days
 from quickturn.core.sense.lifecycle import Lifecycle
-from quickturn.core.sense.phases import most_likely, simple_phase_probs
-from quickturn.core.sense.types import Panel, SamplePaths
+from quickturn.core.sense.phases import PhaseReport, report
+from quickturn.core.sense.types import PHASES, Panel, SamplePaths, quantile_probs
+from quickturn.errors import UsageError
 from quickturn.store import Store
 
 DEFAULT_TZ = "America/Los_Angeles"
@@ -36,10 +43,26 @@ class LoadedHistory:
     tz: str
 
 
+def _shop_zones(store: Store) -> tuple[str, dict[str, str]]:
+    """The main shop's time zone (the shop with the most orders) and every shop's zone."""
+    shops = store.table("shops", columns=["shop_id", "timezone"])
+    zones = {
+        str(s): str(z) if z else DEFAULT_TZ
+        for s, z in zip(shops["shop_id"].to_list(), shops["timezone"].to_list(), strict=True)
+    }
+    if not zones:
+        return DEFAULT_TZ, {}
+    counts = store.query(
+        "SELECT shop_id, count(*) AS n FROM orders GROUP BY shop_id ORDER BY n DESC"
+    )
+    for sid in counts["shop_id"].to_list():
+        if sid in zones:
+            return zones[sid], zones
+    return next(iter(zones.values())), zones
+
+
 def _shop_tz(store: Store) -> str:
-    shops = store.table("shops", columns=["timezone"])
-    tzs = [t for t in shops["timezone"].to_list() if t]
-    return str(tzs[0]) if tzs else DEFAULT_TZ
+    return _shop_zones(store)[0]
 
 
 def load_panel(
@@ -51,20 +74,24 @@ def load_panel(
     with_content: bool = True,
 ) -> LoadedHistory:
     """Daily demand of every SKU (or ``sku_ids``) for the ``history_days`` before ``today``."""
-    tz = _shop_tz(store)
+    tz, zones = _shop_zones(store)
     end = today - timedelta(days=1)
     start = today - timedelta(days=history_days)
     lo = datetime.combine(start - timedelta(days=1), datetime.min.time())
     hi = datetime.combine(today + timedelta(days=1), datetime.min.time())
     lines = store.query(
-        "SELECT o.order_id, o.status, o.created_at, o.cancelled_at, l.sku_id, l.quantity "
+        "SELECT o.order_id, o.shop_id, o.status, o.created_at, o.cancelled_at, l.sku_id, l.quantity "
         "FROM order_lines l JOIN orders o ON o.order_id = l.order_id "
         "WHERE o.created_at >= ? AND o.created_at < ?",
         [lo, hi],
     )
     if lines.height:
-        orders = lines.select("order_id", "status", "created_at", "cancelled_at").unique("order_id")
-        units = daily_units(orders, lines.select("order_id", "sku_id", "quantity"), tz=tz)
+        orders = lines.select("order_id", "shop_id", "status", "created_at", "cancelled_at").unique(
+            "order_id"
+        )
+        units = daily_units(
+            orders, lines.select("order_id", "sku_id", "quantity"), tz=tz, shop_tz=zones
+        )
     else:
         units = pl.DataFrame(
             {"sku_id": [], "date": [], "units": []},
@@ -109,6 +136,34 @@ def load_panel(
     return LoadedHistory(panel=panel, tz=tz)
 
 
+def _fit(panel: Panel, model: Lifecycle | None = None) -> Lifecycle:
+    m = model or Lifecycle()
+    return m.fit(
+        panel.y,
+        keys=row_keys(panel.sku_ids),
+        weekday0=panel.start.weekday(),
+        content=panel.content,
+        category=panel.category,
+    )
+
+
+def default_today(store: Store) -> date:
+    """The day after the last order (shop-local) — "today" for a store of past data — or the
+    calendar date when the store has no orders."""
+    df = store.query("SELECT max(created_at) AS last FROM orders")
+    last = df["last"][0] if df.height else None
+    if last is None:
+        return datetime.now(UTC).date()
+    tz = _shop_tz(store)
+    local = (
+        pl.DataFrame({"t": [last]})
+        .with_columns(pl.col("t").cast(pl.Datetime("us")))
+        .select(pl.col("t").dt.replace_time_zone("UTC").dt.convert_time_zone(tz).dt.date())
+        .item()
+    )
+    return local + timedelta(days=1)  # type: ignore[no-any-return]
+
+
 def demand_scenarios(
     store: Store,
     *,
@@ -121,25 +176,306 @@ def demand_scenarios(
 ) -> SamplePaths:
     """Sample paths of daily demand for the planner (day 0 = ``today``), one row per SKU.
 
-    ``sku_ids`` (default: every SKU in ``skus``) fixes the rows and their order.  The same
-    store, ``today`` and ``seed`` always give the same paths, and a SKU's paths do not depend
-    on which other SKUs are asked for.
+    ``sku_ids`` (default: every SKU in ``skus``) fixes the rows and their order.  The model
+    always learns from every SKU of the store; the same store, ``today`` and ``seed`` always
+    give the same paths, and each SKU has its own random stream (keyed by its id), so a SKU's
+    scenarios do not depend on which SKUs were asked for.
     """
-    hist = load_panel(store, today=today, history_days=history_days, sku_ids=sku_ids)
-    panel = hist.panel
-    if panel.n == 0:
+    if h < 1 or n_paths < 1:
+        raise UsageError(f"h and n_paths must be positive (got h={h}, n_paths={n_paths})")
+    panel = load_panel(
+        store, today=today, history_days=history_days, sku_ids=_all_ids(store, sku_ids)
+    ).panel
+    wanted = list(panel.sku_ids) if sku_ids is None else list(sku_ids)
+    if not wanted:
         return SamplePaths(np.zeros((0, n_paths, h)), [], today, [])
-    model = Lifecycle()
-    out = model.forecast(
-        panel.y,
-        h,
-        keys=row_keys(panel.sku_ids),
-        weekday0=panel.start.weekday(),
-        content=panel.content,
-        category=panel.category,
-        n_paths=n_paths,
-        seed=seed,
-    )
+    # the model always learns from the whole shop (its pooled priors), then the requested
+    # rows are returned: a SKU's scenarios do not depend on which SKUs were asked for
+    model = _fit(panel)
+    out = model.predict(h, probs=[0.5], n_paths=n_paths, seed=seed)
     assert out.paths is not None
-    phase = most_likely(simple_phase_probs(panel.y, seed=seed))
-    return SamplePaths(paths=out.paths, sku_ids=list(panel.sku_ids), start=today, phase=phase)
+    rep = report(model, panel.y, panel.content, n_paths=50, seed=seed, life_days=h)
+    pos = {s: i for i, s in enumerate(panel.sku_ids)}
+    rows = np.array([pos[s] for s in wanted], dtype=np.int64)
+    return SamplePaths(
+        paths=np.ascontiguousarray(out.paths[rows]),
+        sku_ids=wanted,
+        start=today,
+        phase=[rep.phase[i] for i in rows],
+    )
+
+
+def _all_ids(store: Store, sku_ids: Sequence[str] | None) -> list[str] | None:
+    """Every SKU of the store plus any requested one it does not know (kept, with no sales)."""
+    if sku_ids is None:
+        return None
+    known = sorted(store.table("skus", columns=["sku_id"])["sku_id"].to_list())
+    extra = [s for s in dict.fromkeys(sku_ids) if s not in set(known)]
+    return known + extra
+
+
+# ---------------------------------------------------------------------------------------------
+# Runs: forecast + phases, persisted
+# ---------------------------------------------------------------------------------------------
+
+#: interval levels stored in ``forecasts`` (lo_50 … hi_95)
+STORED_LEVELS: tuple[int, ...] = (50, 80, 95)
+
+
+@dataclass
+class SenseRun:
+    run_id: str
+    as_of: date
+    h: int
+    forecasts: pl.DataFrame  # the ``forecasts`` rows
+    phases: pl.DataFrame  # the ``sku_phases`` rows
+    summary: dict[str, Any] = field(default_factory=dict)
+    seconds: float = 0.0
+
+
+def _new_run_id(today: date) -> str:
+    return f"sense-{today.isoformat()}-{uuid.uuid4().hex[:8]}"
+
+
+def run(
+    store: Store,
+    *,
+    today: date,
+    h: int = 28,
+    seed: int = 0,
+    sku_ids: Sequence[str] | None = None,
+    history_days: int = 365,
+    persist: bool = True,
+    progress: Callable[[str], None] | None = None,
+) -> SenseRun:
+    """Forecast every SKU ``h`` days from ``today``, classify its phase, raise receding
+    alerts, and (``persist``) write ``forecasts``, ``sku_phases`` and a ``runs`` row in one
+    transaction."""
+    say = progress or (lambda _m: None)
+    t0 = time.perf_counter()
+    say("loading history")
+    panel = load_panel(
+        store, today=today, history_days=history_days, sku_ids=_all_ids(store, sku_ids)
+    ).panel
+    run_id = _new_run_id(today)
+    if panel.n == 0:
+        empty = SenseRun(run_id, today, h, pl.DataFrame(), pl.DataFrame(), {"skus": 0})
+        return empty
+    say("fitting the lifecycle model")
+    model = _fit(panel)
+    probs = quantile_probs(STORED_LEVELS)
+    out = model.predict(h, probs=probs, seed=seed)
+    say("phases and alerts")
+    rep = report(model, panel.y, panel.content, seed=seed)
+    fc = _forecast_rows(run_id, panel, today, out.mean, out.quantiles, probs, out.model)
+    ph = _phase_rows(run_id, panel, today, rep)
+    summary = _summary(panel, rep, out.mean, out.model)
+    if sku_ids is not None:  # learned from the whole shop, reported for the SKUs asked for
+        keep = pl.Series("k", list(dict.fromkeys(sku_ids)))
+        fc = fc.filter(pl.col("sku_id").is_in(keep.implode()))
+        ph = ph.filter(pl.col("sku_id").is_in(keep.implode()))
+    result = SenseRun(run_id, today, h, fc, ph, summary, round(time.perf_counter() - t0, 3))
+    if persist:
+        say("saving")
+        runs = pl.DataFrame(
+            {
+                "run_id": [run_id],
+                "module": ["sense"],
+                "created_at": [datetime.now(UTC).replace(tzinfo=None)],
+                "as_of": [today],
+                "params": [
+                    json.dumps(
+                        {"h": h, "seed": seed, "history_days": history_days, "model": "lifecycle"}
+                    )
+                ],
+                "summary": [json.dumps(summary, default=str)],
+            }
+        )
+        store.write_many({"runs": runs, "forecasts": fc, "sku_phases": ph})
+    return result
+
+
+def _forecast_rows(
+    run_id: str,
+    panel: Panel,
+    today: date,
+    mean: np.ndarray,
+    q: np.ndarray,
+    probs: np.ndarray,
+    names: list[str],
+) -> pl.DataFrame:
+    n, h = mean.shape
+    cols: dict[str, Any] = {
+        "run_id": [run_id] * (n * h),
+        "sku_id": np.repeat(np.array(panel.sku_ids, dtype=object), h).tolist(),
+        "ds": [today + timedelta(days=d) for d in range(h)] * n,
+        "model": np.repeat(np.array(names, dtype=object), h).tolist(),
+        "mean": mean.reshape(-1),
+    }
+    for lv in STORED_LEVELS:
+        a = round((1 - lv / 100) / 2, 10)
+        lo = int(np.argmin(np.abs(probs - a)))
+        hi = int(np.argmin(np.abs(probs - (1 - a))))
+        cols[f"lo_{lv}"] = q[:, lo, :].reshape(-1)
+        cols[f"hi_{lv}"] = q[:, hi, :].reshape(-1)
+    return pl.DataFrame(cols)
+
+
+def _phase_rows(run_id: str, panel: Panel, today: date, rep: PhaseReport) -> pl.DataFrame:
+    n = panel.n
+    since = [
+        panel.start + timedelta(days=int(d)) if rep.receding[i] else None
+        for i, d in enumerate(rep.receding_day.tolist())
+    ]
+    data: dict[str, Any] = {
+        "run_id": [run_id] * n,
+        "sku_id": list(panel.sku_ids),
+        "as_of": [today - timedelta(days=1)] * n,
+        "phase": rep.phase,
+    }
+    for j, name in enumerate(PHASES):
+        data[f"p_{name}"] = rep.probs[:, j]
+    data.update(
+        {
+            "receding": rep.receding.tolist(),
+            "receding_since": pl.Series("receding_since", since, dtype=pl.Date),
+            "kernel": rep.kernel,
+            "velocity_7d": rep.velocity_7d,
+            "remaining_demand_mean": rep.remaining_mean,
+            "remaining_demand_p10": rep.remaining_p10,
+            "remaining_demand_p90": rep.remaining_p90,
+        }
+    )
+    return pl.DataFrame(data)
+
+
+def _summary(panel: Panel, rep: PhaseReport, mean: np.ndarray, names: list[str]) -> dict[str, Any]:
+    counts = {p: int(sum(1 for x in rep.phase if x == p)) for p in PHASES}
+    return {
+        "skus": panel.n,
+        "history_days": panel.n_days,
+        "by_phase": counts,
+        "receding": int(rep.receding.sum()),
+        "fallbacks": int(sum(1 for m in names if m == "fallback")),
+        "forecast_units": float(mean.sum()),
+        "kernels": {
+            k: int(sum(1 for x in rep.kernel if x == k)) for k in ("exponential", "power_law")
+        },
+    }
+
+
+def latest_run_id(store: Store) -> str | None:
+    df = store.query(
+        "SELECT run_id FROM runs WHERE module = ? ORDER BY created_at DESC LIMIT 1", ["sense"]
+    )
+    return str(df["run_id"][0]) if df.height else None
+
+
+def load_run(store: Store, run_id: str) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The stored ``forecasts`` and ``sku_phases`` rows of a run."""
+    fc = store.table("forecasts", where={"run_id": run_id}, order_by=["sku_id", "ds"])
+    ph = store.table("sku_phases", where={"run_id": run_id}, order_by=["sku_id"])
+    return fc, ph
+
+
+# ---------------------------------------------------------------------------------------------
+# Backtest
+# ---------------------------------------------------------------------------------------------
+
+
+def default_models(include_autoets: bool = False) -> dict[str, Forecaster]:
+    models: dict[str, Forecaster] = {"lifecycle": Lifecycle()}
+    for name, cls in BASELINES.items():
+        if name == "autoets" and not include_autoets:
+            continue
+        models[name] = cls()
+    return models
+
+
+def _phase_fn(panel: Panel) -> list[str]:
+    model = _fit(panel)
+    return report(model, panel.y, panel.content, n_paths=50, life_days=28).phase
+
+
+def backtest(
+    store: Store,
+    *,
+    today: date,
+    h: int = 28,
+    windows: int = 4,
+    seed: int = 0,
+    history_days: int = 365,
+    include_autoets: bool = False,
+) -> BacktestResult:
+    """Rolling-origin backtest of the lifecycle model and every baseline on the store's
+    history (``windows`` origins, ``h`` days apart), broken down by phase at the origin."""
+    if h < 1 or windows < 1:
+        raise UsageError(f"horizon and windows must be positive (got {h}, {windows})")
+    panel = load_panel(store, today=today, history_days=history_days).panel
+    if panel.n == 0:
+        raise UsageError("no SKUs in the store: import skus and orders first")
+    if panel.n_days - windows * h < 28:
+        raise UsageError(
+            f"{windows} windows of {h} days need at least {windows * h + 28} days of history; "
+            f"the store has {panel.n_days}"
+        )
+    return rolling_origin(
+        panel,
+        default_models(include_autoets),
+        h=h,
+        windows=windows,
+        phase_fn=_phase_fn,
+        seed=seed,
+        keys=row_keys(panel.sku_ids),
+        timer=time.perf_counter,
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Demo
+# ---------------------------------------------------------------------------------------------
+
+
+def demo_step(ctx: Any) -> dict[str, Any]:
+    """Run sense on the demo store: persist a run, return SKUs by phase and receding alerts."""
+    res = run(ctx.store, today=ctx.today, h=28, seed=ctx.seed, progress=ctx.progress)
+    ph = res.phases
+    if ph.height == 0:
+        return {"run_id": res.run_id, "skus": 0}
+    fc = res.forecasts.group_by("sku_id").agg(pl.col("mean").sum().alias("next_28d"))
+    ph = ph.join(fc, on="sku_id", how="left")
+    examples: dict[str, list[dict[str, Any]]] = {}
+    for name in PHASES:
+        sub = ph.filter(pl.col("phase") == name).sort("velocity_7d", descending=True).head(3)
+        examples[name] = [
+            {
+                "sku_id": r["sku_id"],
+                "p": round(float(r[f"p_{name}"]), 2),
+                "velocity_7d": round(float(r["velocity_7d"]), 2),
+                "next_28d": round(float(r["next_28d"] or 0.0), 1),
+            }
+            for r in sub.iter_rows(named=True)
+        ]
+    rec = ph.filter(pl.col("receding")).sort("remaining_demand_mean", descending=True)
+    receding = [
+        {
+            "sku_id": r["sku_id"],
+            "since": r["receding_since"],
+            "phase": r["phase"],
+            "velocity_7d": round(float(r["velocity_7d"]), 2),
+            "next_28d": round(float(r["next_28d"] or 0.0), 1),
+            "remaining_mean": round(float(r["remaining_demand_mean"]), 0),
+            "kernel": r["kernel"],
+        }
+        for r in rec.head(8).iter_rows(named=True)
+    ]
+    return {
+        "run_id": res.run_id,
+        "as_of": res.as_of,
+        "seconds": res.seconds,
+        **res.summary,
+        "examples": examples,
+        "receding_skus": receding,
+        "receding_total": int(rec.height),
+        "db": ctx.settings.db,
+    }

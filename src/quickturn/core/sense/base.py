@@ -27,7 +27,6 @@ import numba as nb
 import numpy as np
 
 from quickturn.core.sense.types import (
-    BoolArray,
     ContentPosts,
     FloatArray,
     ForecastOutput,
@@ -539,7 +538,3 @@ class Fallback(Forecaster):
                 np.zeros((n, probs.shape[0], h)),
                 np.zeros((n, n_paths, h)) if n_paths else None,
             )
-
-
-def observed_mask(y: FloatArray) -> BoolArray:
-    return np.isfinite(y)

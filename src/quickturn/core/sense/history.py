@@ -37,23 +37,39 @@ def local_date(col: str, tz: str) -> pl.Expr:
 
 
 def daily_units(
-    orders: pl.DataFrame, order_lines: pl.DataFrame, *, tz: str = "America/Los_Angeles"
+    orders: pl.DataFrame,
+    order_lines: pl.DataFrame,
+    *,
+    tz: str = "America/Los_Angeles",
+    shop_tz: dict[str, str] | None = None,
 ) -> pl.DataFrame:
     """Units ordered per SKU per shop-local day (``sku_id, date, units``), cancellations out.
 
     An order counts as cancelled when its status is ``CANCELLED`` or it has a
     ``cancelled_at`` time.  Quantities are units (an order line of 3 is 3 units, not 1).
+    Each order's day is taken in its shop's time zone (``shop_tz``: shop_id → zone, when
+    ``orders`` has ``shop_id``), else in ``tz``.
     """
-    o = orders.select(
-        "order_id",
-        "status",
-        "created_at",
-        *(["cancelled_at"] if "cancelled_at" in orders.columns else []),
-    )
+    cols = ["order_id", "status", "created_at"]
+    cols += [c for c in ("cancelled_at", "shop_id") if c in orders.columns]
+    o = orders.select(cols)
     keep = pl.col("status") != "CANCELLED"
     if "cancelled_at" in o.columns:
         keep = keep & pl.col("cancelled_at").is_null()
-    o = o.filter(keep).with_columns(local_date("created_at", tz).alias("date"))
+    o = o.filter(keep)
+    if shop_tz and "shop_id" in o.columns:
+        o = o.with_columns(
+            pl.col("shop_id")
+            .replace_strict(shop_tz, default=tz, return_dtype=pl.String)
+            .alias("_tz")
+        )
+        parts = [
+            g.with_columns(local_date("created_at", str(zone)).alias("date"))
+            for (zone,), g in o.group_by(["_tz"], maintain_order=True)
+        ]
+        o = pl.concat(parts) if parts else o.with_columns(pl.lit(None, pl.Date).alias("date"))
+    else:
+        o = o.with_columns(local_date("created_at", tz).alias("date"))
     return (
         order_lines.select("order_id", "sku_id", "quantity")
         .join(o.select("order_id", "date"), on="order_id", how="inner")

@@ -39,9 +39,29 @@ def test_demand_scenarios_contract(store: Store, shop: dict[str, np.ndarray]) ->
     again = sense.demand_scenarios(store, today=TODAY, h=14, n_paths=50, seed=3)
     np.testing.assert_array_equal(sp.paths, again.paths)
     # a SKU's paths do not depend on which other SKUs are asked for
-    one = sense.demand_scenarios(store, today=TODAY, h=14, n_paths=50, seed=3, sku_ids=["STEADY"])
-    assert one.sku_ids == ["STEADY"]
+    one = sense.demand_scenarios(
+        store, today=TODAY, h=14, n_paths=50, seed=3, sku_ids=["STEADY", "NEW-SKU"]
+    )
+    assert one.sku_ids == ["STEADY", "NEW-SKU"]
     steady = sp.paths[sp.sku_ids.index("STEADY")]
+    np.testing.assert_array_equal(one.paths[0], steady)
+    assert (one.paths[1] == 0).all()  # a SKU the store does not know has no demand yet
     assert abs(steady.mean() - 4.0) < 1.5
     dead = sp.paths[sp.sku_ids.index("DEAD")]
     assert dead.mean() < 0.3
+
+
+def test_run_persists_on_both_backends(store: Store, shop: dict[str, np.ndarray]) -> None:
+    res = sense.run(store, today=TODAY, h=7, seed=2)
+    assert store.count("forecasts") == 4 * 7 and store.count("sku_phases") == 4
+    runs = store.table("runs")
+    assert runs["module"].to_list() == ["sense"] and runs["as_of"].to_list() == [TODAY]
+    ph = store.table("sku_phases").sort("sku_id")
+    assert ph["sku_id"].to_list() == ["BURST", "DEAD", "OOS", "STEADY"]
+    dead = ph.filter(ph["sku_id"] == "DEAD").row(0, named=True)
+    assert dead["phase"] == "dead" and dead["p_dead"] > 0.5
+    burst = ph.filter(ph["sku_id"] == "BURST").row(0, named=True)
+    assert burst["kernel"] in ("exponential", "power_law")
+    assert res.summary["skus"] == 4
+    one = sense.run(store, today=TODAY, h=7, seed=2, sku_ids=["STEADY"])
+    assert one.phases["sku_id"].to_list() == ["STEADY"]
