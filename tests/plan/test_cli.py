@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 from datetime import date
 from pathlib import Path
 
@@ -17,9 +16,8 @@ runner = CliRunner()
 
 
 @pytest.fixture()
-def db(demo_db_file: Path, tmp_path: Path, demo_today: date) -> list[str]:
-    copy = tmp_path / "demo.duckdb"
-    shutil.copyfile(demo_db_file, copy)
+def db(shop_db_file: Path, tmp_path: Path, demo_today: date) -> list[str]:
+    copy = shop_db_file
     cfg = tmp_path / "quickturn.yaml"
     cfg.write_text(yaml.safe_dump({"plan": {"search_scenarios": 30, "horizon_days": 60}}))
     return ["--db", str(copy), "--as-of", demo_today.isoformat(), "--config", str(cfg)]

@@ -60,11 +60,11 @@ def test_plan_run_persists_every_column(demo_store_any: Store, demo_today: date)
 
 
 def test_purchase_orders_respect_moq_case_pack_and_compliance(
-    demo_store: Store, demo_today: date
+    shop: Store, demo_today: date
 ) -> None:
-    report = _run(demo_store, demo_today)
-    acts = demo_store.table("plan_actions", where={"run_id": report.run_id})
-    skus = demo_store.table("skus").select("sku_id", "moq_qty", "case_pack_qty", "supplier_id")
+    report = _run(shop, demo_today)
+    acts = shop.table("plan_actions", where={"run_id": report.run_id})
+    skus = shop.table("skus").select("sku_id", "moq_qty", "case_pack_qty", "supplier_id")
     pos = acts.filter(pl.col("kind") == "purchase_order").join(skus, on="sku_id")
     assert pos.height > 0
     assert (pos["quantity"] >= pos["moq_qty"].fill_null(0)).all()
@@ -88,16 +88,14 @@ def test_compliance_gate_can_be_switched_off(demo_store: Store, demo_today: date
 
 
 def test_budget_holds_skus_back_and_more_budget_is_never_worse(
-    demo_store: Store, demo_today: date
+    shop: Store, demo_today: date
 ) -> None:
-    free = _run(demo_store, demo_today, options={"scenarios": 40}, persist=False)
+    free = _run(shop, demo_today, options={"scenarios": 40}, persist=False)
     need = float(free.outcome.day0_cost.sum())
     assert need > 0
     previous = -np.inf
     for share in (0.0, 0.3, 1.0):
-        rep = _run(
-            demo_store, demo_today, options={"scenarios": 40}, budget=share * need, persist=False
-        )
+        rep = _run(shop, demo_today, options={"scenarios": 40}, budget=share * need, persist=False)
         assert float(rep.outcome.day0_cost.sum()) <= share * need + 1e-6
         value = float(rep.outcome.objective.sum())
         assert value >= previous - 1e-6
@@ -117,12 +115,10 @@ def test_single_sku_and_forced_policy(demo_store: Store, demo_today: date) -> No
     json.dumps(d, default=str)
 
 
-def test_export_writes_a_clean_supplier_csv(
-    demo_store: Store, demo_today: date, tmp_path: Path
-) -> None:
-    report = _run(demo_store, demo_today)
+def test_export_writes_a_clean_supplier_csv(shop: Store, demo_today: date, tmp_path: Path) -> None:
+    report = _run(shop, demo_today)
     out = tmp_path / "pos.csv"
-    info = svc.export_purchase_orders(demo_store, out)
+    info = svc.export_purchase_orders(shop, out)
     assert info["run_id"] == report.run_id
     with out.open(encoding="utf-8") as fh:
         rows = list(csv.DictReader(fh))

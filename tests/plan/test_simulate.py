@@ -9,12 +9,15 @@ from hypothesis import strategies as st
 
 from quickturn.core.plan.formulas import base_stock_level, newsvendor_poisson
 from quickturn.core.plan.simulate import (
+    M_DEAD_UNITS,
     M_END_UNITS,
+    M_HOLDING,
     M_LOST,
     M_MIN_ON_HAND,
     M_ORDERED,
     M_POD_UNITS,
     M_SOLD,
+    M_TERMINAL,
     SimConfig,
     build_inputs,
     make_params,
@@ -207,3 +210,45 @@ def test_capacity_and_moq_are_respected(backorders: bool) -> None:
     assert (mt[:, M_END_UNITS] <= 120.0 + 65.0 + 1e-9).all()
     first = res.day0_qty[:, 0].sum(axis=1)
     assert ((first == 0) | ((first >= 50) & (first % 10 == 0))).all()
+
+
+def _leftover_run(daily: np.ndarray, cover: float, on_hand: float = 600.0):
+    demand = np.broadcast_to(daily, (1, 4, daily.size)).copy()
+    inputs = build_inputs(
+        demand,
+        landed_cost=5.0,
+        salvage_value=0.5,
+        storage_cost_per_day=0.01,
+        capital_cost_per_day=0.002,
+        on_hand=on_hand,
+    )
+    params = make_params(1, 1, active=1)  # no orders: stock on hand only
+    return simulate(inputs, params, SimConfig(terminal_cover_days=cover)).metrics[0, 0]
+
+
+def test_leftover_of_a_steady_sku_sells_on_after_the_horizon() -> None:
+    """Flat demand of 3 a day: 420 units left after 60 days sell in 140 more days — not
+    dead; they are valued at landed cost less storage and capital while they sell down."""
+    flat = np.full(60, 3.0)
+    on = _leftover_run(flat, 365.0)
+    off = _leftover_run(flat, 0.0)
+    assert on[M_DEAD_UNITS] == pytest.approx(0.0)
+    assert off[M_DEAD_UNITS] == pytest.approx(420.0)
+    later_holding = (0.01 + 0.002) * 420 * 0.5 * 140
+    assert on[M_HOLDING] - off[M_HOLDING] == pytest.approx(later_holding)
+    assert on[M_TERMINAL] == pytest.approx(420 * 5.0)
+    short = _leftover_run(flat, 100.0)  # only 300 of them sell within 100 days
+    assert short[M_DEAD_UNITS] == pytest.approx(120.0)
+
+
+def test_leftover_of_a_fading_sku_is_dead_stock() -> None:
+    """Demand fading 5% a day: after the horizon the final rate keeps fading at the
+    forecast's trend, so most of the leftover is dead."""
+    q = 0.95
+    fading = 10.0 * q ** np.arange(60)
+    m = _leftover_run(fading, 365.0)
+    left = 600.0 - fading.sum()
+    rate_end = fading[-14:].mean()
+    later = rate_end * q * (1 - q**365) / (1 - q)
+    assert m[M_DEAD_UNITS] == pytest.approx(left - later, rel=1e-9)
+    assert m[M_DEAD_UNITS] > 0.9 * left

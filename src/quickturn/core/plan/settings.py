@@ -50,8 +50,9 @@ class PlanSettings:
     pod_delivery_days_sd: float = 1.5
     #: delivery days → conversion multiplier, piecewise linear (flat under a week, −2%/day after)
     conversion_curve: tuple[tuple[float, float], ...] = ((0.0, 1.0), (7.0, 1.0), (42.0, 0.3))
-    #: leftover stock up to this many days of end-of-horizon demand still sells (not dead)
-    terminal_cover_days: float = 30.0
+    #: leftover stock that sells within this many days after the horizon (at the final
+    #: demand rate, fading with the forecast's trend) is not dead stock
+    terminal_cover_days: float = 365.0
     #: SKUs with blocking compliance findings get no purchase order
     block_on_compliance: bool = True
     #: location kinds where sellable US stock is held

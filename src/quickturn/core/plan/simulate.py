@@ -169,6 +169,8 @@ METRIC_NAMES = (
 )
 
 MAX_OPEN_ORDERS = 64
+#: window (days) of the end-of-horizon forecast trend that fades post-horizon sales
+TREND_DAYS = 28
 FORECAST_PAD_DAYS = 400
 
 
@@ -176,13 +178,15 @@ FORECAST_PAD_DAYS = 400
 class SimConfig:
     """Simulation settings shared by every SKU.
 
-    ``terminal_cover_days``: leftover stock up to this many days of the scenario's final
-    demand rate (mean of its last ``tail_days`` days) still sells after the horizon and is
-    valued at landed cost; the rest is dead stock valued at the salvage value.
+    ``terminal_cover_days``: leftover stock still sells for up to this many days after the
+    horizon at the scenario's final demand rate (mean of its last ``tail_days`` days), fading
+    with the forecast's trend over its last :data:`TREND_DAYS` (a decaying SKU sells little
+    more); what sells is valued at landed cost less the storage and capital while it sells
+    down; the rest is dead stock valued at the salvage value.
     """
 
     backorders: bool = False
-    terminal_cover_days: float = 30.0
+    terminal_cover_days: float = 365.0
     tail_days: int = 14
     seed: int = 0
     risk_alpha: float = 0.95
@@ -347,6 +351,49 @@ def _lead_time(mean: float, sd: float, lo: float, z: float) -> int:
 
 
 # ----------------------------------------------------------------------------------------------
+# after the horizon
+
+
+@njit(inline="always", cache=True)
+def _trend_per_day(fc_cum_row: F64, h: int, window: int) -> float:
+    """Daily decay factor of the forecast at the end of the horizon (≤ 1): the ratio of
+    its last ``window`` days to the ``window`` days before, to the power 1/``window``."""
+    nt = min(window, h // 2)
+    if nt < 1:
+        return 1.0
+    last = fc_cum_row[h] - fc_cum_row[h - nt]
+    prev = fc_cum_row[h - nt] - fc_cum_row[h - 2 * nt]
+    if prev <= 0.0 or last >= prev:
+        return 1.0
+    if last <= 0.0:
+        return 0.0
+    return float((last / prev) ** (1.0 / nt))
+
+
+@njit(inline="always", cache=True)
+def _geometric_days(q: float, days: float) -> float:
+    """Σ_{d=1..days} q^d: days of the final rate that still sell over ``days``."""
+    if days <= 0.0:
+        return 0.0
+    if q >= 1.0 - 1e-12:
+        return days
+    return q * (1.0 - q**days) / (1.0 - q)
+
+
+@njit(inline="always", cache=True)
+def _days_to_sell(units: float, rate: float, q: float, cap_days: float) -> float:
+    """Days until ``units`` have sold at ``rate`` fading by ``q`` a day (at most ``cap_days``)."""
+    if rate <= 0.0:
+        return cap_days
+    if q >= 1.0 - 1e-12:
+        return min(units / rate, cap_days)
+    x = 1.0 - units * (1.0 - q) / (rate * q)
+    if x <= 0.0:
+        return cap_days
+    return min(math.log(x) / math.log(q), cap_days)
+
+
+# ----------------------------------------------------------------------------------------------
 # the kernel
 
 
@@ -415,6 +462,8 @@ def _kernel(
         pod_cost = eco[i, E_POD_COST]
         pod_conv = eco[i, E_POD_CONV]
         margin = price - var
+        q_day = _trend_per_day(fc_cum[i], h, TREND_DAYS)
+        hold_unit_day = storage + capital
         init_units = eco[i, E_ON_HAND]
         for lot in range(n_lots):
             init_units += pipe_qty[i, lot]
@@ -467,7 +516,10 @@ def _kernel(
             dem_all = 0.0
             for t in range(h):
                 dem_all += dem[t]
-            sell_later_cap = tail / max(nt, 1) * term_cover
+            # after the horizon the scenario's final rate continues, fading with the
+            # forecast's own trend (q per day), for at most ``term_cover`` days
+            rate_end = tail / max(nt, 1)
+            sell_later_cap = rate_end * _geometric_days(q_day, term_cover)
             for c in range(n_cand):
                 par = params[i, c]
                 if par[P_ACTIVE] < 0.5:
@@ -701,6 +753,14 @@ def _kernel(
                     left = 0.0
                 sell_later = sell_later_cap if sell_later_cap < left else left
                 dead = left - sell_later
+                if sell_later > 0.0 and hold_unit_day > 0.0:
+                    # storage and capital while the leftover sells down after the horizon
+                    holding += (
+                        hold_unit_day
+                        * sell_later
+                        * 0.5
+                        * _days_to_sell(sell_later, rate_end, q_day, term_cover)
+                    )
                 terminal = sell_later * landed + dead * salvage
                 variable = sold_all * var
                 revenue = sold_all * price
