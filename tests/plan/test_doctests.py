@@ -9,7 +9,17 @@ import pytest
 
 
 @pytest.mark.parametrize(
-    "module", ["formulas", "simulate", "budget", "quick_response", "policies", "engine"]
+    "module",
+    [
+        "formulas",
+        "simulate",
+        "budget",
+        "quick_response",
+        "policies",
+        "engine",
+        "inputs",
+        "settings",
+    ],
 )
 def test_docstring_examples(module: str) -> None:
     mod = importlib.import_module(f"quickturn.core.plan.{module}")

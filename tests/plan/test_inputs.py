@@ -10,9 +10,15 @@ import pytest
 
 from quickturn.core.channel.models import OperatingModelSettings, model_facts, model_inputs
 from quickturn.core.plan.engine import decide, evaluate, run_plan
-from quickturn.core.plan.inputs import assemble_inputs, freight_per_unit, in_transit_lots
+from quickturn.core.plan.inputs import (
+    assemble_inputs,
+    fit_route_lead_times,
+    freight_per_unit,
+    in_transit_lots,
+)
 from quickturn.core.plan.settings import plan_settings
 from quickturn.core.plan.simulate import (
+    E_CASH,
     E_ON_HAND,
     E_PRICE,
     E_STORAGE,
@@ -152,6 +158,16 @@ def test_routes_costs_stock_and_findings() -> None:
     assert ctx.fulfilment_cost_usd[a] == pytest.approx(5.0)
 
 
+def test_cash_limit_is_shared_by_landed_value_of_expected_demand() -> None:
+    free, _, _ = _assemble()
+    assert np.isinf(free.economics[:, E_CASH]).all()
+    inputs, _, _ = _assemble(cash_limit_usd=1000.0)
+    cash = inputs.economics[:, E_CASH]
+    mean = inputs.demand.mean(axis=(1, 2))
+    value = mean * np.array([28 * 0.14, 14 * 0.14])
+    np.testing.assert_allclose(cash, 1000.0 * value / value.sum())
+
+
 def test_fast_production_days_shortens_only_the_fast_route() -> None:
     inputs, _, _ = _assemble(fast_production_days=5)
     assert inputs.routes[0, FAST, R_MEAN] == 13.0
@@ -190,8 +206,48 @@ def test_in_transit_lots_from_shipments_and_open_purchase_orders() -> None:
     lots = in_transit_lots(shipments, lines, pos, routes, TODAY)
     got = {(r["sku_id"], r["source"]): r for r in lots.to_dicts()}
     assert set(got) == {("A", "SH1"), ("B", "PO2")}
-    assert got[("A", "SH1")]["eta_days"] == 10 and got[("A", "SH1")]["sd_days"] == 5
+    # 10 of the sea route's 30 transit days left: SD 5 × √(10/30)
+    assert got[("A", "SH1")]["eta_days"] == 10
+    assert got[("A", "SH1")]["sd_days"] == pytest.approx(5 * (10 / 30) ** 0.5)
     assert got[("B", "PO2")]["eta_days"] == 8 + 30  # ready in 8 days, then the sea route
+
+
+def test_route_lead_times_are_fitted_to_past_shipments() -> None:
+    routes = pl.DataFrame(
+        {
+            "route_id": ["SEA", "AIR", "NEW"],
+            "lead_time_mean_days": [30.0, 8.0, None],
+            "lead_time_sd_days": [5.0, 2.0, None],
+            "lead_time_min_days": [22.0, 6.0, None],
+        }
+    )
+    transit = [36, 40, 38, 42, 44, 40]  # sea: slower and steadier than the route says
+    shipments = pl.DataFrame(
+        {
+            "route_id": ["SEA"] * 6 + ["NEW"] * 2 + ["AIR"],
+            "shipped_on": [date(2025, 6, 1)] * 9,
+            "arrived_on": [date.fromordinal(date(2025, 6, 1).toordinal() + d) for d in transit]
+            + [date(2025, 6, 21), date(2025, 6, 25)]
+            + [None],  # the air shipment is still in transit: no information yet
+        }
+    )
+    fit = {r["route_id"]: r for r in fit_route_lead_times(routes, shipments, TODAY).to_dicts()}
+    sea = fit["SEA"]
+    n, mean, var = 6, float(np.mean(transit)), float(np.var(transit, ddof=1))
+    assert sea["lead_time_mean_days"] == pytest.approx((4 * 30 + n * mean) / (4 + n))
+    assert sea["lead_time_sd_days"] == pytest.approx(
+        ((4 * 25 + (n - 1) * var) / (4 + n - 1)) ** 0.5
+    )
+    assert sea["lead_time_min_days"] == 22.0
+    assert (sea["lead_time_source"], sea["lead_time_shipments"]) == ("shipments", 6)
+    # no stated values: the shipments alone
+    assert fit["NEW"]["lead_time_mean_days"] == 22.0
+    assert fit["NEW"]["lead_time_sd_days"] == pytest.approx(2**0.5 * 2)
+    assert fit["NEW"]["lead_time_min_days"] == 20.0
+    assert fit["AIR"]["lead_time_source"] == "route" and fit["AIR"]["lead_time_mean_days"] == 8.0
+    # shipments arriving on or after the plan date are not known yet
+    early = fit_route_lead_times(routes, shipments, date(2025, 7, 10))  # 36 and 38 days only
+    assert early.filter(pl.col("route_id") == "SEA")["lead_time_shipments"][0] == 2
 
 
 def test_freight_per_unit_uses_chargeable_weight() -> None:

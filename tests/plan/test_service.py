@@ -34,6 +34,7 @@ def test_plan_run_persists_every_column(demo_store_any: Store, demo_today: date)
         "demand": "sense.demand_scenarios",
         "economics": "ledger.unit_economics",
         "compliance": "comply.blocked_skus",
+        "lead_times": "routes, fitted to past shipments",
     }
     assert set(report.context.economics_source) == {"ledger"}
     runs = demo_store_any.table("runs", where={"run_id": report.run_id})

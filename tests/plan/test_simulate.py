@@ -15,6 +15,7 @@ from quickturn.core.plan.simulate import (
     M_LOST,
     M_MIN_ON_HAND,
     M_ORDERED,
+    M_PEAK_CASH,
     M_POD_UNITS,
     M_SOLD,
     M_TERMINAL,
@@ -252,3 +253,31 @@ def test_leftover_of_a_fading_sku_is_dead_stock() -> None:
     later = rate_end * q * (1 - q**365) / (1 - q)
     assert m[M_DEAD_UNITS] == pytest.approx(left - later, rel=1e-9)
     assert m[M_DEAD_UNITS] > 0.9 * left
+
+
+def test_cash_limit_caps_the_cash_tied_up() -> None:
+    """Orders stop while deposits, balances, freight and duty booked, less sales settled,
+    would exceed the cash limit (no fixed freight or holding cost here, so the cap is exact)."""
+    rng = np.random.default_rng(9)
+    demand = rng.poisson(8.0, size=(2, 50, 90)).astype(float)
+
+    def run(limit: float):
+        inputs = build_inputs(
+            demand,
+            slow={"lead_time_mean": 30, "lead_time_sd": 4, "production_days": 10},
+            price=20.0,
+            unit_cost=6.0,
+            landed_cost=6.0,
+            duty_rate=0.1,
+            deposit_rate=0.3,
+            settlement_days=10,
+            cash_limit=limit,
+        )
+        params = make_params(2, 1, active=1, slow_base_share=2.0, slow_review_days=7)
+        return simulate(inputs, params, SimConfig(seed=2)).metrics[:, 0]
+
+    free = run(np.inf)
+    capped = run(1500.0)
+    assert (free[:, M_PEAK_CASH] > 2000.0).all()  # the limit binds
+    assert (capped[:, M_PEAK_CASH] <= 1500.0 + 1e-6).all()
+    assert (capped[:, M_ORDERED] < free[:, M_ORDERED]).all()

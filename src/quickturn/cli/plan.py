@@ -438,6 +438,17 @@ def explain_cmd(
                             lt=r["lead_time_days"],
                             f=f"${r['freight_per_unit_usd']:.2f}",
                         )
+                        + (
+                            " "
+                            + _(
+                                "(transit {t} ± {sd} days, fitted to {n} past shipments)",
+                                t=r["transit_days"],
+                                sd=r["transit_sd_days"],
+                                n=r["lead_time_shipments"],
+                            )
+                            if r.get("lead_time_source") == "shipments"
+                            else ""
+                        )
                         for slot, r in d["routes"].items()
                         if r
                     ],

@@ -40,6 +40,7 @@ from quickturn.core.plan.inputs import (
     SkuContext,
     assemble_inputs,
     delivery_days,
+    fit_route_lead_times,
     fx_table,
     in_transit_lots,
 )
@@ -229,18 +230,22 @@ def prepare(
             blocked = dict(block_fn(store, today=today, settings=app_settings))
             sources["compliance"] = "comply.blocked_skus"
     us_days, pod_days = _delivery_stats(store, today)
+    shipments = store.table("shipments")
+    routes = fit_route_lead_times(store.table("routes"), shipments, today)
+    if (routes["lead_time_source"] == "shipments").any():
+        sources["lead_times"] = "routes, fitted to past shipments"
     lots = in_transit_lots(
-        store.table("shipments"),
+        shipments,
         store.table("shipment_lines"),
         store.table("purchase_orders"),
-        store.table("routes"),
+        routes,
         today,
     )
     inputs, context, findings = assemble_inputs(
         skus=skus,
         suppliers=store.table("suppliers"),
         locations=store.table("locations"),
-        routes=store.table("routes"),
+        routes=routes,
         stock=_latest_stock(store, today),
         lots=lots,
         fx=fx_table(store.table("fx_rates"), today),
@@ -836,6 +841,9 @@ def explain(
                 "mode": c.mode,
                 "lead_time_days": round(c.lead_time_mean_days, 1),
                 "transit_days": round(c.transit_days, 1),
+                "transit_sd_days": round(c.transit_sd_days, 1),
+                "lead_time_source": c.lead_time_source,
+                "lead_time_shipments": c.lead_time_shipments,
                 "freight_per_unit_usd": round(c.freight_per_unit_usd, 3),
             }
             if c is not None

@@ -85,6 +85,10 @@ class RouteChoice:
     lead_time_mean_days: float  # production + transit
     transit_days: float
     freight_per_unit_usd: float
+    transit_sd_days: float = 0.0
+    #: "shipments" when fitted from past shipments on the route, else "route"
+    lead_time_source: str = "route"
+    lead_time_shipments: int = 0
 
 
 @dataclass(frozen=True)
@@ -166,6 +170,91 @@ def delivery_days(orders: pl.DataFrame, made_to_order: bool) -> tuple[float, flo
     return float(days.mean()), float(days.std(ddof=1)) if days.size > 1 else 0.0, int(days.size)
 
 
+#: the route's stated lead time counts as this many shipments when past shipments are pooled
+PRIOR_SHIPMENTS = 4.0
+
+
+def fit_route_lead_times(
+    routes: pl.DataFrame,
+    shipments: pl.DataFrame,
+    today: date,
+    *,
+    prior_shipments: float = PRIOR_SHIPMENTS,
+) -> pl.DataFrame:
+    """Transit-time distributions fitted from past shipments where they exist.
+
+    For each route, shipments that departed and arrived before ``today`` give transit days
+    ``arrived_on − shipped_on``.  The route's stated mean and SD act as ``prior_shipments``
+    pseudo-shipments (a normal–normal credibility blend; with no stated value the data
+    alone, from two shipments on): mean = (k·μ₀ + n·x̄)/(k + n),
+    SD² = (k·σ₀² + (n−1)·s²)/(k + n − 1); the minimum is the smaller of the stated minimum
+    and the fastest shipment.  Adds ``lead_time_source`` ("shipments" or "route") and
+    ``lead_time_shipments`` (n).
+
+    >>> routes = pl.DataFrame({"route_id": ["R"], "lead_time_mean_days": [30.0],
+    ...     "lead_time_sd_days": [5.0], "lead_time_min_days": [22.0]})
+    >>> ships = pl.DataFrame({"route_id": ["R"] * 4, "shipped_on": [date(2025, 1, 1)] * 4,
+    ...     "arrived_on": [date(2025, 2, d) for d in (4, 6, 8, 10)]})
+    >>> fit_route_lead_times(routes, ships, date(2025, 6, 1)).row(0, named=True)["lead_time_mean_days"]
+    33.5
+    """
+    out = routes.with_columns(
+        pl.lit("route").alias("lead_time_source"), pl.lit(0).alias("lead_time_shipments")
+    )
+    if routes.height == 0 or shipments.height == 0:
+        return out
+    done = shipments.filter(
+        pl.col("arrived_on").is_not_null()
+        & pl.col("shipped_on").is_not_null()
+        & (pl.col("arrived_on") < today)
+        & (pl.col("arrived_on") >= pl.col("shipped_on"))
+    )
+    if done.height == 0:
+        return out
+    days = done.select(
+        "route_id", (pl.col("arrived_on") - pl.col("shipped_on")).dt.total_days().alias("d")
+    )
+    stats = {
+        r["route_id"]: r
+        for r in days.group_by("route_id")
+        .agg(
+            pl.len().alias("n"),
+            pl.col("d").cast(pl.Float64).mean().alias("mean"),
+            pl.col("d").cast(pl.Float64).var(ddof=1).alias("var"),
+            pl.col("d").min().cast(pl.Float64).alias("min"),
+        )
+        .to_dicts()
+    }
+    rows = []
+    for r in out.to_dicts():
+        st = stats.get(r["route_id"])
+        mu0 = _f(r.get("lead_time_mean_days"))
+        sd0 = _f(r.get("lead_time_sd_days"))
+        lo0 = _f(r.get("lead_time_min_days"))
+        if st is None or (math.isnan(mu0) and st["n"] < 2):
+            rows.append(r)
+            continue
+        n = float(st["n"])
+        var = _f(st["var"], 0.0)
+        k = prior_shipments if not math.isnan(mu0) else 0.0
+        mean = (k * mu0 + n * st["mean"]) / (k + n) if k else st["mean"]
+        kv = prior_shipments if not math.isnan(sd0) else 0.0
+        dof = kv + n - 1.0
+        sd = math.sqrt(((kv * sd0**2 if kv else 0.0) + (n - 1.0) * var) / dof) if dof > 0 else 0.0
+        lo = st["min"] if math.isnan(lo0) else min(lo0, st["min"])
+        rows.append(
+            {
+                **r,
+                "lead_time_mean_days": mean,
+                "lead_time_sd_days": sd,
+                "lead_time_min_days": lo,
+                "lead_time_source": "shipments",
+                "lead_time_shipments": int(n),
+            }
+        )
+    return pl.DataFrame(rows, schema=out.schema)
+
+
 def in_transit_lots(
     shipments: pl.DataFrame,
     shipment_lines: pl.DataFrame,
@@ -176,7 +265,7 @@ def in_transit_lots(
     """Lots on their way to a US warehouse: ``sku_id, qty, eta_days, sd_days, source``.
 
     Shipments not yet arrived arrive at their ETA (or departure + route mean) with the route's
-    SD; purchase orders still ``open``/``ready`` (not in any shipment) arrive when ready plus
+    SD scaled by √(share of the transit time still ahead); purchase orders still ``open``/``ready`` (not in any shipment) arrive when ready plus
     the transit time of the slowest route to their destination.
     """
     rows: list[dict[str, Any]] = []
@@ -194,12 +283,15 @@ def in_transit_lots(
             mean = _f(route.get("lead_time_mean_days"), 30.0)
             sd = _f(route.get("lead_time_sd_days"), 0.0)
             eta = r.get("eta_on") or (r["shipped_on"] + timedelta(days=round(mean)))
+            remaining = float(max((eta - today).days, 1))
+            # the uncertainty left shrinks as the voyage progresses (random-walk delays)
+            sd_left = sd * math.sqrt(min(1.0, remaining / mean)) if mean > 0 else sd
             rows.append(
                 {
                     "sku_id": r["sku_id"],
                     "qty": float(r["quantity"]),
-                    "eta_days": float(max((eta - today).days, 1)),
-                    "sd_days": sd,
+                    "eta_days": remaining,
+                    "sd_days": sd_left,
                     "source": str(r["shipment_id"]),
                 }
             )
@@ -343,6 +435,16 @@ def assemble_inputs(
     volume_at: dict[str | None, float] = {}
     for sid, v in volume.items():
         volume_at[dest_of[sid]] = volume_at.get(dest_of[sid], 0.0) + v
+    # landed value of expected demand (unit cost as the proxy): shares of the cash limit
+    demand_value: dict[str, float] = {}
+    for j, sid in enumerate(demand_sku_ids):
+        if sid in sku_rows:
+            row = sku_rows[sid]
+            cost = _f(row.get("unit_cost"), 0.0) * fx.get(
+                str(row.get("cost_currency") or "USD"), 0.0
+            )
+            demand_value[sid] = float(mean_demand[j]) * max(cost, 0.0)
+    total_value = sum(demand_value.values())
     for i, sid in enumerate(demand_sku_ids):
         s = sku_rows.get(sid)
         if s is None:
@@ -384,6 +486,9 @@ def assemble_inputs(
                 prod + transit,
                 transit,
                 freight_per_unit(r, *size),
+                _f(r.get("lead_time_sd_days"), 0.0),
+                str(r.get("lead_time_source") or "route"),
+                int(r.get("lead_time_shipments") or 0),
             )
 
         slow_opts = [r for r in candidates if r["mode"] in settings.slow_modes]
@@ -528,6 +633,10 @@ def assemble_inputs(
             share = volume[sid] / total if total > 0 else 1.0
             e[E_CAP] = cap_cbm * share / cbm
         e[E_CASH] = math.inf
+        if settings.cash_limit_usd is not None:
+            n_ = max(len(demand_value), 1)
+            share = demand_value.get(sid, 0.0) / total_value if total_value > 0 else 1.0 / n_
+            e[E_CASH] = settings.cash_limit_usd * share
         e[E_DEPOSIT] = _f(supplier.get("deposit_rate"), 0.3)
         e[E_SETTLE] = us_mean + settings.settlement_days_after_delivery
         e[E_POD_OK] = 1.0 if pod_ok else 0.0

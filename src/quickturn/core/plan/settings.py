@@ -53,6 +53,10 @@ class PlanSettings:
     #: leftover stock that sells within this many days after the horizon (at the final
     #: demand rate, fading with the forecast's trend) is not dead stock
     terminal_cover_days: float = 365.0
+    #: cash (USD) that stock orders may tie up at any time — deposits, balances and freight
+    #: paid less sales settled — shared by the SKUs in proportion to the landed value of
+    #: their expected demand; None: no limit (the ``--budget`` flag limits today's orders)
+    cash_limit_usd: float | None = None
     #: SKUs with blocking compliance findings get no purchase order
     block_on_compliance: bool = True
     #: location kinds where sellable US stock is held
@@ -125,6 +129,8 @@ def _check(s: PlanSettings) -> None:
         problems.append(f"scenarios must be at least 10, got {s.scenarios}")
     if not 0.5 <= s.risk_alpha < 1:
         problems.append(f"risk_alpha must be in [0.5, 1), got {s.risk_alpha}")
+    if s.cash_limit_usd is not None and s.cash_limit_usd < 0:
+        problems.append(f"cash_limit_usd must be non-negative, got {s.cash_limit_usd}")
     if s.risk_lambda < 0:
         problems.append(f"risk_lambda must be non-negative, got {s.risk_lambda}")
     days = [d for d, _ in s.conversion_curve]

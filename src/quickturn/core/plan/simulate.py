@@ -377,7 +377,7 @@ def _geometric_days(q: float, days: float) -> float:
         return 0.0
     if q >= 1.0 - 1e-12:
         return days
-    return q * (1.0 - q**days) / (1.0 - q)
+    return float(q * (1.0 - q**days) / (1.0 - q))
 
 
 @njit(inline="always", cache=True)
