@@ -25,8 +25,10 @@ from quickturn.core.plan.simulate import (
     E_UNIT,
     E_VAR,
     FAST,
+    R_DIST,
     R_FREIGHT,
     R_MEAN,
+    R_Q0,
     SLOW,
     SimConfig,
     build_inputs,
@@ -112,8 +114,10 @@ def _frames() -> dict[str, pl.DataFrame]:
     }
 
 
-def _assemble(**kw: object):
+def _assemble(routes: pl.DataFrame | None = None, **kw: object):
     f = _frames()
+    if routes is not None:
+        f["routes"] = routes
     rng = np.random.default_rng(0)
     demand = rng.poisson(3.0, size=(3, 50, 40)).astype(float)
     lots = pl.DataFrame(
@@ -156,6 +160,26 @@ def test_routes_costs_stock_and_findings() -> None:
     assert inputs.economics[a, E_STORAGE] == pytest.approx(0.5 * 0.006)
     assert ctx.pod_eligible.tolist() == [False, True]
     assert ctx.fulfilment_cost_usd[a] == pytest.approx(5.0)
+
+
+def test_lead_time_distribution_families_reach_the_simulator() -> None:
+    f = _frames()
+    base = f["routes"]
+    for dist, code in (("gamma", 1), ("fixed", 2), ("empirical", 0)):
+        routes = base.with_columns(pl.lit(dist).alias("lead_time_dist"))
+        inputs, _, _ = _assemble(routes=routes)
+        # an empirical route without enough past shipments falls back to lognormal
+        assert (inputs.routes[:, :, R_DIST] == code).all(), dist
+    quant = [30.0 + k for k in range(11)]
+    routes = base.with_columns(
+        pl.lit("empirical").alias("lead_time_dist"),
+        pl.lit(quant, dtype=pl.List(pl.Float64)).alias("lead_time_quantiles"),
+    )
+    inputs, _, _ = _assemble(routes=routes)
+    assert (inputs.routes[:, SLOW, R_DIST] == 3).all()
+    # production days (20 for A, 12 for B) come on top of the transit quantiles
+    np.testing.assert_allclose(inputs.routes[0, SLOW, R_Q0 : R_Q0 + 11], np.array(quant) + 20)
+    np.testing.assert_allclose(inputs.routes[1, SLOW, R_Q0 : R_Q0 + 11], np.array(quant) + 12)
 
 
 def test_cash_limit_is_shared_by_landed_value_of_expected_demand() -> None:
@@ -245,6 +269,10 @@ def test_route_lead_times_are_fitted_to_past_shipments() -> None:
     assert fit["NEW"]["lead_time_sd_days"] == pytest.approx(2**0.5 * 2)
     assert fit["NEW"]["lead_time_min_days"] == 20.0
     assert fit["AIR"]["lead_time_source"] == "route" and fit["AIR"]["lead_time_mean_days"] == 8.0
+    assert fit["SEA"]["lead_time_quantiles"] == pytest.approx(
+        list(np.quantile(transit, np.linspace(0, 1, 11)))
+    )
+    assert fit["NEW"]["lead_time_quantiles"] is None  # too few for an empirical distribution
     # shipments arriving on or after the plan date are not known yet
     early = fit_route_lead_times(routes, shipments, date(2025, 7, 10))  # 36 and 38 days only
     assert early.filter(pl.col("route_id") == "SEA")["lead_time_shipments"][0] == 2

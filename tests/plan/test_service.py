@@ -182,3 +182,31 @@ def test_operating_models_side_by_side(demo_store: Store, demo_today: date) -> N
     )
     full = {m["model"]: m for m in cheaper["models"]}["fully_managed"]
     assert full["expected_profit_usd"] < models["fully_managed"]["expected_profit_usd"]
+
+
+def test_demo_step_shows_orders_risk_and_the_hottest_sku(shop: Store, demo_today: date) -> None:
+    from rich.console import Console
+
+    from quickturn.cli.common import Cli
+    from quickturn.cli.plan import render_demo
+    from quickturn.config import Settings
+    from quickturn.services.demo import DemoContext
+
+    ctx = DemoContext(store=shop, settings=Settings(db=shop.url), today=demo_today, seed=3)
+    section = json.loads(json.dumps(svc.demo_step(ctx), default=str))  # as `demo --json` sees it
+    assert section["run_id"] and section["skus_planned"] > 0
+    assert section["purchase_order_count"] > 0 and section["purchase_orders"]
+    assert section["todays_spend_usd"] > 0
+    assert {"expected_profit_usd", "cvar_usd", "dead_stock_qty"} <= set(section["portfolio"])
+    hot = section["hottest"]
+    assert hot is not None and hot["heavy"] and hot["qr"]
+    # the hottest SKU is one where the two plans order something, so they can differ
+    assert max(hot["heavy"]["order_qty"], hot["qr"]["order_qty"]) > 0
+    # the run is persisted: health can project it
+    runs = shop.table("runs", where={"run_id": section["run_id"]})
+    assert runs["module"].to_list() == ["plan"]
+    console = Console(record=True, width=140)
+    render_demo(Cli(Settings(db=shop.url), False, console, console), section)
+    text = console.export_text()
+    assert "Today's purchase orders" in text and "Portfolio risk" in text
+    assert f"Hottest SKU {hot['sku_id']}" in text and "quickturn plan" in text

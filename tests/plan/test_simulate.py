@@ -85,6 +85,15 @@ def test_lead_time_draws_have_the_route_mean_and_sd() -> None:
     assert abs(draws.std() - 6.0) < 0.3
     assert draws.min() >= 20
     assert (sample_lead_times(12.0, 0.0, 0.0, 5) == 12).all()
+    assert (sample_lead_times(35.0, 6.0, 0.0, 5, dist="fixed") == 35).all()
+    gamma = sample_lead_times(35.0, 6.0, 0.0, 20_000, seed=1, dist="gamma")
+    assert abs(gamma.mean() - 35.0) < 0.25 and abs(gamma.std() - 6.0) < 0.3
+    # empirical: the quantile function of past shipments, interpolated
+    quant = np.array([20, 22, 23, 24, 25, 26, 28, 30, 33, 37, 45], dtype=float)
+    emp = sample_lead_times(0.0, 0.0, 0.0, 20_000, seed=1, dist="empirical", quantiles=quant)
+    assert emp.min() >= 20 and emp.max() <= 45
+    assert abs(np.median(emp) - 26) <= 1
+    assert abs((emp <= 30).mean() - 0.7) < 0.03
 
 
 def _instance(seed: int, n: int = 3, m: int = 20, h: int = 40, **kw: object):

@@ -945,15 +945,20 @@ def demo_step(ctx: Any) -> dict[str, Any]:
 
 
 def _hottest(report: PlanReport) -> str | None:
-    """The SKU with the highest expected demand over the horizon among those where both heavy
-    pre-stock and quick response apply."""
+    """The demo's hottest SKU: highest expected demand over the horizon among SKUs where both
+    heavy pre-stock and quick response apply, preferring those taking off (sense phase
+    testing, rising or peaking) and those where the two plans order something — a SKU whose
+    stock already covers the horizon shows no difference between them."""
     out = report.outcome
-    best, best_v = None, -1.0
-    rows = {(r["sku_id"], r["policy"]) for r in report.sku_rows}
+    rows = {(r["sku_id"], r["policy"]): r for r in report.sku_rows}
+    best, best_key = None, (-1, -1, -1.0)
     for i, sid in enumerate(out.sku_ids):
-        if (sid, "heavy") not in rows or (sid, "qr") not in rows:
+        heavy, qr = rows.get((sid, "heavy")), rows.get((sid, "qr"))
+        if heavy is None or qr is None:
             continue
-        v = float(out.metrics[i, M_DEMAND])
-        if v > best_v:
-            best, best_v = sid, v
+        orders = (heavy["order_qty"] or 0.0) > 0 or (qr["order_qty"] or 0.0) > 0
+        hot = report.context.phase[i] in ("testing", "rising", "peaking")
+        key = (int(orders), int(hot), float(out.metrics[i, M_DEMAND]))
+        if key > best_key:
+            best, best_key = sid, key
     return best

@@ -24,6 +24,7 @@ from numpy.typing import NDArray
 
 from quickturn.core.plan.settings import PlanSettings, conversion_multiplier
 from quickturn.core.plan.simulate import (
+    DIST_CODES,
     E_CAP,
     E_CAPITAL,
     E_CASE,
@@ -46,7 +47,9 @@ from quickturn.core.plan.simulate import (
     F64,
     FAST,
     N_ECON,
+    N_QUANT,
     N_ROUTE,
+    R_DIST,
     R_FIXED,
     R_FREIGHT,
     R_MEAN,
@@ -54,6 +57,7 @@ from quickturn.core.plan.simulate import (
     R_MINCHG,
     R_OK,
     R_PAY,
+    R_Q0,
     R_SD,
     SLOW,
     PlanInputs,
@@ -172,6 +176,8 @@ def delivery_days(orders: pl.DataFrame, made_to_order: bool) -> tuple[float, flo
 
 #: the route's stated lead time counts as this many shipments when past shipments are pooled
 PRIOR_SHIPMENTS = 4.0
+#: shipments needed before an ``empirical`` route uses their quantiles (else lognormal)
+MIN_EMPIRICAL_SHIPMENTS = 5
 
 
 def fit_route_lead_times(
@@ -188,8 +194,9 @@ def fit_route_lead_times(
     pseudo-shipments (a normal–normal credibility blend; with no stated value the data
     alone, from two shipments on): mean = (k·μ₀ + n·x̄)/(k + n),
     SD² = (k·σ₀² + (n−1)·s²)/(k + n − 1); the minimum is the smaller of the stated minimum
-    and the fastest shipment.  Adds ``lead_time_source`` ("shipments" or "route") and
-    ``lead_time_shipments`` (n).
+    and the fastest shipment.  Adds ``lead_time_source`` ("shipments" or "route"),
+    ``lead_time_shipments`` (n) and ``lead_time_quantiles`` (deciles of the observed transit
+    days, from :data:`MIN_EMPIRICAL_SHIPMENTS` shipments; used by ``empirical`` routes).
 
     >>> routes = pl.DataFrame({"route_id": ["R"], "lead_time_mean_days": [30.0],
     ...     "lead_time_sd_days": [5.0], "lead_time_min_days": [22.0]})
@@ -199,7 +206,9 @@ def fit_route_lead_times(
     33.5
     """
     out = routes.with_columns(
-        pl.lit("route").alias("lead_time_source"), pl.lit(0).alias("lead_time_shipments")
+        pl.lit("route").alias("lead_time_source"),
+        pl.lit(0).alias("lead_time_shipments"),
+        pl.lit(None, dtype=pl.List(pl.Float64)).alias("lead_time_quantiles"),
     )
     if routes.height == 0 or shipments.height == 0:
         return out
@@ -222,6 +231,7 @@ def fit_route_lead_times(
             pl.col("d").cast(pl.Float64).mean().alias("mean"),
             pl.col("d").cast(pl.Float64).var(ddof=1).alias("var"),
             pl.col("d").min().cast(pl.Float64).alias("min"),
+            pl.col("d").cast(pl.Float64).alias("all"),
         )
         .to_dicts()
     }
@@ -250,6 +260,12 @@ def fit_route_lead_times(
                 "lead_time_min_days": lo,
                 "lead_time_source": "shipments",
                 "lead_time_shipments": int(n),
+                # deciles of the observed transit days (used by empirical routes)
+                "lead_time_quantiles": np.quantile(
+                    np.asarray(st["all"], dtype=np.float64), np.linspace(0.0, 1.0, N_QUANT)
+                ).tolist()
+                if n >= MIN_EMPIRICAL_SHIPMENTS
+                else None,
             }
         )
     return pl.DataFrame(rows, schema=out.schema)
@@ -663,6 +679,13 @@ def assemble_inputs(
             rr[slot, R_FREIGHT] = c.freight_per_unit_usd
             rr[slot, R_FIXED] = _f(r.get("fixed_cost_usd"), 0.0)
             rr[slot, R_MINCHG] = _f(r.get("min_charge_usd"), 0.0)
+            dist = str(r.get("lead_time_dist") or "lognormal")
+            quant = r.get("lead_time_quantiles")
+            if dist == "empirical" and quant is not None and len(quant) == N_QUANT:
+                rr[slot, R_Q0 : R_Q0 + N_QUANT] = made + np.asarray(quant, dtype=np.float64)
+            elif dist not in DIST_CODES or dist == "empirical":
+                dist = "lognormal"  # too few shipments for an empirical distribution
+            rr[slot, R_DIST] = DIST_CODES[dist]
         keep.append(i)
         eco_rows.append(e)
         route_arr.append(rr)

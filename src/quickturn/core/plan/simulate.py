@@ -109,8 +109,14 @@ PARAM_NAMES = (
 N_ECON = 19
 
 # --- per-route data (last axis of the routes array; axis 1 is slow=0 / fast=1) ----------------
-R_OK, R_MEAN, R_SD, R_MIN, R_PAY, R_FREIGHT, R_FIXED, R_MINCHG = range(8)
-N_ROUTE = 8
+R_OK, R_MEAN, R_SD, R_MIN, R_PAY, R_FREIGHT, R_FIXED, R_MINCHG, R_DIST = range(9)
+#: columns R_Q0 … R_Q0+N_QUANT−1: lead-time quantiles at 0, 0.1, …, 1 (empirical routes)
+R_Q0 = 9
+N_QUANT = 11
+N_ROUTE = R_Q0 + N_QUANT
+#: lead-time distribution families (``routes.lead_time_dist``) and their codes in R_DIST
+DIST_CODES = {"lognormal": 0, "gamma": 1, "fixed": 2, "empirical": 3}
+DIST_LOGNORMAL, DIST_GAMMA, DIST_FIXED, DIST_EMPIRICAL = range(4)
 SLOW, FAST = 0, 1
 
 # --- metrics (sums over scenarios, except M_MIN_ON_HAND which is a minimum) ---------------
@@ -339,15 +345,51 @@ def _normal(seed: int, a: int, b: int, c: int, d: int) -> float:
 
 
 @njit(inline="always", cache=True)
-def _lead_time(mean: float, sd: float, lo: float, z: float) -> int:
-    """Lognormal lead time with the given mean and SD (fixed when SD = 0), at least ``lo``."""
-    if sd <= 0.0 or mean <= 0.0:
+def _lead_time(mean: float, sd: float, lo: float, z: float, dist: int, quant: F64) -> int:
+    """A lead time (whole days, at least ``lo``) from a standard normal draw ``z``.
+
+    * lognormal (default): mean and SD as given;
+    * gamma: the same mean and SD, by the Wilson–Hilferty transform of ``z``
+      (x = kθ·(1 − 1/(9k) + z/(3√k))³, k = (mean/SD)²);
+    * fixed (or SD = 0): the mean;
+    * empirical: the quantile function interpolated in ``quant`` (lead times at
+      probabilities 0, 0.1, …, 1) at Φ(z).
+
+    The same ``z`` for every family keeps the draws common across policies.
+    """
+    if dist == DIST_EMPIRICAL:
+        u = 0.5 * (1.0 + math.erf(z / math.sqrt(2.0)))
+        pos = u * (N_QUANT - 1)
+        j = min(int(pos), N_QUANT - 2)
+        frac = pos - j
+        x = quant[j] + frac * (quant[j + 1] - quant[j])
+    elif dist == DIST_FIXED or sd <= 0.0 or mean <= 0.0:
         x = mean
+    elif dist == DIST_GAMMA:
+        k = (mean / sd) ** 2
+        c = 1.0 - 1.0 / (9.0 * k) + z / (3.0 * math.sqrt(k))
+        x = mean * c * c * c if c > 0.0 else 0.0
     else:
         s2 = math.log(1.0 + (sd / mean) ** 2)
         x = math.exp(math.log(mean) - 0.5 * s2 + math.sqrt(s2) * z)
     x = max(x, lo)
     return int(x + 0.5)
+
+
+@njit(inline="always", cache=True)
+def _route_lead_time(row: F64, z: float) -> int:
+    """:func:`_lead_time` for one route row of the routes array."""
+    return _lead_time(
+        row[R_MEAN], row[R_SD], row[R_MIN], z, int(row[R_DIST] + 0.5), row[R_Q0 : R_Q0 + N_QUANT]
+    )
+
+
+@njit(inline="always", cache=True)
+def _is_fixed(row: F64) -> bool:
+    dist = int(row[R_DIST] + 0.5)
+    if dist == DIST_EMPIRICAL:
+        return bool(row[R_Q0 + N_QUANT - 1] <= row[R_Q0])
+    return bool(dist == DIST_FIXED or row[R_SD] <= 0.0 or row[R_MEAN] <= 0.0)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -485,9 +527,7 @@ def _kernel(
         r_cash = np.empty(2)
         r_fixed = np.empty(2, dtype=np.int64)  # lead time when it is not random, else -1
         for r in range(2):
-            r_fixed[r] = (
-                _lead_time(rt[r, R_MEAN], 0.0, rt[r, R_MIN], 0.0) if rt[r, R_SD] <= 0.0 else -1
-            )
+            r_fixed[r] = _route_lead_time(rt[r], 0.0) if _is_fixed(rt[r]) else -1
             r_ok[r] = rt[r, R_OK] > 0.5
             r_fr[r] = rt[r, R_FREIGHT]
             r_min[r] = rt[r, R_MINCHG]
@@ -654,9 +694,7 @@ def _kernel(
                                 lead = lead_cache[route, t]
                                 if lead < 0:
                                     z = _normal(seed, key, s, t, route)
-                                    lead = _lead_time(
-                                        rt[route, R_MEAN], rt[route, R_SD], rt[route, R_MIN], z
-                                    )
+                                    lead = _route_lead_time(rt[route], z)
                                     lead_cache[route, t] = lead
                             room = cap - oh - pipe
                             if cash_limited and r_cash[route] > 0.0:
@@ -923,6 +961,8 @@ ROUTE_DEFAULTS: dict[str, float] = {
     "freight_per_unit": 0.0,
     "fixed_cost": 0.0,
     "min_charge": 0.0,
+    #: distribution code (:data:`DIST_CODES`; empirical needs quantile columns)
+    "dist": 0.0,
 }
 
 
@@ -976,19 +1016,31 @@ def build_inputs(
 
 
 @njit(cache=True)
-def _sample_lead_times(mean: float, sd: float, lo: float, n: int, seed: int) -> NDArray[np.int64]:
+def _sample_lead_times(row: F64, n: int, seed: int) -> NDArray[np.int64]:
     out = np.empty(n, dtype=np.int64)
     for s in range(n):
-        z = _normal(seed, 0, s, 0, 0) if sd > 0.0 else 0.0
-        out[s] = _lead_time(mean, sd, lo, z)
+        out[s] = _route_lead_time(row, _normal(seed, 0, s, 0, 0))
     return out
 
 
 def sample_lead_times(
-    mean_days: float, sd_days: float, min_days: float, n: int, seed: int = 0
+    mean_days: float,
+    sd_days: float,
+    min_days: float,
+    n: int,
+    seed: int = 0,
+    *,
+    dist: str = "lognormal",
+    quantiles: F64 | None = None,
 ) -> NDArray[np.int64]:
-    """Lead-time draws (whole days) exactly as the simulator makes them: lognormal with the
-    given mean and SD, at least ``min_days``, rounded to the nearest day."""
-    return np.asarray(
-        _sample_lead_times(float(mean_days), float(sd_days), float(min_days), int(n), int(seed))
-    )
+    """Lead-time draws (whole days) exactly as the simulator makes them: ``dist`` with the
+    given mean and SD (or the ``quantiles`` at 0, 0.1, …, 1 for ``empirical``), at least
+    ``min_days``, rounded to the nearest day."""
+    row = np.zeros(N_ROUTE)
+    row[R_MEAN], row[R_SD], row[R_MIN] = mean_days, sd_days, min_days
+    row[R_DIST] = DIST_CODES[dist]
+    if quantiles is not None:
+        row[R_Q0 : R_Q0 + N_QUANT] = np.asarray(quantiles, dtype=np.float64)
+    elif dist == "empirical":
+        raise ValueError("an empirical lead time needs its quantiles")
+    return np.asarray(_sample_lead_times(row, int(n), int(seed)))
