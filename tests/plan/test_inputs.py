@@ -20,6 +20,7 @@ from quickturn.core.plan.settings import plan_settings
 from quickturn.core.plan.simulate import (
     E_CASH,
     E_ON_HAND,
+    E_ORIGIN,
     E_PRICE,
     E_STORAGE,
     E_UNIT,
@@ -28,6 +29,7 @@ from quickturn.core.plan.simulate import (
     R_DIST,
     R_FREIGHT,
     R_MEAN,
+    R_PROD,
     R_Q0,
     SLOW,
     SimConfig,
@@ -319,3 +321,65 @@ def test_operating_models_rewrite_the_economics() -> None:
     assert model_facts("semi_managed", terms)["price_set_by"] == ("platform", {})
     with pytest.raises(ValueError, match="unknown operating model"):
         model_facts("rental", terms)
+
+
+def test_stock_in_the_chinese_warehouse_is_transferable_origin_stock() -> None:
+    f = _frames()
+    locations = pl.concat(
+        [
+            f["locations"],
+            pl.DataFrame(
+                {
+                    "location_id": ["CNW"],
+                    "kind": ["cn_warehouse"],
+                    "storage_cost_per_cbm_day_usd": [0.1],
+                    "inbound_cost_per_unit_usd": [0.0],
+                    "outbound_cost_per_unit_usd": [0.0],
+                    "capacity_cbm": [None],
+                }
+            ),
+        ],
+        how="diagonal_relaxed",
+    )
+    stock = pl.concat(
+        [
+            f["stock"],
+            pl.DataFrame(
+                {"sku_id": ["B"], "location_id": ["CNW"], "on_hand_qty": [40], "reserved_qty": [4]}
+            ),
+        ]
+    )
+    rng = np.random.default_rng(0)
+    inputs, ctx, _ = assemble_inputs(
+        skus=f["skus"],
+        suppliers=f["suppliers"],
+        locations=locations,
+        routes=f["routes"],
+        stock=stock,
+        lots=pl.DataFrame(
+            schema={
+                "sku_id": pl.Utf8,
+                "qty": pl.Float64,
+                "eta_days": pl.Float64,
+                "sd_days": pl.Float64,
+                "source": pl.Utf8,
+            }
+        ),
+        fx={"USD": 1.0, "CNY": 0.14},
+        demand=rng.poisson(3.0, size=(3, 20, 40)).astype(float),
+        demand_sku_ids=["A", "B", "C"],
+        phase=["rising", "steady", "dead"],
+        economics=None,
+        us_days=(4.0, 1.0),
+        pod_days=(float("nan"), float("nan")),
+        settings=plan_settings(),
+    )
+    b = ctx.row("B")
+    # not sellable US stock, but transferable: on hand net of reserved, where it is
+    assert inputs.economics[b, E_ON_HAND] == 0 and inputs.economics[b, E_ORIGIN] == 36
+    assert ctx.origin_stock[b] == 36 and ctx.origin_location_id[b] == "CNW"
+    assert ctx.origin_location_id[ctx.row("A")] is None
+    # the production part of the lead time is known to the simulator (transfers skip it)
+    assert inputs.routes[b, SLOW, R_PROD] == 12.0
+    out = run_plan(inputs, SimConfig(seed=1), search_scenarios=10)
+    assert out.day0_qty[b, 2:].sum() <= 36

@@ -210,3 +210,45 @@ def test_demo_step_shows_orders_risk_and_the_hottest_sku(shop: Store, demo_today
     text = console.export_text()
     assert "Today's purchase orders" in text and "Portfolio risk" in text
     assert f"Hottest SKU {hot['sku_id']}" in text and "quickturn plan" in text
+
+
+def test_stock_waiting_in_the_chinese_warehouse_is_transferred_not_reordered(
+    shop: Store, demo_today: date, tmp_path: Path
+) -> None:
+    """Give every sold-out SKU plenty of stock in the Shenzhen warehouse: the plan ships it
+    (a transfer: no production, no supplier) instead of placing purchase orders for them."""
+    inv = shop.table("inventory_snapshots")
+    latest = inv.filter(pl.col("date") < demo_today)["date"].max()
+    sold_out = inv.filter((pl.col("date") == latest) & (pl.col("on_hand_qty") == 0))
+    skus = sorted(set(sold_out["sku_id"].to_list()))
+    shop.write(
+        "inventory_snapshots",
+        pl.DataFrame(
+            {
+                "date": [latest] * len(skus),
+                "sku_id": skus,
+                "location_id": ["CN-SZ-WH"] * len(skus),
+                "on_hand_qty": [100_000] * len(skus),
+                "reserved_qty": [0] * len(skus),
+            }
+        ).cast({c: inv.schema[c] for c in ("date", "on_hand_qty", "reserved_qty")}),
+        mode="upsert",
+    )
+    report = _run(shop, demo_today)
+    acts = shop.table("plan_actions", where={"run_id": report.run_id})
+    transfers = acts.filter(pl.col("kind") == "transfer")
+    assert transfers.height > 0
+    assert set(transfers["sku_id"].to_list()) <= set(skus)
+    assert (transfers["origin_id"] == "CN-SZ-WH").all()
+    assert transfers["supplier_id"].is_null().all()
+    assert (transfers["quantity"] > 0).all()
+    assert (transfers["expected_arrival"] > transfers["order_date"]).all()
+    # none of them needs a new purchase order: the stock is already there
+    pos = acts.filter(pl.col("kind") == "purchase_order")
+    assert not set(pos["sku_id"].to_list()) & set(transfers["sku_id"].to_list())
+    rows = {r["sku_id"]: r for r in report.chosen_rows()}
+    for sku in transfers["sku_id"].to_list():
+        assert rows[sku]["transfer_qty"] > 0
+    # the supplier export lists purchase orders only
+    info = svc.export_purchase_orders(shop, tmp_path / "pos.csv")
+    assert info["lines"] == pos.height

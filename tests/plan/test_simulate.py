@@ -17,8 +17,10 @@ from quickturn.core.plan.simulate import (
     M_ORDERED,
     M_PEAK_CASH,
     M_POD_UNITS,
+    M_PROFIT,
     M_SOLD,
     M_TERMINAL,
+    M_TRANSFERRED,
     SimConfig,
     build_inputs,
     make_params,
@@ -290,3 +292,46 @@ def test_cash_limit_caps_the_cash_tied_up() -> None:
     assert (free[:, M_PEAK_CASH] > 2000.0).all()  # the limit binds
     assert (capped[:, M_PEAK_CASH] <= 1500.0 + 1e-6).all()
     assert (capped[:, M_ORDERED] < free[:, M_ORDERED]).all()
+
+
+def _transfer_run(origin: float, moq: float = 0.0):
+    """Flat demand of 5 a day, nothing in the US; a fixed 30-day sea route of which 12 days
+    are production, ordered once on day 0 (first order of 150 units), 40-day horizon."""
+    demand = np.full((1, 8, 40), 5.0)
+    inputs = build_inputs(
+        demand,
+        slow={"lead_time_mean": 30, "production_days": 12, "freight_per_unit": 1.0},
+        price=20.0,
+        unit_cost=4.0,
+        landed_cost=5.0,
+        duty_rate=0.1,
+        moq=moq,
+        origin_stock=origin,
+    )
+    params = make_params(1, 1, active=1, first_order_qty=150.0, first_order_route=0)
+    return simulate(inputs, params, SimConfig(seed=1, terminal_cover_days=0))
+
+
+def test_origin_stock_ships_first_as_a_transfer_without_production_or_goods_cost() -> None:
+    none = _transfer_run(0.0)
+    some = _transfer_run(100.0, moq=80.0)
+    plenty = _transfer_run(1000.0, moq=500.0)
+    # all from the Chinese warehouse: no purchase order, arrives 12 days sooner
+    mt = plenty.metrics[0, 0]
+    assert plenty.day0_qty[0, 0].tolist() == [0.0, 0.0, 150.0, 0.0]
+    assert plenty.day0_eta[0, 0, 2] == 18.0 and none.day0_eta[0, 0, 0] == 30.0
+    assert mt[M_ORDERED] == 0.0 and mt[M_TRANSFERRED] == 150.0
+    # sales start on day 18 rather than day 30: 60 more units sold
+    assert mt[M_SOLD] - none.metrics[0, 0, M_SOLD] == pytest.approx(60.0)
+    # part from origin; the rest is a new order (still bound by the MOQ of 80)
+    assert some.day0_qty[0, 0].tolist() == [80.0, 0.0, 100.0, 0.0]
+    assert some.metrics[0, 0, M_TRANSFERRED] == 100.0
+    # units are conserved: US stock + orders + transfers = sold + left in the US
+    for res in (none, some, plenty):
+        m = res.metrics[0, 0]
+        assert m[M_ORDERED] + m[M_TRANSFERRED] == pytest.approx(m[M_SOLD] + m[M_END_UNITS])
+    # profit: a transfer uses up origin stock at its unit cost (what a new order would pay
+    # for the goods), same freight and duty; unused origin stock keeps its unit cost. So
+    # the only difference is the 60 extra sales (the leftover has no salvage value here).
+    assert mt[M_PROFIT] - none.metrics[0, 0, M_PROFIT] == pytest.approx(60 * 20.0, rel=1e-9)
+    assert some.metrics[0, 0, M_PROFIT] < mt[M_PROFIT]  # 80 more units bought, arriving later

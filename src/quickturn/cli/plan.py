@@ -262,6 +262,24 @@ def render_purchase_orders(cli: Cli, actions: list[dict[str, Any]], limit: int =
         )
         if len(pos) > limit:
             cli.console.print(_("… {n} more purchase orders", n=len(pos) - limit))
+    transfers = [a for a in actions if a["kind"] == "transfer"]
+    if transfers:
+        cli.table(
+            _("Transfers of stock already bought (no production)"),
+            [_("SKU"), _("qty"), _("from"), _("route"), _("arrives"), _("freight"), _("policy")],
+            [
+                (
+                    a["sku_id"],
+                    a["quantity"],
+                    a["origin_id"],
+                    f"{a['mode']} {a['route_id']}",
+                    str(a["expected_arrival"]),
+                    _usd(a["total_cost_usd"]),
+                    a["policy"],
+                )
+                for a in transfers[:limit]
+            ],
+        )
     pods = [a for a in actions if a["kind"] == "pod"]
     if pods:
         cli.console.print(
@@ -521,7 +539,7 @@ def render_demo(cli: Cli, section: dict[str, Any]) -> None:
             idle=section.get("no_order_needed", 0),
         )
     )
-    render_purchase_orders(cli, section["purchase_orders"], limit=8)
+    render_purchase_orders(cli, section["purchase_orders"] + section.get("transfers", []), limit=8)
     if section["purchase_order_count"] > len(section["purchase_orders"]):
         c.print(
             _(

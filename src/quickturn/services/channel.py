@@ -107,7 +107,7 @@ def compare_models(
                 "dead_stock_qty": _num(mt[M_DEAD_UNITS]),
                 "dead_stock_value_usd": _num(mt[M_DEAD_VALUE]),
                 "peak_cash_usd": _num(mt[M_PEAK_CASH]),
-                "todays_order_qty": float(out.day0_qty[0].sum()),
+                "todays_order_qty": float(out.day0_qty[0, :2].sum()),
             }
         )
     best = max(

@@ -61,6 +61,7 @@ from quickturn.core.plan.simulate import (
     M_PROFIT,
     M_SOLD,
     M_STOCKOUT,
+    M_TRANSFERRED,
     P_ACTIVE,
     SLOW,
     PlanInputs,
@@ -351,6 +352,9 @@ def sku_result_rows(outcome: PlanOutcome, ctx: SkuContext) -> list[dict[str, Any
             described["todays_orders"] = {
                 ROUTE_SLOTS[s]: float(qty[s]) for s in (SLOW, FAST) if qty[s] > 0
             }
+            transfers = {ROUTE_SLOTS[s]: float(qty[2 + s]) for s in (SLOW, FAST) if qty[2 + s] > 0}
+            if transfers:
+                described["todays_transfers"] = transfers
             if is_chosen:
                 reason: Reason = [explain_choice(outcome, i)]
             else:
@@ -395,6 +399,7 @@ def sku_result_rows(outcome: PlanOutcome, ctx: SkuContext) -> list[dict[str, Any
                     "reason": render_reason(reason),
                     "_reason": reason,
                     "pod_qty": _num(mt[M_POD_UNITS]),
+                    "transfer_qty": _num(mt[M_TRANSFERRED]),
                 }
             )
     return rows
@@ -420,11 +425,57 @@ def _edge(outcome: PlanOutcome, i: int) -> str:
 
 
 def action_rows(outcome: PlanOutcome, ctx: SkuContext, today: date) -> list[dict[str, Any]]:
-    """Today's purchase orders (and POD switches) of the final plan."""
+    """Today's purchase orders, transfers from origin-warehouse stock and POD switches of the
+    final plan."""
     rows: list[dict[str, Any]] = []
     for i, sid in enumerate(outcome.sku_ids):
         fam = outcome.chosen_family(i)
         why = explain_choice(outcome, i)
+        for slot, choice in ((SLOW, ctx.slow[i]), (FAST, ctx.fast[i])):
+            q = float(outcome.day0_qty[i, 2 + slot])
+            if q <= 0 or choice is None:
+                continue
+            arrival = today + timedelta(days=round(float(outcome.day0_eta[i, 2 + slot])))
+            origin = ctx.origin_location_id[i] or choice.origin_id
+            rows.append(
+                {
+                    "edge": _edge(outcome, i),
+                    "action_id": f"TR-{sid}-{ROUTE_SLOTS[slot]}",
+                    "kind": "transfer",
+                    "sku_id": sid,
+                    "title": ctx.title[i],
+                    "policy": fam,
+                    "supplier_id": None,
+                    "route_id": choice.route_id,
+                    "mode": choice.mode,
+                    "origin_id": origin,
+                    "destination_id": ctx.destination_id[i],
+                    "quantity": round(q),
+                    "order_date": today,
+                    "expected_arrival": arrival,
+                    "unit_cost": None,
+                    "currency": None,
+                    "total_cost_usd": round(q * choice.freight_per_unit_usd, 2),
+                    "production_days": 0.0,
+                    "reason": "",
+                    "_reason": [
+                        (
+                            "{policy}: ship {qty} units already in {origin} by {mode} "
+                            "({route}), arriving about {arrival} (no production needed).",
+                            {
+                                "policy": fam,
+                                "qty": f"{q:,.0f}",
+                                "origin": origin,
+                                "mode": choice.mode,
+                                "route": choice.route_id,
+                                "arrival": arrival.isoformat(),
+                            },
+                        ),
+                        why,
+                    ],
+                }
+            )
+            rows[-1]["reason"] = render_reason(rows[-1]["_reason"])
         for slot, choice in ((SLOW, ctx.slow[i]), (FAST, ctx.fast[i])):
             q = float(outcome.day0_qty[i, slot])
             if q <= 0 or choice is None:
@@ -586,7 +637,11 @@ def persist_report(store: Store, report: PlanReport, *, params: dict[str, Any]) 
         pl.DataFrame(
             [
                 {
-                    **{k: v for k, v in r.items() if not k.startswith("_") and k != "pod_qty"},
+                    **{
+                        k: v
+                        for k, v in r.items()
+                        if not k.startswith("_") and k not in ("pod_qty", "transfer_qty")
+                    },
                     "run_id": run_id,
                     "params": json.dumps(r["params"]),
                 }
@@ -863,6 +918,8 @@ def explain(
             "cost_currency": ctx.cost_currency[i],
             "on_hand": float(ctx.on_hand[i]),
             "in_transit": float(ctx.in_transit[i]),
+            "origin_stock": float(ctx.origin_stock[i]),
+            "origin_location_id": ctx.origin_location_id[i],
             "expected_demand_qty": round(total_demand, 1),
             "production_days": float(ctx.production_days[i]),
             "pod_eligible": bool(ctx.pod_eligible[i]),
@@ -916,8 +973,16 @@ def demo_step(ctx: Any) -> dict[str, Any]:
         "no_order_needed": sum(
             1
             for r in report.chosen_rows()
-            if (r["order_qty"] or 0.0) <= 0 and r["policy"] not in ("pod", "hybrid")
+            if (r["order_qty"] or 0.0) <= 0
+            and (r.get("transfer_qty") or 0.0) <= 0
+            and r["policy"] not in ("pod", "hybrid")
         ),
+        "transfers": [
+            {k: v for k, v in a.items() if not k.startswith("_")}
+            for a in report.actions
+            if a["kind"] == "transfer"
+        ][:8],
+        "transfer_count": sum(1 for a in report.actions if a["kind"] == "transfer"),
         "purchase_orders": [
             {k: v for k, v in a.items() if not k.startswith("_")}
             for a in sorted(

@@ -28,7 +28,6 @@ from quickturn.core.plan.simulate import (
     E_DUTY,
     E_UNIT,
     F64,
-    FAST,
     M_DEAD_UNITS,
     M_DEAD_VALUE,
     M_DEMAND,
@@ -39,13 +38,13 @@ from quickturn.core.plan.simulate import (
     M_PROFIT,
     M_SOLD,
     M_STOCKOUT,
+    M_TRANSFERRED,
     METRIC_NAMES,
     N_PARAMS,
     P_ACTIVE,
     R_FIXED,
     R_FREIGHT,
     R_MINCHG,
-    SLOW,
     PlanInputs,
     SimConfig,
     SimResult,
@@ -126,18 +125,23 @@ class PlanOutcome:
 
 
 def day0_cost(inputs: PlanInputs, qty: F64) -> F64:
-    """Landed cost (goods + duty + freight) of today's orders ``qty[..., slot]``."""
+    """Cash cost of today's orders ``qty[..., slot]`` (slots 0/1: purchase orders by the slow
+    and fast route, at goods + duty + freight; slots 2/3: transfers of origin-warehouse
+    stock by those routes, at duty + freight — the goods are already paid for)."""
     eco, rt = inputs.economics, inputs.routes
     shape = (inputs.n_skus,) + (1,) * (qty.ndim - 2)
-    unit = (eco[:, E_UNIT] * (1.0 + eco[:, E_DUTY])).reshape(shape)
+    goods = eco[:, E_UNIT].reshape(shape)
+    duty = (eco[:, E_UNIT] * eco[:, E_DUTY]).reshape(shape)
     total = np.zeros(qty.shape[:-1])
-    for slot in (SLOW, FAST):
-        q = qty[..., slot]
+    for col in range(qty.shape[-1]):
+        slot = col % 2
+        q = qty[..., col]
         freight = np.maximum(
             q * rt[:, slot, R_FREIGHT].reshape(shape), rt[:, slot, R_MINCHG].reshape(shape)
         )
         freight = freight + rt[:, slot, R_FIXED].reshape(shape)
-        total += np.where(q > 0, q * unit + freight, 0.0)
+        per_unit = duty + (goods if col < 2 else 0.0)
+        total += np.where(q > 0, q * per_unit + freight, 0.0)
     return total
 
 
@@ -473,6 +477,7 @@ def explain_choice(outcome: PlanOutcome, i: int) -> tuple[str, dict[str, Any]]:
         )
     if (
         float(outcome.metrics[i, M_ORDERED]) <= 0
+        and float(outcome.metrics[i, M_TRANSFERRED]) <= 0
         and float(outcome.metrics[i, M_POD_UNITS]) <= 0
         and outcome.requested == "auto"
     ):

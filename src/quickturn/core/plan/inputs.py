@@ -34,6 +34,7 @@ from quickturn.core.plan.simulate import (
     E_LANDED,
     E_MOQ,
     E_ON_HAND,
+    E_ORIGIN,
     E_PENALTY,
     E_POD_CONV,
     E_POD_COST,
@@ -57,6 +58,7 @@ from quickturn.core.plan.simulate import (
     R_MINCHG,
     R_OK,
     R_PAY,
+    R_PROD,
     R_Q0,
     R_SD,
     SLOW,
@@ -116,6 +118,8 @@ class SkuContext:
     unit_margin_usd: F64
     on_hand: F64
     in_transit: F64
+    origin_stock: F64  # units waiting in an origin (Chinese) warehouse, transferable
+    origin_location_id: tuple[str | None, ...]
     us_days_mean: float
     us_days_sd: float
     pod_days_mean: F64
@@ -416,11 +420,16 @@ def assemble_inputs(
     eco_map: dict[str, dict[str, Any]] = {}
     if economics is not None and economics.height:
         eco_map = {r["sku_id"]: r for r in economics.to_dicts()}
+    transfer_kinds = set(settings.transfer_location_kinds)
+    transfer_locs = {lid for lid, r in loc.items() if r.get("kind") in transfer_kinds}
     on_hand_by: dict[str, dict[str, float]] = {}
+    origin_by: dict[str, dict[str, float]] = {}
     for r in stock.to_dicts():
+        q = max(_f(r.get("on_hand_qty"), 0.0) - _f(r.get("reserved_qty"), 0.0), 0.0)
         if r.get("location_id") in stock_kinds or r.get("location_id") in stock_locs:
-            q = max(_f(r.get("on_hand_qty"), 0.0) - _f(r.get("reserved_qty"), 0.0), 0.0)
             on_hand_by.setdefault(r["sku_id"], {})[r["location_id"]] = q
+        elif r.get("location_id") in transfer_locs and q > 0:
+            origin_by.setdefault(r["sku_id"], {})[r["location_id"]] = q
     lot_by: dict[str, list[tuple[float, float, float]]] = {}
     for r in lots.to_dicts():
         lot_by.setdefault(r["sku_id"], []).append((r["qty"], r["eta_days"], r["sd_days"]))
@@ -659,6 +668,8 @@ def assemble_inputs(
         e[E_POD_COST] = pod_cost + (pod_var - variable)  # POD units skip 3PL outbound/last mile
         e[E_POD_CONV] = min(pod_conv, 1.0)
         e[E_ON_HAND] = sum(where.values())
+        at_origin = origin_by.get(sid, {})
+        e[E_ORIGIN] = sum(at_origin.values())
         rr = np.zeros((2, N_ROUTE))
         balance = str(supplier.get("balance_due") or "on_shipment")
         for slot, c, rt_row in ((SLOW, slow_c, slow_r), (FAST, fast_c, fast_r)):
@@ -676,6 +687,7 @@ def assemble_inputs(
             elif balance == "on_arrival":
                 pay = c.lead_time_mean_days
             rr[slot, R_PAY] = pay
+            rr[slot, R_PROD] = made
             rr[slot, R_FREIGHT] = c.freight_per_unit_usd
             rr[slot, R_FIXED] = _f(r.get("fixed_cost_usd"), 0.0)
             rr[slot, R_MINCHG] = _f(r.get("min_charge_usd"), 0.0)
@@ -707,6 +719,10 @@ def assemble_inputs(
         ctx["unit_margin_usd"].append(price - variable - landed)
         ctx["on_hand"].append(e[E_ON_HAND])
         ctx["in_transit"].append(sum(q for q, _, _ in sku_lots))
+        ctx["origin_stock"].append(e[E_ORIGIN])
+        ctx["origin_location_id"].append(
+            max(at_origin, key=lambda k: at_origin[k]) if at_origin else None
+        )
         ctx["pod_days_mean"].append(pod_mean)
         ctx["pod_days_sd"].append(pod_sd)
         ctx["pod_eligible"].append(pod_ok)
@@ -741,6 +757,7 @@ def assemble_inputs(
         "unit_margin_usd",
         "on_hand",
         "in_transit",
+        "origin_stock",
         "pod_days_mean",
         "pod_days_sd",
     }

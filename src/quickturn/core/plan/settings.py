@@ -61,6 +61,8 @@ class PlanSettings:
     block_on_compliance: bool = True
     #: location kinds where sellable US stock is held
     stock_location_kinds: tuple[str, ...] = ("us_3pl", "fbt", "platform_warehouse")
+    #: location kinds holding bought stock that can be transferred to the US (no production)
+    transfer_location_kinds: tuple[str, ...] = ("cn_warehouse",)
     #: route modes that may serve as the slow (cheap) and the fast route
     slow_modes: tuple[str, ...] = ("sea", "truck", "sea_express")
     fast_modes: tuple[str, ...] = ("air", "express_parcel", "sea_express")

@@ -18,6 +18,9 @@ One general replenishment rule covers every policy family (see :mod:`.policies`)
 * test-then-scale gate (pause while observed ÷ forecast demand < ``P_GATE``) and a stop once
   the 7-day demand falls below ``P_DECAY ×`` its peak (the lifecycle has turned);
 * a need below ``P_MINQ ×`` MOQ is not ordered yet (rather than rounded up to a whole MOQ);
+* stock already bought and waiting in the origin (Chinese) warehouse (``E_ORIGIN``) fills
+  any order first: a *transfer* by the same route without production days, goods cost or
+  MOQ (freight and duty only); what is left of it keeps its unit cost at the end;
 * POD: ``P_POD = 1`` serves every unit demand the stock cannot (made to order, at the POD
   unit cost and with the conversion penalty of slower delivery); a pure POD policy simply
   places no stock orders.
@@ -105,13 +108,14 @@ PARAM_NAMES = (
     E_POD_COST,
     E_POD_CONV,
     E_ON_HAND,
-) = range(19)
-N_ECON = 19
+    E_ORIGIN,
+) = range(20)
+N_ECON = 20
 
 # --- per-route data (last axis of the routes array; axis 1 is slow=0 / fast=1) ----------------
-R_OK, R_MEAN, R_SD, R_MIN, R_PAY, R_FREIGHT, R_FIXED, R_MINCHG, R_DIST = range(9)
+R_OK, R_MEAN, R_SD, R_MIN, R_PAY, R_FREIGHT, R_FIXED, R_MINCHG, R_DIST, R_PROD = range(10)
 #: columns R_Q0 … R_Q0+N_QUANT−1: lead-time quantiles at 0, 0.1, …, 1 (empirical routes)
-R_Q0 = 9
+R_Q0 = 10
 N_QUANT = 11
 N_ROUTE = R_Q0 + N_QUANT
 #: lead-time distribution families (``routes.lead_time_dist``) and their codes in R_DIST
@@ -145,8 +149,9 @@ SLOW, FAST = 0, 1
     M_VARIABLE,
     M_TERMINAL,
     M_BACKLOG_END,
-) = range(24)
-N_METRICS = 24
+    M_TRANSFERRED,
+) = range(25)
+N_METRICS = 25
 METRIC_NAMES = (
     "revenue_usd",
     "sales_qty",
@@ -172,6 +177,7 @@ METRIC_NAMES = (
     "variable_cost_usd",
     "terminal_value_usd",
     "backlog_end_qty",
+    "transfer_qty",
 )
 
 MAX_OPEN_ORDERS = 64
@@ -276,8 +282,10 @@ class SimResult:
 
     metrics: F64  # (n, c, N_METRICS): per-scenario means (min for M_MIN_ON_HAND)
     profit: F64  # (n, c, m)
-    day0_qty: F64  # (n, c, 2): units ordered today by route slot
-    day0_eta: F64  # (n, c, 2): expected arrival day of today's orders
+    #: (n, c, 4): units ordered today by route slot (0 slow, 1 fast) and, in slots 2 + slot,
+    #: units transferred today from the origin warehouse by that route
+    day0_qty: F64
+    day0_eta: F64  # (n, c, 4): expected arrival day of today's orders and transfers
     risk_alpha: float
     risk_lambda: float
 
@@ -526,7 +534,12 @@ def _kernel(
         r_pay = np.empty(2, dtype=np.int64)
         r_cash = np.empty(2)
         r_fixed = np.empty(2, dtype=np.int64)  # lead time when it is not random, else -1
+        r_prod = np.empty(2, dtype=np.int64)
+        r_tcash = np.empty(2)
+        origin0 = eco[i, E_ORIGIN]
         for r in range(2):
+            r_prod[r] = int(rt[r, R_PROD] + 0.5)
+            r_tcash[r] = unit * duty_rate + rt[r, R_FREIGHT]
             r_fixed[r] = _route_lead_time(rt[r], 0.0) if _is_fixed(rt[r]) else -1
             r_ok[r] = rt[r, R_OK] > 0.5
             r_fr[r] = rt[r, R_FREIGHT]
@@ -586,6 +599,8 @@ def _kernel(
                 acc_fd = 0.0
                 acc_q = 0.0
                 acc_n = 0.0
+                acc_tq = 0.0
+                origin = origin0
                 n_open = 0
                 oh = eco[i, E_ON_HAND]
                 pipe = 0.0
@@ -696,11 +711,47 @@ def _kernel(
                                     z = _normal(seed, key, s, t, route)
                                     lead = _route_lead_time(rt[route], z)
                                     lead_cache[route, t] = lead
-                            room = cap - oh - pipe
-                            if cash_limited and r_cash[route] > 0.0:
+                            tied = 0.0
+                            if cash_limited:
                                 tied = max(0.0, -cum_cash)
                                 for k in range(t + 1, h):
                                     tied += cash_out[k]  # payments booked for later days
+                            eta = eta_slow if route == SLOW else eta_fast
+                            if origin > 1e-9:
+                                # stock already bought in the origin warehouse ships first:
+                                # no production, no goods cost, no MOQ (a transfer)
+                                tq = min(q, origin, max(cap - oh - pipe, 0.0))
+                                if cash_limited and r_tcash[route] > 0.0:
+                                    tq = min(tq, max((cash_lim - tied) / r_tcash[route], 0.0))
+                                if tq > 1e-9:
+                                    lead_t = max(lead - r_prod[route], 1)
+                                    eta_t = max(eta - r_prod[route], 1)
+                                    fr_t = max(tq * r_fr[route], r_min[route]) + r_fix[route]
+                                    duty_t = tq * unit * duty_rate
+                                    acc_fd += fr_t + duty_t
+                                    acc_tq += tq
+                                    origin -= tq
+                                    q -= tq
+                                    cum_cash -= fr_t  # freight paid when it ships (today)
+                                    tied += fr_t
+                                    if t + lead_t < h:
+                                        arr[t + lead_t] += tq
+                                        if duty_t > 0.0:
+                                            cash_out[t + lead_t] += duty_t
+                                            tied += duty_t
+                                    pipe += tq
+                                    if route == SLOW and n_open < MAX_OPEN_ORDERS:
+                                        o_qty[n_open] = tq
+                                        o_eta[n_open] = t + eta_t
+                                        o_act[n_open] = t + lead_t
+                                        n_open += 1
+                                    if t == 0 and s == 0:
+                                        day0_qty[i, c, 2 + route] += tq
+                                        day0_eta[i, c, 2 + route] = eta_t
+                                if q <= 1e-9 or (route == SLOW and n_open >= MAX_OPEN_ORDERS):
+                                    continue
+                            room = cap - oh - pipe
+                            if cash_limited and r_cash[route] > 0.0:
                                 room = min(room, (cash_lim - tied) / r_cash[route])
                             qq = _order_size(q, moq, case, room, min_share)
                             if qq <= 0.0:
@@ -722,7 +773,6 @@ def _kernel(
                                 cash_out[ship] += balance
                             if duty > 0.0 and t + lead < h:
                                 cash_out[t + lead] += duty
-                            eta = eta_slow if route == SLOW else eta_fast
                             if lead == 0:
                                 oh += qq
                                 if first_arr < 0:
@@ -799,7 +849,8 @@ def _kernel(
                         * 0.5
                         * _days_to_sell(sell_later, rate_end, q_day, term_cover)
                     )
-                terminal = sell_later * landed + dead * salvage
+                # stock left in the origin warehouse keeps its unit cost (it can ship later)
+                terminal = sell_later * landed + dead * salvage + origin * unit
                 variable = sold_all * var
                 revenue = sold_all * price
                 pr = (
@@ -812,6 +863,7 @@ def _kernel(
                     - penalty
                     + terminal
                     - init_units * landed
+                    - origin0 * unit
                 )
                 profit[i, c, s] = pr
                 min_oh[c] = mo
@@ -839,6 +891,7 @@ def _kernel(
                 mt[M_VARIABLE] += variable
                 mt[M_TERMINAL] += terminal
                 mt[M_BACKLOG_END] += backlog
+                mt[M_TRANSFERRED] += acc_tq
         for c in range(n_cand):
             if params[i, c, P_ACTIVE] < 0.5:
                 continue
@@ -871,8 +924,8 @@ def simulate(inputs: PlanInputs, params: F64, config: SimConfig) -> SimResult:
     fc_cum = forecast_cumsum(inputs.mean_forecast(), tail_days=config.tail_days)
     metrics = np.zeros((n, n_cand, N_METRICS))
     profit = np.zeros((n, n_cand, m))
-    day0_qty = np.zeros((n, n_cand, 2))
-    day0_eta = np.zeros((n, n_cand, 2))
+    day0_qty = np.zeros((n, n_cand, 4))
+    day0_eta = np.zeros((n, n_cand, 4))
     if not (n and m and h):
         return SimResult(metrics, profit, day0_qty, day0_eta, config.risk_alpha, config.risk_lambda)
     eco = np.ascontiguousarray(inputs.economics, dtype=np.float64)
@@ -951,6 +1004,8 @@ ECON_DEFAULTS: dict[str, float] = {
     "pod_unit_cost": 0.0,
     "pod_conversion": 1.0,
     "on_hand": 0.0,
+    #: units of the SKU already bought and waiting in the origin (Chinese) warehouse
+    "origin_stock": 0.0,
 }
 ROUTE_DEFAULTS: dict[str, float] = {
     "ok": 1.0,
@@ -1006,6 +1061,8 @@ def build_inputs(
             routes[:, slot, j] = np.broadcast_to(
                 np.asarray(spec.get(name, default), dtype=float), (n,)
             )
+        # production days are part of the lead time (a transfer of ready stock skips them)
+        routes[:, slot, R_PROD] = routes[:, slot, R_PAY]
     lots = pipeline or []
     k = max(1, len(lots))
     pq, pe, ps = np.zeros((n, k)), np.zeros((n, k)), np.zeros((n, k))
