@@ -75,6 +75,10 @@ from quickturn.cli import demo as demo_cmd  # noqa: E402
 app.command("demo")(demo_cmd.demo)
 
 # --- ledger ---
+from quickturn.cli import ledger as ledger_cmd  # noqa: E402
+
+app.add_typer(ledger_cmd.app, name="ledger")
+app.command("cash")(ledger_cmd.cash_command)
 
 # --- sense ---
 from quickturn.cli import sense as sense_cmd  # noqa: E402

@@ -45,6 +45,7 @@ from quickturn.store import Store, is_postgres_url, open_store
 #: module names, in run order; each provides ``services.<name>.demo_step``
 STEPS: list[str] = [
     # --- ledger ---
+    "ledger",
     # --- sense ---
     "sense",
     # --- plan ---

@@ -1,31 +1,64 @@
 """Ledger use cases: load the seller's tables from the store → run the pure engine
-(:mod:`quickturn.core.ledger`) → persist postings / cost layers / cash → frames for the CLI, web
-dashboard and Python API.
+(:mod:`quickturn.core.ledger`) → persist the journal, cost layers and cash timeline → frames
+for the CLI, the web dashboard and the Python API.
 
-Functions return Polars frames ready for tables and charts:
-
+* :func:`run` — build the ledger, append new postings and reversals to the immutable journal
+  (``ledger_postings``), replace ``ledger_cost_layers``, record the run; returns findings;
+* :func:`margins` — contribution margin by any dimension (USD or CNY), exact Decimals;
+* :func:`waterfall` / :func:`line_waterfalls` — the components of one line or of every line;
+* :func:`losers` — "who loses money": SKUs, videos, creators with negative margin;
+* :func:`drilldown` — the postings behind one figure (for a table cell or chart point);
+* :func:`cash` — daily cash timeline + projection, peak cash need, lowest-balance date;
+* :func:`explain` — every component of an order's or a SKU-month's figure with its source rows;
 * :func:`unit_economics` — per-SKU price, landed and variable cost per unit (for the planner);
+* :func:`demo_step` — the ledger's part of ``quickturn demo``.
 """
 
 from __future__ import annotations
 
+import importlib
+import json
+import uuid
 from collections.abc import Mapping
-from datetime import date
-from typing import Any
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import polars as pl
 
 from quickturn.config import Settings
 from quickturn.core.ledger import economics
-from quickturn.core.ledger.engine import LedgerResult, build_ledger
+from quickturn.core.ledger import explain as ex
+from quickturn.core.ledger.accounts import GROUPS
+from quickturn.core.ledger.amounts import MICRO, to_decimal_expr
+from quickturn.core.ledger.cash import CATEGORIES, CashResult, cash_flow, sparkline
+from quickturn.core.ledger.engine import LINE_COLUMNS, ORDER_COLUMNS, LedgerResult, build_ledger
+from quickturn.core.ledger.fx import fx_table
 from quickturn.core.ledger.inputs import TABLES, LedgerInputs
+from quickturn.core.ledger.postings import POSTING_SCHEMA, journal_diff, postings, reverse
+from quickturn.core.ledger.reconcile import reconcile
+from quickturn.core.ledger.reports import (
+    AMOUNT_COLUMNS,
+    BY_CHOICES,
+    cny_rates,
+    rollup,
+)
 from quickturn.core.ledger.schedule import LedgerSettings
+from quickturn.errors import Finding, UsageError
 from quickturn.store import Store
 
+if TYPE_CHECKING:
+    from quickturn.services.demo import DemoContext
 
-def ledger_settings(
-    settings: Settings | Mapping[str, Any] | LedgerSettings | None,
-) -> LedgerSettings:
+SettingsLike = Settings | Mapping[str, Any] | LedgerSettings | None
+#: sample paths drawn from the sense module for the expected sales of the cash projection
+SENSE_PATHS = 100
+MONEY_POSTING_COLUMNS = ("amount_usd", "amount")
+
+
+def ledger_settings(settings: SettingsLike) -> LedgerSettings:
     """The ``ledger:`` section of the settings merged over the documented defaults."""
     if isinstance(settings, LedgerSettings):
         return settings
@@ -37,19 +70,531 @@ def ledger_settings(
 def load_inputs(store: Store) -> LedgerInputs:
     """Every table the ledger reads (missing tables are empty)."""
     have = store.existing_tables()
-    frames = {t: store.table(t) for t in TABLES if t in have}
+    only = {"orders": list(ORDER_COLUMNS), "order_lines": list(LINE_COLUMNS)}
+    frames = {t: store.table(t, columns=only.get(t)) for t in TABLES if t in have}
     return LedgerInputs.from_frames(frames)
 
 
 def build(
     store: Store,
     *,
-    settings: Settings | Mapping[str, Any] | LedgerSettings | None = None,
+    settings: SettingsLike = None,
     as_of: date | None = None,
     detail: bool = True,
+    inputs: LedgerInputs | None = None,
 ) -> LedgerResult:
     """Run the ledger on the store's data (nothing is written)."""
-    return build_ledger(load_inputs(store), ledger_settings(settings), as_of=as_of, detail=detail)
+    inputs = inputs if inputs is not None else load_inputs(store)
+    result = build_ledger(inputs, ledger_settings(settings), as_of=as_of, detail=detail)
+    result.findings.extend(reconcile(result))
+    return result
+
+
+# -- run and persist ------------------------------------------------------------------------
+
+
+@dataclass
+class LedgerRun:
+    run_id: str
+    result: LedgerResult
+    postings: pl.DataFrame
+    inputs: LedgerInputs
+    posted: int = 0
+    reversed: int = 0
+    findings: list[Finding] = field(default_factory=list)
+
+
+def _money_out(df: pl.DataFrame, cols: tuple[str, ...]) -> pl.DataFrame:
+    return df.with_columns([to_decimal_expr(pl.col(c)).alias(c) for c in cols if c in df.columns])
+
+
+def _chunks(values: list[str], n: int = 5000) -> list[list[str]]:
+    return [values[i : i + n] for i in range(0, len(values), n)]
+
+
+def run(
+    store: Store,
+    *,
+    settings: SettingsLike = None,
+    as_of: date | None = None,
+    persist: bool = True,
+    now: datetime | None = None,
+) -> LedgerRun:
+    """Build the ledger and (with ``persist``) append it to the journal in one transaction."""
+    now = now or datetime.now(UTC).replace(tzinfo=None)
+    run_id = f"ledger-{now:%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:6]}"
+    inputs = load_inputs(store)
+    result = build(store, settings=settings, as_of=as_of, inputs=inputs)
+    fresh = postings(result)
+    out = LedgerRun(run_id, result, fresh, inputs, findings=list(result.findings))
+    if not persist:
+        return out
+    stored = store.query("SELECT posting_id, entry_key, reversal_of FROM ledger_postings")
+    stored = stored.with_columns(
+        pl.col("posting_id").cast(pl.String),
+        pl.col("entry_key").cast(pl.String),
+        pl.col("reversal_of").cast(pl.String),
+    )
+    to_post, gone = journal_diff(fresh, stored, run_id=run_id)
+    gone_rows: list[pl.DataFrame] = []
+    gone_ids = gone["posting_id"].to_list()
+    for chunk in _chunks(gone_ids):
+        gone_rows.append(store.table("ledger_postings", where={"posting_id": chunk}))
+    reversals = pl.DataFrame()
+    if gone_rows:
+        g = pl.concat(gone_rows)
+        reversals = reverse(g).with_columns(
+            pl.lit(run_id).alias("run_id"), pl.lit(now).alias("posted_at")
+        )
+    new = _money_out(
+        to_post.with_columns(pl.lit(run_id).alias("run_id"), pl.lit(now).alias("posted_at")),
+        MONEY_POSTING_COLUMNS,
+    )
+    layers = result.layers.select(
+        "layer_id",
+        pl.lit(run_id).alias("run_id"),
+        "sku_id",
+        "source_table",
+        "source_key",
+        "received_on",
+        "quantity",
+        "factory_usd",
+        "freight_usd",
+        "duty_usd",
+        "inbound_usd",
+        "landed_usd",
+        pl.when(pl.col("quantity") > 0)
+        .then(pl.col("landed_usd") // pl.col("quantity"))
+        .alias("unit_landed_usd"),
+        pl.col("known").alias("cost_known"),
+        "basis",
+        "in_transit",
+    )
+    layers = _money_out(
+        layers,
+        ("factory_usd", "freight_usd", "duty_usd", "inbound_usd", "landed_usd", "unit_landed_usd"),
+    )
+    summary = summary_of(result)
+    summary.update({"posted": new.height, "reversed": reversals.height})
+    with store.transaction():
+        if new.height:
+            store.write("ledger_postings", new, mode="append")
+        if reversals.height:
+            store.write("ledger_postings", reversals, mode="append")
+        store.write("ledger_cost_layers", layers, mode="replace")
+        store.write(
+            "runs",
+            pl.DataFrame(
+                {
+                    "run_id": [run_id],
+                    "module": ["ledger"],
+                    "created_at": [now],
+                    "as_of": [result.as_of],
+                    "params": [json.dumps({"costing_method": result.settings.costing_method})],
+                    "summary": [json.dumps(summary, default=str)],
+                }
+            ),
+        )
+    out.posted = new.height
+    out.reversed = reversals.height
+    return out
+
+
+def summary_of(result: LedgerResult) -> dict[str, Any]:
+    lines = result.lines
+    total = {
+        g: int(lines[g].sum()) if g in lines.columns else 0 for g in ("gross_revenue", "margin")
+    }
+    return {
+        "as_of": result.as_of,
+        "order_lines": lines.height,
+        "orders": lines["order_id"].n_unique() if lines.height else 0,
+        "gross_revenue_usd": total["gross_revenue"] / MICRO,
+        "margin_usd": total["margin"] / MICRO,
+        "lines_cost_unknown": int((~lines["cost_known"]).sum()) if lines.height else 0,
+        "lines_estimated": int((lines["fees_basis"] == "estimated").sum()) if lines.height else 0,
+        "findings": {f.code: f.severity for f in result.findings},
+    }
+
+
+# -- reports ----------------------------------------------------------------------------------
+
+
+def _by_list(by: str | list[str]) -> list[str]:
+    dims = [by] if isinstance(by, str) else list(by)
+    for d in dims:
+        if d not in BY_CHOICES:
+            raise UsageError(f"unknown --by {d!r}; choose from: {', '.join(BY_CHOICES)}")
+    return dims
+
+
+def margins(
+    store: Store,
+    *,
+    by: str | list[str] = "sku",
+    date_from: date | None = None,
+    date_to: date | None = None,
+    currency: str = "USD",
+    settings: SettingsLike = None,
+    result: LedgerResult | None = None,
+    inputs: LedgerInputs | None = None,
+) -> pl.DataFrame:
+    """Contribution margin by dimension(s) with every waterfall component (Decimal columns)."""
+    currency = currency.upper()
+    if currency not in ("USD", "CNY"):
+        raise UsageError(f"--currency must be USD or CNY, got {currency!r}")
+    dims = _by_list(by)
+    if result is None:
+        inputs = inputs if inputs is not None else load_inputs(store)
+        result = build(store, settings=settings, inputs=inputs, detail=False)
+    rates = None
+    if currency == "CNY":
+        inputs = inputs if inputs is not None else load_inputs(store)
+        rates = cny_rates(fx_table(inputs.fx_rates))
+        if rates.height == 0:
+            raise UsageError(
+                "no CNY rate in fx_rates: import fx_rates (date, currency=CNY, usd_per_unit) to report in CNY"
+            )
+    return rollup(
+        result.lines,
+        result.overhead,
+        by=dims,
+        date_from=date_from,
+        date_to=date_to,
+        currency=currency,
+        cny_rates=rates,
+    )
+
+
+def line_waterfalls(result: LedgerResult, *, limit: int | None = None) -> pl.DataFrame:
+    """One row per order line: dimensions, every waterfall component and the margin."""
+    t = rollup(result.lines, None, by="line")
+    return t.head(limit) if limit else t
+
+
+def waterfall(
+    store: Store, *, order_id: str, sku_id: str | None = None, settings: SettingsLike = None
+) -> pl.DataFrame:
+    """(step, amount_usd) of one order (or one line of it): revenue … landed cost, margin."""
+    result = build(store, settings=settings, detail=False)
+    lines = result.lines.filter(pl.col("order_id") == order_id)
+    if sku_id:
+        lines = lines.filter(pl.col("sku_id") == sku_id)
+    if lines.height == 0:
+        raise UsageError(
+            f"no order line for order {order_id!r}" + (f" and SKU {sku_id!r}" if sku_id else "")
+        )
+    t = rollup(lines, None, by="order")
+    row = t.to_dicts()[0]
+    return pl.DataFrame(
+        {"step": [*GROUPS, "margin"], "amount_usd": [row[g] for g in (*GROUPS, "margin")]}
+    )
+
+
+def losers(
+    store: Store,
+    *,
+    n: int = 10,
+    settings: SettingsLike = None,
+    result: LedgerResult | None = None,
+) -> dict[str, pl.DataFrame]:
+    """Money-losing SKUs, videos (content) and creators, worst first."""
+    result = result or build(store, settings=settings, detail=False)
+    out: dict[str, pl.DataFrame] = {}
+    for dim, key in (("sku", "sku_id"), ("content", "content_id"), ("creator", "creator_id")):
+        t = rollup(result.lines, result.overhead, by=dim)
+        out[dim] = (
+            t.filter(pl.col(key).is_not_null() & (pl.col("margin") < 0)).sort("margin").head(n)
+        )
+    return out
+
+
+def drilldown(
+    store: Store,
+    *,
+    by: str,
+    key: str | None,
+    component: str | None = None,
+    date_from: date | None = None,
+    date_to: date | None = None,
+    settings: SettingsLike = None,
+    result: LedgerResult | None = None,
+) -> pl.DataFrame:
+    """The postings behind one roll-up cell (``by`` dimension = ``key``, optional component)."""
+    col = {
+        "sku": "sku_id",
+        "content": "content_id",
+        "creator": "creator_id",
+        "route": "route",
+        "model": "operating_model",
+        "market": "market",
+        "source": "traffic_source",
+        "order": "order_id",
+    }
+    result = result or build(store, settings=settings)
+    p = postings(result)
+    d = pl.coalesce("order_date", "date")
+    if by in col:
+        p = p.filter(pl.col(col[by]).is_null() if key is None else pl.col(col[by]) == key)
+    elif by in ("day", "week", "month"):
+        if key is None:
+            raise UsageError(f"--by {by} needs a key")
+        if by == "day":
+            lo = hi = date.fromisoformat(key)
+        elif by == "week":
+            lo = date.fromisoformat(key)
+            hi = lo + timedelta(days=6)
+        else:
+            lo, hi = ex.month_bounds(key)
+        p = p.filter((d >= lo) & (d <= hi))
+    else:
+        raise UsageError(f"cannot drill down by {by!r}")
+    if date_from:
+        p = p.filter(d >= date_from)
+    if date_to:
+        p = p.filter(d <= date_to)
+    if component:
+        p = p.filter(pl.col("component") == component)
+    return _money_out(ex.select_postings(p), MONEY_POSTING_COLUMNS)
+
+
+# -- cash ---------------------------------------------------------------------------------
+
+
+#: where the cash projection's expected sales may come from (``--expected``)
+EXPECTED_SOURCES = ("auto", "run_rate")
+
+
+def expected_sales(
+    store: Store, *, today: date, days: int, source: str = "auto"
+) -> tuple[pl.DataFrame | None, str | None]:
+    """Expected units per SKU and day over the projection, and where they came from.
+
+    ``auto``: the latest sense run's stored forecast when it covers every day
+    of the projection, else the sense module's demand scenarios
+    (:func:`quickturn.services.sense.demand_scenarios`, mean of ``SENSE_PATHS`` sample paths);
+    ``run_rate`` skips sense.  Returns ``(None, note)`` when sense is not available or fails —
+    the cash projection then uses the recent run rate and the note says why.
+    """
+    if source not in EXPECTED_SOURCES:
+        raise UsageError(f"--expected must be one of auto, run-rate, got {source!r}")
+    if source == "run_rate":
+        return None, None
+    end = today + timedelta(days=days - 1)
+    have = store.existing_tables()
+    if "forecasts" in have and "runs" in have:
+        runs = store.query(
+            "SELECT run_id FROM runs WHERE module = ? ORDER BY created_at DESC LIMIT 1", ["sense"]
+        )
+        if runs.height:
+            run_id = runs["run_id"][0]
+            fc: pl.DataFrame = store.table(
+                "forecasts", columns=["sku_id", "ds", "mean"], where={"run_id": run_id}
+            )
+            fc = fc.filter((pl.col("ds") >= today) & (pl.col("ds") <= end))
+            # a stored forecast is used only when it covers the whole projection (the demo's
+            # sense run stores 28 days; a shorter one would leave later days without sales)
+            if fc.height and fc["ds"].n_unique() == days:
+                out = fc.select(
+                    "sku_id",
+                    pl.col("ds").alias("date"),
+                    pl.col("mean").fill_null(0.0).cast(pl.Float64).alias("units"),
+                )
+                return out, f"sense forecast (run {run_id})"
+    try:
+        sense = importlib.import_module("quickturn.services.sense")
+        scenarios = sense.demand_scenarios
+    except (ImportError, AttributeError):
+        return None, "sense module not installed"
+    try:
+        paths = scenarios(store, today=today, h=days, n_paths=SENSE_PATHS, seed=0)
+    except Exception as exc:  # another module's failure must not stop the cash projection
+        return None, f"sense unavailable ({type(exc).__name__}: {exc})"
+    if not paths.sku_ids:
+        return None, "sense has no SKUs with sales history"
+    mean = np.asarray(paths.paths, dtype=np.float64).mean(axis=1)  # (skus, days)
+    n_sku, h = mean.shape
+    frame = pl.DataFrame(
+        {
+            "sku_id": pl.Series(list(paths.sku_ids), dtype=pl.String).gather(
+                np.repeat(np.arange(n_sku), h)
+            ),
+            "date": pl.date_range(
+                paths.start, paths.start + timedelta(days=h - 1), eager=True
+            ).gather(np.tile(np.arange(h), n_sku)),
+            "units": mean.reshape(-1),
+        }
+    )
+    return frame, f"sense demand scenarios (mean of {SENSE_PATHS} paths)"
+
+
+@dataclass
+class CashReport:
+    daily: pl.DataFrame  # Decimal USD columns per day
+    events: pl.DataFrame
+    summary: dict[str, Any]
+    run_id: str | None = None
+
+
+def cash(
+    store: Store,
+    *,
+    days: int = 90,
+    today: date | None = None,
+    settings: SettingsLike = None,
+    persist: bool = False,
+    result: LedgerResult | None = None,
+    inputs: LedgerInputs | None = None,
+    expected: str = "auto",
+) -> CashReport:
+    """Daily cash timeline and ``days``-day projection (see :mod:`quickturn.core.ledger.cash`)."""
+    if days < 1:
+        raise UsageError(f"--days must be at least 1, got {days}")
+    if expected not in EXPECTED_SOURCES:
+        raise UsageError(f"--expected must be one of auto, run-rate, got {expected!r}")
+    inputs = inputs if inputs is not None else load_inputs(store)
+    result = result or build(store, settings=settings, inputs=inputs, detail=False)
+    if today is None:
+        today = (result.as_of or date.today()) + timedelta(days=1)
+    exp, note = expected_sales(store, today=today, days=days, source=expected)
+    cr: CashResult = cash_flow(
+        result,
+        inputs,
+        ledger_settings(settings) if settings else result.settings,
+        today=today,
+        days=days,
+        expected=exp,
+        expected_source=note or "sense forecast",
+    )
+    money = [*CATEGORIES, "inflow", "outflow", "net", "cumulative", "balance"]
+    daily = cr.daily.with_columns([to_decimal_expr(pl.col(c)).alias(c) for c in money])
+    daily = daily.rename({c: f"{c}_usd" for c in money})
+    summary = dict(cr.summary)
+    if note and exp is None:  # sense was tried and not usable: say why the run rate is used
+        summary["expected_sales_source"] += f" ({note})"
+    for k in list(summary):
+        if k.endswith("_usd"):
+            summary[k] = to_money(summary[k])
+    events = cr.events.with_columns(to_decimal_expr(pl.col("amount_usd")).alias("amount_usd"))
+    rep = CashReport(daily, events, summary)
+    if persist:
+        run_id = f"cash-{datetime.now(UTC):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:6]}"
+        with store.transaction():
+            store.write(
+                "ledger_cash", daily.with_columns(pl.lit(run_id).alias("run_id")), mode="replace"
+            )
+            store.write(
+                "runs",
+                pl.DataFrame(
+                    {
+                        "run_id": [run_id],
+                        "module": ["ledger"],
+                        "created_at": [datetime.now(UTC).replace(tzinfo=None)],
+                        "as_of": [today],
+                        "params": [json.dumps({"kind": "cash", "days": days})],
+                        "summary": [json.dumps(summary, default=str)],
+                    }
+                ),
+            )
+        rep.run_id = run_id
+    return rep
+
+
+def to_money(micro: int) -> Decimal:
+    return Decimal(int(micro)).scaleb(-4)
+
+
+# -- explain ------------------------------------------------------------------------------
+
+
+@dataclass
+class Explanation:
+    title: str
+    components: (
+        pl.DataFrame
+    )  # component, account, amount_usd (Decimal), postings, estimated_usd, sources
+    postings: pl.DataFrame  # every posting (Decimal amounts)
+    sources: dict[str, pl.DataFrame]  # "table: key" → source rows
+    margin_usd: Any
+    layers: pl.DataFrame  # cost layers the COGS postings came from
+
+
+def explain(
+    store: Store,
+    *,
+    order_id: str | None = None,
+    sku_id: str | None = None,
+    month: str | None = None,
+    settings: SettingsLike = None,
+    max_sources: int = 60,
+) -> Explanation:
+    """Every component of an order's (or SKU-month's) margin, with the rows it came from."""
+    if order_id is None and sku_id is None:
+        raise UsageError("explain needs --order ID, or --sku SKU (with --month YYYY-MM)")
+    if month is not None:
+        try:
+            ex.month_bounds(month)
+        except ValueError as exc:
+            raise UsageError(str(exc)) from None
+    result = build(store, settings=settings)
+    p = postings(result)
+    sel = ex.select_postings(p, order_id=order_id, sku_id=sku_id, month=month)
+    if sel.height == 0:
+        what = (
+            f"order {order_id!r}"
+            if order_id
+            else f"SKU {sku_id!r}" + (f" in {month}" if month else "")
+        )
+        raise UsageError(f"no ledger postings for {what} (cancelled, unknown, or outside the data)")
+    comps = ex.components(sel)
+    title = f"order {order_id}" if order_id else f"SKU {sku_id}" + (f", {month}" if month else "")
+    if order_id and sku_id:
+        title += f", SKU {sku_id}"
+    # source rows
+    sources: dict[str, pl.DataFrame] = {}
+    have = store.existing_tables()
+    pairs = (
+        sel.select("source_table", "source_key")
+        .unique(maintain_order=True)
+        .head(max_sources)
+        .rows()
+    )
+    for table, key in pairs:
+        label = f"{table}: {key}"
+        if table == "ledger_cost_layers" or table not in have:
+            continue
+        parts = ex.parse_key(key)
+        try:
+            rows = store.table(table, where=ex.where_of(parts))
+        except (KeyError, UsageError):
+            continue
+        sources[label] = ex.range_filter(rows, parts)
+    layer_ids = (
+        sel.filter(pl.col("account") == "cogs").select("source_table", "source_key").unique()
+    )
+    layers = result.layers.join(
+        layer_ids, on=["source_table", "source_key"], how="semi"
+    ).with_columns(
+        pl.when(pl.col("quantity") > 0)
+        .then(pl.col("landed_usd") // pl.col("quantity"))
+        .alias("unit_landed_usd")
+    )
+    layers = _money_out(
+        layers,
+        ("factory_usd", "freight_usd", "duty_usd", "inbound_usd", "landed_usd", "unit_landed_usd"),
+    )
+    margin = int(sel["amount_usd"].sum())
+    return Explanation(
+        title=title,
+        components=_money_out(comps, ("amount_usd", "estimated_usd")),
+        postings=_money_out(sel, MONEY_POSTING_COLUMNS),
+        sources=sources,
+        margin_usd=to_money(margin),
+        layers=layers,
+    )
+
+
+# -- planner ------------------------------------------------------------------------------
 
 
 def unit_economics(
@@ -57,7 +602,7 @@ def unit_economics(
     *,
     today: date,
     days: int = 90,
-    settings: Settings | Mapping[str, Any] | LedgerSettings | None = None,
+    settings: SettingsLike = None,
 ) -> pl.DataFrame:
     """One row per SKU: ``sku_id, price_usd, landed_cost_usd, variable_cost_usd,
     unit_margin_usd, cost_known`` (+ ``units_sold``, ``basis``) over the ``days`` before
@@ -65,3 +610,123 @@ def unit_economics(
     inputs = load_inputs(store)
     result = build_ledger(inputs, ledger_settings(settings), as_of=today, detail=False)
     return economics.unit_economics(result, inputs.skus, inputs.fx_rates, today=today, days=days)
+
+
+__all__ = [
+    "AMOUNT_COLUMNS",
+    "BY_CHOICES",
+    "POSTING_SCHEMA",
+    "CashReport",
+    "Explanation",
+    "LedgerRun",
+    "build",
+    "cash",
+    "drilldown",
+    "explain",
+    "ledger_settings",
+    "line_waterfalls",
+    "load_inputs",
+    "losers",
+    "margins",
+    "run",
+    "unit_economics",
+    "waterfall",
+]
+
+
+# -- demo ---------------------------------------------------------------------------------
+
+
+def _floats(df: pl.DataFrame) -> list[dict[str, Any]]:
+    """Rows with Decimal amounts as floats (JSON-able, rounded to the cent)."""
+    out = []
+    for r in df.to_dicts():
+        out.append({k: (round(float(v), 2) if hasattr(v, "as_tuple") else v) for k, v in r.items()})
+    return out
+
+
+def demo_step(ctx: DemoContext) -> dict[str, Any]:
+    """Run the ledger on the demo shop, persist it, and summarise the story."""
+    ctx.progress("ledger: landed cost, fees, returns, ads → true margin per order line")
+    as_of = ctx.today - timedelta(days=1)
+    r = run(ctx.store, settings=ctx.settings, as_of=as_of, persist=True)
+    res = r.result
+    by_sku = rollup(res.lines, res.overhead, by="sku")
+    sold = by_sku.filter(pl.col("sku_id").is_not_null() & (pl.col("units") > 0))
+    top = sold.sort("margin", descending=True).head(5)
+    bottom = sold.sort("margin").head(5)
+    lose = losers(ctx.store, result=res, n=5)
+    # when no video or creator loses money, the demo names the one with the lowest margin
+    lowest: dict[str, dict[str, Any] | None] = {}
+    for dim, key in (("content", "content_id"), ("creator", "creator_id")):
+        t = rollup(res.lines, res.overhead, by=dim).filter(pl.col(key).is_not_null())
+        low = _floats(t.sort("margin").head(1).select(key, "orders", "margin"))
+        lowest[dim] = low[0] if low else None
+    ctx.progress("ledger: 90-day cash projection")
+    rep = cash(ctx.store, days=90, today=ctx.today, persist=True, result=res, inputs=r.inputs)
+    proj = rep.daily.filter(pl.col("kind") == "projection")
+    weekly = (
+        proj.with_columns(pl.col("date").dt.truncate("1w").alias("week"))
+        .group_by("week")
+        .agg(pl.col("net_usd").sum(), pl.col("balance_usd").last())
+        .sort("week")
+    )
+    totals: dict[str, Any] = {
+        "order_lines": res.lines.height,
+        "revenue_usd": round(
+            float(sum((x or 0 for x in by_sku["revenue"].to_list()), Decimal(0))), 2
+        ),
+        "margin_usd": round(
+            float(sum((x or 0 for x in by_sku["margin"].to_list()), Decimal(0))), 2
+        ),
+    }
+    totals["margin_rate"] = (
+        (totals["margin_usd"] / totals["revenue_usd"]) if totals["revenue_usd"] else None
+    )
+    worst = bottom.head(1)
+    month = None
+    if worst.height:
+        d = res.lines.filter(pl.col("sku_id") == worst["sku_id"][0])["order_date"].max()
+        month = d.strftime("%Y-%m") if isinstance(d, date) else None
+    counts: dict[str, int] = {}
+    for f in r.findings:
+        counts[f.code] = counts.get(f.code, 0) + 1
+    return {
+        "run_id": r.run_id,
+        "totals": totals,
+        "top_skus": _floats(top.select("sku_id", "units", "revenue", "margin", "margin_rate")),
+        "bottom_skus": _floats(
+            bottom.select("sku_id", "units", "revenue", "margin", "margin_rate")
+        ),
+        "losing_videos": _floats(
+            lose["content"].select(
+                "content_id", "orders", "revenue", "commission", "ads", "samples", "margin"
+            )
+        ),
+        "losing_creators": _floats(
+            lose["creator"].select(
+                "creator_id", "orders", "revenue", "commission", "ads", "samples", "margin"
+            )
+        ),
+        "lowest_margin": lowest,
+        "cash": {
+            "days": 90,
+            "peak_cash_need_usd": round(float(rep.summary["peak_cash_need_usd"]), 2),
+            "lowest_balance_usd": round(float(rep.summary["lowest_balance_usd"]), 2),
+            "lowest_balance_date": str(rep.summary["lowest_balance_date"]),
+            "end_balance_usd": round(float(rep.summary["end_balance_usd"]), 2),
+            "expected_sales_source": rep.summary["expected_sales_source"],
+            "sparkline": sparkline([float(v) for v in proj["balance_usd"].to_list()]),
+            "weekly": [
+                {
+                    "week": str(w["week"]),
+                    "net_usd": round(float(w["net_usd"]), 2),
+                    "balance_usd": round(float(w["balance_usd"]), 2),
+                }
+                for w in weekly.to_dicts()
+            ],
+        },
+        "findings": counts,
+        "explain_sku": worst["sku_id"][0] if worst.height else None,
+        "explain_month": month,
+    }

@@ -3,7 +3,7 @@ every account to one group of the contribution-margin waterfall.
 
 Signs: positive amounts are income to the seller, negative amounts are costs.  Contribution
 margin is the plain sum of all accounts.  Sample orders (free creator samples) move all their
-costs into the ``samples`` group, charged to the creator who received them.
+amounts into the ``samples`` group, charged to the creator who received them.
 """
 
 from __future__ import annotations
@@ -24,21 +24,25 @@ GROUPS: tuple[str, ...] = (
     "samples",
 )
 
-#: account → (group, flows through the platform settlement by default, replaceable family)
+#: account → (group, flows through the platform settlement by default, replaceable family).
+#: An estimated account is replaced, for the whole order, when actual amounts of its family
+#: exist for that order (a settlement line or a bill).  Each account is its own family, so a
+#: refund that happened after the order was settled stays estimated until a statement shows
+#: its referral-fee refund or commission claw-back.
 ACCOUNTS: dict[str, tuple[str, bool, str | None]] = {
     "gross_revenue": ("revenue", True, None),
     "revenue_adjustment": ("revenue", True, None),
     "shipping_income": ("revenue", True, "shipping_income"),
     "seller_discount": ("discounts", True, None),
-    "referral_fee": ("platform_fees", True, "referral"),
-    "referral_fee_refund": ("platform_fees", True, "referral"),
-    "refund_admin_fee": ("platform_fees", True, "refund_admin"),
+    "referral_fee": ("platform_fees", True, "referral_fee"),
+    "referral_fee_refund": ("platform_fees", True, "referral_fee_refund"),
+    "refund_admin_fee": ("platform_fees", True, "refund_admin_fee"),
     "payment_fee": ("platform_fees", True, "payment_fee"),
     "other_platform_fees": ("platform_fees", True, None),
     "commission": ("commission", True, "commission"),
-    "commission_clawback": ("commission", True, "commission"),
+    "commission_clawback": ("commission", True, "commission_clawback"),
     "ads": ("ads", False, None),
-    "fbt_fee": ("fulfilment", True, "fbt"),
+    "fbt_fee": ("fulfilment", True, "fbt_fee"),
     "pick_pack": ("fulfilment", False, "pick_pack"),
     "warehousing": ("fulfilment", False, None),
     "shipping_cost": ("shipping", True, "shipping_cost"),
@@ -53,9 +57,6 @@ ACCOUNTS: dict[str, tuple[str, bool, str | None]] = {
 }
 
 ACCOUNT_NAMES: tuple[str, ...] = tuple(ACCOUNTS)
-
-#: accounts that are revenue even on a sample order (everything else is a sample cost there)
-REVENUE_ACCOUNTS = frozenset(a for a, (g, _s, _f) in ACCOUNTS.items() if g == "revenue")
 
 #: settlement statement fee type → account (by sign where it matters); None: cash only
 SETTLEMENT_ACCOUNTS: dict[str, tuple[str, str] | tuple[str] | None] = {

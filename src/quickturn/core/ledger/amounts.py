@@ -110,25 +110,78 @@ def convert_from_usd(amount_micro: pl.Expr, usd_per_unit_fx8: pl.Expr) -> pl.Exp
     return (q + up.cast(I128)).cast(pl.Int64)
 
 
-def telescoping(
-    total: pl.Expr, weight: pl.Expr, group: str | list[str], *, fallback_equal: bool = True
-) -> pl.Expr:
-    """Allocate ``total`` (same value on every row of a group) over the rows of ``group`` by
-    ``weight`` exactly: shares sum to ``total`` and each is within one micro-unit of
-    ``total × weight / Σweight``.  Rows must already be in a deterministic order.
+def allocate(
+    df: pl.DataFrame,
+    total: pl.Expr,
+    weight: pl.Expr,
+    group: str,
+    out: str,
+    *,
+    fallback_equal: bool = True,
+) -> pl.DataFrame:
+    """``df`` with column ``out``: ``total`` (same value on every row of a group) allocated
+    over the rows of ``group`` by ``weight`` exactly — the *telescoping floor* rule
+    ``share_i = ⌊T·W_i/W⌋ − ⌊T·W_{i−1}/W⌋`` (``W_i`` the running weight): shares sum to
+    ``T`` and each is within one micro-unit of ``T × weight / Σweight``.
 
-    When a group's weights sum to zero the total is spread equally (``fallback_equal``).
+    Rows of one group must be *contiguous* and in a deterministic order (sort by the group
+    first).  Running sums are taken over the whole column and re-based at each group's first
+    row (linear, no window function), in stages so nothing is computed twice.  When a
+    group's weights sum to zero the total is spread equally (``fallback_equal``), else
+    nothing is allocated.
     """
-    w = weight.fill_null(0).clip(lower_bound=0).cast(I128)
-    wsum = w.sum().over(group)
-    w = pl.when(wsum > 0).then(w).otherwise(pl.lit(1 if fallback_equal else 0, I128))
-    wsum = w.sum().over(group)
-    cum = w.cum_sum().over(group)
-    t = total.cast(I128)
-    safe = pl.when(wsum > 0).then(wsum).otherwise(pl.lit(1, I128))
-    hi = (t * cum) // safe
-    lo = (t * (cum - w)) // safe
-    return pl.when(wsum > 0).then(hi - lo).otherwise(pl.lit(0, I128)).cast(pl.Int64)
+    g = pl.col(group)
+    tmp = ["__a_t", "__a_w", "__a_first", "__a_last", "__a_cum", "__a_r"]
+    d = df.with_columns(
+        total.cast(pl.Int64).alias("__a_t"),
+        weight.fill_null(0).clip(lower_bound=0).cast(pl.Int64).alias("__a_w"),
+        (g != g.shift(1)).fill_null(True).alias("__a_first"),
+        (g != g.shift(-1)).fill_null(True).alias("__a_last"),
+        pl.int_range(pl.len(), dtype=pl.Int64).alias("__a_r"),
+    ).with_columns(pl.col("__a_w").cum_sum().alias("__a_cum"))
+    first, last = pl.col("__a_first"), pl.col("__a_last")
+    d = d.with_columns(
+        (
+            pl.col("__a_cum")
+            - pl.when(first)
+            .then(pl.col("__a_cum") - pl.col("__a_w"))
+            .otherwise(None)
+            .forward_fill()
+        ).alias("__a_wcum"),
+        (
+            pl.col("__a_r")
+            - pl.when(first).then(pl.col("__a_r")).otherwise(None).forward_fill()
+            + 1
+        ).alias("__a_k"),
+    ).with_columns(
+        pl.when(last).then(pl.col("__a_wcum")).otherwise(None).backward_fill().alias("__a_wsum"),
+        pl.when(last).then(pl.col("__a_k")).otherwise(None).backward_fill().alias("__a_n"),
+    )
+    tmp += ["__a_wcum", "__a_k", "__a_wsum", "__a_n"]
+    use_w = pl.col("__a_wsum") > 0
+    if fallback_equal:
+        d = d.with_columns(
+            pl.when(use_w).then(pl.col("__a_wcum")).otherwise(pl.col("__a_k")).alias("__a_hi"),
+            pl.when(use_w).then(pl.col("__a_wsum")).otherwise(pl.col("__a_n")).alias("__a_den"),
+            pl.when(use_w).then(pl.col("__a_w")).otherwise(1).alias("__a_own"),
+        )
+    else:
+        d = d.with_columns(
+            pl.col("__a_wcum").alias("__a_hi"),
+            pl.when(use_w).then(pl.col("__a_wsum")).otherwise(1).alias("__a_den"),
+            pl.col("__a_w").alias("__a_own"),
+        )
+    tmp += ["__a_hi", "__a_den", "__a_own"]
+    t = pl.col("__a_t")
+    bound = d.select((t.abs().max() * pl.col("__a_den").max()).cast(pl.Float64)).item()
+    wide = bound is not None and bound >= 2.0**62
+    tt = t.cast(I128) if wide else t
+    share = (tt * pl.col("__a_hi")) // pl.col("__a_den") - (
+        tt * (pl.col("__a_hi") - pl.col("__a_own"))
+    ) // pl.col("__a_den")
+    if not fallback_equal:
+        share = pl.when(use_w).then(share).otherwise(0)
+    return d.with_columns(share.cast(pl.Int64).alias(out)).drop(tmp)
 
 
 def proportional(amount: pl.Expr, numerator: pl.Expr, denominator: pl.Expr) -> pl.Expr:

@@ -18,7 +18,7 @@ from __future__ import annotations
 import polars as pl
 
 from quickturn.core.ledger.accounts import OVERHEAD_SCHEMA
-from quickturn.core.ledger.amounts import convert_fx, micro, telescoping
+from quickturn.core.ledger.amounts import allocate, convert_fx, micro
 from quickturn.core.ledger.findings import finding
 from quickturn.core.ledger.fx import attach_fx
 from quickturn.core.ledger.inputs import LedgerInputs
@@ -133,16 +133,23 @@ def allocate_ads(
             .alias("source_key")
         )
     )
-    el = lines.filter(~pl.col("is_sample") & (pl.col("sales") > 0)).select(
-        "line_no",
-        "sku_id",
-        "content_id",
-        "traffic_source",
-        "sales",
-        period_start("order_date", period).alias("period_start"),
+    # eligible lines; SKU and content dictionary-encoded (a few bytes a line)
+    el = (
+        lines.select(
+            "line_no",
+            pl.col("sku_id").cast(pl.Categorical),
+            pl.col("content_id").cast(pl.Categorical),
+            (pl.col("traffic_source").cast(pl.String) == "ads").fill_null(False).alias("is_ads"),
+            "sales",
+            "is_sample",
+            period_start("order_date", period).alias("period_start"),
+        )
+        .filter(~pl.col("is_sample") & (pl.col("sales") > 0))
+        .drop("is_sample")
     )
-    is_ads = pl.col("traffic_source") == "ads"
-    stages = [
+    is_ads = pl.col("is_ads")
+    # (target, candidate lines, join key, rule)
+    stages: list[tuple[str, pl.DataFrame, str | None, str]] = [
         (
             "content",
             el.filter(pl.col("content_id").is_not_null()),
@@ -151,13 +158,8 @@ def allocate_ads(
         ),
         ("sku", el.filter(is_ads), "sku_id", "ads-attributed lines of the SKU"),
         ("sku", el, "sku_id", "all lines of the SKU"),
-        (
-            "shop",
-            el.filter(is_ads).with_columns(pl.lit("").alias("__t")),
-            "__t",
-            "ads-attributed lines",
-        ),
-        ("shop", el.with_columns(pl.lit("").alias("__t")), "__t", "all lines"),
+        ("shop", el.filter(is_ads), None, "ads-attributed lines"),
+        ("shop", el, None, "all lines"),
     ]
     allocs: list[pl.DataFrame] = []
     rules: list[pl.DataFrame] = []
@@ -166,24 +168,36 @@ def allocate_ads(
         p = pools.filter(pl.col("target") == target).join(done, on="pool_id", how="anti")
         if p.height == 0:
             continue
-        j = p.select(
-            "pool_id", "target_id", "period_start", pl.col("amount_usd").alias("total")
-        ).join(
-            cand.rename({key: "target_id"})
-            if key != "__t"
-            else cand.drop("__t").with_columns(pl.lit("").alias("target_id")),
-            on=["target_id", "period_start"],
-            how="inner",
+        p = p.select(
+            "pool_id",
+            pl.col("target_id").cast(pl.Categorical),
+            "period_start",
+            pl.col("amount_usd").alias("total"),
         )
+        if key is None:
+            j = p.drop("target_id").join(
+                cand.select("line_no", "sales", "period_start"), on="period_start", how="inner"
+            )
+        else:
+            j = p.join(
+                cand.select("line_no", "sales", "period_start", pl.col(key).alias("target_id")),
+                on=["target_id", "period_start"],
+                how="inner",
+            )
         if j.height == 0:
             continue
-        j = j.sort("pool_id", "line_no").with_columns(
-            telescoping(pl.col("total"), pl.col("sales"), "pool_id").alias("amount_usd")
+        j = allocate(
+            j.select("pool_id", "line_no", "total", "sales").sort("pool_id", "line_no"),
+            pl.col("total"),
+            pl.col("sales"),
+            "pool_id",
+            "amount_usd",
         )
         allocs.append(j.select("line_no", "pool_id", (-pl.col("amount_usd")).alias("amount_usd")))
         matched = j.select("pool_id").unique()
         rules.append(matched.with_columns(pl.lit(rule).alias("rule")))
         done = pl.concat([done, matched])
+        del j
     alloc = pl.concat(allocs) if allocs else pl.DataFrame(schema=ALLOC_SCHEMA)
     rule_df = (
         pl.concat(rules) if rules else pl.DataFrame(schema={"pool_id": pl.Int64, "rule": pl.String})

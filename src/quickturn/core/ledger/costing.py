@@ -9,9 +9,11 @@ Event kinds:
 * ``RECEIPT`` (0): a cost layer arrives: ``qty`` units costing ``cost`` micro-USD in total
   (``known`` false when its cost is unknown).
 * ``SALE`` (1): ``qty`` units leave; the output is their cost and how many units had no
-  known cost (sold beyond the received layers, or from a layer of unknown cost).
+  known cost (sold beyond the received layers, or from a layer of unknown cost); those units
+  are costed at the event's ``fallback`` unit cost when it has one (a standard cost).
 * ``RESTOCK`` (2): ``qty`` units of the sale at event index ``ref`` come back to stock at
-  that sale's cost (a new layer); the output is the cost reversed.
+  that sale's cost incl. its standard-cost part (a new layer); the output is the cost
+  reversed.
 * ``REVERSE`` (3): like ``RESTOCK`` but the units do not come back (written off); only the
   cost to reverse is output.
 
@@ -43,6 +45,8 @@ class CostingResult:
     * ``unknown``: units of a sale that had no known cost;
     * ``remaining``: for receipt events, units left in the layer at the end (−1 elsewhere;
       the moving average reports the pool on the SKU's last receipt);
+    * ``standard``: cost of a sale's unknown units at its fallback (standard) unit cost, when
+      the event has one (``fallback`` ≥ 0); such units count as costed (estimated);
     * ``cons_*``: FIFO consumption records — sale event, layer (receipt/restock) event,
       units and cost (−1 when the layer's cost is unknown).  Empty for the moving average.
     """
@@ -54,28 +58,40 @@ class CostingResult:
     cons_layer: I64
     cons_units: I64
     cons_cost: I64
+    standard: I64
 
 
 @njit(cache=True)
 def _fifo_kernel(
-    sku: Any, kind: Any, qty: Any, cost: Any, known: Any, ref: Any
+    sku: Any,
+    kind: Any,
+    qty: Any,
+    cost: Any,
+    known: Any,
+    ref: Any,
+    fallback: Any,
+    cap: Any,
+    record: Any,
 ) -> tuple[Any, ...]:  # pragma: no cover - compiled
     n = sku.shape[0]
     out_cost = np.zeros(n, np.int64)
+    out_std = np.zeros(n, np.int64)
     out_unknown = np.zeros(n, np.int64)
     returned = np.zeros(n, np.int64)
-    # layer queue (reused per SKU segment); a layer is the event index that created it
-    lay_units = np.zeros(n, np.int64)
-    lay_cost = np.zeros(n, np.int64)
-    lay_known = np.zeros(n, np.bool_)
-    lay_event = np.zeros(n, np.int64)
+    # layer queue (reused per SKU segment, at most ``cap`` layers); a layer is the event
+    # index that created it
+    lay_units = np.zeros(cap, np.int64)
+    lay_cost = np.zeros(cap, np.int64)
+    lay_known = np.zeros(cap, np.bool_)
+    lay_event = np.zeros(cap, np.int64)
     # remaining units of each receipt event at the end (for the "never negative" check)
     remaining = np.full(n, -1, np.int64)
-    # consumption records: (sale event, layer event, units, cost); at most 2n of them
-    c_sale = np.zeros(2 * n + 1, np.int64)
-    c_layer = np.zeros(2 * n + 1, np.int64)
-    c_units = np.zeros(2 * n + 1, np.int64)
-    c_cost = np.zeros(2 * n + 1, np.int64)
+    # consumption records: (sale event, layer event, units, cost); at most n + cap of them
+    size = n + cap + 1 if record else 1
+    c_sale = np.zeros(size, np.int64)
+    c_layer = np.zeros(size, np.int64)
+    c_units = np.zeros(size, np.int64)
+    c_cost = np.zeros(size, np.int64)
     m = 0
     head = 0
     tail = 0
@@ -108,11 +124,12 @@ def _fifo_kernel(
                         c += part
                     else:
                         unk += take
-                    c_sale[m] = j
-                    c_layer[m] = lay_event[head]
-                    c_units[m] = take
-                    c_cost[m] = part if lay_known[head] else -1
-                    m += 1
+                    if record:
+                        c_sale[m] = j
+                        c_layer[m] = lay_event[head]
+                        c_units[m] = take
+                        c_cost[m] = part if lay_known[head] else -1
+                        m += 1
                     lay_units[head] = u - take
                     lay_cost[head] -= part
                     need -= take
@@ -121,6 +138,8 @@ def _fifo_kernel(
                 unk += need
                 out_cost[j] = c
                 out_unknown[j] = unk
+                if unk > 0 and fallback[j] >= 0:
+                    out_std[j] = unk * fallback[j]
             else:
                 r = ref[j]
                 q = qty[j]
@@ -130,29 +149,47 @@ def _fifo_kernel(
                     q = n_sale - done
                 if q < 0:
                     q = 0
-                sc = out_cost[r]
+                sc = out_cost[r] + out_std[r]
                 part = (sc * (done + q)) // n_sale - (sc * done) // n_sale if n_sale > 0 else 0
                 returned[r] = done + q
                 out_cost[j] = part
                 if k == 2 and q > 0:
                     lay_units[tail] = q
                     lay_cost[tail] = part
-                    lay_known[tail] = out_unknown[r] == 0
+                    lay_known[tail] = out_unknown[r] == 0 or fallback[r] >= 0
                     lay_event[tail] = j
                     tail += 1
             j += 1
         for t in range(tail):
             remaining[lay_event[t]] = lay_units[t] if t >= head else 0
         i = j
-    return out_cost, out_unknown, remaining, c_sale[:m], c_layer[:m], c_units[:m], c_cost[:m]
+    return (
+        out_cost,
+        out_unknown,
+        remaining,
+        c_sale[:m],
+        c_layer[:m],
+        c_units[:m],
+        c_cost[:m],
+        out_std,
+    )
 
 
 @njit(cache=True)
 def _average_kernel(
-    sku: Any, kind: Any, qty: Any, cost: Any, known: Any, ref: Any
+    sku: Any,
+    kind: Any,
+    qty: Any,
+    cost: Any,
+    known: Any,
+    ref: Any,
+    fallback: Any,
+    cap: Any,
+    record: Any,
 ) -> tuple[Any, ...]:  # pragma: no cover - compiled
     n = sku.shape[0]
     out_cost = np.zeros(n, np.int64)
+    out_std = np.zeros(n, np.int64)
     out_unknown = np.zeros(n, np.int64)
     returned = np.zeros(n, np.int64)
     remaining = np.full(n, -1, np.int64)
@@ -187,6 +224,8 @@ def _average_kernel(
                 unknown_units -= t2
                 out_cost[j] = c
                 out_unknown[j] = unk
+                if unk > 0 and fallback[j] >= 0:
+                    out_std[j] = unk * fallback[j]
             else:
                 r = ref[j]
                 q = qty[j]
@@ -196,12 +235,12 @@ def _average_kernel(
                     q = n_sale - done
                 if q < 0:
                     q = 0
-                sc = out_cost[r]
+                sc = out_cost[r] + out_std[r]
                 part = (sc * (done + q)) // n_sale - (sc * done) // n_sale if n_sale > 0 else 0
                 returned[r] = done + q
                 out_cost[j] = part
                 if k == 2 and q > 0:
-                    if out_unknown[r] == 0:
+                    if out_unknown[r] == 0 or fallback[r] >= 0:
                         units += q
                         value += part
                     else:
@@ -211,7 +250,7 @@ def _average_kernel(
             remaining[last_receipt] = units + unknown_units
         i = j
     empty = np.zeros(0, np.int64)
-    return out_cost, out_unknown, remaining, empty, empty, empty, empty
+    return out_cost, out_unknown, remaining, empty, empty, empty, empty, out_std
 
 
 def cost_events(
@@ -221,8 +260,10 @@ def cost_events(
     cost: I64,
     known: npt.NDArray[np.bool_],
     ref: I64,
+    fallback: I64 | None = None,
     *,
     method: str = "fifo",
+    record: bool = True,
 ) -> CostingResult:
     """Run the costing pass over events sorted by (SKU, time, kind)."""
     args = (
@@ -232,6 +273,11 @@ def cost_events(
         np.ascontiguousarray(cost, np.int64),
         np.ascontiguousarray(known, np.bool_),
         np.ascontiguousarray(ref, np.int64),
+        np.ascontiguousarray(
+            fallback if fallback is not None else np.full(len(sku), -1, np.int64), np.int64
+        ),
+        np.int64(max(1, int(((kind == RECEIPT) | (kind == RESTOCK)).sum()))),
+        bool(record),
     )
     if method == "fifo":
         out = _fifo_kernel(*args)

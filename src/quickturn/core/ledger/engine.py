@@ -40,6 +40,7 @@ from quickturn.core.ledger.amounts import (
     CENT,
     I128,
     MICRO,
+    allocate,
     case,
     convert_fx,
     dec_micro,
@@ -48,7 +49,6 @@ from quickturn.core.ledger.amounts import (
     fee_cents,
     micro,
     rate6,
-    telescoping,
 )
 from quickturn.core.ledger.costing import RECEIPT, RESTOCK, REVERSE, SALE, cost_events
 from quickturn.core.ledger.findings import finding, sample
@@ -141,21 +141,92 @@ def proportional_cents(amount: pl.Expr, num: pl.Expr, den: pl.Expr) -> pl.Expr:
 # -- 1. order lines ------------------------------------------------------------------------
 
 
+ORDER_COLUMNS = (
+    "order_id",
+    "shop_id",
+    "market",
+    "currency",
+    "status",
+    "created_at",
+    "shipped_at",
+    "delivered_at",
+    "fulfillment_type",
+    "warehouse_id",
+    "route_id",
+    "operating_model",
+    "is_sample_order",
+    "shipping_fee",
+    "shipping_fee_seller_discount",
+    "shipping_fee_platform_discount",
+)
+LINE_COLUMNS = (
+    "order_id",
+    "sku_id",
+    "quantity",
+    "unit_price",
+    "subtotal_before_discount",
+    "seller_discount",
+    "platform_discount",
+    "subtotal_after_discount",
+    "tax",
+    "traffic_source",
+    "content_id",
+    "creator_id",
+    "commission_rate",
+)
+
+
+def _sorted_by(df: pl.DataFrame, major: str, minor: str) -> bool:
+    """True when rows are already ordered by (major, minor) — a linear check, cheaper than a
+    sort (files and databases usually return orders in id order)."""
+    if df.height < 2:
+        return True
+    a, b = pl.col(major), pl.col(minor)
+    bad = df.select(
+        ((a < a.shift(1)) | ((a == a.shift(1)) & (b <= b.shift(1)))).fill_null(False).any()
+    ).item()
+    return not bad
+
+
+def group_total(expr: pl.Expr, group: str) -> pl.Expr:
+    """``expr.sum().over(group)`` for rows whose groups are contiguous (linear, no window)."""
+    g = pl.col(group)
+    first = (g != g.shift(1)).fill_null(True)
+    last = (g != g.shift(-1)).fill_null(True)
+    cum = expr.cum_sum()
+    within = cum - pl.when(first).then(cum - expr).otherwise(None).forward_fill()
+    return pl.when(last).then(within).otherwise(None).backward_fill()
+
+
 def prepare_lines(
     inputs: LedgerInputs, settings: LedgerSettings, fx: pl.DataFrame
 ) -> tuple[pl.DataFrame, pl.DataFrame, list[Finding]]:
-    """One row per order line with USD micro amounts and dimensions; also the order headers."""
+    """One row per order line with USD micro amounts and dimensions; also the order headers.
+
+    Lines are ordered by order id then SKU (whatever order the tables were read in), so
+    allocations within an order are reproducible on every backend.
+    """
     findings: list[Finding] = []
     shops = inputs.shops.select("shop_id", pl.col("timezone").fill_null(DEFAULT_TZ).alias("tz"))
     tzs = sorted(set(shops["tz"].to_list()) | {DEFAULT_TZ})
-    orders = inputs.orders.join(shops, on="shop_id", how="left").with_columns(
-        pl.col("tz").fill_null(DEFAULT_TZ)
+    # every order, sorted by id: order_idx is its row number, so header columns are gathered
+    # onto the lines by position after one narrow join on the id
+    orders = inputs.orders.select(ORDER_COLUMNS)
+    if not orders["order_id"].is_sorted():
+        orders = orders.sort("order_id")
+    if shops.height:
+        orders = orders.join(shops, on="shop_id", how="left", maintain_order="left").with_columns(
+            pl.col("tz").fill_null(DEFAULT_TZ)
+        )
+    else:
+        orders = orders.with_columns(pl.lit(DEFAULT_TZ).alias("tz"))
+    excluded = pl.col("status").is_in(EXCLUDED_STATUSES)
+    orders = orders.with_columns(
+        pl.int_range(pl.len(), dtype=pl.Int64).alias("order_idx"),
+        local_date("created_at", "tz", tzs).alias("order_date"),
     )
-    known_orders = orders.select("order_id")
-    orders = orders.filter(~pl.col("status").is_in(EXCLUDED_STATUSES))
-    orders = orders.with_columns(local_date("created_at", "tz", tzs).alias("order_date"))
     orders = attach_fx(orders, "order_date", "currency", fx, "fx8")
-    bad_fx = orders.filter(pl.col("fx8").is_null())
+    bad_fx = orders.filter(pl.col("fx8").is_null() & ~excluded)
     if bad_fx.height:
         curs = sorted({str(c) for c in bad_fx["currency"].to_list()})
         findings.append(
@@ -173,14 +244,19 @@ def prepare_lines(
                 record={"order_ids": bad_fx["order_id"].head(50).to_list()},
             )
         )
-        orders = orders.filter(pl.col("fx8").is_not_null())
-
+    kept = ~excluded & pl.col("fx8").is_not_null()
     fxc = pl.col("fx8")
+    all_usd = (
+        orders.filter(kept).select((fxc == 100_000_000).all()).item() if orders.height else True
+    )
 
     def usd(expr: pl.Expr) -> pl.Expr:
+        if all_usd:
+            return expr
         return pl.when(fxc == 100_000_000).then(expr).otherwise(convert_fx(expr, fxc))
 
     orders = orders.with_columns(
+        kept.alias("kept"),
         usd(micro(pl.col("shipping_fee")).fill_null(0)).alias("o_ship_fee"),
         usd(micro(pl.col("shipping_fee_seller_discount")).fill_null(0)).alias("o_ship_sd"),
         usd(micro(pl.col("shipping_fee_platform_discount")).fill_null(0)).alias("o_ship_pd"),
@@ -190,8 +266,10 @@ def prepare_lines(
         pl.col("market").fill_null("US"),
     )
 
-    ol = inputs.order_lines
-    orphan = ol.join(known_orders, on="order_id", how="anti")
+    ol = inputs.order_lines.select(LINE_COLUMNS).join(
+        orders.select("order_id", "order_idx"), on="order_id", how="left"
+    )
+    orphan = ol.filter(pl.col("order_idx").is_null())
     if orphan.height:
         ids = orphan["order_id"].unique().sort().to_list()
         findings.append(
@@ -206,78 +284,90 @@ def prepare_lines(
                 ids=sample(ids),
             )
         )
-    content = inputs.content.select(
-        "content_id",
-        pl.col("creator_id").alias("c_creator"),
-        rate6(pl.col("commission_rate")).alias("c_rate"),
+        ol = ol.filter(pl.col("order_idx").is_not_null())
+    head = orders.select(
+        "kept",
+        "shop_id",
+        "market",
+        "currency",
+        "created_at",
+        "shipped_at",
+        "delivered_at",
+        "order_date",
+        "tz",
+        "fx8",
+        "fulfillment_type",
+        "warehouse_id",
+        "route_id",
+        "operating_model",
+        "is_sample",
+        "o_ship_fee",
+        "o_ship_sd",
+        "o_ship_pd",
     )
-    creators = inputs.creators.select(
-        "creator_id", rate6(pl.col("commission_rate")).alias("cr_rate")
+    lines = pl.concat([ol, head.select(pl.all().gather(ol["order_idx"]))], how="horizontal").filter(
+        pl.col("kept")
     )
-    lines = (
-        ol.join(
-            orders.select(
-                "order_id",
-                "shop_id",
-                "market",
-                "currency",
-                "status",
-                "created_at",
-                "shipped_at",
-                "delivered_at",
-                "order_date",
-                "fx8",
-                "fulfillment_type",
-                "warehouse_id",
-                "route_id",
-                "operating_model",
-                "is_sample",
-                "o_ship_fee",
-                "o_ship_sd",
-                "o_ship_pd",
-            ),
-            on="order_id",
-            how="inner",
+    orders = orders.filter(pl.col("kept"))
+    rate_parts = [rate6(pl.col("commission_rate"))]
+    if inputs.content.height:
+        content = inputs.content.select(
+            "content_id",
+            pl.col("creator_id").alias("c_creator"),
+            rate6(pl.col("commission_rate")).alias("c_rate"),
         )
-        .join(content, on="content_id", how="left")
-        .with_columns(pl.coalesce("creator_id", "c_creator").alias("creator_id"))
-        .join(creators, on="creator_id", how="left")
-        .sort("order_id", "sku_id")
-    )
+        lines = lines.join(content, on="content_id", how="left").with_columns(
+            pl.coalesce("creator_id", "c_creator").alias("creator_id")
+        )
+        rate_parts.append(pl.col("c_rate"))
+    if inputs.creators.height:
+        creators = inputs.creators.select(
+            "creator_id", rate6(pl.col("commission_rate")).alias("cr_rate")
+        )
+        lines = lines.join(creators, on="creator_id", how="left")
+        rate_parts.append(pl.col("cr_rate"))
+    if not _sorted_by(lines, "order_idx", "sku_id"):
+        lines = lines.sort("order_idx", "sku_id")
     q = pl.col("quantity").cast(pl.Int64)
     gross_cur = pl.coalesce(
         micro(pl.col("subtotal_before_discount")), micro(pl.col("unit_price")) * q
     )
     sd_cur = micro(pl.col("seller_discount")).fill_null(0)
     pd_cur = micro(pl.col("platform_discount")).fill_null(0)
-    lines = lines.with_columns(
+    after_cur = pl.coalesce(micro(pl.col("subtotal_after_discount")), gross_cur - sd_cur - pd_cur)
+    tax_cur = micro(pl.col("tax")).fill_null(0)
+    affiliated = pl.col("creator_id").is_not_null() | (pl.col("traffic_source") == "affiliate")
+    lines = lines.select(
+        pl.int_range(pl.len(), dtype=pl.Int64).alias("line_no"),
+        "order_idx",
+        "order_id",
+        "sku_id",
         q.alias("quantity"),
+        pl.col("traffic_source").fill_null("organic"),
+        "content_id",
+        "creator_id",
+        "shop_id",
+        "market",
+        "currency",
+        "created_at",
+        "shipped_at",
+        "delivered_at",
+        "order_date",
+        "tz",
+        "fx8",
+        "fulfillment_type",
+        "warehouse_id",
+        "operating_model",
+        "is_sample",
+        "o_ship_fee",
+        "o_ship_sd",
+        "o_ship_pd",
         gross_cur.alias("gross_cur"),
         sd_cur.alias("sdisc_cur"),
-        pd_cur.alias("pdisc_cur"),
-        pl.coalesce(micro(pl.col("subtotal_after_discount")), gross_cur - sd_cur - pd_cur).alias(
-            "after_cur"
-        ),
-        micro(pl.col("tax")).fill_null(0).alias("tax_cur"),
-    )
-    lines = lines.with_columns(
-        usd(pl.col("gross_cur")).alias("gross"),
-        usd(pl.col("sdisc_cur")).alias("sdisc"),
-        usd(pl.col("pdisc_cur")).alias("pdisc"),
-        usd(pl.col("after_cur")).alias("after"),
-        usd(pl.col("tax_cur")).alias("tax_usd"),
-    )
-    affiliated = pl.col("creator_id").is_not_null() | (pl.col("traffic_source") == "affiliate")
-    lines = lines.with_row_index("line_no").with_columns(
-        pl.col("line_no").cast(pl.Int64),
-        (pl.col("order_id") != pl.col("order_id").shift(1))
-        .fill_null(True)
-        .cum_sum()
-        .cast(pl.Int64)
-        .alias("order_idx"),
-        (pl.col("gross") - pl.col("sdisc")).alias("sales"),
-        (pl.col("after") + pl.col("tax_usd")).alias("buyer_paid"),
-        pl.col("traffic_source").fill_null("organic"),
+        usd(gross_cur).alias("gross"),
+        usd(sd_cur).alias("sdisc"),
+        (usd(gross_cur) - usd(sd_cur)).alias("sales"),
+        (usd(after_cur) + usd(tax_cur)).alias("buyer_paid"),
         pl.coalesce(
             "route_id",
             pl.when(pl.col("fulfillment_type") == "FULFILLMENT_BY_TIKTOK")
@@ -290,17 +380,12 @@ def prepare_lines(
         ).alias("route"),
         pl.when(affiliated & ~pl.col("is_sample"))
         .then(
-            pl.coalesce(
-                rate6(pl.col("commission_rate")),
-                "c_rate",
-                "cr_rate",
-                pl.lit(dec_rate(settings.default_commission_rate), pl.Int64),
-            )
+            pl.coalesce(*rate_parts, pl.lit(dec_rate(settings.default_commission_rate), pl.Int64))
         )
         .otherwise(None)
         .alias("comm6"),
     )
-    lines = lines.with_columns(pl.col("quantity").sum().over("order_idx").alias("order_units"))
+    lines = lines.with_columns(group_total(pl.col("quantity"), "order_idx").alias("order_units"))
     return lines, orders, findings
 
 
@@ -312,16 +397,23 @@ def estimate_accounts(
 ) -> tuple[pl.DataFrame, list[Finding]]:
     findings: list[Finding] = []
     s = settings
+    lines = lines.sort("line_no")  # orders contiguous (line_no follows the order) below
     is_fbt = pl.col("fulfillment_type") == "FULFILLMENT_BY_TIKTOK"
     order_ship_income = pl.col("o_ship_fee") + pl.col("o_ship_pd")
     order_ship_original = pl.col("o_ship_fee") + pl.col("o_ship_sd") + pl.col("o_ship_pd")
+    lines = allocate(lines, order_ship_income, pl.col("sales"), "order_idx", "shipping_income")
+    lines = allocate(lines, order_ship_original, pl.col("sales"), "order_idx", "__label")
     lines = lines.with_columns(
-        telescoping(order_ship_income, pl.col("sales"), "order_idx").alias("shipping_income"),
         pl.when(is_fbt)
         .then(pl.lit(0, pl.Int64))
-        .otherwise(-telescoping(order_ship_original, pl.col("sales"), "order_idx"))
-        .alias("shipping_cost"),
-    )
+        .otherwise(-pl.col("__label"))
+        .alias("shipping_cost")
+    ).drop("__label")
+    fixed = dec_micro(s.payment_fee_fixed_usd)
+    if fixed:
+        lines = allocate(lines, pl.lit(fixed, pl.Int64), pl.col("sales"), "order_idx", "__fixed")
+    else:
+        lines = lines.with_columns(pl.lit(0, pl.Int64).alias("__fixed"))
     base = pl.col("sales") + (pl.col("shipping_income") if s.referral_fee_includes_shipping else 0)
     lines = lines.with_columns(
         (-fee_cents(base, dec_rate(s.referral_fee_rate))).alias("referral_fee"),
@@ -329,15 +421,13 @@ def estimate_accounts(
             -fee_cents(
                 pl.col("buyer_paid") + pl.col("shipping_income"), dec_rate(s.payment_fee_rate)
             )
-            - telescoping(
-                pl.lit(dec_micro(s.payment_fee_fixed_usd), pl.Int64), pl.col("sales"), "order_idx"
-            )
+            - pl.col("__fixed")
         ).alias("payment_fee"),
         pl.when(pl.col("comm6").is_not_null())
         .then(-fee_cents(pl.col("sales"), pl.col("comm6")))
         .otherwise(0)
         .alias("commission"),
-    )
+    ).drop("__fixed")
     # FBT rate card by the unit's chargeable weight (greater of actual and dimensional)
     phys = inputs.skus.select(
         "sku_id",
@@ -473,17 +563,18 @@ def settlement_details(
         )
     )
     keyed = st.filter(pl.col("order_id").is_not_null())
-    line_keys = lines.select("order_id", "sku_id", "line_no", "order_idx", "sales")
+    line_keys = lines.select("order_id", "sku_id", "line_no", "order_idx", "sales").join(
+        keyed.select("order_id").unique(), on="order_id", how="semi"
+    )
     direct = keyed.filter(pl.col("sku_id").is_not_null()).join(
         line_keys.select("order_id", "sku_id", "line_no"), on=["order_id", "sku_id"], how="inner"
     )
     spread = keyed.join(direct.select("s_row"), on="s_row", how="anti").join(
         line_keys.select("order_id", "line_no", "sales"), on="order_id", how="inner"
     )
-    spread = spread.sort("s_row", "line_no").with_columns(
-        telescoping(pl.col("amount_usd"), pl.col("sales"), "s_row").alias("amount_usd"),
-        telescoping(pl.col("amount"), pl.col("sales"), "s_row").alias("amount"),
-    )
+    spread = spread.sort("s_row", "line_no")
+    spread = allocate(spread, pl.col("amount_usd"), pl.col("sales"), "s_row", "amount_usd")
+    spread = allocate(spread, pl.col("amount"), pl.col("sales"), "s_row", "amount")
     both = pl.concat(
         [direct.drop("sku_id"), spread.drop("sku_id", "sales")], how="diagonal_relaxed"
     )
@@ -540,12 +631,10 @@ def bill_details(
         b.filter(pl.col("order_id").is_not_null())
         .join(line_keys, on="order_id", how="inner")
         .sort("b_row", "line_no")
-        .with_columns(
-            telescoping(pl.col("amount_usd"), pl.col("quantity"), "b_row").alias("amount_usd"),
-            telescoping(pl.col("amount"), pl.col("quantity"), "b_row").alias("amount"),
-        )
     )
-    fam = {"pick_pack": "pick_pack", "fbt_fee": "fbt", "shipping_cost": "shipping_cost"}
+    with_line = allocate(with_line, pl.col("amount_usd"), pl.col("quantity"), "b_row", "amount_usd")
+    with_line = allocate(with_line, pl.col("amount"), pl.col("quantity"), "b_row", "amount")
+    fam = {"pick_pack": "pick_pack", "fbt_fee": "fbt_fee", "shipping_cost": "shipping_cost"}
     details = _detail(
         with_line.with_columns(
             pl.lit("actual").alias("basis"),
@@ -614,6 +703,7 @@ def prepare_returns(
         "created_at",
         "tz",
     )
+    keys = keys.join(r.select("order_id").unique(), on="order_id", how="semi")
     r = r.join(keys, on=["order_id", "sku_id"], how="left")
     orphan = r.filter(pl.col("line_no").is_null()).join(
         inputs.orders.filter(~pl.col("status").is_in(EXCLUDED_STATUSES)).select("order_id"),
@@ -761,7 +851,7 @@ def return_details(r: pl.DataFrame) -> pl.DataFrame:
             pl.col("ref_refund").alias("amount_usd"),
             pl.lit("estimated").alias("basis"),
             pl.lit(True).alias("settlement"),
-            pl.lit("referral").alias("family"),
+            pl.lit("referral_fee_refund").alias("family"),
         ),
         r.select(
             *common,
@@ -769,7 +859,7 @@ def return_details(r: pl.DataFrame) -> pl.DataFrame:
             pl.col("admin_fee").alias("amount_usd"),
             pl.lit("estimated").alias("basis"),
             pl.lit(True).alias("settlement"),
-            pl.lit("refund_admin").alias("family"),
+            pl.lit("refund_admin_fee").alias("family"),
         ),
         r.select(
             *common,
@@ -777,7 +867,7 @@ def return_details(r: pl.DataFrame) -> pl.DataFrame:
             pl.col("clawback").alias("amount_usd"),
             pl.lit("estimated").alias("basis"),
             pl.lit(True).alias("settlement"),
-            pl.lit("commission").alias("family"),
+            pl.lit("commission_clawback").alias("family"),
         ),
         r.select(
             *common,
@@ -812,30 +902,53 @@ def costing(
     """Run the costing pass; return (line costs, return cost details, consumption, findings)."""
     findings: list[Finding] = []
     recv = layers.filter(~pl.col("in_transit") & pl.col("received_on").is_not_null())
-    ev_layers = recv.select(
-        "sku_id",
+    has_returns = r.height > 0
+    # SKU codes from a small dictionary (sorted), so the event sort works on integers
+    names = [recv.select("sku_id"), std.select("sku_id")]
+    if has_returns:
+        names.append(r.select("sku_id"))
+    codes = (
+        pl.concat([*names, lines.select(pl.col("sku_id").cast(pl.String)).unique()])
+        .unique()
+        .sort("sku_id")
+        .with_row_index("sku_code")
+        .with_columns(pl.col("sku_code").cast(pl.Int32))
+    )
+    std_by_code = (
+        codes.join(std.select("sku_id", "std_unit_usd"), on="sku_id", how="left")
+        .sort("sku_code")["std_unit_usd"]
+        .fill_null(-1)
+        .to_numpy()
+        .astype(np.int64)
+    )
+    n_lines = int(lines["line_no"].max()) + 1 if lines.height else 0  # type: ignore[arg-type]
+    ev_layers = recv.join(codes, on="sku_id", how="left").select(
+        "sku_code",
         pl.col("received_on").cast(pl.Datetime("us")).alias("ts"),
         pl.lit(RECEIPT, pl.Int8).alias("kind"),
         pl.col("quantity").cast(pl.Int64).alias("qty"),
         pl.col("landed_usd").fill_null(0).alias("cost"),
         pl.col("known"),
-        pl.lit(-1, pl.Int64).alias("src"),  # layer index in recv
+        pl.int_range(pl.len(), dtype=pl.Int64).alias("src"),  # layer index in recv
         pl.lit(-1, pl.Int64).alias("ref_line"),
-    ).with_columns(pl.int_range(pl.len(), dtype=pl.Int64).alias("src"))
+        pl.lit(False).alias("is_return"),
+    )
     ev_sales = lines.select(
-        "sku_id",
+        pl.col("sku_id").cast(pl.String), "created_at", "quantity", "line_no"
+    ).join(codes, on="sku_id", how="left")
+    ev_sales = ev_sales.select(
+        "sku_code",
         pl.col("created_at").alias("ts"),
         pl.lit(SALE, pl.Int8).alias("kind"),
-        pl.col("quantity").alias("qty"),
+        pl.col("quantity").cast(pl.Int64).alias("qty"),
         pl.lit(0, pl.Int64).alias("cost"),
         pl.lit(True).alias("known"),
         pl.col("line_no").alias("src"),
         pl.lit(-1, pl.Int64).alias("ref_line"),
+        pl.lit(False).alias("is_return"),
     )
     parts = [ev_layers, ev_sales]
-    has_returns = r.height > 0
     if has_returns:
-        rk = r.with_row_index("r_idx").with_columns(pl.col("r_idx").cast(pl.Int64))
         kind = (
             pl.when(pl.col("outcome") == "resellable")
             .then(pl.lit(RESTOCK, pl.Int8))
@@ -845,87 +958,130 @@ def costing(
             .then(pl.lit(SALE, pl.Int8))
             .otherwise(None)
         )
-        ev_ret = rk.select(
-            "sku_id",
-            pl.col("ret_ts").alias("ts"),
-            kind.alias("kind"),
-            pl.col("rq").alias("qty"),
-            pl.lit(0, pl.Int64).alias("cost"),
-            pl.lit(True).alias("known"),
-            pl.col("r_idx").alias("src"),
-            pl.when(pl.col("outcome") == "replacement")
-            .then(pl.lit(-1, pl.Int64))
-            .otherwise(pl.col("line_no"))
-            .alias("ref_line"),
-        ).filter(pl.col("kind").is_not_null())
-        parts.append(ev_ret.with_columns(pl.lit(True).alias("is_return")))
-    ev = pl.concat(
-        [
-            p if "is_return" in p.columns else p.with_columns(pl.lit(False).alias("is_return"))
-            for p in parts
-        ],
-        how="vertical_relaxed",
-    )
-    ev = ev.with_columns(pl.col("sku_id").rank("dense").cast(pl.Int64).alias("sku_code")).sort(
-        "sku_code", "ts", "kind", "src"
-    )
-    pos = np.arange(ev.height, dtype=np.int64)
-    is_sale_line = (ev["kind"] == SALE) & ~ev["is_return"]
-    line_pos = np.full(lines.height, -1, np.int64)
-    sale_src = ev["src"].to_numpy()
-    mask = is_sale_line.to_numpy()
-    line_pos[sale_src[mask]] = pos[mask]
-    ref_line = ev["ref_line"].to_numpy()
-    ref = np.where(ref_line >= 0, line_pos[np.clip(ref_line, 0, None)], 0)
+        ev_ret = (
+            r.select("sku_id", "ret_ts", "outcome", "rq", "line_no")
+            .with_row_index("r_idx")
+            .join(codes, on="sku_id", how="left")
+            .select(
+                "sku_code",
+                pl.col("ret_ts").alias("ts"),
+                kind.alias("kind"),
+                pl.col("rq").cast(pl.Int64).alias("qty"),
+                pl.lit(0, pl.Int64).alias("cost"),
+                pl.lit(True).alias("known"),
+                pl.col("r_idx").cast(pl.Int64).alias("src"),
+                pl.when(pl.col("outcome") == "replacement")
+                .then(pl.lit(-1, pl.Int64))
+                .otherwise(pl.col("line_no"))
+                .alias("ref_line"),
+                pl.lit(True).alias("is_return"),
+            )
+            .filter(pl.col("kind").is_not_null())
+        )
+        parts.append(ev_ret)
+    # events as NumPy columns; one int64 key per event — (SKU, second, kind) — and a stable
+    # radix sort; events of one SKU in the same second and kind keep their order (layers,
+    # then lines by line_no, then returns)
+    cols = ("sku_code", "ts", "kind", "qty", "cost", "known", "src", "ref_line", "is_return")
+    arr = {
+        c: np.concatenate(
+            [(p[c].dt.epoch("s").fill_null(0) if c == "ts" else p[c]).to_numpy() for p in parts]
+        )
+        for c in cols
+    }
+    del parts, ev_sales
+    base = int(arr["ts"].min()) if arr["ts"].size else 0
+    key = (
+        arr["sku_code"].astype(np.int64) * (1 << 33) + np.clip(arr["ts"] - base, 0, (1 << 33) - 1)
+    ) * 4 + arr["kind"].astype(np.int64)
+    order = np.argsort(key, kind="stable")
+    del key
+    arr = {c: v[order] for c, v in arr.items()}
+    del order
+    sku_code = arr["sku_code"].astype(np.int64)
+    kinds = arr["kind"]
+    src = arr["src"]
+    is_ret = arr["is_return"]
+    pos = np.arange(kinds.size, dtype=np.int64)
+    sale_line = (kinds == SALE) & ~is_ret
+    line_pos = np.zeros(n_lines + 1, np.int64)  # last slot: sentinel for "no line"
+    line_pos[src[sale_line]] = pos[sale_line]
+    del pos
+    ref_line = arr["ref_line"]
+    ref = np.where(ref_line >= 0, line_pos[np.where(ref_line >= 0, ref_line, n_lines)], 0)
+    del line_pos
+    fallback = np.where(kinds == SALE, std_by_code[sku_code], -1)
     res = cost_events(
-        ev["sku_code"].to_numpy(),
-        ev["kind"].to_numpy(),
-        ev["qty"].to_numpy(),
-        ev["cost"].to_numpy(),
-        ev["known"].to_numpy(),
+        sku_code,
+        kinds,
+        arr["qty"],
+        arr["cost"],
+        arr["known"],
         ref,
+        fallback,
         method=settings.costing_method,
+        record=detail,
     )
-    out = ev.select("sku_id", "kind", "src", "is_return", "qty").with_columns(
-        pl.Series("c", res.cost),
-        pl.Series("unk", res.unknown),
-        pl.Series("remaining", res.remaining),
-    )
+    del ref, arr
+    if (res.remaining[kinds == RECEIPT] < -1).any():  # pragma: no cover - invariant
+        raise AssertionError("costing left a negative layer")
     # -- per line: COGS, unknown units, standard-cost fallback ----------------------------
-    lc = (
-        out.filter((pl.col("kind") == SALE) & ~pl.col("is_return"))
-        .select(
-            pl.col("src").alias("line_no"), "sku_id", pl.col("c").alias("cogs_known"), pl.col("unk")
+    line_src = src[sale_line]
+    cogs_known = np.zeros(n_lines, np.int64)
+    unk = np.zeros(n_lines, np.int64)
+    cogs_std = np.zeros(n_lines, np.int64)
+    cogs_known[line_src] = res.cost[sale_line]
+    unk[line_src] = res.unknown[sale_line]
+    cogs_std[line_src] = res.standard[sale_line]
+    no_std = np.zeros(n_lines, bool)
+    no_std[line_src] = fallback[sale_line] < 0
+    lc = pl.DataFrame(
+        {
+            "line_no": np.arange(n_lines, dtype=np.int64),
+            "cogs": -(cogs_known + cogs_std),
+            "unk": unk,
+            "cogs_std": cogs_std,
+            "no_std": no_std,
+        }
+    )
+    if lines.height != n_lines:  # sparse line numbers (a partition): keep the real ones
+        lc = lc.join(lines.select("line_no"), on="line_no", how="semi")
+    unknown_mask = (pl.col("unk") > 0) & pl.col("no_std")
+    lc = lc.select(
+        "line_no",
+        "cogs",
+        pl.when(unknown_mask)
+        .then(pl.lit("unknown"))
+        .when(pl.col("unk") > 0)
+        .then(pl.lit("standard"))
+        .otherwise(pl.lit(settings.costing_method))
+        .alias("cost_basis"),
+        pl.when(unknown_mask).then(pl.col("unk")).otherwise(0).alias("unknown_units"),
+        pl.col("unk").alias("uncovered_units"),
+        "cogs_std",
+    )
+    if (lc["uncovered_units"] > 0).any():
+        basis = (
+            lines.select("line_no", pl.col("sku_id").cast(pl.String))
+            .join(
+                lc.filter(pl.col("uncovered_units") > 0).select("line_no"), on="line_no", how="semi"
+            )
+            .join(std.select("sku_id", "std_basis"), on="sku_id", how="left")
         )
-        .join(std, on="sku_id", how="left")
-        .with_columns(
-            pl.when(pl.col("unk") > 0)
-            .then(pl.col("unk") * pl.col("std_unit_usd"))
-            .otherwise(0)
-            .alias("cogs_std"),
-            ((pl.col("unk") > 0) & pl.col("std_unit_usd").is_null()).alias("cost_unknown"),
+        lc = lc.join(
+            basis.select("line_no", "std_basis"), on="line_no", how="left", maintain_order="left"
         )
-        .with_columns(
-            (-(pl.col("cogs_known") + pl.col("cogs_std").fill_null(0))).alias("cogs"),
-            pl.when(pl.col("cost_unknown"))
-            .then(pl.lit("unknown"))
-            .when(pl.col("unk") > 0)
-            .then(pl.lit("standard"))
-            .otherwise(pl.lit(settings.costing_method))
-            .alias("cost_basis"),
-            pl.when(pl.col("cost_unknown")).then(pl.col("unk")).otherwise(0).alias("unknown_units"),
-            pl.col("unk").alias("uncovered_units"),
-        )
-        .select(
-            "line_no",
-            "cogs",
-            "cost_basis",
-            "unknown_units",
-            "uncovered_units",
-            "cogs_std",
-            "std_basis",
-        )
-        .sort("line_no")
+    else:
+        lc = lc.with_columns(pl.lit(None, pl.String).alias("std_basis"))
+    out = pl.DataFrame(
+        {
+            "kind": kinds,
+            "src": src,
+            "is_return": is_ret,
+            "std_part": res.standard,
+            "c": res.cost,
+            "unk": res.unknown,
+        }
     )
     unknown_lines = lc.filter(pl.col("unknown_units") > 0)
     if unknown_lines.height:
@@ -971,16 +1127,12 @@ def costing(
                 skus=sample(skus_s),
             )
         )
-    # layers never negative (guard against a costing bug)
-    neg = out.filter((pl.col("kind") == RECEIPT) & (pl.col("remaining") < -1))
-    if neg.height:  # pragma: no cover - invariant
-        raise AssertionError("costing left a negative layer")
     # -- returns: reversal, write-off, replacement ----------------------------------------
     ret_details = _empty(DETAIL_SCHEMA)
     if has_returns:
         rc = (
             out.filter(pl.col("is_return"))
-            .select(pl.col("src").alias("r_idx"), "kind", pl.col("c"), pl.col("unk"))
+            .select(pl.col("src").alias("r_idx"), "kind", pl.col("c"), pl.col("unk"), "std_part")
             .join(
                 r.with_row_index("r_idx")
                 .with_columns(pl.col("r_idx").cast(pl.Int64))
@@ -997,7 +1149,6 @@ def costing(
                 ),
                 on="r_idx",
             )
-            .join(std, on="sku_id", how="left")
         )
         common: list[str | pl.Expr] = [
             "line_no",
@@ -1026,11 +1177,7 @@ def costing(
             repl.select(
                 *common,
                 pl.lit("replacement").alias("account"),
-                (
-                    -pl.col("c")
-                    - pl.col("unk") * pl.col("std_unit_usd").fill_null(0)
-                    + pl.col("repl_fulfil")
-                ).alias("amount_usd"),
+                (-pl.col("c") - pl.col("std_part") + pl.col("repl_fulfil")).alias("amount_usd"),
                 pl.when(pl.col("unk") > 0)
                 .then(pl.lit("estimated"))
                 .otherwise(pl.lit("actual"))
@@ -1044,30 +1191,37 @@ def costing(
         schema={"line_no": pl.Int64, "layer_id": pl.String, "units": pl.Int64, "cost_usd": pl.Int64}
     )
     if detail and res.cons_sale.size:
-        src = ev["src"].to_numpy()
-        kinds = ev["kind"].to_numpy()
-        isret = ev["is_return"].to_numpy()
-        sale_ok = (kinds[res.cons_sale] == SALE) & ~isret[res.cons_sale]
-        layer_is_receipt = kinds[res.cons_layer] == RECEIPT
-        recv_ids = recv["layer_id"].to_numpy()
-        ret_keys = r["source_key"].to_numpy() if has_returns else np.array([], dtype=object)
-        lay_src = src[res.cons_layer]
-        layer_id = np.where(
-            layer_is_receipt,
-            recv_ids[np.clip(lay_src, 0, max(len(recv_ids) - 1, 0))] if len(recv_ids) else "",
-            np.array(["restock:" + str(k) for k in ret_keys], dtype=object)[
-                np.clip(lay_src, 0, max(len(ret_keys) - 1, 0))
-            ]
-            if len(ret_keys)
-            else "",
-        )
-        consumption = pl.DataFrame(
+        sale_ok = (kinds[res.cons_sale] == SALE) & ~is_ret[res.cons_sale]
+        cons = pl.DataFrame(
             {
                 "line_no": src[res.cons_sale][sale_ok],
-                "layer_id": layer_id[sale_ok].astype(str),
+                "i": src[res.cons_layer][sale_ok],
+                "rec": kinds[res.cons_layer][sale_ok] == RECEIPT,
                 "units": res.cons_units[sale_ok],
                 "cost_usd": res.cons_cost[sale_ok],
             }
+        )
+        rec_ids = recv.select(pl.int_range(pl.len(), dtype=pl.Int64).alias("i"), "layer_id")
+        ret_ids = (
+            r.select(
+                pl.int_range(pl.len(), dtype=pl.Int64).alias("i"),
+                pl.format("restock:{}", "source_key").alias("ret_layer"),
+            )
+            if has_returns
+            else pl.DataFrame(schema={"i": pl.Int64, "ret_layer": pl.String})
+        )
+        consumption = (
+            cons.join(rec_ids, on="i", how="left")
+            .join(ret_ids, on="i", how="left")
+            .select(
+                "line_no",
+                pl.when(pl.col("rec"))
+                .then(pl.col("layer_id"))
+                .otherwise(pl.col("ret_layer"))
+                .alias("layer_id"),
+                "units",
+                "cost_usd",
+            )
         )
     return lc, ret_details, consumption, findings
 
@@ -1075,31 +1229,28 @@ def costing(
 # -- 6. assemble ---------------------------------------------------------------------------
 
 
-def build_ledger(
-    inputs: LedgerInputs,
-    settings: LedgerSettings | None = None,
-    *,
-    as_of: date | None = None,
-    detail: bool = True,
-) -> LedgerResult:
-    """Compute every order line's contribution margin with all components (pure)."""
-    s = settings or LedgerSettings()
+@dataclass
+class LineStage:
+    """Everything per order line except the cost of goods and ad spend (which need a view
+    across all orders: the costing pass per SKU and the ad pools per period)."""
+
+    lines: pl.DataFrame
+    details: pl.DataFrame
+    overhead: pl.DataFrame
+    returns: pl.DataFrame
+    basis_cols: list[str]
+    findings: list[Finding]
+
+
+def line_stage(inputs: LedgerInputs, s: LedgerSettings, fx: pl.DataFrame) -> LineStage:
+    """Order lines with revenue, fees, commission, fulfilment, shipping and the settlement
+    side of returns (estimates replaced by actual families), plus prepared returns."""
     findings: list[Finding] = []
-    fx = fx_table(inputs.fx_rates)
     lines, orders, f = prepare_lines(inputs, s, fx)
     findings += f
     tzs = sorted(set(orders["tz"].to_list()) | {DEFAULT_TZ}) if orders.height else [DEFAULT_TZ]
-    if as_of is None:
-        as_of = lines["order_date"].max() if lines.height else date(2000, 1, 1)  # type: ignore[assignment]
-    assert isinstance(as_of, date)
-    lines = lines.join(orders.select("order_id", "tz"), on="order_id", how="left")
     lines, f = estimate_accounts(lines, inputs, s)
     findings += f
-
-    layers, f = cost_layers(inputs, s, fx)
-    findings += f
-    std = standard_costs(inputs, s, fx, layers, as_of)
-
     st_det, st_over, f = settlement_details(lines, orders, inputs, fx)
     findings += f
     bill_det, bill_over, f = bill_details(lines, inputs, fx)
@@ -1112,32 +1263,61 @@ def build_ledger(
         .unique()
     )
 
-    r, f = prepare_returns(lines, inputs, s, fx, tzs)
+    # refunds give back a share of the referral fee and commission *as charged*: the
+    # settled amount where the order has one, else the schedule's estimate
+    charged = lines.select("line_no", "order_idx", "referral_fee", "commission")
+    for acc in ("referral_fee", "commission"):
+        got = actual.filter(pl.col("account") == acc)
+        if got.height == 0:
+            continue
+        per_line = got.group_by("line_no").agg(pl.col("amount_usd").sum().alias("__act"))
+        has = present.filter(pl.col("family") == acc).select(
+            "order_idx", pl.lit(True).alias("__has")
+        )
+        charged = (
+            charged.join(per_line, on="line_no", how="left")
+            .join(has, on="order_idx", how="left")
+            .with_columns(
+                pl.when(pl.col("__has").fill_null(False))
+                .then(pl.col("__act").fill_null(0))
+                .otherwise(pl.col(acc))
+                .alias(acc)
+            )
+            .drop("__act", "__has")
+        )
+    r, f = prepare_returns(
+        lines.drop("referral_fee", "commission").join(
+            charged.drop("order_idx"), on="line_no", how="left"
+        ),
+        inputs,
+        s,
+        fx,
+        tzs,
+    )
     findings += f
     ret_det = return_details(r)
-    lc, ret_cost_det, consumption, f = costing(lines, r, layers, std, s, detail=detail)
-    findings += f
 
     # estimates of a family that has actual amounts for the order are dropped
-    fam_cols = {}
-    for fam in sorted(set(present["family"].to_list())):
+    basis_cols: list[str] = []
+    fams = sorted(set(present["family"].to_list()))
+    for fam in fams:
         orders_with = (
             present.filter(pl.col("family") == fam)
             .select("order_idx")
             .with_columns(pl.lit(True).alias(f"has_{fam}"))
         )
-        lines = lines.join(orders_with, on="order_idx", how="left")
-        fam_cols[fam] = f"has_{fam}"
+        lines = lines.join(orders_with, on="order_idx", how="left", maintain_order="left")
+        basis_cols.append(f"has_{fam}")
     for acc in ESTIMATED_LINE_ACCOUNTS:
         fam_name = ACCOUNTS[acc][2]
-        if fam_name in fam_cols:
+        if fam_name in fams:
             lines = lines.with_columns(
-                pl.when(pl.col(fam_cols[fam_name]).fill_null(False))
+                pl.when(pl.col(f"has_{fam_name}").fill_null(False))
                 .then(0)
                 .otherwise(pl.col(acc))
                 .alias(acc)
             )
-    if ret_det.height and fam_cols:
+    if ret_det.height and fams:
         ret_det = ret_det.join(lines.select("line_no", "order_idx"), on="line_no").join(
             present.with_columns(pl.lit(True).alias("__drop")),
             on=["order_idx", "family"],
@@ -1145,15 +1325,10 @@ def build_ledger(
         )
         ret_det = ret_det.filter(pl.col("__drop").is_null()).drop("order_idx", "__drop")
 
-    # ads
-    ad_alloc, ad_pools, ad_over, f = attribution.allocate_ads(lines, inputs, s, fx)
-    findings += f
-
-    details = pl.concat([actual, ret_det, ret_cost_det])
+    details = pl.concat([actual, ret_det])
     # sales family: revenue adjustment = settled sales − (gross − seller discount)
     sales_rows = details.filter(pl.col("account") == "settled_sales")
     details = details.filter(pl.col("account") != "settled_sales")
-    lines = lines.join(lc, on="line_no", how="left")
     lines = lines.with_columns(
         pl.col("gross").alias("gross_revenue"),
         (-pl.col("sdisc")).alias("seller_discount"),
@@ -1163,29 +1338,42 @@ def build_ledger(
             pl.col("amount_usd").sum().alias("__settled"),
             pl.col("date").max().alias("__sdate"),
         )
-        lines = lines.join(settled, on="line_no", how="left")
-        adj = lines.filter(pl.col("__settled").is_not_null()).select(
-            "line_no",
-            pl.lit("revenue_adjustment").alias("account"),
-            (pl.col("__settled") - pl.col("gross_revenue") - pl.col("seller_discount")).alias(
-                "amount_usd"
-            ),
-            pl.lit("actual").alias("basis"),
-            pl.lit(True).alias("settlement"),
-            pl.lit("settlement_lines").alias("source_table"),
-            pl.format(
-                "order_id={};sku_id={};fee_type=revenue,platform_discount", "order_id", "sku_id"
-            ).alias("source_key"),
-            pl.col("__sdate").alias("date"),
-            pl.lit("sales").alias("family"),
-            pl.lit("settled sales − (gross − seller discount)").alias("note"),
+        adj = (
+            lines.select("line_no", "order_id", "sku_id", "gross_revenue", "seller_discount")
+            .join(settled, on="line_no", how="inner")
+            .select(
+                "line_no",
+                pl.lit("revenue_adjustment").alias("account"),
+                (pl.col("__settled") - pl.col("gross_revenue") - pl.col("seller_discount")).alias(
+                    "amount_usd"
+                ),
+                pl.lit("actual").alias("basis"),
+                pl.lit(True).alias("settlement"),
+                pl.lit("settlement_lines").alias("source_table"),
+                pl.format(
+                    "order_id={};sku_id={};fee_type=revenue,platform_discount", "order_id", "sku_id"
+                ).alias("source_key"),
+                pl.col("__sdate").alias("date"),
+                pl.lit("sales").alias("family"),
+                pl.lit("settled sales − (gross − seller discount)").alias("note"),
+            )
         )
         details = pl.concat([details, _detail(adj.filter(pl.col("amount_usd") != 0))])
-        lines = lines.drop("__settled", "__sdate")
+    overhead = pl.concat([st_over, bill_over])
+    return LineStage(lines, details, overhead, r, basis_cols, findings)
 
-    # wide: estimated accounts + the sum of detail rows per account
+
+def add_details(
+    lines: pl.DataFrame,
+    details: pl.DataFrame,
+    ad_alloc: pl.DataFrame | None = None,
+    *,
+    accounts: tuple[str, ...] = ACCOUNT_NAMES,
+) -> pl.DataFrame:
+    """Lines with each account column (default: all) = its own (estimated) value + the
+    detail rows' sum."""
     sums = details.group_by("line_no", "account").agg(pl.col("amount_usd").sum())
-    if ad_alloc.height:
+    if ad_alloc is not None and ad_alloc.height:
         sums = pl.concat(
             [
                 sums,
@@ -1194,26 +1382,72 @@ def build_ledger(
                 .select("line_no", pl.lit("ads").alias("account"), "amount_usd"),
             ]
         )
+    n = lines.height
+    ln = lines["line_no"]
+    dense = n == 0 or (ln[0] == 0 and ln[-1] == n - 1 and bool((ln.diff().drop_nulls() == 1).all()))
+    exprs = []
+    if dense:
+        # row i is line i: scatter each account's sums straight into a column
+        by_acc = sums.partition_by("account", as_dict=True) if sums.height else {}
+        for acc in accounts:
+            base = pl.col(acc).fill_null(0) if acc in lines.columns else pl.lit(0, pl.Int64)
+            part = by_acc.get((acc,))
+            if part is not None:
+                col = np.zeros(n, np.int64)
+                col[part["line_no"].to_numpy()] = part["amount_usd"].to_numpy()
+                exprs.append((base + pl.Series(col)).cast(pl.Int64).alias(acc))
+            else:
+                exprs.append(base.cast(pl.Int64).alias(acc))
+        return lines.with_columns(exprs)
     wide = (
         sums.pivot(on="account", index="line_no", values="amount_usd", aggregate_function="sum")
         if sums.height
         else pl.DataFrame(schema={"line_no": pl.Int64})
     )
     wide = wide.rename({c: f"__d_{c}" for c in wide.columns if c != "line_no"})
-    lines = lines.join(wide, on="line_no", how="left")
-    exprs = []
-    for acc in ACCOUNT_NAMES:
+    lines = lines.join(wide, on="line_no", how="left", maintain_order="left")
+    for acc in accounts:
         base = pl.col(acc) if acc in lines.columns else pl.lit(0, pl.Int64)
         d = f"__d_{acc}"
         total = base.fill_null(0) + (pl.col(d).fill_null(0) if d in lines.columns else 0)
         exprs.append(total.cast(pl.Int64).alias(acc))
     lines = lines.with_columns(exprs)
-    lines = lines.drop([c for c in lines.columns if c.startswith("__d_")])
-    basis_cols = [c for c in fam_cols.values()]
+    return lines.drop([c for c in lines.columns if c.startswith("__d_")])
+
+
+def build_ledger(
+    inputs: LedgerInputs,
+    settings: LedgerSettings | None = None,
+    *,
+    as_of: date | None = None,
+    detail: bool = True,
+) -> LedgerResult:
+    """Compute every order line's contribution margin with all components (pure)."""
+    s = settings or LedgerSettings()
+    fx = fx_table(inputs.fx_rates)
+    stage = line_stage(inputs, s, fx)
+    findings = list(stage.findings)
+    lines = stage.lines
+    if as_of is None:
+        as_of = lines["order_date"].max() if lines.height else date(2000, 1, 1)  # type: ignore[assignment]
+    assert isinstance(as_of, date)
+    layers, f = cost_layers(inputs, s, fx)
+    findings += f
+    std = standard_costs(inputs, s, fx, layers, as_of)
+    lc, ret_cost_det, consumption, f = costing(lines, stage.returns, layers, std, s, detail=detail)
+    findings += f
+    ad_alloc, ad_pools, ad_over, f = attribution.allocate_ads(lines, inputs, s, fx)
+    findings += f
+    details = pl.concat([stage.details, ret_cost_det])
+    if lc.height == lines.height and lc["line_no"].equals(lines["line_no"]):
+        lines = pl.concat([lines, lc.drop("line_no")], how="horizontal")
+    else:
+        lines = lines.join(lc, on="line_no", how="left", maintain_order="left")
+    lines = add_details(lines, details, ad_alloc)
     lines = lines.with_columns(
         pl.when(
-            pl.any_horizontal([pl.col(c).fill_null(False) for c in basis_cols])
-            if basis_cols
+            pl.any_horizontal([pl.col(c).fill_null(False) for c in stage.basis_cols])
+            if stage.basis_cols
             else pl.lit(False)
         )
         .then(pl.lit("actual"))
@@ -1222,11 +1456,10 @@ def build_ledger(
         (pl.col("unknown_units").fill_null(0) == 0).alias("cost_known"),
         pl.sum_horizontal([pl.col(a) for a in ACCOUNT_NAMES]).alias("margin"),
     )
-    overhead = pl.concat([st_over, bill_over, ad_over])
     return LedgerResult(
         lines=lines,
         details=details,
-        overhead=overhead,
+        overhead=pl.concat([stage.overhead, ad_over]),
         layers=layers,
         ad_allocations=ad_alloc,
         ad_pools=ad_pools,

@@ -25,13 +25,13 @@ from quickturn.core.ledger.amounts import (
     CENT,
     FX_ONE,
     RATE_ONE,
+    allocate,
     convert_fx,
     dec_rate,
     div_half_up,
     fee_cents,
     micro,
     rate6,
-    telescoping,
 )
 from quickturn.core.ledger.findings import finding, sample
 from quickturn.core.ledger.fx import attach_fx
@@ -262,7 +262,7 @@ def cost_layers(
         )
         .select("shipment_id", "freight_est")
     )
-    df = df.join(per_ship, on="shipment_id", how="left")
+    df = df.join(per_ship, on="shipment_id", how="left").sort("shipment_id", "sku_id")
     freight_total = (
         pl.when(pl.col("freight_bill").is_not_null() & pl.col("fx_sh").is_not_null())
         .then(convert_fx(pl.col("freight_bill"), pl.col("fx_sh")))
@@ -286,15 +286,14 @@ def cost_layers(
                 ids=sample(no_freight),
             )
         )
-    df = df.with_columns(
-        telescoping(pl.col("__ft").fill_null(0), pl.col("__w"), "shipment_id").alias("freight_usd")
-    )
+    df = allocate(df, pl.col("__ft").fill_null(0), pl.col("__w"), "shipment_id", "freight_usd")
 
     # -- duty ------------------------------------------------------------------------------
-    duty_total = convert_fx(pl.col("duty_bill"), pl.col("fx_sh"))
+    duty_total = convert_fx(pl.col("duty_bill"), pl.col("fx_sh")).fill_null(0)
+    df = allocate(df, duty_total, pl.col("factory_usd"), "shipment_id", "__duty_alloc")
     df = df.with_columns(
         pl.when(pl.col("duty_bill").is_not_null() & pl.col("fx_sh").is_not_null())
-        .then(telescoping(duty_total, pl.col("factory_usd"), "shipment_id"))
+        .then(pl.col("__duty_alloc"))
         .otherwise(fee_cents(pl.col("factory_usd").fill_null(0), pl.col("duty6").fill_null(0)))
         .alias("duty_usd"),
         pl.col("duty_bill").is_not_null().alias("duty_actual"),
@@ -322,10 +321,11 @@ def cost_layers(
         )
 
     # -- inbound ---------------------------------------------------------------------------
-    inbound_total = convert_fx(pl.col("inbound_bill"), pl.col("fx_sh"))
+    inbound_total = convert_fx(pl.col("inbound_bill"), pl.col("fx_sh")).fill_null(0)
+    df = allocate(df, inbound_total, pl.col("quantity"), "shipment_id", "__inbound_alloc")
     df = df.with_columns(
         pl.when(pl.col("inbound_bill").is_not_null() & pl.col("fx_sh").is_not_null())
-        .then(telescoping(inbound_total, pl.col("quantity"), "shipment_id"))
+        .then(pl.col("__inbound_alloc"))
         .otherwise(pl.col("loc_inbound").fill_null(0) * pl.col("quantity"))
         .alias("inbound_usd"),
         pl.col("inbound_bill").is_not_null().alias("inbound_actual"),

@@ -15,7 +15,7 @@ from datetime import date
 
 import polars as pl
 
-from quickturn.core.ledger.accounts import ACCOUNT_NAMES, ACCOUNTS, GROUPS, REVENUE_ACCOUNTS
+from quickturn.core.ledger.accounts import ACCOUNT_NAMES, ACCOUNTS, GROUPS
 from quickturn.core.ledger.amounts import FX_ONE, convert_from_usd, to_decimal_expr
 
 #: ``--by`` value → column(s) of the lines frame
@@ -40,7 +40,12 @@ UNALLOCATED = "(unallocated)"
 
 
 def group_exprs(prefix: str = "") -> list[pl.Expr]:
-    """Waterfall group totals from account columns (sample orders' costs go to ``samples``)."""
+    """Waterfall group totals from account columns.
+
+    Every amount of a sample order (free creator sample) goes to ``samples`` — its cost of
+    goods, label, fulfilment and any revenue or discount on it — so samples never inflate
+    revenue and are charged to the creator who received them.
+    """
     is_sample = pl.col("is_sample").fill_null(False)
     out = []
     for g in GROUPS:
@@ -48,14 +53,9 @@ def group_exprs(prefix: str = "") -> list[pl.Expr]:
         for a, (ag, _s, _f) in ACCOUNTS.items():
             col = pl.col(prefix + a)
             if g == "samples":
-                if ag == "samples":
-                    terms.append(col)
-                elif a not in REVENUE_ACCOUNTS:
-                    terms.append(pl.when(is_sample).then(col).otherwise(0))
+                terms.append(col if ag == "samples" else pl.when(is_sample).then(col).otherwise(0))
             elif ag == g:
-                terms.append(
-                    col if a in REVENUE_ACCOUNTS else pl.when(is_sample).then(0).otherwise(col)
-                )
+                terms.append(pl.when(is_sample).then(0).otherwise(col))
         out.append(
             pl.sum_horizontal(terms).cast(pl.Int64).alias(g)
             if terms

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-
 from ledger_snippets import frames
+
 from quickturn.services.ledger import unit_economics
 from quickturn.store import Store
 

@@ -1,0 +1,70 @@
+-- 0101: ledger journal, cost layers and cash timeline (generated from schema.py)
+CREATE TABLE IF NOT EXISTS ledger_postings (
+    posting_id TEXT NOT NULL,
+    entry_key TEXT,
+    run_id TEXT,
+    posted_at TIMESTAMP,
+    date DATE,
+    order_date DATE,
+    order_id TEXT,
+    sku_id TEXT,
+    account TEXT,
+    component TEXT,
+    amount_usd DECIMAL(18,4),
+    amount DECIMAL(18,4),
+    currency TEXT,
+    basis TEXT,
+    settlement BOOLEAN,
+    source_table TEXT,
+    source_key TEXT,
+    content_id TEXT,
+    creator_id TEXT,
+    traffic_source TEXT,
+    route TEXT,
+    operating_model TEXT,
+    market TEXT,
+    is_sample BOOLEAN,
+    note TEXT,
+    reversal_of TEXT,
+    PRIMARY KEY (posting_id)
+);
+
+CREATE TABLE IF NOT EXISTS ledger_cost_layers (
+    layer_id TEXT NOT NULL,
+    run_id TEXT,
+    sku_id TEXT,
+    source_table TEXT,
+    source_key TEXT,
+    received_on DATE,
+    quantity BIGINT,
+    factory_usd DECIMAL(18,4),
+    freight_usd DECIMAL(18,4),
+    duty_usd DECIMAL(18,4),
+    inbound_usd DECIMAL(18,4),
+    landed_usd DECIMAL(18,4),
+    unit_landed_usd DECIMAL(18,4),
+    cost_known BOOLEAN,
+    basis TEXT,
+    in_transit BOOLEAN,
+    PRIMARY KEY (layer_id)
+);
+
+CREATE TABLE IF NOT EXISTS ledger_cash (
+    run_id TEXT NOT NULL,
+    date DATE NOT NULL,
+    kind TEXT,
+    settlements_usd DECIMAL(18,4),
+    expected_sales_usd DECIMAL(18,4),
+    supplier_usd DECIMAL(18,4),
+    freight_duty_usd DECIMAL(18,4),
+    bills_usd DECIMAL(18,4),
+    ads_usd DECIMAL(18,4),
+    fulfilment_usd DECIMAL(18,4),
+    inflow_usd DECIMAL(18,4),
+    outflow_usd DECIMAL(18,4),
+    net_usd DECIMAL(18,4),
+    cumulative_usd DECIMAL(18,4),
+    balance_usd DECIMAL(18,4),
+    PRIMARY KEY (run_id, date)
+);
+
