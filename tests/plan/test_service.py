@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import csv
 import json
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -252,3 +252,28 @@ def test_stock_waiting_in_the_chinese_warehouse_is_transferred_not_reordered(
     # the supplier export lists purchase orders only
     info = svc.export_purchase_orders(shop, tmp_path / "pos.csv")
     assert info["lines"] == pos.height
+
+
+def test_unit_economics_come_from_the_ledger_journal_once_the_ledger_has_run(
+    demo_store: Store, demo_today: date
+) -> None:
+    """After `quickturn ledger` persisted its journal, the plan reads price, landed and
+    variable cost per unit from it (no ledger rebuild) — the same figures as the rebuild."""
+    from quickturn.services import ledger
+
+    assert svc.ledger_journal_economics(demo_store, demo_today, 90) is None  # not run yet
+    ledger.run(demo_store, as_of=demo_today - timedelta(days=1))
+    journal = svc.ledger_journal_economics(demo_store, demo_today, 90)
+    assert journal is not None and journal.height > 0
+    rebuilt = ledger.unit_economics(demo_store, today=demo_today, days=90)
+    both = rebuilt.filter(pl.col("basis") == "sales").join(journal, on="sku_id", suffix="_j")
+    assert both.height == journal.height
+    assert (both["units_sold"] == both["units_sold_j"]).all()
+    for col, tol in (("price_usd", 1e-6), ("variable_cost_usd", 0.01), ("landed_cost_usd", 0.05)):
+        gap = (both[col] - both[f"{col}_j"]).abs().max()
+        assert gap is not None and float(gap) <= tol, (col, gap)  # type: ignore[arg-type]
+    report = _run(demo_store, demo_today, persist=False)
+    assert report.sources["economics"] == "ledger_postings (the ledger's last run)"
+    row = report.context.row(journal["sku_id"][0])
+    assert report.context.economics_source[row] == "ledger"
+    assert report.context.price_usd[row] == pytest.approx(journal["price_usd"][0])

@@ -6,6 +6,7 @@ Data flow::
     store: skus, suppliers, locations, routes, inventory_snapshots, shipments(+lines),
            purchase_orders, fx_rates, orders (delivery days)
     sense.demand_scenarios(...)        → sample paths (n_skus × n_paths × horizon)
+    ledger_postings (the ledger's last run, read directly) or, when the ledger has not run,
     ledger.unit_economics(...)         → price, landed and variable cost (when available)
     comply.blocked_skus(...)           → SKUs that get no purchase order (when enabled)
         │
@@ -13,7 +14,8 @@ Data flow::
         ▼  core.plan.engine.evaluate (chunks of SKUs, progress) → decide (policy, budget)
         ▼
     runs (module "plan"), plan_sku_results (one row per SKU × family), plan_actions
-    (purchase orders and POD switches) — written in one transaction.
+    (purchase orders, transfers of origin-warehouse stock and POD switches) — written in one
+    transaction.
 
 ``compare``/``explain`` plan one SKU afresh (nothing persisted); ``export_purchase_orders``
 writes the latest run's purchase orders as a CSV a supplier can receive.
@@ -165,6 +167,89 @@ def _latest_stock(store: Store, today: date) -> pl.DataFrame:
     )
 
 
+#: ledger accounts that scale with units sold — the variable cost of
+#: :mod:`quickturn.core.ledger.economics` (same list)
+LEDGER_VARIABLE_ACCOUNTS = (
+    "shipping_income",
+    "referral_fee",
+    "referral_fee_refund",
+    "refund_admin_fee",
+    "payment_fee",
+    "other_platform_fees",
+    "commission",
+    "commission_clawback",
+    "fbt_fee",
+    "pick_pack",
+    "shipping_cost",
+    "refunds",
+    "return_shipping",
+    "return_handling",
+    "return_write_off",
+    "replacement",
+    "cogs_reversal",
+)
+LEDGER_REVENUE_ACCOUNTS = ("gross_revenue", "seller_discount", "revenue_adjustment")
+
+
+def ledger_journal_economics(store: Store, today: date, days: int) -> pl.DataFrame | None:
+    """Per-SKU unit economics from the journal the ledger persisted on its last run, or None
+    when the ledger has not run (empty ``ledger_postings``).
+
+    Same formulas as ``ledger.unit_economics`` over the ``days`` before ``today`` (sample
+    orders excluded): price = (gross revenue + seller discount + revenue adjustment) ÷ units,
+    landed = −COGS ÷ units, variable = −(fees, commission, fulfilment, returns…) ÷ units —
+    but read from ``ledger_postings`` (reversals included, so sums are the current figures)
+    in well under a second instead of rebuilding the ledger.  Units are the order lines of
+    the orders the ledger posted revenue for.  SKUs without sales in the window are left out
+    (the planner falls back to the list price and unit cost for them).
+    """
+    if store.query("SELECT count(*) AS n FROM ledger_postings")["n"][0] == 0:
+        return None
+    start = today - timedelta(days=days)
+    amounts = store.query(
+        "SELECT sku_id, account, sum(amount_usd) AS amount FROM ledger_postings "
+        "WHERE sku_id IS NOT NULL AND order_date >= ? AND order_date < ? "
+        "AND NOT coalesce(is_sample, FALSE) GROUP BY sku_id, account",
+        [start, today],
+    )
+    units = store.query(
+        "SELECT sku_id, sum(quantity) AS units FROM order_lines WHERE order_id IN ("
+        "  SELECT DISTINCT order_id FROM ledger_postings WHERE account = 'gross_revenue' "
+        "  AND order_date >= ? AND order_date < ? AND NOT coalesce(is_sample, FALSE)) "
+        "GROUP BY sku_id",
+        [start, today],
+    )
+    if amounts.is_empty() or units.is_empty():
+        return None
+
+    def part(accounts: tuple[str, ...]) -> pl.Expr:
+        mine = pl.col("account").is_in(list(accounts))
+        return pl.when(mine).then(pl.col("amount")).otherwise(0.0).sum()
+
+    agg = (
+        amounts.with_columns(pl.col("amount").cast(pl.Float64))
+        .group_by("sku_id")
+        .agg(
+            part(LEDGER_REVENUE_ACCOUNTS).alias("rev"),
+            (-part(("cogs",))).alias("landed"),
+            (-part(LEDGER_VARIABLE_ACCOUNTS)).alias("var"),
+            (pl.col("account") == "cogs").any().alias("cost_known"),
+        )
+        .join(units.with_columns(pl.col("units").cast(pl.Float64)), on="sku_id")
+        .filter(pl.col("units") > 0)
+    )
+    u = pl.col("units")
+    return agg.select(
+        "sku_id",
+        (pl.col("rev") / u).alias("price_usd"),
+        (pl.col("landed") / u).alias("landed_cost_usd"),
+        (pl.col("var") / u).alias("variable_cost_usd"),
+        ((pl.col("rev") - pl.col("landed") - pl.col("var")) / u).alias("unit_margin_usd"),
+        "cost_known",
+        u.alias("units_sold"),
+    ).sort("sku_id")
+
+
 def _delivery_stats(store: Store, today: date) -> tuple[tuple[float, float], tuple[float, float]]:
     since = datetime.combine(today - timedelta(days=90), datetime.min.time())
     orders = store.query(
@@ -220,8 +305,12 @@ def prepare(
     economics = None
     eco_fn = _optional("ledger", "unit_economics") if settings.use_ledger else None
     if eco_fn is not None:
-        economics = eco_fn(store, today=today, days=settings.economics_days)
-        sources["economics"] = "ledger.unit_economics"
+        economics = ledger_journal_economics(store, today, settings.economics_days)
+        if economics is not None:
+            sources["economics"] = "ledger_postings (the ledger's last run)"
+        else:
+            economics = eco_fn(store, today=today, days=settings.economics_days)
+            sources["economics"] = "ledger.unit_economics"
     else:
         sources["economics"] = "skus (list price, unit cost) and plan defaults"
     blocked: dict[str, list[str]] = {}
@@ -955,9 +1044,9 @@ def demo_step(ctx: Any) -> dict[str, Any]:
         ctx.store,
         today=ctx.today,
         app_settings=ctx.settings,
-        # the ledger's unit economics rebuild the whole ledger (tens of seconds on the demo):
-        # the demo plans on list prices and unit costs; `quickturn plan` uses the ledger
-        options={"scenarios": 200, "search_scenarios": 100, "seed": ctx.seed, "use_ledger": False},
+        # the ledger step ran first and persisted its journal: the plan reads unit economics
+        # from it (ledger_journal_economics, well under a second)
+        options={"scenarios": 200, "search_scenarios": 100, "seed": ctx.seed},
         progress=None,
     )
     out, c = report.outcome, report.context
