@@ -295,9 +295,24 @@ def render_portfolio(
     cli: Cli, p: dict[str, float], *, budget: float | None = None, spent: float | None = None
 ) -> None:
     _ = cli._
+    if p["cvar_usd"] > 0:
+        head = _(
+            "Expected profit {v} after writing dead stock down to salvage (5th percentile {p05}; the worst 5% of scenarios average {worst}, i.e. CVaR95 of loss {cvar})",
+            v=_usd(p["expected_profit_usd"]),
+            p05=_usd(p["profit_p05_usd"]),
+            worst=_usd(-p["cvar_usd"]),
+            cvar=_usd(p["cvar_usd"]),
+        )
+    else:
+        head = _(
+            "Expected profit {v} after writing dead stock down to salvage (5th percentile {p05}; even the worst 5% of scenarios average a profit of {worst}: no loss at risk)",
+            v=_usd(p["expected_profit_usd"]),
+            p05=_usd(p["profit_p05_usd"]),
+            worst=_usd(-p["cvar_usd"]),
+        )
     lines = [
-        _("Expected profit {v} after writing dead stock down to salvage (5th percentile {p05}; the worst 5% of scenarios average {worst}, i.e. CVaR95 of loss {cvar})", v=_usd(p["expected_profit_usd"]), p05=_usd(p["profit_p05_usd"]), worst=_usd(-p["cvar_usd"]), cvar=_usd(p["cvar_usd"])),
-        _("Fill rate {f}; lost sales {lost:,.0f} units; {so:.1f} SKUs expected to stock out before their next arrival", f=_pct(p["fill_rate"]), lost=p["lost_sales_qty"], so=p["expected_stockouts"]),
+        head,
+        _("Fill rate {f}; lost sales {lost:,.0f} units; about {so:,.0f} SKUs expected to stock out before their next arrival", f=_pct(p["fill_rate"]), lost=p["lost_sales_qty"], so=p["expected_stockouts"]),
         _("Dead stock at the end of the horizon {u:,.0f} units ({v} landed)", u=p["dead_stock_qty"], v=_usd(p["dead_stock_value_usd"])),
         _("Peak cash tied up {v} (sum over SKUs); today's orders {today}", v=_usd(p["peak_cash_usd"]), today=_usd(p["todays_order_cost_usd"])),
     ]  # fmt: skip
