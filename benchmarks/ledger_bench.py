@@ -293,7 +293,9 @@ PANDAS_COLUMNS = {
         "commission_rate",
     ],
 }
-LINES_PER_PARTITION = 1_000_000
+#: order lines per partition of the streamed roll-up (env LEDGER_BENCH_PARTITION_LINES, e.g.
+#: to check on a small run that partitioning does not change the result)
+LINES_PER_PARTITION = int(os.environ.get("LEDGER_BENCH_PARTITION_LINES", "1000000"))
 
 
 def run_quickturn(folder: Path) -> pl.DataFrame:
