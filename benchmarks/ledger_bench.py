@@ -293,7 +293,9 @@ PANDAS_COLUMNS = {
         "commission_rate",
     ],
 }
-LINES_PER_PARTITION = 1_000_000
+#: order lines per partition of the streamed roll-up (env LEDGER_BENCH_PARTITION_LINES, e.g.
+#: to check on a small run that partitioning does not change the result)
+LINES_PER_PARTITION = int(os.environ.get("LEDGER_BENCH_PARTITION_LINES", "1000000"))
 
 
 def run_quickturn(folder: Path) -> pl.DataFrame:
@@ -435,17 +437,23 @@ def run_pandas(folder: Path) -> pl.DataFrame:
     # returns
     rt = read["returns"]
     rt = rt.merge(
-        df[["order_id", "sku_id", "quantity", "paid", "referral", "commission"]],
+        df[["order_id", "sku_id", "quantity", "sales", "paid", "referral", "commission"]],
         on=["order_id", "sku_id"],
         suffixes=("", "_line"),
     )
     sh = (rt["refund_amount"].clip(upper=rt["paid"]) / rt["paid"]).fillna(0)
+    # the seller bears its share of the sales (the tax and platform discount are not its own)
+    rt["seller_refund"] = np.where(
+        rt["paid"] > 0,
+        (rt["sales"] * sh).round(4) + (rt["refund_amount"] - rt["paid"]).clip(lower=0),
+        rt["refund_amount"],
+    )
     rt["ref_back"] = (-rt["referral"] * sh).round(2)
     rt["admin"] = -np.minimum((rt["ref_back"] * 0.2).round(2), 5.0)
     rt["claw"] = (-rt["commission"] * sh).round(2)
     rt["handling"] = np.where(rt["disposition"] == "resellable", -1.0 * rt["quantity"], 0.0)
     agg_r = rt.groupby(["order_id", "sku_id"]).agg(
-        refunds=("refund_amount", "sum"),
+        refunds=("seller_refund", "sum"),
         ref_back=("ref_back", "sum"),
         admin=("admin", "sum"),
         claw=("claw", "sum"),

@@ -249,5 +249,18 @@ def reference_net_settlement(shop: Shop, order_id: str) -> Decimal:
                 ref_back = cents(referral * share)
                 admin = min(cents(ref_back * Decimal("0.20")), Decimal(5))
                 claw = cents(commission * share)
-                total += -refund + ref_back - admin + claw
+                total += -seller_refund(r, refund) + ref_back - admin + claw
     return total
+
+
+def seller_refund(line: dict[str, object], refund: Decimal) -> Decimal:
+    """The part of a buyer's refund the seller bears: the same share of its sales (gross −
+    seller discount) as the refund is of what the buyer paid (tax and the platform discount are
+    not the seller's), plus any refund above what was paid, to the micro-unit (half up)."""
+    qty = int(line["quantity"])  # type: ignore[call-overload]
+    sales = Decimal(line["unit_price"]) * qty - Decimal(line["seller_discount"])  # type: ignore[arg-type]
+    paid = sales - Decimal(line["platform_discount"]) + Decimal(line["tax"])  # type: ignore[arg-type]
+    if paid <= 0:
+        return refund
+    share = (sales * min(refund, paid) / paid).quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP)
+    return share + max(refund - paid, Decimal(0))

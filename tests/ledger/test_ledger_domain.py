@@ -147,35 +147,36 @@ def test_fbt_rate_card_single_and_multi_unit() -> None:
 @pytest.mark.parametrize(
     ("disposition", "expected"),
     [
-        # refund 27 (25 + 2 tax), referral 1.50 refunded, admin 20% = 0.30; cost 2.00 back
-        # to stock, handling 1.00 → margin 25 − 1.50 − 4.18 − 2 − 27 + 1.50 − 0.30 + 2 − 1
+        # the buyer gets 27 back (25 + 2 tax); the platform refunds the tax it collected, so
+        # the seller bears 25; referral 1.50 refunded, admin 20% = 0.30; cost 2.00 back
+        # to stock, handling 1.00 → margin 25 − 1.50 − 4.18 − 2 − 25 + 1.50 − 0.30 + 2 − 1
         (
             "resellable",
             {
-                "refunds": "-27",
+                "refunds": "-25",
                 "referral_fee_refund": "1.5",
                 "refund_admin_fee": "-0.3",
                 "cogs": "-2",
                 "cogs_reversal": "2",
                 "return_write_off": "0",
                 "return_handling": "-1",
-                "margin": "-7.48",
+                "margin": "-5.48",
             },
         ),
         # written off: the cost is reversed out of landed cost and shown under returns
         (
             "unsellable",
             {
-                "refunds": "-27",
+                "refunds": "-25",
                 "cogs": "-2",
                 "cogs_reversal": "2",
                 "return_write_off": "-2",
                 "return_handling": "0",
-                "margin": "-8.48",
+                "margin": "-6.48",
             },
         ),
         # refund without return (item lost): the same economics as a write-off
-        ("not_returned", {"refunds": "-27", "return_write_off": "-2", "margin": "-8.48"}),
+        ("not_returned", {"refunds": "-25", "return_write_off": "-2", "margin": "-6.48"}),
     ],
 )
 def test_returns_by_outcome(disposition: str, expected: dict[str, str]) -> None:
@@ -213,15 +214,37 @@ def test_refund_admin_fee_capped_at_five_dollars_per_sku() -> None:
     assert usd(row["refund_admin_fee"]) == D("-5")
 
 
+def test_order_level_tax_is_shared_over_the_lines_and_never_the_sellers() -> None:
+    """A Seller Center export has the tax per order (3.00) and none per line: the mug (20.00)
+    takes 1.00 of it and the kettle (40.00) 2.00.  The buyer's 21.00 refund for the mug holds
+    its 1.00 tax, which the platform refunds: the seller bears 20.00 and gets the whole 1.20
+    referral fee back (less the 0.24 admin fee)."""
+    shop = MUG_SHOP + (
+        "skus sku_id=KET title=Kettle unit_cost=5.00 cost_currency=USD weight_g=300\n"
+        "orders order_id=O4 currency=USD status=DELIVERED created_at=2026-02-03T20:00 "
+        "shipped_at=2026-02-04T20:00 fulfillment_type=FULFILLMENT_BY_TIKTOK tax=3.00\n"
+        "order_lines order_id=O4 sku_id=MUG quantity=1 unit_price=20.00\n"
+        "order_lines order_id=O4 sku_id=KET quantity=1 unit_price=40.00\n"
+        "returns return_id=R6 order_id=O4 sku_id=MUG quantity=1 return_type=return_refund "
+        "requested_at=2026-02-10T00:00 currency=USD refund_amount=21.00 disposition=resellable\n"
+    )
+    row = line(build_ledger(inputs(shop)), "O4", "MUG")
+    assert usd(row["refunds"]) == D("-20")
+    assert usd(row["referral_fee"]) == D("-1.2") and usd(row["referral_fee_refund"]) == D("1.2")
+    assert usd(row["refund_admin_fee"]) == D("-0.24")
+
+
 def test_commission_clawed_back_on_refund() -> None:
     """Half the units refunded: half the 12% commission (6.48 → 3.24) comes back.
-    Refund 26.70 of 53.40 paid (incl. tax) is a half share."""
+    Refund 26.70 of 53.40 paid (incl. tax) is a half share; the seller bears half its sales
+    (54.00 → 27.00): the platform takes back half its 3.00 discount and refunds the tax."""
     shop = LAMP_SHOP + (
         "returns return_id=R5 order_id=O1 sku_id=LAMP quantity=1 return_type=return_refund "
         "requested_at=2026-03-12T00:00 currency=USD refund_amount=26.70 disposition=resellable\n"
     )
     row = line(build_ledger(inputs(shop)), "O1", "LAMP")
     assert usd(row["commission_clawback"]) == D("3.24")
+    assert usd(row["refunds"]) == D("-27")
     assert usd(row["referral_fee_refund"]) == D("1.62")
     assert usd(row["cogs_reversal"]) == D("6.496")
 

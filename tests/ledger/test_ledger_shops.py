@@ -158,3 +158,34 @@ def test_ledger_on_an_imported_seller_center_export(store: Store, tmp_path: Path
         + e.postings.filter(pl.col("account") == "refunds")["source_key"][0].split("=", 1)[1]
         in e.sources
     )
+    # every roll-up of the imported export adds up to the same margin
+    total = sum(run2.result.lines["margin"].to_list()) + sum(
+        run2.result.overhead["amount_usd"].to_list()
+    )
+    for by in (*BY, "order", "line"):
+        t = svc.margins(store, by=by, result=run2.result, inputs=run2.inputs)
+        assert t.height > 0 and sum(t["margin"].to_list(), D(0)) == D(total).scaleb(-4), by
+    # in CNY at the day's rate (¥7.10 per USD in March)
+    store.write(
+        "fx_rates",
+        pl.DataFrame(
+            {"date": [date(2026, 3, 1)], "currency": ["CNY"], "usd_per_unit": [D("0.14084507")]}
+        ),
+    )
+    cny = svc.margins(store, by="sku", currency="CNY")
+    assert cny.filter(pl.col("sku_id") == "MUG-01")["revenue"][0] == D("177.5000")  # 25 × 7.10
+    # explain a SKU-month down to the imported order lines
+    em = svc.explain(store, sku_id="MUG-01", month="2026-03")
+    assert any(k.startswith("order_lines:") for k in em.sources)
+    assert em.margin_usd == sum(em.components["amount_usd"].to_list(), D(0))
+    # cash: the estimated settlements arrive 7 days after delivery (19 and 20 March)
+    rep = svc.cash(store, days=90, today=date(2026, 4, 1), expected="run_rate")
+    assert rep.daily.filter(pl.col("kind") == "projection").height == 90
+    paid = rep.daily.filter((pl.col("kind") == "history") & (pl.col("settlements_usd") != 0))
+    # MUG: 23.00 sales − referral 1.38 − FBT 2 × 2.86; LAMP: 40.00 + buyer shipping 5.99 −
+    # label 5.99 − referral 2.40 − refund 40.00 (the buyer's 42.80 less the 2.80 tax the
+    # platform refunds) + referral back 2.40 − admin fee 0.48
+    assert paid.select("date", "settlements_usd").rows() == [
+        (date(2026, 3, 26), D("15.90")),
+        (date(2026, 3, 27), D("-0.48")),
+    ]

@@ -300,3 +300,35 @@ def test_cli_explain_and_cash(lamp_db: str) -> None:
     assert json.loads(rr.stdout)["summary"]["expected_sales_source"].startswith("run rate")
     bad = runner.invoke(app, ["cash", "--db", lamp_db, "--expected", "guess"])
     assert bad.exit_code == 2 and "guess" in (bad.stdout + bad.stderr)
+
+
+LOSING_VIDEO = """
+skus            sku_id=PEN title=Pen unit_cost=20.00 cost_currency=USD weight_g=50
+creators        creator_id=C7 handle=@pens commission_rate=0.10
+content         content_id=V1 kind=video creator_id=C7 posted_at=2026-03-01T10:00 market=US
+orders          order_id=O2 currency=USD status=DELIVERED created_at=2026-03-06T19:00 delivered_at=2026-03-10T19:00 warehouse_id=WH1
+order_lines     order_id=O2 sku_id=PEN quantity=1 unit_price=5.00 content_id=V1 creator_id=C7 traffic_source=video
+"""
+
+
+def test_cli_losers_names_the_money_losing_sku_video_and_creator(tmp_path: Path) -> None:
+    """A pen sold at $5 that costs $20 loses money: its SKU, video and creator are listed;
+    the profitable lamp and its creator are not."""
+    path = str(tmp_path / "losers.duckdb")
+    with open_store(path) as s:
+        s.write_many(frames(LAMP_SHOP + LOSING_VIDEO))
+    runner = CliRunner()
+    res = runner.invoke(app, ["ledger", "losers", "--db", path, "--json"])
+    assert res.exit_code == 0, res.output
+    out = json.loads(res.stdout)
+    assert [r["sku_id"] for r in out["sku"]] == ["PEN"]
+    assert [r["content_id"] for r in out["content"]] == ["V1"]
+    assert [r["creator_id"] for r in out["creator"]] == ["C7"]
+    # 5.00 − referral 0.30 − commission 0.50 − 3PL 1.50 − cost 20.00 = −17.30
+    assert out["sku"][0]["margin"] == pytest.approx(-17.30)
+    assert out["creator"][0]["margin"] == out["sku"][0]["margin"]
+    txt = runner.invoke(app, ["ledger", "losers", "--db", path, "--lang", "zh"])
+    assert txt.exit_code == 0 and "PEN" in txt.stdout and "亏钱的视频" in txt.stdout
+    assert "LAMP" not in txt.stdout
+    bad = runner.invoke(app, ["ledger", "losers", "--db", path, "--top", "0"])
+    assert bad.exit_code == 2

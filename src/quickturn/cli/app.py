@@ -86,6 +86,11 @@ from quickturn.cli import sense as sense_cmd  # noqa: E402
 app.add_typer(sense_cmd.app, name="sense")
 
 # --- plan ---
+from quickturn.cli import channel as channel_cmd  # noqa: E402
+from quickturn.cli import plan as plan_cmd  # noqa: E402
+
+app.add_typer(plan_cmd.app, name="plan")
+app.command("channel")(channel_cmd.channel)
 
 # --- health ---
 from quickturn.cli import health as health_cmd  # noqa: E402

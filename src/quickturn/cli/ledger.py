@@ -244,6 +244,44 @@ def report(
         raise typer.Exit(EXIT_FINDINGS)
 
 
+@app.command("losers")
+@handle_errors
+def losers_cmd(
+    top: Annotated[int, typer.Option("--top", help="Rows per list (worst first).")] = 10,
+    db: DbOpt = None,
+    json_: JsonOpt = False,
+    lang: LangOpt = None,
+    config: ConfigOpt = None,
+) -> None:
+    """Who loses money: SKUs, videos (content) and creators with a negative true margin."""
+    cli = make_cli(db, json_, lang, config)
+    _ = cli._
+    if top < 1:
+        raise UsageError(f"--top must be at least 1, got {top}")
+    with cli.open_store() as store, cli.progress(_("Building the ledger")) as _advance:
+        lists = svc.losers(store, n=top, settings=cli.settings)
+    if json_:
+        cli.print_json({"ok": True, "top": top, **lists})
+        return
+    titles = {
+        "sku": _("Money-losing SKUs"),
+        "content": _("Money-losing videos"),
+        "creator": _("Money-losing creators"),
+    }
+    for dim, df in lists.items():
+        if df.height:
+            print_rollup(cli, df, titles[dim])
+        else:
+            cli.console.print(
+                _("{what}: none — every one earns money after every cost.", what=titles[dim])
+            )
+    cli.console.print(
+        _(
+            "Next: `quickturn ledger explain --sku SKU --month YYYY-MM` shows where a loss comes from."
+        )
+    )
+
+
 @app.command("explain")
 @handle_errors
 def explain_cmd(

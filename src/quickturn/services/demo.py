@@ -49,6 +49,7 @@ STEPS: list[str] = [
     # --- sense ---
     "sense",
     # --- plan ---
+    "plan",
     # --- health ---
     "health",
     # --- comply ---

@@ -173,7 +173,10 @@ def allocate(
         )
     tmp += ["__a_hi", "__a_den", "__a_own"]
     t = pl.col("__a_t")
-    bound = d.select((t.abs().max() * pl.col("__a_den").max()).cast(pl.Float64)).item()
+    # the bound in floats: an Int64 product would itself wrap around on large shops
+    bound = d.select(
+        t.abs().max().cast(pl.Float64) * pl.col("__a_den").max().cast(pl.Float64)
+    ).item()
     wide = bound is not None and bound >= 2.0**62
     tt = t.cast(I128) if wide else t
     share = (tt * pl.col("__a_hi")) // pl.col("__a_den") - (

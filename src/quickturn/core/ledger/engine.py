@@ -158,6 +158,7 @@ ORDER_COLUMNS = (
     "shipping_fee",
     "shipping_fee_seller_discount",
     "shipping_fee_platform_discount",
+    "tax",
 )
 LINE_COLUMNS = (
     "order_id",
@@ -260,6 +261,7 @@ def prepare_lines(
         usd(micro(pl.col("shipping_fee")).fill_null(0)).alias("o_ship_fee"),
         usd(micro(pl.col("shipping_fee_seller_discount")).fill_null(0)).alias("o_ship_sd"),
         usd(micro(pl.col("shipping_fee_platform_discount")).fill_null(0)).alias("o_ship_pd"),
+        usd(micro(pl.col("tax")).fill_null(0)).alias("o_tax"),
         pl.col("is_sample_order").fill_null(False).alias("is_sample"),
         pl.col("fulfillment_type").fill_null("FULFILLMENT_BY_SELLER"),
         pl.col("operating_model").fill_null("self_operated"),
@@ -304,6 +306,7 @@ def prepare_lines(
         "o_ship_fee",
         "o_ship_sd",
         "o_ship_pd",
+        "o_tax",
     )
     lines = pl.concat([ol, head.select(pl.all().gather(ol["order_idx"]))], how="horizontal").filter(
         pl.col("kept")
@@ -336,6 +339,23 @@ def prepare_lines(
     pd_cur = micro(pl.col("platform_discount")).fill_null(0)
     after_cur = pl.coalesce(micro(pl.col("subtotal_after_discount")), gross_cur - sd_cur - pd_cur)
     tax_cur = micro(pl.col("tax")).fill_null(0)
+    # a line without a tax of its own (a Seller Center export has the tax per order) takes its
+    # share of the order's tax by its subtotal after discounts, unless another line of the
+    # order has one
+    if lines["tax"].null_count():
+        has_line_tax = group_total(pl.col("tax").is_not_null().cast(pl.Int64), "order_idx") > 0
+        lines = allocate(
+            lines,
+            pl.when(has_line_tax).then(0).otherwise(pl.col("o_tax")),
+            after_cur.clip(lower_bound=0),
+            "order_idx",
+            "__o_tax",
+        )
+        line_tax = usd(tax_cur) + pl.when(pl.col("tax").is_null()).then(
+            pl.col("__o_tax")
+        ).otherwise(0)
+    else:
+        line_tax = usd(tax_cur)
     affiliated = pl.col("creator_id").is_not_null() | (pl.col("traffic_source") == "affiliate")
     lines = lines.select(
         pl.int_range(pl.len(), dtype=pl.Int64).alias("line_no"),
@@ -367,7 +387,7 @@ def prepare_lines(
         usd(gross_cur).alias("gross"),
         usd(sd_cur).alias("sdisc"),
         (usd(gross_cur) - usd(sd_cur)).alias("sales"),
-        (usd(after_cur) + usd(tax_cur)).alias("buyer_paid"),
+        (usd(after_cur) + line_tax).alias("buyer_paid"),
         pl.coalesce(
             "route_id",
             pl.when(pl.col("fulfillment_type") == "FULFILLMENT_BY_TIKTOK")
@@ -693,6 +713,7 @@ def prepare_returns(
         "line_no",
         "order_idx",
         pl.col("quantity").alias("line_qty"),
+        "sales",
         "buyer_paid",
         "referral_fee",
         "commission",
@@ -781,6 +802,30 @@ def prepare_returns(
         pl.format("return_id={}", "return_id").alias("source_key"),
     )
     share_num = pl.min_horizontal("refund_usd", "buyer_paid")
+    # The buyer's refund includes the sales tax (collected and refunded by the platform, never
+    # the seller's) and the platform-funded discount (the platform takes back only what it
+    # paid): the seller bears the same share of its sales (gross − seller discount); a refund
+    # above what the buyer paid for the line (e.g. shipping) is the seller's in full.
+    seller_refund = (
+        pl.when(pl.col("buyer_paid") > 0)
+        .then(
+            div_half_up(pl.col("sales").cast(I128) * share_num, pl.col("buyer_paid"))
+            + (pl.col("refund_usd") - pl.col("buyer_paid")).clip(lower_bound=0)
+        )
+        .otherwise(pl.col("refund_usd"))
+    )
+    r = r.with_columns(
+        seller_refund.alias("refund_seller"),
+        pl.when(pl.col("refund_usd") != 0)
+        .then(
+            div_half_up(
+                micro(pl.col("refund_amount")).fill_null(0).cast(I128) * seller_refund,
+                pl.col("refund_usd"),
+            )
+        )
+        .otherwise(0)
+        .alias("refund_seller_cur"),
+    )
     no_admin = pl.col("is_sample") | (
         (rtype == "cancellation_refund") & pl.col("shipped_at").is_null()
     )
@@ -839,8 +884,8 @@ def return_details(r: pl.DataFrame) -> pl.DataFrame:
         r.select(
             *common,
             pl.lit("refunds").alias("account"),
-            (-pl.col("refund_usd")).alias("amount_usd"),
-            (-micro(pl.col("refund_amount"))).alias("amount"),
+            (-pl.col("refund_seller")).alias("amount_usd"),
+            (-pl.col("refund_seller_cur")).alias("amount"),
             est_refund.alias("basis"),
             pl.lit(True).alias("settlement"),
             pl.lit("refunds").alias("family"),
