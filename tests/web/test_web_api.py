@@ -193,6 +193,16 @@ def test_inventory_projection_bands(client: TestClient) -> None:
         assert len(b["p50"]) == p["days"]
         for lo, mid, hi in zip(b["p10"], b["p50"], b["p90"], strict=True):
             assert 0 <= lo <= mid <= hi
+    # units on hand never exceed what the SKU has plus what the policies order (an end-of-
+    # horizon storage charge once leaked into the day-by-day differences: 80,000 "units")
+    d = client.get(f"/api/v1/skus/{sku}").json()
+    have = (d["stock"]["on_hand"] or 0) + sum(
+        float(x["quantity"]) for x in d["stock"]["in_transit"]
+    )
+    ordered = max(float(x["order_qty"] or 0) for x in d["policies"])
+    for b in p["policies"]:
+        assert max(b["p90"]) <= have + 3 * ordered + 1, b["policy"]
+        assert b["p50"][0] <= have + 1  # nothing ordered today arrives on the first day
     fig = client.get(f"/skus/{sku}/projection-figure").json()
     assert len(fig["data"]) == 3 * len(p["policies"])
 

@@ -18,6 +18,7 @@ are the shop's calendar days, ``today`` is the as-of day of the data (see :func:
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
 import importlib.util
 import json
@@ -1381,7 +1382,9 @@ def inventory_projection(
         forecast=np.repeat(inputs.mean_forecast(), m, axis=0),
     )
     params = np.repeat(fam_params[None, :, :], m, axis=0)
-    config = plan_service.sim_config(ps)
+    # no leftover sell-down after the horizon: the plan charges storage for it at the end,
+    # which would break the day-by-day differences below
+    config = dataclasses.replace(plan_service.sim_config(ps), terminal_cover_days=0.0)
     cumulative = np.zeros((h + 1, m, len(fams)))
     for t in range(1, h + 1):
         part = sim.PlanInputs(
