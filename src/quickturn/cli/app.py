@@ -112,6 +112,10 @@ from quickturn.cli import connector as connector_cmd  # noqa: E402
 connector_cmd.register(app)
 
 # --- web ---
+from quickturn.cli import web as web_cmd  # noqa: E402
+
+app.command("serve")(web_cmd.serve)
+app.command("report")(web_cmd.report)
 
 
 def main() -> None:

@@ -66,6 +66,12 @@ def demo(
     ] = None,
     json_: JsonOpt = False,
     lang: LangOpt = None,
+    serve: Annotated[
+        bool, typer.Option("--serve", help="Then serve the web dashboard over it (Ctrl+C stops).")
+    ] = False,
+    port: Annotated[
+        int, typer.Option("--port", help="Port of the dashboard with --serve.", min=1, max=65535)
+    ] = 8000,
 ) -> None:
     """Generate a realistic demo shop, run every module on it and show what they found."""
     cli = make_cli(db or DEFAULT_DEMO_DB, json_, lang)
@@ -92,6 +98,10 @@ def demo(
         cli.print_json(summary)
     else:
         render_summary(cli, summary)
+    if serve:
+        from quickturn.cli.web import run_server
+
+        run_server(cli, "127.0.0.1", port)
     if summary["errors"]:
         raise typer.Exit(EXIT_FINDINGS)
 

@@ -217,21 +217,30 @@ def queue_summary(store: Store) -> dict[str, int]:
     return {str(s): int(n) for s, n in df.iter_rows()}
 
 
-def _inbox_for(settings: Settings, store: Store | None) -> WebhookInbox:
+def _inbox_for(
+    settings: Settings, store: Store | None, opener: Callable[[], Store] | None = None
+) -> WebhookInbox:
     if store is not None:
         return WebhookInbox(store)
-    return WebhookInbox(opener=lambda: open_store(settings.db))
+    return WebhookInbox(opener=opener or (lambda: open_store(settings.db)))
 
 
 def tiktok_router(
-    settings: Settings, store: Store | None = None, *, options: TikTokSettings | None = None
+    settings: Settings,
+    store: Store | None = None,
+    *,
+    options: TikTokSettings | None = None,
+    opener: Callable[[], Store] | None = None,
 ) -> APIRouter:
-    """The ``POST /webhooks/tiktok`` router for the web app (``app.include_router(...)``)."""
+    """The ``POST /webhooks/tiktok`` router for the web app (``app.include_router(...)``).
+
+    ``opener`` opens a store per notification (closed after it) — the web app passes one that
+    also takes its in-process write lock, so the write never meets its read-only connections."""
     ts = options or tiktok_settings(settings)
     ts.require()
     from quickturn.connectors.tiktok_api.webhooks import create_router
 
-    inbox = _inbox_for(settings, store)
+    inbox = _inbox_for(settings, store, opener)
     return create_router(ts.app_key, ts.app_secret, inbox.enqueue, path=ts.webhook_path)
 
 

@@ -1,0 +1,202 @@
+"""Who may use the dashboard, and protection of its write actions.
+
+Model (docs/web.md, "Security"):
+
+* The server binds ``127.0.0.1`` by default.  Bound to any other interface it refuses to
+  start without a token (``QUICKTURN_TOKEN``); with a token set, every request needs it
+  whatever the interface.
+* The token is sent as ``Authorization: Bearer <token>`` (scripts, the API) or entered once
+  in the login form, which sets an ``HttpOnly``, ``SameSite=Strict`` session cookie holding
+  an HMAC of the token (the token itself is never stored in the browser nor rendered).
+  Requests without it get ``401`` (the login form for pages, JSON for the API).
+* Write actions (``POST`` and friends) are protected against cross-site request forgery
+  twice: the ``Origin`` (or ``Referer``) must be this server, and a double-submit token —
+  the ``qt_csrf`` cookie echoed in the ``X-CSRF-Token`` header or a ``csrf_token`` form
+  field — must match.  Requests authenticated by a bearer header are not forgeable by a
+  browser and skip the double-submit check.
+* On a loopback bind the ``Host`` header must name the loopback interface (DNS rebinding).
+* ``/webhooks/tiktok`` is exempt from the token and the CSRF checks: it has its own HMAC
+  signature check.  ``/static/*`` (the CSS, the JS and Plotly) and ``/healthz`` are public.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import ipaddress
+import secrets
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+from starlette.middleware.base import BaseHTTPMiddleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.types import ASGIApp
+
+SESSION_COOKIE = "qt_session"
+CSRF_COOKIE = "qt_csrf"
+CSRF_HEADER = "x-csrf-token"
+CSRF_FIELD = "csrf_token"
+UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "::1", "[::1]"})
+
+#: Content-Security-Policy of every page: scripts and styles only from this server (Plotly
+#: sets inline styles on its SVG, hence ``style-src 'unsafe-inline'``), no frames, no
+#: connections elsewhere, nothing fetched from the internet.
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data: blob:; font-src 'self' data:; connect-src 'self'; "
+    "frame-ancestors 'none'; base-uri 'none'; form-action 'self'; object-src 'none'"
+)
+
+
+def is_loopback(host: str) -> bool:
+    """``127.0.0.1``, ``::1``, ``localhost`` … (a name that is not an IP counts only when it
+    is ``localhost``)."""
+    h = host.strip().strip("[]")
+    if h == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(h).is_loopback
+    except ValueError:
+        return False
+
+
+def host_name(host: str) -> str:
+    """The name part of a ``Host`` header (``[::1]:8000`` → ``[::1]``)."""
+    host = host.strip().lower()
+    if host.startswith("["):
+        end = host.find("]")
+        return host[: end + 1] if end > 0 else host
+    return host.split(":", 1)[0]
+
+
+def session_value(token: str) -> str:
+    """What the session cookie holds: an HMAC of the token (not the token)."""
+    return hmac.new(token.encode("utf-8"), b"quickturn-web-session-v1", hashlib.sha256).hexdigest()
+
+
+def new_csrf_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+@dataclass(frozen=True)
+class SecurityPolicy:
+    token: str | None
+    loopback: bool
+    exempt_prefixes: tuple[str, ...] = ("/static/", "/healthz", "/login", "/favicon.ico")
+    exempt_paths: frozenset[str] = field(default_factory=frozenset)
+    allowed_hosts: frozenset[str] = LOOPBACK_NAMES
+
+    @property
+    def auth_required(self) -> bool:
+        return self.token is not None
+
+    def exempt(self, path: str) -> bool:
+        return path in self.exempt_paths or path.startswith(self.exempt_prefixes)
+
+    def authenticate(self, request: Request) -> str | None:
+        """``"bearer"``, ``"cookie"`` or ``"open"`` when allowed in; ``None`` otherwise."""
+        if self.token is None:
+            return "open"
+        header = request.headers.get("authorization", "")
+        if header[:7].lower() == "bearer ":
+            given = header[7:].strip()
+            if given and hmac.compare_digest(given.encode(), self.token.encode()):
+                return "bearer"
+            return None
+        cookie = request.cookies.get(SESSION_COOKIE)
+        if cookie and hmac.compare_digest(cookie.encode(), session_value(self.token).encode()):
+            return "cookie"
+        return None
+
+
+def same_origin(request: Request) -> bool:
+    """The request's ``Origin`` (or ``Referer``) names this server, or neither is sent."""
+    origin = request.headers.get("origin") or request.headers.get("referer")
+    if not origin or origin == "null":
+        return origin != "null"
+    parts = urlsplit(origin)
+    host = request.headers.get("host", "")
+    return parts.netloc.lower() == host.lower()
+
+
+def csrf_ok(request: Request, submitted: str | None) -> bool:
+    cookie = request.cookies.get(CSRF_COOKIE)
+    if not cookie or not submitted:
+        return False
+    return hmac.compare_digest(cookie.encode(), submitted.encode())
+
+
+Unauthorized = Callable[[Request], Awaitable[Response]]
+
+
+class SecurityMiddleware(BaseHTTPMiddleware):
+    """Host check, token check, Origin check on writes, security headers, CSRF cookie."""
+
+    def __init__(self, app: ASGIApp, *, policy: SecurityPolicy, unauthorized: Unauthorized) -> None:
+        super().__init__(app)
+        self.policy = policy
+        self.unauthorized = unauthorized
+
+    async def dispatch(
+        self, request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        p = self.policy
+        path = request.url.path
+        if p.loopback and host_name(request.headers.get("host") or "") not in p.allowed_hosts:
+            return JSONResponse(
+                {"detail": "unknown Host header; open the dashboard at http://127.0.0.1"},
+                status_code=400,
+            )
+        webhook = path in p.exempt_paths
+        via = p.authenticate(request)
+        request.state.auth = via
+        if via is None and not p.exempt(path):
+            return self._finish(request, await self.unauthorized(request), path)
+        if (
+            request.method in UNSAFE
+            and not webhook
+            and via != "bearer"
+            and not same_origin(request)
+        ):
+            return JSONResponse(
+                {"detail": "cross-site request refused (Origin does not match this server)"},
+                status_code=403,
+            )
+        response = await call_next(request)
+        if webhook:
+            return response
+        return self._finish(request, response, path)
+
+    @staticmethod
+    def _finish(request: Request, response: Response, path: str) -> Response:
+        """Security headers, and the CSRF cookie when the browser has none yet."""
+        h = response.headers
+        h.setdefault("Content-Security-Policy", CSP)
+        h.setdefault("X-Content-Type-Options", "nosniff")
+        h.setdefault("X-Frame-Options", "DENY")
+        h.setdefault("Referrer-Policy", "same-origin")
+        if not path.startswith("/static/"):
+            h.setdefault("Cache-Control", "no-store")
+            if CSRF_COOKIE not in request.cookies:
+                token = getattr(request.state, "csrf", None) or new_csrf_token()
+                response.set_cookie(
+                    CSRF_COOKIE,
+                    token,
+                    httponly=False,
+                    samesite="strict",
+                    secure=request.url.scheme == "https",
+                    path="/",
+                )
+        return response
+
+
+def csrf_token_for(request: Request) -> str:
+    """The request's CSRF token (the cookie's, or a new one the response will set)."""
+    token = request.cookies.get(CSRF_COOKIE) or getattr(request.state, "csrf", None)
+    if not token:
+        token = new_csrf_token()
+        request.state.csrf = token
+    return token
