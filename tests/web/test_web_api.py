@@ -442,3 +442,26 @@ def test_pages_before_any_module_has_run(demo_db_file: Path, tmp_path: Path) -> 
         assert c.get(f"/api/v1/skus/{sku}/projection").status_code == 404
         assert c.get("/plan/purchase-orders.csv").status_code == 404
         assert "quickturn plan" in c.get("/api/v1/plan/purchase-orders.csv").json()["detail"]
+
+
+def test_projection_from_the_shop_scenarios_equals_the_one_sku_projection(
+    web_demo_file: Path,
+) -> None:
+    """The web computes the shop's demand scenarios once and slices a SKU's row: the bands
+    are exactly those of the SKU asked for alone (each SKU has its own random stream)."""
+    if not plan_module_installed():
+        pytest.skip("the plan module is not in this build: no simulator to replay")
+    from quickturn.services import dashboard
+
+    store = open_store(web_demo_file, read_only=True, migrate=False)
+    try:
+        today = dashboard.as_of(store)
+        shop = dashboard.projection_scenarios(store, today=today)
+        assert shop is not None and shop.paths.shape[0] == store.table("skus").height
+        plan = store.table("plan_sku_results").filter(pl.col("order_qty") > 0)
+        sku = str(plan["sku_id"][0])
+        alone = dashboard.inventory_projection(store, sku, today=today)
+        sliced = dashboard.inventory_projection(store, sku, today=today, paths=shop)
+    finally:
+        store.close()
+    assert alone["policies"] and sliced == alone

@@ -28,9 +28,11 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import numpy as np
 import polars as pl
 
 from quickturn.config import Settings
+from quickturn.core.sense.types import SamplePaths
 from quickturn.errors import Finding, UsageError
 from quickturn.store import Store
 
@@ -1254,6 +1256,49 @@ def plan_simulator_available() -> bool:
     return importlib.util.find_spec("quickturn.services.plan") is not None
 
 
+def _projection_settings(store: Store, settings: Settings | None, scenarios: int) -> Any:
+    """The plan settings of the latest plan run (seed, horizon), with ``scenarios`` paths."""
+    from quickturn.core.plan.settings import plan_settings
+
+    run = latest_run(store, "plan")
+    run_params = run["params"] if run and isinstance(run["params"], dict) else {}
+    section = dict(settings.section("plan")) if settings is not None else {}
+    return plan_settings(
+        section,
+        scenarios=scenarios,
+        search_scenarios=min(scenarios, int(section.get("search_scenarios") or scenarios)),
+        seed=run_params.get("seed"),
+        horizon_days=run_params.get("horizon_days"),
+    )
+
+
+def projection_scenarios(
+    store: Store,
+    *,
+    today: date,
+    settings: Settings | None = None,
+    scenarios: int = PROJECTION_SCENARIOS,
+) -> SamplePaths | None:
+    """The whole shop's demand scenarios for the inventory projection, computed once.
+
+    Sense always learns from every SKU of the shop, so one SKU's scenarios cost as much as
+    all of them; the web computes them once per database change (in its background warmer)
+    and :func:`inventory_projection` slices its SKU's row.  Stored as float32 (whole units of
+    demand are exact in float32) to halve the memory.  ``None`` when there is no plan run.
+    """
+    if not has(store, "plan_sku_results") or latest_run(store, "plan") is None:
+        return None
+    if not plan_simulator_available():
+        return None
+    from quickturn.services import sense as sense_service
+
+    ps = _projection_settings(store, settings, scenarios)
+    out = sense_service.demand_scenarios(
+        store, today=today, h=ps.horizon_days, n_paths=ps.scenarios, seed=ps.seed
+    )
+    return SamplePaths(out.paths.astype(np.float32), out.sku_ids, out.start, out.phase)
+
+
 def inventory_projection(
     store: Store,
     sku_id: str,
@@ -1261,6 +1306,7 @@ def inventory_projection(
     today: date,
     settings: Settings | None = None,
     scenarios: int = PROJECTION_SCENARIOS,
+    paths: SamplePaths | None = None,
 ) -> dict[str, Any]:
     """Units on hand per day under each policy family for one SKU: the 10th, 50th and 90th
     percentile and the mean over demand scenarios, for the chosen policy and the alternatives.
@@ -1281,31 +1327,33 @@ def inventory_projection(
             "the plan module is not installed in this build: the inventory projection needs "
             "its simulator (the plan's tables are shown as stored)"
         )
-    import numpy as np
-
     from quickturn.core.plan import simulate as sim
     from quickturn.core.plan.inputs import assemble_inputs, delivery_days, fx_table, in_transit_lots
-    from quickturn.core.plan.settings import plan_settings
     from quickturn.services import sense as sense_service
 
     plan_service: Any = importlib.import_module("quickturn.services.plan")
 
     if store.table("skus", columns=["sku_id"], where={"sku_id": sku_id}).height == 0:
         raise NotFound(f"unknown SKU {sku_id!r}")
-    run = latest_run(store, "plan")
-    run_params = run["params"] if run and isinstance(run["params"], dict) else {}
-    section = dict(settings.section("plan")) if settings is not None else {}
-    ps = plan_settings(
-        section,
-        scenarios=scenarios,
-        search_scenarios=min(scenarios, int(section.get("search_scenarios") or scenarios)),
-        seed=run_params.get("seed"),
-        horizon_days=run_params.get("horizon_days"),
-    )
+    ps = _projection_settings(store, settings, scenarios)
     h = ps.horizon_days
-    paths = sense_service.demand_scenarios(
-        store, today=today, h=h, n_paths=ps.scenarios, seed=ps.seed, sku_ids=[sku_id]
-    )
+    if (
+        paths is not None
+        and sku_id in paths.sku_ids
+        and paths.paths.shape[1:]
+        == (
+            ps.scenarios,
+            h,
+        )
+    ):
+        # the shop's scenarios computed once (:func:`projection_scenarios`): a SKU's paths do
+        # not depend on which SKUs were asked for, so its row is exactly what sense gives it
+        i = paths.sku_ids.index(sku_id)
+        paths = SamplePaths(paths.paths[i : i + 1], [sku_id], paths.start, [paths.phase[i]])
+    else:
+        paths = sense_service.demand_scenarios(
+            store, today=today, h=h, n_paths=ps.scenarios, seed=ps.seed, sku_ids=[sku_id]
+        )
     economics = unit_economics_from_journal(store, [sku_id], today=today, days=ps.economics_days)
     stock = store.query(
         "SELECT s.sku_id, s.location_id, s.on_hand_qty, s.reserved_qty "

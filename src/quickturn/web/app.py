@@ -61,6 +61,10 @@ def warm(web: WebContext) -> None:
     views.sku_list(days=DEFAULT_DAYS)
     views.daily_units()
     views.components_by_sku(90)
+    # last: the shop's demand scenarios behind the SKU pages' inventory bands (the slowest)
+    from quickturn.web.projection import shop_scenarios
+
+    shop_scenarios(views)
 
 
 def _webhook_router(settings: Settings, db: Database) -> tuple[Any, str] | None:
