@@ -16,7 +16,7 @@ Prints one JSON document:
   its viral (burst) SKUs, quick response vs heavy pre-stock: dead stock, lost sales and
   expected profit (each family's optimised parameters, same scenarios).
 
-    uv run python benchmarks/plan_bench.py            # full size (≈ 2 minutes on 2 cores)
+    uv run python benchmarks/plan_bench.py            # full size (≈ 1.5 min + demo part ≈ 15 min)
     uv run python benchmarks/plan_bench.py --quick    # tiny smoke run
 """
 
