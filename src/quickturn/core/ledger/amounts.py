@@ -110,6 +110,29 @@ def convert_from_usd(amount_micro: pl.Expr, usd_per_unit_fx8: pl.Expr) -> pl.Exp
     return (q + up.cast(I128)).cast(pl.Int64)
 
 
+def sort_pairs(df: pl.DataFrame, major: str, minor: str) -> pl.DataFrame:
+    """``df.sort(major, minor)`` for integer columns, through one packed Int64 key
+    (``major · 2^b + minor``): a one-column sort is several times faster than a two-column
+    one.  Ties keep their input order.  Falls back to the two-column sort when a value is
+    null, negative or too large to pack."""
+    if df.height < 2:
+        return df.sort(major, minor, maintain_order=True)
+    a, b = pl.col(major), pl.col(minor)
+    st = df.select(
+        a.min().alias("a0"),
+        a.max().alias("a1"),
+        b.min().alias("b0"),
+        b.max().alias("b1"),
+        (a.null_count() + b.null_count()).alias("nulls"),
+    ).row(0)
+    a0, a1, b0, b1, nulls = (int(x) for x in st)
+    bits = b1.bit_length()
+    if nulls or a0 < 0 or b0 < 0 or a1.bit_length() + bits > 62:
+        return df.sort(major, minor, maintain_order=True)
+    key = a.cast(pl.Int64) * (1 << bits) + b.cast(pl.Int64)
+    return df.sort(key, maintain_order=True)
+
+
 def allocate(
     df: pl.DataFrame,
     total: pl.Expr,

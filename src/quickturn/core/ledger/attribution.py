@@ -18,7 +18,7 @@ from __future__ import annotations
 import polars as pl
 
 from quickturn.core.ledger.accounts import OVERHEAD_SCHEMA
-from quickturn.core.ledger.amounts import allocate, convert_fx, micro
+from quickturn.core.ledger.amounts import allocate, convert_fx, micro, sort_pairs
 from quickturn.core.ledger.findings import finding
 from quickturn.core.ledger.fx import attach_fx
 from quickturn.core.ledger.inputs import LedgerInputs
@@ -187,7 +187,7 @@ def allocate_ads(
         if j.height == 0:
             continue
         j = allocate(
-            j.select("pool_id", "line_no", "total", "sales").sort("pool_id", "line_no"),
+            sort_pairs(j.select("pool_id", "line_no", "total", "sales"), "pool_id", "line_no"),
             pl.col("total"),
             pl.col("sales"),
             "pool_id",

@@ -49,6 +49,7 @@ from quickturn.core.ledger.amounts import (
     fee_cents,
     micro,
     rate6,
+    sort_pairs,
 )
 from quickturn.core.ledger.costing import RECEIPT, RESTOCK, REVERSE, SALE, cost_events
 from quickturn.core.ledger.findings import finding, sample
@@ -199,6 +200,16 @@ def group_total(expr: pl.Expr, group: str) -> pl.Expr:
     return pl.when(last).then(within).otherwise(None).backward_fill()
 
 
+def _join_narrow(df: pl.DataFrame, other: pl.DataFrame, key: str) -> pl.DataFrame:
+    """``df.join(other, on=key, how="left")`` in ``df``'s row order; when ``other``'s keys are
+    unique, only the key column is joined and the new columns are appended (the wide frame is
+    not copied)."""
+    if other[key].is_duplicated().any():
+        return df.join(other, on=key, how="left", maintain_order="left")
+    got = df.select(key).join(other, on=key, how="left", maintain_order="left")
+    return df.hstack(got.drop(key))
+
+
 def prepare_lines(
     inputs: LedgerInputs, settings: LedgerSettings, fx: pl.DataFrame
 ) -> tuple[pl.DataFrame, pl.DataFrame, list[Finding]]:
@@ -271,7 +282,9 @@ def prepare_lines(
     ol = inputs.order_lines.select(LINE_COLUMNS).join(
         orders.select("order_id", "order_idx"), on="order_id", how="left"
     )
-    orphan = ol.filter(pl.col("order_idx").is_null())
+    orphan = (
+        ol.filter(pl.col("order_idx").is_null()) if ol["order_idx"].null_count() else ol.head(0)
+    )
     if orphan.height:
         ids = orphan["order_id"].unique().sort().to_list()
         findings.append(
@@ -308,9 +321,12 @@ def prepare_lines(
         "o_ship_pd",
         "o_tax",
     )
-    lines = pl.concat([ol, head.select(pl.all().gather(ol["order_idx"]))], how="horizontal").filter(
-        pl.col("kept")
-    )
+    # lines of excluded orders dropped before the header columns are gathered (one narrow
+    # gather instead of filtering the wide frame)
+    kept_line = head["kept"].gather(ol["order_idx"])
+    if not kept_line.all():
+        ol = ol.filter(kept_line)
+    lines = pl.concat([ol, head.select(pl.all().gather(ol["order_idx"]))], how="horizontal")
     orders = orders.filter(pl.col("kept"))
     rate_parts = [rate6(pl.col("commission_rate"))]
     if inputs.content.height:
@@ -319,7 +335,7 @@ def prepare_lines(
             pl.col("creator_id").alias("c_creator"),
             rate6(pl.col("commission_rate")).alias("c_rate"),
         )
-        lines = lines.join(content, on="content_id", how="left").with_columns(
+        lines = _join_narrow(lines, content, "content_id").with_columns(
             pl.coalesce("creator_id", "c_creator").alias("creator_id")
         )
         rate_parts.append(pl.col("c_rate"))
@@ -327,7 +343,7 @@ def prepare_lines(
         creators = inputs.creators.select(
             "creator_id", rate6(pl.col("commission_rate")).alias("cr_rate")
         )
-        lines = lines.join(creators, on="creator_id", how="left")
+        lines = _join_narrow(lines, creators, "creator_id")
         rate_parts.append(pl.col("cr_rate"))
     if not _sorted_by(lines, "order_idx", "sku_id"):
         lines = lines.sort("order_idx", "sku_id")
@@ -592,7 +608,7 @@ def settlement_details(
     spread = keyed.join(direct.select("s_row"), on="s_row", how="anti").join(
         line_keys.select("order_id", "line_no", "sales"), on="order_id", how="inner"
     )
-    spread = spread.sort("s_row", "line_no")
+    spread = sort_pairs(spread, "s_row", "line_no")
     spread = allocate(spread, pl.col("amount_usd"), pl.col("sales"), "s_row", "amount_usd")
     spread = allocate(spread, pl.col("amount"), pl.col("sales"), "s_row", "amount")
     both = pl.concat(
@@ -650,7 +666,7 @@ def bill_details(
     with_line = (
         b.filter(pl.col("order_id").is_not_null())
         .join(line_keys, on="order_id", how="inner")
-        .sort("b_row", "line_no")
+        .pipe(sort_pairs, "b_row", "line_no")
     )
     with_line = allocate(with_line, pl.col("amount_usd"), pl.col("quantity"), "b_row", "amount_usd")
     with_line = allocate(with_line, pl.col("amount"), pl.col("quantity"), "b_row", "amount")
