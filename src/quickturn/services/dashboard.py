@@ -32,6 +32,7 @@ import numpy as np
 import polars as pl
 
 from quickturn.config import Settings
+from quickturn.core.ledger.economics import PRICE_ACCOUNTS, VARIABLE_ACCOUNTS
 from quickturn.core.sense.types import SamplePaths
 from quickturn.errors import Finding, UsageError
 from quickturn.store import Store
@@ -1157,27 +1158,6 @@ def check_text(
 # ---------------------------------------------------------------------------------------------
 # inventory projection of one SKU (the plan's simulator replayed)
 
-#: ledger accounts that make up the variable cost per unit (as in the ledger's unit economics)
-VARIABLE_ACCOUNTS: tuple[str, ...] = (
-    "shipping_income",
-    "referral_fee",
-    "referral_fee_refund",
-    "refund_admin_fee",
-    "payment_fee",
-    "other_platform_fees",
-    "commission",
-    "commission_clawback",
-    "fbt_fee",
-    "pick_pack",
-    "shipping_cost",
-    "refunds",
-    "return_shipping",
-    "return_handling",
-    "return_write_off",
-    "replacement",
-    "cogs_reversal",
-)
-PRICE_ACCOUNTS: tuple[str, ...] = ("gross_revenue", "seller_discount", "revenue_adjustment")
 #: scenarios and quantiles of the projection bands
 PROJECTION_SCENARIOS = 100
 BAND_QUANTILES = (0.1, 0.5, 0.9)

@@ -37,6 +37,7 @@ import numpy as np
 import polars as pl
 
 from quickturn.config import Settings
+from quickturn.core.ledger.economics import PRICE_ACCOUNTS, VARIABLE_ACCOUNTS
 from quickturn.core.plan.engine import PlanOutcome, decide, evaluate, explain_choice
 from quickturn.core.plan.inputs import (
     SkuContext,
@@ -167,30 +168,6 @@ def _latest_stock(store: Store, today: date) -> pl.DataFrame:
     )
 
 
-#: ledger accounts that scale with units sold — the variable cost of
-#: :mod:`quickturn.core.ledger.economics` (same list)
-LEDGER_VARIABLE_ACCOUNTS = (
-    "shipping_income",
-    "referral_fee",
-    "referral_fee_refund",
-    "refund_admin_fee",
-    "payment_fee",
-    "other_platform_fees",
-    "commission",
-    "commission_clawback",
-    "fbt_fee",
-    "pick_pack",
-    "shipping_cost",
-    "refunds",
-    "return_shipping",
-    "return_handling",
-    "return_write_off",
-    "replacement",
-    "cogs_reversal",
-)
-LEDGER_REVENUE_ACCOUNTS = ("gross_revenue", "seller_discount", "revenue_adjustment")
-
-
 def ledger_journal_economics(store: Store, today: date, days: int) -> pl.DataFrame | None:
     """Per-SKU unit economics from the journal the ledger persisted on its last run, or None
     when the ledger has not run (empty ``ledger_postings``).
@@ -230,9 +207,9 @@ def ledger_journal_economics(store: Store, today: date, days: int) -> pl.DataFra
         amounts.with_columns(pl.col("amount").cast(pl.Float64))
         .group_by("sku_id")
         .agg(
-            part(LEDGER_REVENUE_ACCOUNTS).alias("rev"),
+            part(PRICE_ACCOUNTS).alias("rev"),
             (-part(("cogs",))).alias("landed"),
-            (-part(LEDGER_VARIABLE_ACCOUNTS)).alias("var"),
+            (-part(VARIABLE_ACCOUNTS)).alias("var"),
             (pl.col("account") == "cogs").any().alias("cost_known"),
         )
         .join(units.with_columns(pl.col("units").cast(pl.Float64)), on="sku_id")

@@ -37,7 +37,9 @@ COLUMNS = (
     "basis",
 )
 
-_VARIABLE = (
+#: ledger accounts that scale with units sold: the variable cost per unit (also read from the
+#: persisted journal by the plan and the web's inventory projection)
+VARIABLE_ACCOUNTS: tuple[str, ...] = (
     "shipping_income",
     "referral_fee",
     "referral_fee_refund",
@@ -56,6 +58,8 @@ _VARIABLE = (
     "replacement",
     "cogs_reversal",
 )
+#: ledger accounts that make up the price per unit
+PRICE_ACCOUNTS: tuple[str, ...] = ("gross_revenue", "seller_discount", "revenue_adjustment")
 
 
 def unit_economics(
@@ -73,11 +77,9 @@ def unit_economics(
     )
     agg = win.group_by("sku_id").agg(
         pl.col("quantity").sum().alias("units"),
-        (pl.col("gross_revenue") + pl.col("seller_discount") + pl.col("revenue_adjustment"))
-        .sum()
-        .alias("rev"),
+        pl.sum_horizontal([pl.col(a) for a in PRICE_ACCOUNTS]).sum().alias("rev"),
         (-pl.col("cogs")).sum().alias("landed"),
-        (-pl.sum_horizontal([pl.col(a) for a in _VARIABLE])).sum().alias("var"),
+        (-pl.sum_horizontal([pl.col(a) for a in VARIABLE_ACCOUNTS])).sum().alias("var"),
         pl.col("cost_known").all().alias("known"),
     )
     tot_rev = int(agg["rev"].sum() or 0)
