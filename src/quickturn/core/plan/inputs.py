@@ -411,12 +411,15 @@ def assemble_inputs(
     stock_kinds = set(settings.stock_location_kinds)
     stock_locs = [lid for lid, r in loc.items() if r.get("kind") in stock_kinds]
     origins = {lid for lid, r in loc.items() if r.get("kind") in ORIGIN_KINDS}
+    all_routes = routes.to_dicts()
     route_rows = [
         r
-        for r in routes.to_dicts()
+        for r in all_routes
         if r.get("origin_id") in origins and r.get("destination_id") in stock_locs
     ]
-    last_mile = {r["origin_id"]: r for r in routes.to_dicts() if r.get("destination_id") == "buyer"}
+    last_mile = {r["origin_id"]: r for r in all_routes if r.get("destination_id") == "buyer"}
+    pod_routes = [r for r in all_routes if r.get("mode") == "pod"]
+    pod_ship = _f(pod_routes[0].get("cost_per_unit_usd"), 0.0) if pod_routes else 0.0
     eco_map: dict[str, dict[str, Any]] = {}
     if economics is not None and economics.height:
         eco_map = {r["sku_id"]: r for r in economics.to_dicts()}
@@ -631,8 +634,6 @@ def assemble_inputs(
         if math.isnan(pod_mean):
             pod_mean = pod_days[0] if math.isfinite(pod_days[0]) else DEFAULT_POD_DAYS
         pod_sd = pod_days[1] if math.isfinite(pod_days[1]) else settings.pod_delivery_days_sd
-        pod_lm = [r for r in routes.to_dicts() if r.get("mode") == "pod"]
-        pod_ship = _f(pod_lm[0].get("cost_per_unit_usd"), 0.0) if pod_lm else 0.0
         pod_cost = _f(s.get("pod_unit_cost"), 0.0) * (rate or 1.0) + pod_ship
         pod_conv = conversion_multiplier(pod_mean, curve) / base_conv
         pod_var = variable - outbound - last_mile_cost  # POD partner ships; no 3PL fees
