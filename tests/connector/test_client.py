@@ -176,7 +176,11 @@ def test_other_endpoints_return_documented_shapes(
     cipher = fake.shops[0]["cipher"]
     st = connected.get_statements(cipher, page_size=5)
     assert st.items and {"id", "statement_time", "settlement_amount"} <= set(st.items[0])
-    tx = connected.get_statement_transactions(cipher, st.items[0]["id"], page_size=2)
+    # the fake's statements depend on the wall clock: page through the one with most
+    # transactions (every shop has days with more than two), so a next page exists
+    busiest = max(fake.transactions[cipher], key=lambda sid: len(fake.transactions[cipher][sid]))
+    assert len(fake.transactions[cipher][busiest]) > 2
+    tx = connected.get_statement_transactions(cipher, busiest, page_size=2)
     assert tx.items and tx.next_page_token
     assert connected.search_returns(cipher, page_size=5).items
     assert connected.search_cancellations(cipher, page_size=5).items
