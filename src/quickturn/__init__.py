@@ -7,7 +7,7 @@ Python API::
     orders = store.table("orders")                # Polars DataFrame (as_pandas=True for pandas)
 
 Module APIs (``qt.ledger``, ``qt.sense``, ``qt.plan``, ``qt.health``, ``qt.comply``,
-``qt.channel``) are imported lazily on first use.
+``qt.channel``, ``qt.backtest``) are imported lazily on first use.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ __version__ = "0.1.0"
 if TYPE_CHECKING:
     from quickturn.store import Store
 
-_MODULES = ("ledger", "sense", "plan", "health", "comply", "channel", "demo_api")
+_MODULES = ("ledger", "sense", "plan", "health", "comply", "channel", "backtest", "demo_api")
 
 
 def open(url: str | Path = "quickturn.duckdb", *, read_only: bool = False) -> Store:

@@ -146,6 +146,21 @@ def order_cost(economics: Economics, routes: F64, qty: F64) -> F64:
     return np.asarray(np.where(qty > 0, goods + freight, 0.0), dtype=np.float64)
 
 
+def round_orders(qty: F64, moq: F64, case: F64, min_share: float) -> F64:
+    """Whole orders: a need under half a unit (or under ``min_share`` × MOQ) is not ordered;
+    else at least the MOQ, rounded up to whole case packs (whole units without one).
+
+    >>> round_orders(np.array([[0.3, 7.2], [40.0, 0.0]]), np.array([0.0, 100.0]),
+    ...              np.array([6.0, 0.0]), 0.5).tolist()
+    [[0.0, 12.0], [0.0, 0.0]]
+    """
+    q = np.where(np.isfinite(qty), qty, 0.0)
+    small = (q < 0.5) | (q < min_share * moq[:, None])
+    pack = np.maximum(case, 1.0)[:, None]
+    out = np.ceil(np.maximum(q, moq[:, None]) / pack - 1e-9) * pack
+    return np.asarray(np.where(small, 0.0, out), dtype=np.float64)
+
+
 @dataclass(frozen=True)
 class BacktestInputs:
     """Everything a backtest needs, on one calendar: column ``t`` is ``day0 + t``.
@@ -241,5 +256,6 @@ __all__ = [
     "Economics",
     "order_cost",
     "reconstruct_demand",
+    "round_orders",
     "route_unit_cost",
 ]

@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from quickturn.core.backtest.data import F64, I64, BacktestInputs, order_cost
+from quickturn.core.backtest.data import F64, I64, BacktestInputs, order_cost, round_orders
 from quickturn.core.backtest.policies import (
     Decision,
     DecisionView,
@@ -139,21 +139,6 @@ class BacktestOutcome:
     @property
     def policies(self) -> tuple[str, ...]:
         return tuple(self.runs)
-
-
-def round_orders(qty: F64, moq: F64, case: F64, min_share: float) -> F64:
-    """Whole orders: a need under half a unit (or under ``min_share`` × MOQ) is not ordered;
-    else at least the MOQ, rounded up to whole case packs (whole units without one).
-
-    >>> round_orders(np.array([[0.3, 7.2], [40.0, 0.0]]), np.array([0.0, 100.0]),
-    ...              np.array([6.0, 0.0]), 0.5).tolist()
-    [[0.0, 12.0], [0.0, 0.0]]
-    """
-    q = np.where(np.isfinite(qty), qty, 0.0)
-    small = (q < 0.5) | (q < min_share * moq[:, None])
-    pack = np.maximum(case, 1.0)[:, None]
-    out = np.ceil(np.maximum(q, moq[:, None]) / pack - 1e-9) * pack
-    return np.asarray(np.where(small, 0.0, out), dtype=np.float64)
 
 
 def fit_budget(qty: F64, total_cost: float, budget: float, moq: F64, case: F64) -> F64:
@@ -295,6 +280,10 @@ def run_backtest(
     variable = np.ascontiguousarray(eco.variable_cost, dtype=np.float64)
     first_day = np.ascontiguousarray(inputs.first_day, dtype=np.int64)
 
+    # the remaining-life demand: the oracle's foresight, and the dead-stock yardstick
+    rem, src = remaining or remaining_demand(
+        inputs, end, config.life_days, seed=config.seed, history_days=config.history_days
+    )
     for k, t in enumerate(dd.tolist()):
         t_next = int(dd[k + 1]) if k + 1 < k_n else end
         land_all(t, on_hand, value, lot_q, lot_day, lot_cost, lot_open, n_lots)
@@ -334,6 +323,7 @@ def run_backtest(
                     lead_days=lead,
                     pipeline_arrival=np.where(open_, lot_day[p], 0),
                     can_order=can_order,
+                    remaining=np.asarray(rem, dtype=np.float64),
                 )
             t0 = time.perf_counter()
             decision: Decision = policy.decide(view, sight)
@@ -407,9 +397,6 @@ def run_backtest(
         if progress is not None:
             progress(k + 1, k_n)
 
-    rem, src = remaining or remaining_demand(
-        inputs, end, config.life_days, seed=config.seed, history_days=config.history_days
-    )
     out = BacktestOutcome(
         inputs=inputs,
         config=config,

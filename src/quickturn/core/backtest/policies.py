@@ -30,7 +30,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from quickturn.core.backtest.data import F64, I64, B, Economics, route_unit_cost
+from quickturn.core.backtest.data import F64, I64, B, Economics, round_orders, route_unit_cost
 from quickturn.core.backtest.world import oracle_orders
 from quickturn.core.plan.engine import run_plan
 from quickturn.core.plan.inputs import sku_key as plan_sku_key
@@ -55,7 +55,10 @@ from quickturn.core.plan.simulate import (
     E_VAR,
     FAST,
     N_ECON,
+    R_FIXED,
+    R_FREIGHT,
     R_MEAN,
+    R_MINCHG,
     R_OK,
     R_SD,
     SLOW,
@@ -149,6 +152,8 @@ class Foresight:
     lead_days: I64  # (n, K, 2)
     pipeline_arrival: I64  # (n, L) real landing day of the open lots
     can_order: B  # (n, K)
+    #: units the world still demands over the SKU's remaining life after ``end``
+    remaining: F64 | None = None
 
 
 @dataclass(frozen=True)
@@ -317,8 +322,34 @@ class OraclePolicy(Policy):
             np.ascontiguousarray(margin),
             np.ascontiguousarray(hold),
         )
+        qty = self._worth_it(view, foresight, qty, unit, margin)
         a, b = view.day, min(view.day + 28, foresight.demand.shape[1])
         return Decision(qty, forecast_qty=foresight.demand[:, a:b].sum(axis=1))
+
+    @staticmethod
+    def _worth_it(
+        view: DecisionView, foresight: Foresight, raw: F64, unit: F64, margin: F64
+    ) -> F64:
+        """Drop an order that loses money once rounded to MOQ and case packs and charged its
+        shipment's fixed cost and minimum freight: its value is the margin of the short units
+        it serves, minus those charges, minus the write-down of the units no demand will ever
+        absorb (the real demand to the end plus the remaining life, beyond the stock
+        position), at cost less salvage."""
+        eco = view.economics
+        q = round_orders(raw, eco.moq, eco.case_pack, 0.0)
+        r = view.routes
+        charges = np.where(
+            q > 0,
+            r[:, :, R_FIXED] + np.maximum(r[:, :, R_MINCHG] - q * r[:, :, R_FREIGHT], 0.0),
+            0.0,
+        )
+        rem = foresight.remaining if foresight.remaining is not None else np.zeros(raw.shape[0])
+        future = foresight.demand[:, view.day : view.end].sum(axis=1) + np.maximum(rem, 0.0)
+        position = view.on_hand + view.pipeline_qty.sum(axis=1)
+        need = np.maximum(future - position, 0.0)[:, None]
+        dead = np.maximum(q - need, 0.0)
+        value = margin * raw - charges - dead * unit * (1.0 - eco.salvage_rate[:, None])
+        return np.asarray(np.where((q > 0) & (value > 0.0), q, 0.0), dtype=np.float64)
 
 
 def sense_window(
