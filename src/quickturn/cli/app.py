@@ -97,6 +97,11 @@ from quickturn.cli import health as health_cmd  # noqa: E402
 
 app.add_typer(health_cmd.app, name="health")
 
+# --- backtest ---
+from quickturn.cli import backtest as backtest_cmd  # noqa: E402
+
+app.command("backtest")(backtest_cmd.backtest)
+
 # --- comply ---
 from quickturn.cli import comply as comply_cmd  # noqa: E402
 
