@@ -139,7 +139,11 @@ class BacktestResult:
                 "quickturn_oracle_share": _ratio(q["profit_usd"], oracle["profit_usd"])
                 if oracle
                 else None,
-                "met_profit_vs_erp": pv is not None and pv >= TARGETS["profit_vs_erp_min"],
+                # against a loss, ×1.10 reads as "10% of its size better"
+                "met_profit_vs_erp": q["profit_usd"]
+                >= erp["profit_usd"]
+                + (TARGETS["profit_vs_erp_min"] - 1.0) * abs(erp["profit_usd"]),
+                "quickturn_minus_erp_profit_usd": round(q["profit_usd"] - erp["profit_usd"], 2),
                 "met_dead_stock_vs_erp": dv is not None and dv <= TARGETS["dead_stock_vs_erp_max"],
                 "met_oracle_share": bool(
                     oracle
