@@ -122,6 +122,11 @@ from quickturn.cli import web as web_cmd  # noqa: E402
 app.command("serve")(web_cmd.serve)
 app.command("report")(web_cmd.report)
 
+# --- run (the morning loop) ---
+from quickturn.cli import run as run_cmd  # noqa: E402
+
+app.command("run")(run_cmd.run)
+
 
 def main() -> None:
     app()
