@@ -287,6 +287,27 @@ def test_health(client: TestClient, web_url: str) -> None:
             assert m["value"] == pytest.approx(want[m["metric"]])
 
 
+def test_backtest_page_replays_the_saved_run(client: TestClient, web_url: str) -> None:
+    """The page and the API show the newest saved backtest (the demo's step saved one):
+    every policy, a daily trace per policy whose last cumulative profit is the policy's
+    realised profit (the write-down lands on the last day), and both charts."""
+    b = client.get("/api/v1/backtest").json()
+    assert b["run"] is not None and b["decisions"] >= 1 and b["skus"] >= 1
+    names = [p["policy"] for p in b["policies"]]
+    assert names == ["quickturn", "erp", "heavy", "qr", "oracle"]
+    profit = {p["policy"]: p["profit_usd"] for p in b["policies"]}
+    for tr in b["daily"]:
+        assert len(tr["ds"]) == len(tr["cumulative_profit_usd"]) == len(tr["inventory_value_usd"])
+        assert tr["ds"][0] == b["start"]
+        assert tr["cumulative_profit_usd"][-1] == pytest.approx(profit[tr["policy"]], abs=0.05)
+        assert min(tr["inventory_value_usd"]) >= 0
+    # the oracle bounds quickturn on the shop's total
+    assert profit["oracle"] >= profit["quickturn"] - 1e-6
+    html = client.get("/backtest", headers={"Accept": "text/html"}).text
+    assert 'id="fig-backtest-profit"' in html and 'id="fig-backtest-inventory"' in html
+    assert html.count("<tr>") >= 1 + len(names)
+
+
 def test_compliance_list_and_live_check(client: TestClient, web_url: str) -> None:
     lst = client.get("/api/v1/compliance/findings", params={"limit": 5000}).json()
     store = open_store(web_url, read_only=not web_url.startswith("postgres"), migrate=False)
@@ -346,6 +367,7 @@ def test_compliance_list_and_live_check(client: TestClient, web_url: str) -> Non
         "/",
         "/skus",
         "/plan",
+        "/backtest",
         "/ledger",
         "/ledger?by=creator",
         "/ledger?by=month",
@@ -429,6 +451,7 @@ def test_pages_before_any_module_has_run(demo_db_file: Path, tmp_path: Path) -> 
             "/skus",
             f"/skus/{sku}",
             "/plan",
+            "/backtest",
             "/ledger",
             "/content",
             "/health",
@@ -436,6 +459,8 @@ def test_pages_before_any_module_has_run(demo_db_file: Path, tmp_path: Path) -> 
         ):
             r = c.get(path, headers=html)
             assert r.status_code == 200, path
+        assert "quickturn backtest" in c.get("/backtest", headers=html).text
+        assert c.get("/api/v1/backtest").json()["run"] is None
         assert "quickturn plan" in c.get("/plan", headers=html).text
         assert "quickturn ledger" in c.get("/ledger", headers=html).text
         assert c.get("/api/v1/overview").json()["kpis"]["ledger"] is False

@@ -39,6 +39,7 @@ PAGES: list[tuple[str, str, str, bool]] = [
     ("skus", "/skus", "Days of cover|可售天数", False),
     ("sku", "/skus/{sku}", "Demand and forecast|需求与预测", True),
     ("plan", "/plan", "Today's purchase orders|今日采购单", True),
+    ("backtest", "/backtest", "Policies side by side|策略对比", True),
     ("ledger", "/ledger", "Landed cost|到岸成本", True),
     ("content", "/content", "Creators|达人", True),
     ("health", "/health", "Late dispatch rate|迟发货率", True),

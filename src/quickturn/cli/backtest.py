@@ -2,7 +2,9 @@
 
 Data flow: flags → :func:`quickturn.services.backtest.run` (store read once → frames →
 pure walk-forward in ``core/backtest``) → a Rich table per policy (or ``--json``), a
-progress bar over the decision dates on stderr.  Nothing is written to the store.
+progress bar over the decision dates on stderr.  The run's summary and daily traces are
+saved as a ``runs`` row (module ``backtest``) for the dashboard's Backtest page and the
+report (``--no-save`` skips it); nothing else in the store changes.
 """
 
 from __future__ import annotations
@@ -82,7 +84,8 @@ def render(cli: Cli, summary: dict[str, Any]) -> None:
     if tg:
         cli.console.print(
             _(
-                "quickturn vs the ERP rule: profit ×{p}, dead stock ×{d}; {o} of the oracle's profit.",
+                "quickturn vs the ERP rule: profit {diff} (×{p}), dead stock ×{d}; {o} of the oracle's profit.",
+                diff=f"{tg['quickturn_minus_erp_profit_usd']:+,.0f} $",
                 p="—"
                 if tg["quickturn_profit_vs_erp"] is None
                 else f"{tg['quickturn_profit_vs_erp']:.2f}",
@@ -139,6 +142,10 @@ def backtest(
         list[str] | None,
         typer.Option("--sku", help="Only these SKUs (repeatable).", show_default=False),
     ] = None,
+    save: Annotated[
+        bool,
+        typer.Option("--save/--no-save", help="Keep the result for the dashboard and the report."),
+    ] = True,
     db: DbOpt = None,
     config: ConfigOpt = None,
     json_: JsonOpt = False,
@@ -170,16 +177,41 @@ def backtest(
             sku_ids=sku or None,
             progress=progress,
         )
+        run_id = None
+        if save:
+            params = {
+                "start": res.start,
+                "end": res.end,
+                "every": every,
+                "policies": names,
+                "seed": seed,
+                "budget": budget,
+                "skus": sku or None,
+            }
+            run_id = svc.save(store, res, params=params)
     summary = res.summary()
     if json_:
         payload = {
             "ok": True,
+            "run_id": run_id,
             **summary,
             "skus_by_policy": res.skus.to_dicts(),
         }
         cli.print_json(payload)
         return
     render(cli, summary)
+    if run_id:
+        cli.console.print(
+            cli._(
+                "Saved as run {run_id}: see the Backtest page of quickturn serve.", run_id=run_id
+            ),
+            style="dim",
+        )
+
+
+def render_demo(cli: Cli, section: dict[str, Any]) -> None:
+    """The demo's backtest section: the same table as ``quickturn backtest``."""
+    render(cli, section)
 
 
 __all__ = ["EXIT_USAGE", "backtest"]

@@ -291,3 +291,66 @@ def run(
         findings=frames["findings"],
         sources=frames["sources"],
     )
+
+
+# --- persisted runs (what the dashboard and the report read) ----------------------------------
+#: ``runs.module`` of a saved backtest
+MODULE = "backtest"
+
+
+def saved_payload(res: BacktestResult) -> dict[str, Any]:
+    """What a saved run keeps: the summary, per-policy totals, and the shop-level daily trace
+    per policy (cumulative profit, inventory at cost, stock) — small enough for one JSON cell
+    (≈ 5 policies × days × 5 figures)."""
+    daily = res.daily if not res.pandas else pl.from_pandas(res.daily)
+    trace: dict[str, dict[str, list[Any]]] = {}
+    for name in res.policies:
+        d = daily.filter(pl.col("policy") == name).sort("ds")
+        trace[name] = {
+            "ds": [x.isoformat() for x in d["ds"].to_list()],
+            "cumulative_profit_usd": [round(float(v), 2) for v in d["cumulative_profit_usd"]],
+            "inventory_value_usd": [round(float(v), 2) for v in d["inventory_value_usd"]],
+            "on_hand_qty": [round(float(v), 1) for v in d["on_hand_qty"]],
+            "in_transit_qty": [round(float(v), 1) for v in d["in_transit_qty"]],
+            "lost_sales_qty": [round(float(v), 1) for v in d["lost_sales_qty"]],
+        }
+    return {**res.summary(), "daily": trace}
+
+
+def save(store: Store, res: BacktestResult, *, params: dict[str, Any]) -> str:
+    """Record the run in ``runs`` (module ``backtest``); return its id.  A re-run adds a new
+    run; readers (``dashboard.backtest``) take the newest.  Nothing else in the store
+    changes."""
+    import json
+    import uuid
+    from datetime import UTC, datetime
+
+    now = datetime.now(UTC).replace(tzinfo=None)
+    run_id = f"{MODULE}-{now:%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:6]}"
+    row = pl.DataFrame(
+        {
+            "run_id": [run_id],
+            "module": [MODULE],
+            "created_at": [now],
+            "as_of": [res.end],
+            "params": [json.dumps(params, default=str)],
+            "summary": [json.dumps(saved_payload(res), default=str)],
+        }
+    )
+    with store.transaction():
+        store.write("runs", row)
+    return run_id
+
+
+#: the demo's backtest: the last 26 weeks, weekly, every policy
+DEMO_WEEKS = 26
+
+
+def demo_step(ctx: Any) -> dict[str, Any]:
+    """Backtest on the demo shop (its last 26 weeks, weekly), saved for the dashboard."""
+    ctx.progress("backtest: replaying the last 26 weeks")
+    res = run(ctx.store, end=ctx.today, app_settings=ctx.settings, seed=ctx.seed)
+    params = {"start": res.start, "end": res.end, "every": res.every, "seed": ctx.seed}
+    run_id = save(ctx.store, res, params=params)
+    summary = res.summary()
+    return {"run_id": run_id, **summary}

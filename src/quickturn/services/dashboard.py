@@ -891,6 +891,16 @@ def _in_transit(store: Store, sku_id: str) -> list[dict[str, Any]]:
 # plan
 
 
+def backtest_overview(store: Store) -> dict[str, Any]:
+    """The newest saved backtest (``quickturn backtest`` or the demo): its summary per
+    policy and the shop-level daily traces (``services.backtest.saved_payload``)."""
+    run = latest_run(store, "backtest")
+    if run is None:
+        return {"run": None}
+    summary = run["summary"] if isinstance(run["summary"], dict) else {}
+    return {"run": _run_public(run), **summary}
+
+
 def plan_overview(store: Store) -> dict[str, Any]:
     """The latest plan run: today's actions (with SKU titles and route modes), the policy
     families compared over the SKUs where each applies, and the run's summary."""

@@ -54,6 +54,8 @@ STEPS: list[str] = [
     "health",
     # --- comply ---
     "comply",
+    # --- backtest ---
+    "backtest",
 ]
 
 #: ``state`` namespace and key of the marker that says "this database is a demo"

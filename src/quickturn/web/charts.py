@@ -296,6 +296,42 @@ def policy_comparison(rows: Sequence[s.PolicyComparisonPublic], _: Tr, lang: str
     return {"data": data, "layout": lay}
 
 
+#: line colours of the backtest's policies (quickturn dark, the bound dashed)
+BACKTEST_COLORS = {
+    "quickturn": BLUE,
+    "erp": RED,
+    "heavy": POLICY_COLORS["heavy"],
+    "qr": POLICY_COLORS["qr"],
+    "oracle": MUTED,
+}
+
+
+def backtest_lines(model: s.BacktestPublic, field: str, _: Tr, lang: str) -> Figure:
+    """One line per policy over the backtest window: ``cumulative_profit_usd`` or
+    ``inventory_value_usd`` (stock on hand + in transit at cost)."""
+    data = []
+    for tr in model.daily:
+        name = labels.label(labels.BACKTEST_POLICIES, tr.policy, _)
+        data.append(
+            {
+                "type": "scatter",
+                "mode": "lines",
+                "name": name,
+                "x": _dates(tr.ds),
+                "y": getattr(tr, field),
+                "line": {
+                    "color": BACKTEST_COLORS.get(tr.policy, INK),
+                    "width": 2.5 if tr.policy == "quickturn" else 1.5,
+                    "dash": "dash" if tr.policy == "oracle" else "solid",
+                },
+                "hovertemplate": "$%{y:,.0f}<extra>" + name + "</extra>",
+            }
+        )
+    lay = layout(lang=lang, height=320)
+    lay["yaxis"]["tickprefix"] = "$"
+    return {"data": data, "layout": lay}
+
+
 def cash_chart(
     points: Sequence[s.CashPointPublic],
     _: Tr,

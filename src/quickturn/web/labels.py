@@ -108,6 +108,16 @@ MODULES: dict[str, str] = {
     "plan": N_("Plan"),
     "health": N_("Health"),
     "comply": N_("Compliance"),
+    "backtest": N_("Backtest"),
+}
+
+#: the policies a backtest replays (docs/backtest.md)
+BACKTEST_POLICIES: dict[str, str] = {
+    "quickturn": N_("quickturn (the plan)"),
+    "erp": N_("ERP reorder rule"),
+    "heavy": N_("Heavy pre-stock"),
+    "qr": N_("Quick response"),
+    "oracle": N_("Perfect foresight (bound)"),
 }
 
 CONTENT_KINDS: dict[str, str] = {
@@ -148,6 +158,7 @@ ALL: tuple[Mapping[str, str], ...] = (
     ROUTE_MODES,
     DIMENSIONS,
     MODULES,
+    BACKTEST_POLICIES,
     CONTENT_KINDS,
     TRAFFIC_SOURCES,
     OPERATING_MODELS,

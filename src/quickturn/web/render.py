@@ -28,6 +28,7 @@ NAV: tuple[tuple[str, str, str], ...] = (
     ("overview", "/", labels.N_("Overview")),
     ("skus", "/skus", labels.N_("SKUs")),
     ("plan", "/plan", labels.N_("Plan")),
+    ("backtest", "/backtest", labels.N_("Backtest")),
     ("ledger", "/ledger", labels.N_("Ledger")),
     ("content", "/content", labels.N_("Content & creators")),
     ("health", "/health", labels.N_("Health")),

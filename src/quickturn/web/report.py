@@ -63,6 +63,14 @@ def report_context(views: Views, lang: str, days: int) -> dict[str, Any]:
         figs["cash"] = charts.cash_chart(points, _, lang, spend=sorted(spend.items()))
     if plan.comparison:
         figs["comparison"] = charts.policy_comparison(plan.comparison, _, lang)
+    backtest = views.backtest()
+    if backtest.daily:
+        figs["backtest_profit"] = charts.backtest_lines(
+            backtest, "cumulative_profit_usd", _, lang
+        )
+        figs["backtest_inventory"] = charts.backtest_lines(
+            backtest, "inventory_value_usd", _, lang
+        )
     for m in health.metrics:
         if m.status in ("breach", "near"):
             figs[f"health-{m.metric}"] = charts.health_trend(
@@ -85,6 +93,7 @@ def report_context(views: Views, lang: str, days: int) -> dict[str, Any]:
         "overview": overview,
         "cash_summary": cash_summary,
         "plan": plan,
+        "backtest": backtest,
         "health": health,
         "best": best,
         "worst": [r for r in worst if (r.margin_usd or 0) < 0],

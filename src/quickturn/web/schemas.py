@@ -336,6 +336,51 @@ class PlanPublic(Schema):
     todays_spend_usd: float | None = None
 
 
+# -- backtest ---------------------------------------------------------------------------------
+
+
+class BacktestPolicyPublic(Schema):
+    """One policy's realised figures over the backtest window (docs/backtest.md)."""
+
+    policy: str
+    profit_usd: float | None = None
+    revenue_usd: float | None = None
+    sales_qty: float | None = None
+    lost_sales_qty: float | None = None
+    lost_margin_usd: float | None = None
+    fill_rate: float | None = None
+    dead_stock_qty: float | None = None
+    dead_stock_value_usd: float | None = None
+    working_stock_value_usd: float | None = None
+    peak_cash_usd: float | None = None
+    mean_cash_usd: float | None = None
+    stockout_days: float | None = None
+    order_qty: float | None = None
+    oracle_share: float | None = None
+
+
+class BacktestSeriesPublic(Schema):
+    """A policy's shop-level daily trace: cumulative profit and inventory at cost."""
+
+    policy: str
+    ds: list[dt.date] = []
+    cumulative_profit_usd: list[float] = []
+    inventory_value_usd: list[float] = []
+
+
+class BacktestPublic(Schema):
+    run: RunPublic | None = None
+    start: dt.date | None = None
+    end: dt.date | None = None
+    every: int | None = None
+    skus: int | None = None
+    decisions: int | None = None
+    seed: int | None = None
+    policies: list[BacktestPolicyPublic] = []
+    daily: list[BacktestSeriesPublic] = []
+    targets: dict[str, Any] = {}
+
+
 # -- ledger -----------------------------------------------------------------------------------
 
 

@@ -354,6 +354,40 @@ class Views:
             todays_spend_usd=float(spend["amount_usd"].sum()) if spend.height else 0.0,
         )
 
+    # -- backtest -----------------------------------------------------------------------------
+    def backtest(self) -> s.BacktestPublic:
+        b = self.cached(("backtest",), dashboard.backtest_overview)
+        if b.get("run") is None:
+            return s.BacktestPublic()
+        pols = b.get("policies") or {}
+        daily = b.get("daily") or {}
+        return s.BacktestPublic(
+            run=s.RunPublic(**b["run"]),
+            start=b.get("start"),
+            end=b.get("end"),
+            every=b.get("every"),
+            skus=b.get("skus"),
+            decisions=b.get("decisions"),
+            seed=b.get("seed"),
+            policies=[
+                s.BacktestPolicyPublic(
+                    policy=name,
+                    **{k: v for k, v in row.items() if k in s.BacktestPolicyPublic.model_fields},
+                )
+                for name, row in pols.items()
+            ],
+            daily=[
+                s.BacktestSeriesPublic(
+                    policy=name,
+                    ds=tr.get("ds", []),
+                    cumulative_profit_usd=tr.get("cumulative_profit_usd", []),
+                    inventory_value_usd=tr.get("inventory_value_usd", []),
+                )
+                for name, tr in daily.items()
+            ],
+            targets=b.get("targets") or {},
+        )
+
     # -- ledger -------------------------------------------------------------------------------
     def ledger_frame(self, by: str, days: int | None) -> pl.DataFrame:
         today = self.today()

@@ -75,6 +75,11 @@ def sku_projection(views: ViewsDep, sku_id: str) -> s.ProjectionPublic:
     return projection_view.projection(views, sku_id)
 
 
+@router.get("/backtest", response_model=s.BacktestPublic, summary="Latest saved backtest")
+def backtest(views: ViewsDep) -> s.BacktestPublic:
+    return views.backtest()
+
+
 @router.get("/plan", response_model=s.PlanPublic, summary="Latest plan run")
 def plan(views: ViewsDep) -> s.PlanPublic:
     return views.plan()

@@ -145,6 +145,18 @@ def plan(request: Request, views: ViewsDep, lang: LangDep, _: TranslatorDep) -> 
     )
 
 
+@router.get("/backtest", response_class=HTMLResponse)
+def backtest(request: Request, views: ViewsDep, lang: LangDep, _: TranslatorDep) -> HTMLResponse:
+    model = views.backtest()
+    figs = {}
+    if model.daily:
+        figs["profit"] = charts.backtest_lines(model, "cumulative_profit_usd", _, lang)
+        figs["inventory"] = charts.backtest_lines(model, "inventory_value_usd", _, lang)
+    return render(
+        request, lang, "backtest.html", page="backtest", model=model, figs=figs, stale=views.stale
+    )
+
+
 @router.get("/plan/purchase-orders.csv")
 def plan_csv(web: WebDep) -> Response:
     return purchase_orders_response(web)
