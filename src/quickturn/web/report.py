@@ -65,12 +65,8 @@ def report_context(views: Views, lang: str, days: int) -> dict[str, Any]:
         figs["comparison"] = charts.policy_comparison(plan.comparison, _, lang)
     backtest = views.backtest()
     if backtest.daily:
-        figs["backtest_profit"] = charts.backtest_lines(
-            backtest, "cumulative_profit_usd", _, lang
-        )
-        figs["backtest_inventory"] = charts.backtest_lines(
-            backtest, "inventory_value_usd", _, lang
-        )
+        figs["backtest_profit"] = charts.backtest_lines(backtest, "cumulative_profit_usd", _, lang)
+        figs["backtest_inventory"] = charts.backtest_lines(backtest, "inventory_value_usd", _, lang)
     for m in health.metrics:
         if m.status in ("breach", "near"):
             figs[f"health-{m.metric}"] = charts.health_trend(
