@@ -211,6 +211,9 @@ def backtest(
 
 def render_demo(cli: Cli, section: dict[str, Any]) -> None:
     """The demo's backtest section: the same table as ``quickturn backtest``."""
+    if "skipped" in section:
+        cli.console.print(section["skipped"], style="dim")
+        return
     render(cli, section)
 
 

@@ -348,8 +348,20 @@ DEMO_WEEKS = 26
 
 def demo_step(ctx: Any) -> dict[str, Any]:
     """Backtest on the demo shop (its last 26 weeks, weekly), saved for the dashboard."""
-    ctx.progress("backtest: replaying the last 26 weeks")
-    res = run(ctx.store, end=ctx.today, app_settings=ctx.settings, seed=ctx.seed)
+    marker = ctx.store.get_state("demo", "marker") or {}
+    days = int(marker.get("days") or 7 * DEMO_WEEKS + 28)
+    # keep four weeks of history before the first decision (sense needs a record to fit)
+    weeks = min(DEMO_WEEKS, (days - 28) // 7)
+    if weeks < 1:
+        return {"skipped": f"the demo has {days} days of history; a backtest needs at least 35"}
+    ctx.progress(f"backtest: replaying the last {weeks} weeks")
+    res = run(
+        ctx.store,
+        start=ctx.today - timedelta(days=7 * weeks),
+        end=ctx.today,
+        app_settings=ctx.settings,
+        seed=ctx.seed,
+    )
     params = {"start": res.start, "end": res.end, "every": res.every, "seed": ctx.seed}
     run_id = save(ctx.store, res, params=params)
     summary = res.summary()
