@@ -10,6 +10,7 @@ by ``check_references`` with the known keys passed in.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -209,16 +210,157 @@ def parse_bool(s: pl.Series) -> pl.Series:
     )
 
 
-def _clean_number_text(s: pl.Series) -> pl.Series:
-    text = s.cast(pl.String).str.strip_chars()
-    # a currency prefix ("USD 12", "US$12", "RM 5", "CNY¥3") then symbols and separators
-    text = text.str.replace(r"^[A-Za-z]{1,4}", "").str.replace_all(r"[,$¥€£\s]", "")
-    # accounting negatives "(12.50)"
-    text = text.str.replace(r"^\((.*)\)$", "-$1")
-    return text.replace("", None)
+# -- numbers and money written as text -------------------------------------------------------
+#
+# Accepted (docs/importing.md "Numbers and money"): ``1234.50``, ``1,234.50`` (comma
+# thousands in groups of three), a sign before or after the currency (``-$12``, ``$-12``),
+# accounting negatives ``(12.50)``, a currency symbol or ISO code before or after the number
+# (``$12``, ``US$12``, ``USD 12``, ``12.50 USD``, ``¥12``, ``CN¥12``, ``RMB 12``, ``€5``) and,
+# for ``rate`` columns, a trailing ``%``.  Rejected: letters (``abc12``, ``e5``, ``inf``),
+# decimal commas (``12,50``, ``1.234,50``) unless the import says ``decimal_comma``, and a
+# currency that contradicts the column's (``¥12`` in a USD column).
+
+#: currency markers → the ISO currencies they may stand for
+CURRENCY_MARKERS: dict[str, tuple[str, ...]] = {
+    "$": ("USD", "CAD", "HKD", "SGD", "MXN", "AUD", "NZD", "TWD"),
+    "US$": ("USD",),
+    "U$": ("USD",),
+    "C$": ("CAD",),
+    "CA$": ("CAD",),
+    "HK$": ("HKD",),
+    "S$": ("SGD",),
+    "SG$": ("SGD",),
+    "MX$": ("MXN",),
+    "A$": ("AUD",),
+    "NT$": ("TWD",),
+    "¥": ("CNY", "JPY"),
+    "￥": ("CNY", "JPY"),
+    "CN¥": ("CNY",),
+    "JP¥": ("JPY",),
+    "RMB": ("CNY",),
+    "元": ("CNY",),
+    "€": ("EUR",),
+    "£": ("GBP",),
+    "₩": ("KRW",),
+    "฿": ("THB",),
+    "₫": ("VND",),
+    "₱": ("PHP",),
+    "RP": ("IDR",),
+    "RM": ("MYR",),
+}
+_ISO_CODES = ("USD", "CNY", "GBP", "EUR", "HKD", "MXN", "CAD", "JPY", "SGD", "MYR")
+_ISO_CODES += ("THB", "VND", "PHP", "IDR", "KRW", "AUD", "NZD", "TWD", "INR", "BRL")
+for _code in _ISO_CODES:
+    CURRENCY_MARKERS.setdefault(_code, (_code,))
+_MARKER_PAIRS = sorted(f"{m}|{c}" for m, cs in CURRENCY_MARKERS.items() for c in cs)
+_MARKER_RE = "|".join(re.escape(m) for m in sorted(CURRENCY_MARKERS, key=len, reverse=True))
+_NUMBER_RE = (
+    r"^(?P<open>\()?\s*(?P<s1>[-+−])?\s*(?P<c1>" + _MARKER_RE + r")?\s*(?P<s2>[-+−])?\s*"
+    r"(?P<num>[0-9][0-9.,]*|[.,][0-9]+)(?P<exp>[eE][-+]?[0-9]+)?\s*(?P<pct>%)?\s*"
+    r"(?P<c2>" + _MARKER_RE + r")?\s*(?P<close>\))?$"
+)
+_POINT_BODY = r"^(?:[0-9]+|[0-9]{1,3}(?:,[0-9]{3})+)?(?:\.[0-9]*)?$"
+_COMMA_BODY = r"^(?:[0-9]+|[0-9]{1,3}(?:\.[0-9]{3})+)?(?:,[0-9]*)?$"
+
+#: why a text cell is not a number (``number_problem``)
+NUMBER_PROBLEMS = {
+    "letters": "letters or symbols that are not a currency",
+    "decimal_comma": "a decimal comma (12,50 / 1.234,50), which is ambiguous",
+    "format": "a malformed number",
+    "exponent": "an exponent, which is not accepted here",
+    "percent": "a % sign, which only rate columns accept",
+}
 
 
-def coerce_series(column: Column, s: pl.Series, *, date_order: str = "mdy") -> pl.Series:
+def _num_parts(e: pl.Expr) -> pl.Expr:
+    text = e.cast(pl.String).str.replace_all("[\u00a0\u202f\u2009]", " ").str.strip_chars()
+    return text.str.to_uppercase().str.extract_groups(_NUMBER_RE)
+
+
+def number_text(
+    e: pl.Expr,
+    *,
+    decimal_comma: bool = False,
+    exponent: bool = False,
+    percent: bool = False,
+) -> pl.Expr:
+    """Text → plain decimal text (``-1234.50``, ``1.5e3``, ``15%``) or null if unreadable.
+
+    Vectorised; the currency marker is dropped (see :func:`currency_marker`)."""
+    p = _num_parts(e)
+    body = p.struct.field("num")
+    if decimal_comma:
+        ok_body = body.str.contains(_COMMA_BODY)
+        plain = body.str.replace_all(r"\.", "").str.replace(",", ".")
+    else:
+        ok_body = body.str.contains(_POINT_BODY)
+        plain = body.str.replace_all(",", "")
+    opened = p.struct.field("open").is_not_null()
+    closed = p.struct.field("close").is_not_null()
+    s1, s2 = p.struct.field("s1"), p.struct.field("s2")
+    c1, c2 = p.struct.field("c1"), p.struct.field("c2")
+    minus = (s1.is_in(["-", "−"]) | s2.is_in(["-", "−"])).fill_null(False) | opened
+    ok = (
+        ok_body
+        & (opened == closed)
+        & ~(s1.is_not_null() & s2.is_not_null())
+        & ~(opened & (s1.is_not_null() | s2.is_not_null()))
+        & ~(c1.is_not_null() & c2.is_not_null())
+        & plain.str.contains(r"[0-9]")
+    )
+    if not exponent:
+        ok = ok & p.struct.field("exp").is_null()
+    if not percent:
+        ok = ok & p.struct.field("pct").is_null()
+    text = pl.concat_str(
+        [
+            pl.when(minus).then(pl.lit("-")).otherwise(pl.lit("")),
+            plain.str.replace(r"^\.", "0."),
+            p.struct.field("exp").fill_null(""),
+            p.struct.field("pct").fill_null(""),
+        ]
+    )
+    return pl.when(ok.fill_null(False)).then(text).otherwise(None)
+
+
+def currency_marker(e: pl.Expr) -> pl.Expr:
+    """The currency symbol or code written in a number cell (``US$``, ``¥``, ``USD``), or null."""
+    p = _num_parts(e)
+    return pl.coalesce(p.struct.field("c1"), p.struct.field("c2"))
+
+
+def currency_matches(marker: pl.Expr, currency: pl.Expr) -> pl.Expr:
+    """False where a marker is written and cannot stand for ``currency`` (nulls: True)."""
+    pair = pl.concat_str([marker, pl.lit("|"), currency.str.to_uppercase()])
+    return (marker.is_null() | currency.is_null() | pair.is_in(_MARKER_PAIRS)).fill_null(True)
+
+
+def number_problem(e: pl.Expr, *, decimal_comma: bool = False, percent: bool = False) -> pl.Expr:
+    """Why text is not a number: a key of :data:`NUMBER_PROBLEMS` (null when it is one)."""
+    text = e.cast(pl.String).str.strip_chars()
+    p = _num_parts(e)
+    body = p.struct.field("num")
+    comma = pl.lit(False)
+    if not decimal_comma:
+        comma = body.str.contains(
+            r"^[0-9]+,[0-9]{1,2}$|^[0-9]{1,3}(\.[0-9]{3})+,[0-9]*$|^[0-9]+,[0-9]{4,}$"
+        )
+    return (
+        pl.when(p.struct.field("num").is_null() & text.str.contains(r"[A-Za-z]|[^\x00-\x7f]"))
+        .then(pl.lit("letters"))
+        .when(comma.fill_null(False))
+        .then(pl.lit("decimal_comma"))
+        .when(p.struct.field("exp").is_not_null())
+        .then(pl.lit("exponent"))
+        .when(p.struct.field("pct").is_not_null() & pl.lit(not percent))
+        .then(pl.lit("percent"))
+        .otherwise(pl.lit("format"))
+    )
+
+
+def coerce_series(
+    column: Column, s: pl.Series, *, date_order: str = "mdy", decimal_comma: bool = False
+) -> pl.Series:
     """Cast one column to its canonical dtype; unreadable values become null."""
     target = polars_dtype(column)
     if column.type == "str" and s.dtype == pl.String:
@@ -272,17 +414,23 @@ def coerce_series(column: Column, s: pl.Series, *, date_order: str = "mdy") -> p
         if t in DECIMAL_SCALE and s.dtype.is_float():
             s = s.round(DECIMAL_SCALE[t][1])
         return s.cast(target, strict=False)
-    text = _clean_number_text(s)
-    if t == "int":
-        as_float = text.cast(pl.Float64, strict=False)
-        whole = as_float.is_not_null() & (as_float == as_float.round(0)) & (as_float.abs() < 9e18)
-        return (
-            pl.DataFrame({"v": as_float, "ok": whole})
-            .select(
-                pl.when(pl.col("ok")).then(pl.col("v")).otherwise(None).cast(pl.Int64).alias(s.name)
-            )
-            .to_series()
+    t_ = column.type
+    text = (
+        pl.DataFrame({"v": s.cast(pl.String)})
+        .select(
+            number_text(
+                pl.col("v"),
+                decimal_comma=decimal_comma,
+                exponent=t_ == "float",
+                percent=t_ == "rate",
+            ).alias(s.name)
         )
+        .to_series()
+    )
+    if t == "int":
+        # exact: whole-number text straight to Int64 (never through float); "12.0" allowed
+        whole = text.str.replace(r"\.0*$", "")
+        return whole.cast(pl.Int64, strict=False).alias(s.name)
     if t == "float":
         return text.cast(pl.Float64, strict=False)
     if t == "rate":
@@ -425,6 +573,7 @@ def coerce(
     date_order: DateOrder | str = "auto",
     allow_extra: bool = True,
     check_duplicates: bool = True,
+    decimal_comma: bool = False,
 ) -> tuple[pl.DataFrame, list[Finding]]:
     """Validate ``frame`` against ``table`` and return (typed frame, findings).
 
@@ -481,7 +630,7 @@ def coerce(
         if c.type in ("date", "timestamp") and raw.dtype == pl.String:
             resolved = order.resolve(raw)
         try:
-            out = coerce_series(c, raw, date_order=resolved)
+            out = coerce_series(c, raw, date_order=resolved, decimal_comma=decimal_comma)
         except pl.exceptions.PolarsError:
             out = _nulls(c.name, n, dtype)
         out = out.alias(c.name)
@@ -499,15 +648,31 @@ def coerce(
             exp += f" in the format {resolved}"
             exp_zh += f"，格式为 {resolved}"
         bad_parse = raw_present & out.is_null()
-        col.add(
-            "E_TYPE",
-            bad_parse,
-            c.name,
-            raw,
-            "column {column!r}: {value} is not " + exp,
-            "列 {column!r}：{value} 不是" + exp_zh,
-            exp,
-        )
+        numeric = c.type in ("int", "float", "money", "rate", "fx")
+        if numeric and raw.dtype == pl.String and bool(bad_parse.any()):
+            _number_findings(col, c, raw, bad_parse, exp, exp_zh, decimal_comma)
+        else:
+            col.add(
+                "E_TYPE",
+                bad_parse,
+                c.name,
+                raw,
+                "column {column!r}: {value} is not " + exp,
+                "列 {column!r}：{value} 不是" + exp_zh,
+                exp,
+            )
+        if c.type == "float" and out.dtype.is_float():
+            col.add(
+                "E_TYPE",
+                out.is_nan() | out.is_infinite(),
+                c.name,
+                raw,
+                "column {column!r}: {value} is not a finite number; expected " + exp,
+                "列 {column!r}：{value} 不是有限的数字；应为" + exp_zh,
+                exp,
+            )
+        if c.type == "money" and raw.dtype == pl.String:
+            _currency_findings(col, table, c, frame, raw, out)
         if c.default is not None:
             out = out.fill_null(pl.lit(c.default, dtype=dtype))
         typed[c.name] = out
@@ -531,7 +696,6 @@ def coerce(
                 "列 {column!r}：{value} 不是以下值之一：" + ", ".join(c.choices),
                 exp,
             )
-        numeric = c.type in ("int", "float", "money", "rate", "fx")
         if numeric and c.min_value is not None:
             low = out.is_not_null() & (out.cast(pl.Float64) < c.min_value)
             if c.min_value == 0:
@@ -584,6 +748,94 @@ def coerce(
         _check_duplicates(table, out_frame, rows, col)
     findings = sorted(col.findings, key=lambda f: (f.row is None, f.row or 0, f.column or ""))
     return out_frame, findings
+
+
+NUMBER_PROBLEMS_ZH = {
+    "letters": "含有不是货币符号的字母或符号",
+    "decimal_comma": "使用了小数逗号（12,50 / 1.234,50），含义不明确",
+    "format": "数字格式不正确",
+    "exponent": "使用了指数写法，此处不接受",
+    "percent": "带有 %，只有比例列接受",
+}
+
+
+def _number_findings(
+    col: _Collector,
+    c: Column,
+    raw: pl.Series,
+    bad: pl.Series,
+    exp: str,
+    exp_zh: str,
+    decimal_comma: bool,
+) -> None:
+    """E_TYPE for unreadable number text, saying why (letters, decimal comma, …)."""
+    problem = (
+        pl.DataFrame({"v": raw})
+        .select(number_problem(pl.col("v"), decimal_comma=decimal_comma, percent=c.type == "rate"))
+        .to_series()
+    )
+    for key, why in NUMBER_PROBLEMS.items():
+        fix = None
+        if key == "decimal_comma":
+            fix = (
+                "Write 12.50 (a point for decimals, commas only between thousands), "
+                "or import with --decimal-comma if the whole file uses 1.234,50."
+            )
+        col.add(
+            "E_TYPE",
+            bad & (problem == key),
+            c.name,
+            raw,
+            "column {column!r}: {value} is not " + exp + f" (it has {why})",
+            "列 {column!r}：{value} 不是" + exp_zh + f"（{NUMBER_PROBLEMS_ZH[key]}）",
+            exp,
+            fix=fix,
+        )
+
+
+def currency_column(table: Table, column: Column) -> str | None:
+    """The column holding ``column``'s currency (``price_currency`` for ``list_price``)."""
+    names = [x.name for x in table.columns if x.name.endswith("currency")]
+    m = re.search(r"\bin (\w*currency)\b", column.description)
+    if m and m.group(1) in names:
+        return m.group(1)
+    return names[0] if len(names) == 1 else None
+
+
+def _currency_findings(
+    col: _Collector, table: Table, c: Column, frame: pl.DataFrame, raw: pl.Series, out: pl.Series
+) -> None:
+    """E_CURRENCY where a cell's currency symbol contradicts the column's (or row's) currency."""
+    if c.unit in ("USD", "CNY"):
+        expected = pl.repeat(c.unit, len(raw), dtype=pl.String, eager=True)
+    else:
+        cur = currency_column(table, c)
+        if cur is None:  # no currency column (order_lines): the shop's currency, USD
+            cur_default: object = "USD"
+            expected = pl.repeat("USD", len(raw), dtype=pl.String, eager=True)
+        else:
+            cur_default = table.column(cur).default
+            if cur in frame.columns:
+                expected = frame[cur].cast(pl.String).str.strip_chars().str.to_uppercase()
+            else:
+                expected = pl.repeat(None, len(raw), dtype=pl.String, eager=True)
+        expected = expected.fill_null(str(cur_default) if cur_default is not None else "USD")
+    check = pl.DataFrame({"v": raw, "c": expected}).select(
+        currency_marker(pl.col("v")).alias("m"),
+        currency_matches(currency_marker(pl.col("v")), pl.col("c")).alias("ok"),
+    )
+    col.add(
+        "E_CURRENCY",
+        out.is_not_null() & ~check["ok"],
+        c.name,
+        raw,
+        "column {column!r}: {value} is written in another currency than the column's {other}",
+        "列 {column!r}：{value} 的货币与该列的货币 {other} 不符",
+        "an amount in the column's currency",
+        fix="Remove the symbol if the amount is in that currency, or fix the currency column.",
+        fix_zh="如果金额本来就是该货币，请去掉符号；否则请修正货币列。",
+        other=expected,
+    )
 
 
 def _check_duplicates(table: Table, typed: pl.DataFrame, rows: pl.Series, col: _Collector) -> None:

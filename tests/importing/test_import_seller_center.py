@@ -212,7 +212,10 @@ def test_bad_rows_in_an_export(store: Store, tmp_path: Path) -> None:
         (7, "E_TYPE", "created_at"),
     ]
     msgs = {(f.row, f.code): f.message for f in r.errors}
-    assert msgs[(3, "E_TYPE")] == "file column 'Quantity': 'two' is not a number"
+    assert msgs[(3, "E_TYPE")] == (
+        "file column 'Quantity': 'two' is not a number "
+        "(it has letters or symbols that are not a currency)"
+    )
     assert msgs[(4, "E_CHOICE")].startswith(
         "orders: column 'status' (file column 'Order Status'): 'lost in space' is not one of"
     )

@@ -79,6 +79,14 @@ SheetOpt = Annotated[
     ),
 ]
 DryRunOpt = Annotated[bool, typer.Option("--dry-run", help="Validate only; write nothing.")]
+DecimalCommaOpt = Annotated[
+    bool,
+    typer.Option(
+        "--decimal-comma",
+        help="The file writes decimals with a comma (12,50 and 1.234,50); "
+        "without it such amounts are rejected as ambiguous.",
+    ),
+]
 
 
 @contextmanager
@@ -111,6 +119,7 @@ def import_cmd(
     timezone: TimezoneOpt = None,
     sheet: SheetOpt = None,
     dry_run: DryRunOpt = False,
+    decimal_comma: DecimalCommaOpt = False,
     db: DbOpt = None,
     json_: JsonOpt = False,
     lang: LangOpt = None,
@@ -130,6 +139,7 @@ def import_cmd(
             sheet=sheet,
             dry_run=dry_run,
             progress=progress,
+            decimal_comma=decimal_comma,
         )
     if json_:
         cli.print_json(report.to_dict())

@@ -38,7 +38,15 @@ import polars as pl
 import yaml
 
 from quickturn.errors import ConfigError, Finding
-from quickturn.schema import TABLES_BY_NAME, get_table
+from quickturn.schema import CURRENCIES, TABLES_BY_NAME, get_table
+from quickturn.validate import (
+    NUMBER_PROBLEMS,
+    NUMBER_PROBLEMS_ZH,
+    currency_marker,
+    currency_matches,
+    number_problem,
+    number_text,
+)
 
 ROW = "__row__"
 
@@ -107,6 +115,8 @@ TOP_KEYS = (
     "date_format",
     "timezone",
     "optional_columns",
+    "currency",
+    "decimal_comma",
     "derive",
     "count",
     "targets",
@@ -214,6 +224,10 @@ class Mapping:
     date_format: str | None = None
     timezone: str | None = None
     optional_columns: list[str] = field(default_factory=list)
+    #: the currency the file's amounts are in: a contradicting symbol ("¥12") is an error
+    currency: str = "USD"
+    #: read "12,50" / "1.234,50" as decimal commas (else they are rejected as ambiguous)
+    decimal_comma: bool = False
     derive: LDict = field(default_factory=LDict)
     count: LDict = field(default_factory=LDict)
     targets: list[Target] = field(default_factory=list)
@@ -289,6 +303,18 @@ def load_mapping(text: str, origin: str = "mapping") -> Mapping:
     if data.get("timezone") is not None:
         m.timezone = str(data["timezone"])
         _check_timezone(m, m.timezone, data.lines["timezone"])
+    if data.get("currency") is not None:
+        m.currency = str(data["currency"]).strip().upper()
+        if m.currency not in CURRENCIES:
+            raise _err(
+                m,
+                data.lines["currency"],
+                f"currency: {m.currency!r} is not one of {', '.join(CURRENCIES)}",
+            )
+    if "decimal_comma" in data:
+        if not isinstance(data["decimal_comma"], bool):
+            raise _err(m, data.lines["decimal_comma"], "decimal_comma: expected true or false")
+        m.decimal_comma = data["decimal_comma"]
     if "optional_columns" in data:
         m.optional_columns = _str_list(m, data["optional_columns"], data, "optional_columns")
     for section in ("derive", "count"):
@@ -617,7 +643,7 @@ class _Compiler:
         if dt == pl.String:
             if expr.meta.is_column():
                 self.numeric_sources.add(expr.meta.output_name())
-            return _text_to_number(expr)
+            return _text_to_number(expr, self.m.decimal_comma)
         if dt is not None and (dt == pl.Boolean or isinstance(dt, pl.Decimal)):
             return expr.cast(pl.Float64)
         return expr
@@ -1051,15 +1077,12 @@ class _Compiler:
         return ops[key].fill_null(key == "ne")
 
 
-def _text_to_number(expr: pl.Expr) -> pl.Expr:
-    """Numbers from text: "$1,234.50", "(3.00)" (negative), "USD 12"; unreadable → null."""
-    return (
-        expr.str.strip_chars()
-        .str.replace(r"^[A-Za-z]{1,4}\s*", "")
-        .str.replace_all(r"[,\s$£€¥]", "")
-        .str.replace(r"^\((.*)\)$", "-$1")
-        .cast(pl.Float64, strict=False)
-    )
+def _text_to_number(expr: pl.Expr, decimal_comma: bool = False) -> pl.Expr:
+    """Numbers from text: "$1,234.50", "(3.00)" (negative), "USD 12"; unreadable → null.
+
+    The rules are :func:`quickturn.validate.number_text`'s (letters and ambiguous decimal
+    commas are unreadable)."""
+    return number_text(expr, decimal_comma=decimal_comma).cast(pl.Float64, strict=False)
 
 
 def _first(e: pl.Expr) -> pl.Expr:
@@ -1221,7 +1244,7 @@ def apply_mapping(
     numeric |= comp.numeric_sources
     findings: list[Finding] = []
     for name in sorted(numeric & set(source_columns)):
-        findings += _unreadable_numbers(frame, name, source)
+        findings += _unreadable_numbers(frame, name, source, m)
     if comp.missing:
         have = ", ".join(c for c in frame.columns if c != ROW and c not in m.derive)
         for name, line in comp.missing.items():
@@ -1276,32 +1299,67 @@ def apply_mapping(
     )
 
 
-def _unreadable_numbers(frame: pl.DataFrame, name: str, source: str) -> list[Finding]:
-    """E_TYPE for text cells of ``name`` that the mapping uses as numbers but cannot read."""
+def _unreadable_numbers(
+    frame: pl.DataFrame, name: str, source: str, m: Mapping | None = None
+) -> list[Finding]:
+    """E_TYPE for text cells of ``name`` that the mapping uses as numbers but cannot read,
+    E_CURRENCY for amounts written in another currency than the mapping's (USD by default)."""
+    decimal_comma = m.decimal_comma if m is not None else False
+    currency = m.currency if m is not None else "USD"
     raw = frame[name]
-    parsed = frame.select(_text_to_number(pl.col(name))).to_series()
+    checked = frame.select(
+        _text_to_number(pl.col(name), decimal_comma).alias("n"),
+        number_problem(pl.col(name), decimal_comma=decimal_comma).alias("why"),
+        currency_matches(currency_marker(pl.col(name)), pl.lit(currency)).alias("cur_ok"),
+    )
+    parsed = checked["n"]
     bad = raw.is_not_null() & parsed.is_null()
-    if not bool(bad.any()):
+    wrong_currency = parsed.is_not_null() & ~checked["cur_ok"]
+    if not bool(bad.any()) and not bool(wrong_currency.any()):
         return []
-    idx = bad.arg_true()
     out: list[Finding] = []
-    for row, value in zip(
-        frame[ROW].gather(idx.head(200)).to_list(), raw.gather(idx.head(200)).to_list(), strict=True
-    ):
-        out.append(
-            Finding(
-                "E_TYPE",
-                "error",
-                f"file column {name!r}: {value!r} is not a number",
-                source=source,
-                row=int(row),
-                column=name,
-                value=value,
-                expected="a number such as 12.50",
-                message_zh=f"文件列 {name!r}：{value!r} 不是数字",
-                record={"file_column": name},
+    idx = (bad | wrong_currency).arg_true()
+    for i in idx.head(200).to_list():
+        row, value = int(frame[ROW][i]), raw[i]
+        if bool(bad[i]):
+            why = str(checked["why"][i])
+            out.append(
+                Finding(
+                    "E_TYPE",
+                    "error",
+                    f"file column {name!r}: {value!r} is not a number (it has {NUMBER_PROBLEMS[why]})",
+                    source=source,
+                    row=row,
+                    column=name,
+                    value=value,
+                    expected="a number such as 12.50 or 1,234.50",
+                    message_zh=f"文件列 {name!r}：{value!r} 不是数字（{NUMBER_PROBLEMS_ZH[why]}）",
+                    record={"file_column": name},
+                    fix=(
+                        "Write 12.50 (a point for decimals), or set decimal_comma: true in the "
+                        "mapping if the whole file uses 1.234,50."
+                        if why == "decimal_comma"
+                        else None
+                    ),
+                )
             )
-        )
+        else:
+            out.append(
+                Finding(
+                    "E_CURRENCY",
+                    "error",
+                    f"file column {name!r}: {value!r} is written in another currency than "
+                    f"the file's {currency}",
+                    source=source,
+                    row=row,
+                    column=name,
+                    value=value,
+                    expected=f"an amount in {currency}",
+                    message_zh=f"文件列 {name!r}：{value!r} 的货币与文件的货币 {currency} 不符",
+                    record={"file_column": name},
+                    fix="Convert the amount, or set currency: in the mapping.",
+                )
+            )
     if len(idx) > 200:
         more = len(idx) - 200
         out.append(

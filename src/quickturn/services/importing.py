@@ -165,6 +165,7 @@ def import_file(
     sheet: str | None = None,
     dry_run: bool = False,
     progress: Progress | None = None,
+    decimal_comma: bool = False,
 ) -> ImportReport:
     """Import ``path`` into the canonical ``target`` table (or a built-in format's tables).
 
@@ -240,6 +241,8 @@ def import_file(
         rows_read=raw.rows,
         dry_run=dry_run,
     )
+    if decimal_comma:
+        m = dataclasses.replace(m, decimal_comma=True)
     if m.single is not None:
         if table is None:
             raise UsageError(
@@ -289,7 +292,13 @@ def import_file(
         step(f"validating {name}")
         t = get_table(name)
         frame_t = mapped.frames[name]
-        out, found = coerce(t, frame_t, source=str(path), date_order=DateOrder(order))
+        out, found = coerce(
+            t,
+            frame_t,
+            source=str(path),
+            date_order=DateOrder(order),
+            decimal_comma=m.decimal_comma,
+        )
         if kind in ("canonical", "mapping"):
             found = [_file_columns(f, raw) for f in found]
         if tz:
