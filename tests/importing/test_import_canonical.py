@@ -291,8 +291,10 @@ def test_csv_dialects(store: Store, tmp_path: Path) -> None:
     text = 'sku_id;title;list_price\nS-1;"Caf\xe9 mug, large";"1,234.50"\n'
     p = tmp_path / "skus.csv"
     p.write_bytes(text.encode("cp1252"))
-    r = import_file(store, "skus", p)
-    assert r.ok
+    with pytest.raises(UsageError, match="neither UTF-8 nor Chinese GB18030"):
+        import_file(store, "skus", p)  # guessing Windows-1252 would store mojibake
+    r = import_file(store, "skus", p, encoding="cp1252")
+    assert r.ok and r.encoding == "cp1252"
     df = store.table("skus")
     assert df["title"].to_list() == ["Café mug, large"]
     assert df["list_price"].to_list() == [Decimal("1234.5000")]

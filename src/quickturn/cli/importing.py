@@ -79,6 +79,15 @@ SheetOpt = Annotated[
     ),
 ]
 DryRunOpt = Annotated[bool, typer.Option("--dry-run", help="Validate only; write nothing.")]
+EncodingOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--encoding",
+        help="Text encoding of a CSV (e.g. cp1252). Default: UTF-8, then Chinese GB18030/GBK; "
+        "other files are rejected.",
+        show_default=False,
+    ),
+]
 DecimalCommaOpt = Annotated[
     bool,
     typer.Option(
@@ -120,6 +129,7 @@ def import_cmd(
     sheet: SheetOpt = None,
     dry_run: DryRunOpt = False,
     decimal_comma: DecimalCommaOpt = False,
+    encoding: EncodingOpt = None,
     db: DbOpt = None,
     json_: JsonOpt = False,
     lang: LangOpt = None,
@@ -140,6 +150,7 @@ def import_cmd(
             dry_run=dry_run,
             progress=progress,
             decimal_comma=decimal_comma,
+            encoding=encoding,
         )
     if json_:
         cli.print_json(report.to_dict())

@@ -118,8 +118,33 @@ def _clean_text(frame: pl.DataFrame) -> pl.DataFrame:
     return frame.with_columns([pl.col(c).str.strip_chars().replace("", None) for c in text])
 
 
+#: encodings tried in order when none is given (docs/importing.md "Encodings")
+AUTO_ENCODINGS = ("utf-8", "gb18030")
+
+
+def _in_gb2312(ch: str) -> bool:
+    try:
+        ch.encode("gb2312")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _mostly_chinese(text: str) -> bool:
+    """GB18030 decodes many byte strings (Windows-1252 "èm" is a rare hanzi): accept it only
+    when nearly every non-ASCII character is a common one (in GB2312: hanzi, punctuation)."""
+    wide = {ch for ch in text if ord(ch) > 0x7F}
+    if not wide:
+        return True
+    common = sum(1 for ch in wide if _in_gb2312(ch))
+    return common >= 0.95 * len(wide)
+
+
 def _decode(raw: bytes, encoding: str | None) -> tuple[bytes, str]:
-    """UTF-8 bytes for Polars; BOMs removed; UTF-16 and Windows-1252 files converted."""
+    """UTF-8 bytes for Polars; BOMs removed; UTF-16 and GB18030 (GBK) files converted.
+
+    Without ``encoding``: UTF-8 (with or without BOM), UTF-16 with a BOM, then GB18030 when
+    the text reads as Chinese; anything else is rejected (name the encoding to read it)."""
     if encoding:
         try:
             return raw.decode(encoding).encode("utf-8"), encoding
@@ -132,8 +157,21 @@ def _decode(raw: bytes, encoding: str | None) -> tuple[bytes, str]:
     try:
         raw.decode("utf-8")
         return raw, "utf-8"
+    except UnicodeDecodeError as exc:
+        utf8_error = exc
+    try:
+        text = raw.decode("gb18030")
     except UnicodeDecodeError:
-        return raw.decode("cp1252", errors="replace").encode("utf-8"), "cp1252"
+        text = None
+    if text is not None and _mostly_chinese(text):
+        return text.encode("utf-8"), "gb18030"
+    line = raw[: utf8_error.start].count(b"\n") + 1
+    byte = raw[utf8_error.start : utf8_error.start + 1].hex()
+    raise UsageError(
+        f"line {line}: byte 0x{byte} is neither UTF-8 nor Chinese GB18030/GBK text; "
+        "save the file as UTF-8 (Excel: CSV UTF-8), or name its encoding "
+        "(--encoding cp1252, or read: {encoding: …} in a mapping)"
+    )
 
 
 def sniff_delimiter(first_line: str) -> str:
@@ -154,7 +192,10 @@ def sniff_delimiter(first_line: str) -> str:
 def _read_csv(
     path: Path, skip_rows: int, delimiter: str | None, encoding: str | None
 ) -> tuple[pl.DataFrame, str, str]:
-    raw, enc = _decode(path.read_bytes(), encoding)
+    try:
+        raw, enc = _decode(path.read_bytes(), encoding)
+    except UsageError as exc:
+        raise UsageError(f"{path}: {exc}") from None
     if not raw.strip():
         raise UsageError(f"{path}: the file is empty")
     lines = raw.split(b"\n", skip_rows + 1)

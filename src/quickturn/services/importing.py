@@ -86,6 +86,8 @@ class ImportReport:
     counts: dict[str, int] = field(default_factory=dict)
     findings: list[Finding] = field(default_factory=list)
     date_order: str | None = None
+    #: the text encoding the file was read in (CSV), e.g. utf-8, utf-8-sig, gb18030
+    encoding: str | None = None
     unused_rows: int = 0
     written: bool = False
     seconds: float = 0.0
@@ -108,6 +110,7 @@ class ImportReport:
             "mapping": self.mapping,
             "rows_read": self.rows_read,
             "date_order": self.date_order,
+            "encoding": self.encoding,
             "tables": [dataclasses.asdict(t) for t in self.tables],
             "counts": dict(self.counts),
             "unused_rows": self.unused_rows,
@@ -166,6 +169,7 @@ def import_file(
     dry_run: bool = False,
     progress: Progress | None = None,
     decimal_comma: bool = False,
+    encoding: str | None = None,
 ) -> ImportReport:
     """Import ``path`` into the canonical ``target`` table (or a built-in format's tables).
 
@@ -207,6 +211,8 @@ def import_file(
     read_opts: dict[str, Any] = dict(m.read) if m is not None else {}
     if sheet is not None:
         read_opts["sheet"] = sheet
+    if encoding is not None:
+        read_opts["encoding"] = encoding
     raw = _read(path, read_opts)
     findings: list[Finding] = []
     kind = "mapping"
@@ -221,7 +227,14 @@ def import_file(
             if (
                 m is not None and m.read and any(k != "sheet" and m.read.get(k) for k in m.read)
             ):  # re-read with the format's options
-                raw = _read(path, {**m.read, **({"sheet": sheet} if sheet else {})})
+                raw = _read(
+                    path,
+                    {
+                        **m.read,
+                        **({"sheet": sheet} if sheet else {}),
+                        **({"encoding": encoding} if encoding else {}),
+                    },
+                )
         if m is None:
             m = canonical_mapping(table)
             kind = "canonical"
@@ -240,7 +253,20 @@ def import_file(
         mapping=None if kind == "canonical" else m.origin,
         rows_read=raw.rows,
         dry_run=dry_run,
+        encoding=raw.encoding,
     )
+    if raw.encoding not in (None, "utf-8", "utf-8-sig"):
+        findings.append(
+            Finding(
+                "I_ENCODING",
+                "info",
+                f"read the file as {raw.encoding} (it is not UTF-8)",
+                message_zh=f"文件不是 UTF-8，已按 {raw.encoding} 读取",
+                source=str(path),
+                fix="If the text looks wrong, name the encoding with --encoding.",
+                fix_zh="如果文字显示不正确，请用 --encoding 指定编码。",
+            )
+        )
     if decimal_comma:
         m = dataclasses.replace(m, decimal_comma=True)
     if m.single is not None:
