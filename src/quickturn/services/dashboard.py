@@ -1028,8 +1028,9 @@ PO_FALLBACK_COLUMNS = (
 def _export_plan_actions_csv(store: Store, path: Any) -> dict[str, Any]:
     """The latest run's purchase orders straight from ``plan_actions`` (used only when the plan
     module is not importable, e.g. a database written by another quickturn build)."""
-    import csv
     from pathlib import Path
+
+    from quickturn.services.csvsafe import SafeWriter, cents
 
     run = latest_run(store, "plan")
     assert run is not None
@@ -1045,12 +1046,12 @@ def _export_plan_actions_csv(store: Store, path: Any) -> dict[str, Any]:
     out = Path(path)
     out.parent.mkdir(parents=True, exist_ok=True)
     with out.open("w", newline="", encoding="utf-8") as fh:
-        w = csv.writer(fh)
+        w = SafeWriter(fh)
         w.writerow(PO_FALLBACK_COLUMNS)
         for r in df.to_dicts():
             sup = r.get("supplier_id") or "UNASSIGNED"
             qty = int(r["quantity"])
-            unit = float(r.get("unit_cost") or 0.0)
+            unit = cents(r.get("unit_cost"), r.get("currency") or "USD")
             w.writerow(
                 [
                     f"PO-{r['order_date']:%Y%m%d}-{sup}-{rid[-6:].upper()}",
@@ -1059,9 +1060,9 @@ def _export_plan_actions_csv(store: Store, path: Any) -> dict[str, Any]:
                     r["sku_id"],
                     r.get("title") or "",
                     qty,
-                    f"{unit:.2f}",
+                    unit,
                     r.get("currency") or "",
-                    f"{qty * unit:.2f}",
+                    unit * qty,
                     r.get("mode") or "",
                     r.get("expected_arrival") or "",
                 ]

@@ -23,13 +23,13 @@ writes the latest run's purchase orders as a CSV a supplier can receive.
 
 from __future__ import annotations
 
-import csv
 import json
 import math
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -72,6 +72,7 @@ from quickturn.core.plan.simulate import (
 )
 from quickturn.errors import Finding, UsageError
 from quickturn.i18n import gettext
+from quickturn.services.csvsafe import SafeWriter, cents
 from quickturn.store import Store
 
 Progress = Callable[[int, int], None]
@@ -833,9 +834,9 @@ def export_purchase_orders(store: Store, out: Path, *, run_id: str | None = None
     out.parent.mkdir(parents=True, exist_ok=True)
     numbers: dict[str, str] = {}
     lines = 0
-    total_by_cur: dict[str, float] = {}
+    total_by_cur: dict[str, Decimal] = {}
     with out.open("w", newline="", encoding="utf-8") as fh:
-        w = csv.writer(fh)
+        w = SafeWriter(fh)
         w.writerow(EXPORT_COLUMNS)
         for r in df.to_dicts():
             sup = r.get("supplier_id") or "UNASSIGNED"
@@ -843,11 +844,11 @@ def export_purchase_orders(store: Store, out: Path, *, run_id: str | None = None
             number = numbers.setdefault(sup, f"PO-{order_date:%Y%m%d}-{sup}-{rid[-6:].upper()}")
             qty = int(r["quantity"])
             case = int(r["case_pack_qty"] or 0)
-            unit = float(r["unit_cost"] or 0.0)
-            days = r.get("production_lead_time_days") or r.get("sup_days") or 0
-            total = round(qty * unit, 2)
             cur = r.get("currency") or ""
-            total_by_cur[cur] = total_by_cur.get(cur, 0.0) + total
+            unit = cents(r["unit_cost"], cur)
+            days = r.get("production_lead_time_days") or r.get("sup_days") or 0
+            total = unit * qty
+            total_by_cur[cur] = total_by_cur.get(cur, Decimal(0)) + total
             w.writerow(
                 [
                     number,
@@ -859,9 +860,9 @@ def export_purchase_orders(store: Store, out: Path, *, run_id: str | None = None
                     qty,
                     case or "",
                     math.ceil(qty / case) if case else "",
-                    f"{unit:.2f}",
+                    unit,
                     cur,
-                    f"{total:.2f}",
+                    total,
                     r.get("mode") or "",
                     r.get("destination_id") or "",
                     (order_date + timedelta(days=round(float(days)))).isoformat(),
@@ -874,7 +875,7 @@ def export_purchase_orders(store: Store, out: Path, *, run_id: str | None = None
         "path": str(out),
         "lines": lines,
         "purchase_orders": len(numbers),
-        "totals": {k: round(v, 2) for k, v in total_by_cur.items()},
+        "totals": total_by_cur,
     }
 
 
