@@ -34,7 +34,12 @@ from quickturn.web import i18n
 from quickturn.web.data import Cache, Database, DatabaseBusy, Warmer
 from quickturn.web.render import render
 from quickturn.web.routes import api, auth, pages
-from quickturn.web.security import SecurityMiddleware, SecurityPolicy, is_loopback
+from quickturn.web.security import (
+    MIN_TOKEN_LENGTH,
+    SecurityMiddleware,
+    SecurityPolicy,
+    is_loopback,
+)
 from quickturn.web.views import DEFAULT_DAYS, Views, WebContext
 
 log = logging.getLogger("quickturn.web")
@@ -105,6 +110,12 @@ def create_app(
             f"serving on {host} exposes the dashboard to the network: set QUICKTURN_TOKEN to a "
             "long random secret first (or bind 127.0.0.1)"
         )
+    if not loopback and settings.token and len(settings.token) < MIN_TOKEN_LENGTH:
+        raise ConfigError(
+            f"QUICKTURN_TOKEN is {len(settings.token)} characters long; serving on {host} needs "
+            f"at least {MIN_TOKEN_LENGTH} (a long random secret, e.g. the output of "
+            "`python -c 'import secrets; print(secrets.token_urlsafe(32))'`), or bind 127.0.0.1"
+        )
     db = Database(settings.db)
     cache = Cache(db)
     hook = _webhook_router(settings, db)
@@ -151,6 +162,7 @@ def create_app(
         exempt_paths=frozenset({webhook_path}),
         allowed_hosts=frozenset({"localhost", "127.0.0.1", "::1", "[::1]", *allowed_hosts}),
     )
+    app.state.login_throttle = policy.throttle
 
     async def unauthorized(request: Request) -> Response:
         wants_html = "text/html" in request.headers.get("accept", "") and not (

@@ -22,6 +22,13 @@ NOTIFICATION_TYPES: dict[int, tuple[str, tuple[str, ...]]] = {
 }
 #: the platform waits 3 s; leave a margin for the network
 ANSWER_WITHIN_SECONDS = 2.5
+#: largest push body read (a notification is a few hundred bytes); larger → 413 unread
+MAX_BODY_BYTES = 1024 * 1024
+#: a push whose ``timestamp`` is further than this from the server's clock is refused (401):
+#: a captured, validly signed notification cannot be replayed later
+TIMESTAMP_WINDOW_SECONDS = 300
+#: Unix times after this (year 2286) are not seconds
+_MAX_UNIX_SECONDS = 9_999_999_999
 
 
 @dataclass(frozen=True)
@@ -55,6 +62,8 @@ def parse_notification(body: bytes) -> Notification:
     """Parse a push body; raises ``ValueError`` when it is not a notification."""
     try:
         doc = json.loads(body)
+    except RecursionError:
+        raise ValueError("body is not JSON: nested too deeply") from None
     except ValueError as exc:
         raise ValueError(f"body is not JSON: {exc}") from None
     if not isinstance(doc, dict):
@@ -64,8 +73,8 @@ def parse_notification(body: bytes) -> Notification:
         raise ValueError("tts_notification_id is missing")
     try:
         ntype = int(doc.get("type"))  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        raise ValueError(f"type must be a number, got {doc.get('type')!r}") from None
+    except (TypeError, ValueError, OverflowError):
+        raise ValueError(f"type must be a number, got {str(doc.get('type'))[:40]!r}") from None
     data = doc.get("data") or {}
     if not isinstance(data, dict):
         raise ValueError("data must be an object")
@@ -73,6 +82,30 @@ def parse_notification(body: bytes) -> Notification:
         notification_id=str(nid),
         type=ntype,
         shop_id=str(doc.get("shop_id") or ""),
-        timestamp=int(doc.get("timestamp") or 0),
+        timestamp=parse_timestamp(doc.get("timestamp")),
         data=data,
     )
+
+
+def parse_timestamp(value: Any) -> int:
+    """A push's ``timestamp``: Unix seconds as a JSON integer or a string of digits.
+
+    >>> parse_timestamp(1760000000), parse_timestamp("1760000000")
+    (1760000000, 1760000000)
+    >>> parse_timestamp("soon")
+    Traceback (most recent call last):
+    ValueError: timestamp must be a Unix time in seconds, got 'soon'
+    """
+    if isinstance(value, bool) or value is None or value == "":
+        if value is None or value == "":
+            raise ValueError("timestamp is missing")
+        raise ValueError(f"timestamp must be a Unix time in seconds, got {value!r}")
+    if isinstance(value, int):
+        ts = value
+    elif isinstance(value, str) and value.isascii() and value.strip().isdigit():
+        ts = int(value.strip()) if len(value.strip()) <= 12 else -1
+    else:
+        raise ValueError(f"timestamp must be a Unix time in seconds, got {str(value)[:40]!r}")
+    if not 0 < ts <= _MAX_UNIX_SECONDS:
+        raise ValueError(f"timestamp must be a Unix time in seconds, got {str(value)[:40]!r}")
+    return ts

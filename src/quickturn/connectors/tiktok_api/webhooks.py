@@ -5,6 +5,11 @@ Data flow: ``POST /webhooks/tiktok`` with the raw JSON body
 (``Authorization`` = hex HMAC-SHA256(app_secret, app_key + body)) → :class:`Notification` →
 ``enqueue(notification)`` (supplied by the caller; the services layer persists it in the
 store, de-duplicated by ``tts_notification_id``) → ``200`` within the platform's 3 seconds.
+Hostile pushes are refused cheaply, in this order: a body over :data:`MAX_BODY_BYTES`
+(``Content-Length`` or counted while streaming) → ``413`` without reading the rest; a bad
+signature → ``401`` before anything is parsed; a body that is not a notification or a
+missing/non-numeric ``timestamp`` → ``400``; a ``timestamp`` more than
+:data:`TIMESTAMP_WINDOW_SECONDS` away from the server's clock (a replay) → ``401``.
 The data in a notification is minimal on purpose: the queued work is a re-fetch of the order
 or return by id, done later by ``quickturn sync`` or a background worker.
 
@@ -16,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Callable
 
 from fastapi import APIRouter, FastAPI, Request
@@ -24,6 +30,8 @@ from fastapi.responses import JSONResponse
 
 from quickturn.connectors.tiktok_api.notifications import (
     ANSWER_WITHIN_SECONDS,
+    MAX_BODY_BYTES,
+    TIMESTAMP_WINDOW_SECONDS,
     WEBHOOK_PATH,
     Notification,
     parse_notification,
@@ -35,6 +43,29 @@ log = logging.getLogger("quickturn.tiktok.webhooks")
 Enqueue = Callable[[Notification], bool]
 
 
+class BodyTooLarge(Exception):
+    pass
+
+
+async def read_capped(request: Request, limit: int) -> bytes:
+    """The request body, refused (:class:`BodyTooLarge`) as soon as it passes ``limit``."""
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.strip().isdigit() and int(declared) > limit:
+        raise BodyTooLarge
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise BodyTooLarge
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _answer(code: int, message: str) -> JSONResponse:
+    return JSONResponse({"code": code, "message": message}, status_code=code)
+
+
 def create_router(
     app_key: str,
     app_secret: str,
@@ -42,21 +73,39 @@ def create_router(
     *,
     path: str = WEBHOOK_PATH,
     answer_within: float = ANSWER_WITHIN_SECONDS,
+    max_body: int = MAX_BODY_BYTES,
+    window: float = TIMESTAMP_WINDOW_SECONDS,
+    clock: Callable[[], float] = time.time,
 ) -> APIRouter:
     """A router with ``POST path``.  ``enqueue`` returns True for a new notification and
-    False for a duplicate; it runs in a worker thread so a slow store cannot block the loop."""
+    False for a duplicate; it runs in a worker thread so a slow store cannot block the loop.
+    ``max_body``, ``window`` and ``clock`` are the hostile-input limits (module docstring)."""
     router = APIRouter()
 
     @router.post(path)
     async def tiktok_webhook(request: Request) -> JSONResponse:
-        body = await request.body()
+        try:
+            body = await read_capped(request, max_body)
+        except BodyTooLarge:
+            log.warning("TikTok webhook over %d bytes refused unread", max_body)
+            return _answer(413, f"body larger than {max_body} bytes")
         if not verify_webhook(app_key, app_secret, body, request.headers.get("authorization")):
             log.warning("TikTok webhook with a bad signature rejected")
-            return JSONResponse({"code": 401, "message": "invalid signature"}, status_code=401)
+            return _answer(401, "invalid signature")
         try:
             note = parse_notification(body)
         except ValueError as exc:
-            return JSONResponse({"code": 400, "message": str(exc)}, status_code=400)
+            return _answer(400, str(exc))
+        skew = note.timestamp - clock()
+        if abs(skew) > window:
+            log.warning(
+                "TikTok webhook %s %.0f s off the clock refused", note.notification_id, skew
+            )
+            return _answer(
+                401,
+                f"timestamp {note.timestamp} is {abs(skew):.0f} s from the server's clock "
+                f"(allowed: {window:.0f} s); check the server's clock, or a replayed push",
+            )
         try:
             new = await asyncio.wait_for(run_in_threadpool(enqueue, note), answer_within)
         except TimeoutError:

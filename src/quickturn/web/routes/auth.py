@@ -11,7 +11,13 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from quickturn.web import i18n
 from quickturn.web.deps import CsrfDep, LangDep, WebDep
 from quickturn.web.render import render
-from quickturn.web.security import SESSION_COOKIE, session_value
+from quickturn.web.security import (
+    SESSION_COOKIE,
+    SESSION_MAX_AGE,
+    LoginThrottle,
+    client_ip,
+    session_value,
+)
 
 router = APIRouter(include_in_schema=False)
 
@@ -40,8 +46,24 @@ def login(
     expected = web.settings.token
     if expected is None:
         return RedirectResponse(safe_next(next), status_code=303)
+    throttle: LoginThrottle = request.app.state.login_throttle
+    client = client_ip(request)
+    _ = i18n.translator(lang)
+    wait = throttle.retry_after(client)
+    if wait:
+        resp = render(
+            request,
+            lang,
+            "login.html",
+            status_code=429,
+            page="login",
+            next=safe_next(next),
+            error=_("Too many wrong tokens: try again in {seconds} s.", seconds=wait),
+        )
+        resp.headers["Retry-After"] = str(wait)
+        return resp
     if not token or not hmac.compare_digest(token.encode(), expected.encode()):
-        _ = i18n.translator(lang)
+        throttle.failed(client)
         return render(
             request,
             lang,
@@ -51,10 +73,12 @@ def login(
             next=safe_next(next),
             error=_("That token is not right."),
         )
+    throttle.succeeded(client)
     resp = RedirectResponse(safe_next(next), status_code=303)
     resp.set_cookie(
         SESSION_COOKIE,
         session_value(expected),
+        max_age=SESSION_MAX_AGE,
         httponly=True,
         samesite="strict",
         secure=request.url.scheme == "https",
