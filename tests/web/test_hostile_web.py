@@ -16,6 +16,7 @@ from quickturn.config import Settings
 from quickturn.connectors.tiktok_api.notifications import Notification
 from quickturn.connectors.tiktok_api.signing import webhook_signature
 from quickturn.connectors.tiktok_api.webhooks import create_router
+from quickturn.core.ledger.accounts import GROUPS
 from quickturn.errors import ConfigError
 from quickturn.web import create_app
 from quickturn.web.security import SESSION_MAX_AGE, LoginThrottle, session_value
@@ -220,3 +221,61 @@ def test_web_app_webhook_is_hardened(web_db: Path, monkeypatch: pytest.MonkeyPat
         assert _signed(c, _note(timestamp="x")).status_code == 400  # type: ignore[attr-defined]
         assert _signed(c, b"x" * (1024 * 1024 + 1)).status_code == 413  # type: ignore[attr-defined]
         assert _signed(c, _note()).status_code == 200  # type: ignore[attr-defined]
+
+
+# -- money in the JSON API ----------------------------------------------------------------------
+
+#: the ledger's exact amounts (rows, lines, postings): the store's 4 decimals
+EXACT_KEYS = {*GROUPS, "margin", "amount"}
+UNIT_KEYS = {"unit_cost", "list_price"}
+
+
+def _decimals(v: float) -> int:
+    text = repr(v)
+    assert "e" not in text, text
+    return len(text.split(".")[1]) if "." in text else 0
+
+
+def _money_values(
+    doc: object, key: str = "", ledger: bool = False
+) -> Iterator[tuple[str, float, int]]:
+    """(key, value, decimals allowed) of every money figure; on the ledger's answers its
+    postings' ``amount_usd`` and a line's ``margin_usd`` are exact (4 decimals) too."""
+    if isinstance(doc, dict):
+        for k, v in doc.items():
+            yield from _money_values(v, k, ledger)
+    elif isinstance(doc, list):
+        for v in doc:
+            yield from _money_values(v, key, ledger)
+    elif isinstance(doc, float):
+        if key in UNIT_KEYS or key in EXACT_KEYS:
+            yield key, doc, 4
+        elif key.endswith("_usd"):
+            yield key, doc, 4 if ledger and key in ("amount_usd", "margin_usd") else 2
+
+
+def test_api_money_is_rounded_to_cents(web_db: Path) -> None:
+    app = create_app(Settings(db=str(web_db)), warm_cache=False)
+    with TestClient(app, base_url=BASE) as c:
+        sku = c.get("/api/v1/skus").json()["items"][0]["sku_id"]
+        line = c.get("/api/v1/ledger/lines", params={"by": "sku", "key": sku}).json()["lines"][0]
+        paths: list[tuple[str, dict[str, object]]] = [
+            ("/api/v1/overview", {"days": 30}),
+            ("/api/v1/skus", {"per_page": 500}),
+            (f"/api/v1/skus/{sku}", {}),
+            ("/api/v1/plan", {}),
+            ("/api/v1/ledger", {"by": "sku"}),
+            ("/api/v1/ledger", {"by": "month"}),
+            ("/api/v1/ledger/lines", {"by": "sku", "key": sku}),
+            ("/api/v1/ledger/sources", {"order_id": line["order_id"], "sku_id": sku}),
+            ("/api/v1/content", {"limit": 1000}),
+            ("/api/v1/backtest", {}),
+        ]
+        seen = 0
+        for path, params in paths:
+            r = c.get(path, params=params)  # type: ignore[arg-type]
+            assert r.status_code == 200, (path, r.text)
+            for key, value, digits in _money_values(r.json(), ledger=path.startswith("/api/v1/l")):
+                seen += 1
+                assert _decimals(value) <= digits, (path, key, value)
+        assert seen > 1000

@@ -1,16 +1,65 @@
 """Pydantic schemas of the JSON API (``/api/v1``), one family per resource.
 
 The pages render the same objects, so a figure on a page and in the API never disagree.
-Money is USD as a float (display; the ledger keeps exact amounts), rates are fractions 0–1,
-dates ISO 8601.
+Money is a JSON number without float noise (docs/web.md, "Money in the API"): figures the
+modules estimate or total (KPIs, plan, cash, backtest, SKU figures) are **rounded to cents**
+(:data:`Money`: ``-2833.93``, never ``-2833.929100000001``); amounts the ledger stores exactly
+(its rows, lines and postings) and per-unit prices and costs are given **exactly at the
+store's 4 decimals** (:data:`ExactMoney`, :data:`UnitMoney`), so a drill-down adds up to its
+row.  Rounding is decimal (half up) and happens only when the answer is serialised, so pages
+computing from the same objects see the unrounded figure.  Rates are fractions 0–1, dates
+ISO 8601.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+import math
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
+
+
+def round_money(value: float | None, digits: int = 2) -> float | None:
+    """``value`` rounded to ``digits`` decimals exactly (through its shortest repr, half up).
+
+    >>> round_money(-2833.929100000001), round_money(0.1 + 0.2), round_money(2.675)
+    (-2833.93, 0.3, 2.68)
+    >>> round_money(None), round_money(0.00004, 4), round_money(1.23456, 4)
+    (None, 0.0, 1.2346)
+    """
+    if value is None or not math.isfinite(value):
+        return value
+    exact = Decimal(repr(float(value))).quantize(Decimal(1).scaleb(-digits), ROUND_HALF_UP)
+    return float(exact) + 0.0  # -0.0 → 0.0
+
+
+def _store_scale(value: float | None) -> float | None:
+    return round_money(value, 4)
+
+
+def _money_keys(doc: Any, key: str = "") -> Any:
+    """Free-form figures (a run's summary): floats under ``*_usd`` keys rounded to cents."""
+    if isinstance(doc, dict):
+        return {k: _money_keys(v, str(k)) for k, v in doc.items()}
+    if isinstance(doc, list):
+        return [_money_keys(v, key) for v in doc]
+    if isinstance(doc, float) and key.endswith("_usd"):
+        return round_money(doc)
+    return doc
+
+
+#: an amount in the JSON answer: rounded to cents
+Money = Annotated[float, PlainSerializer(round_money, return_type=float, when_used="json")]
+#: a per-unit price or cost in the JSON answer: rounded to 4 decimals (the store's scale)
+UnitMoney = Annotated[float, PlainSerializer(_store_scale, return_type=float, when_used="json")]
+#: an amount the ledger stores exactly (DECIMAL(18,4)): its 4 decimals, noise removed
+ExactMoney = UnitMoney
+#: free-form figures whose ``*_usd`` floats are rounded to cents in the JSON answer
+MoneyKeys = Annotated[
+    dict[str, Any], PlainSerializer(_money_keys, return_type=dict[str, Any], when_used="json")
+]
 
 
 class Schema(BaseModel):
@@ -50,9 +99,9 @@ class MetaPublic(Schema):
 
 
 class PeriodFigures(Schema):
-    gmv_usd: float | None = None
-    revenue_usd: float | None = None
-    margin_usd: float | None = None
+    gmv_usd: Money | None = None
+    revenue_usd: Money | None = None
+    margin_usd: Money | None = None
     margin_rate: float | None = None
     orders: int = 0
     units: int = 0
@@ -70,24 +119,24 @@ class KpisPublic(Schema):
 class CashSummaryPublic(Schema):
     run: RunPublic | None = None
     days: int | None = None
-    opening_cash_usd: float | None = None
-    end_balance_usd: float | None = None
-    lowest_balance_usd: float | None = None
+    opening_cash_usd: Money | None = None
+    end_balance_usd: Money | None = None
+    lowest_balance_usd: Money | None = None
     lowest_balance_date: dt.date | None = None
-    peak_cash_need_usd: float | None = None
-    projected_inflow_usd: float | None = None
-    projected_outflow_usd: float | None = None
+    peak_cash_need_usd: Money | None = None
+    projected_inflow_usd: Money | None = None
+    projected_outflow_usd: Money | None = None
     expected_sales_source: str | None = None
 
 
 class CashPointPublic(Schema):
     date: dt.date
     kind: str
-    inflow_usd: float | None = None
-    outflow_usd: float | None = None
-    net_usd: float | None = None
-    cumulative_usd: float | None = None
-    balance_usd: float | None = None
+    inflow_usd: Money | None = None
+    outflow_usd: Money | None = None
+    net_usd: Money | None = None
+    cumulative_usd: Money | None = None
+    balance_usd: Money | None = None
 
 
 class HealthMetricPublic(Schema):
@@ -123,9 +172,9 @@ class ActionPublic(Schema):
     quantity: int
     order_date: dt.date | None = None
     expected_arrival: dt.date | None = None
-    unit_cost: float | None = None
+    unit_cost: UnitMoney | None = None
     currency: str | None = None
-    total_cost_usd: float | None = None
+    total_cost_usd: Money | None = None
     reason: str | None = None
 
 
@@ -138,7 +187,7 @@ class OverviewPublic(Schema):
     findings: list[FindingCountPublic]
     actions: list[ActionPublic]
     actions_total: int
-    todays_spend_usd: float | None = None
+    todays_spend_usd: Money | None = None
 
 
 # -- SKUs -------------------------------------------------------------------------------------
@@ -151,14 +200,14 @@ class SkuRowPublic(Schema):
     status: str | None = None
     phase: str | None = None
     receding: bool | None = None
-    revenue_usd: float | None = None
-    margin_usd: float | None = None
+    revenue_usd: Money | None = None
+    margin_usd: Money | None = None
     margin_rate: float | None = None
     on_hand: float | None = None
     forecast_daily: float | None = None
     days_of_cover: float | None = None
     stockout_prob: float | None = None
-    dead_stock_value_usd: float | None = None
+    dead_stock_value_usd: Money | None = None
     risk: str | None = None
     chosen_policy: str | None = None
     action_kind: str | None = None
@@ -213,20 +262,20 @@ class ContentEventPublic(Schema):
 
 class WaterfallStepPublic(Schema):
     component: str
-    amount_usd: float
+    amount_usd: Money
 
 
 class PolicyResultPublic(Schema):
     policy: str
     chosen: bool = False
-    expected_profit_usd: float | None = None
-    profit_p05_usd: float | None = None
-    cvar_usd: float | None = None
+    expected_profit_usd: Money | None = None
+    profit_p05_usd: Money | None = None
+    cvar_usd: Money | None = None
     stockout_prob: float | None = None
     fill_rate: float | None = None
     dead_stock_qty: float | None = None
-    dead_stock_value_usd: float | None = None
-    peak_cash_usd: float | None = None
+    dead_stock_value_usd: Money | None = None
+    peak_cash_usd: Money | None = None
     order_qty: float | None = None
     fulfilment_days_mean: float | None = None
     gated_by_compliance: bool | None = None
@@ -251,7 +300,7 @@ class ComplyFindingPublic(Schema):
 class StockPublic(Schema):
     on_hand: float | None = None
     snapshot_date: dt.date | None = None
-    in_transit: list[dict[str, Any]] = []
+    in_transit: list[MoneyKeys] = []
 
 
 class SkuPublic(Schema):
@@ -260,9 +309,9 @@ class SkuPublic(Schema):
     category: str | None = None
     subcategory: str | None = None
     status: str | None = None
-    list_price: float | None = None
+    list_price: UnitMoney | None = None
     price_currency: str | None = None
-    unit_cost: float | None = None
+    unit_cost: UnitMoney | None = None
     cost_currency: str | None = None
     launch_date: dt.date | None = None
     supplier_id: str | None = None
@@ -316,10 +365,10 @@ class PolicyComparisonPublic(Schema):
     policy: str
     skus: int
     chosen: int
-    expected_profit_usd: float | None = None
-    profit_p05_usd: float | None = None
-    dead_stock_value_usd: float | None = None
-    peak_cash_usd: float | None = None
+    expected_profit_usd: Money | None = None
+    profit_p05_usd: Money | None = None
+    dead_stock_value_usd: Money | None = None
+    peak_cash_usd: Money | None = None
     mean_stockout_prob: float | None = None
     mean_fill_rate: float | None = None
 
@@ -328,12 +377,12 @@ class PlanPublic(Schema):
     run: RunPublic | None = None
     horizon_days: int | None = None
     scenarios: int | None = None
-    summary: dict[str, Any] = {}
+    summary: MoneyKeys = {}
     actions: list[ActionPublic] = []
     comparison: list[PolicyComparisonPublic] = []
     cash: list[CashPointPublic] = []
     cash_summary: CashSummaryPublic | None = None
-    todays_spend_usd: float | None = None
+    todays_spend_usd: Money | None = None
 
 
 # -- backtest ---------------------------------------------------------------------------------
@@ -343,17 +392,17 @@ class BacktestPolicyPublic(Schema):
     """One policy's realised figures over the backtest window (docs/backtest.md)."""
 
     policy: str
-    profit_usd: float | None = None
-    revenue_usd: float | None = None
+    profit_usd: Money | None = None
+    revenue_usd: Money | None = None
     sales_qty: float | None = None
     lost_sales_qty: float | None = None
-    lost_margin_usd: float | None = None
+    lost_margin_usd: Money | None = None
     fill_rate: float | None = None
     dead_stock_qty: float | None = None
-    dead_stock_value_usd: float | None = None
-    working_stock_value_usd: float | None = None
-    peak_cash_usd: float | None = None
-    mean_cash_usd: float | None = None
+    dead_stock_value_usd: Money | None = None
+    working_stock_value_usd: Money | None = None
+    peak_cash_usd: Money | None = None
+    mean_cash_usd: Money | None = None
     stockout_days: float | None = None
     order_qty: float | None = None
     oracle_share: float | None = None
@@ -364,8 +413,8 @@ class BacktestSeriesPublic(Schema):
 
     policy: str
     ds: list[dt.date] = []
-    cumulative_profit_usd: list[float] = []
-    inventory_value_usd: list[float] = []
+    cumulative_profit_usd: list[Money] = []
+    inventory_value_usd: list[Money] = []
 
 
 class BacktestPublic(Schema):
@@ -378,7 +427,7 @@ class BacktestPublic(Schema):
     seed: int | None = None
     policies: list[BacktestPolicyPublic] = []
     daily: list[BacktestSeriesPublic] = []
-    targets: dict[str, Any] = {}
+    targets: MoneyKeys = {}
 
 
 # -- ledger -----------------------------------------------------------------------------------
@@ -387,17 +436,17 @@ class BacktestPublic(Schema):
 class LedgerRowPublic(Schema):
     key: str | None = None
     label: str | None = None
-    revenue: float = 0.0
-    discounts: float = 0.0
-    platform_fees: float = 0.0
-    commission: float = 0.0
-    ads: float = 0.0
-    fulfilment: float = 0.0
-    shipping: float = 0.0
-    returns: float = 0.0
-    landed_cost: float = 0.0
-    samples: float = 0.0
-    margin: float = 0.0
+    revenue: ExactMoney = 0.0
+    discounts: ExactMoney = 0.0
+    platform_fees: ExactMoney = 0.0
+    commission: ExactMoney = 0.0
+    ads: ExactMoney = 0.0
+    fulfilment: ExactMoney = 0.0
+    shipping: ExactMoney = 0.0
+    returns: ExactMoney = 0.0
+    landed_cost: ExactMoney = 0.0
+    samples: ExactMoney = 0.0
+    margin: ExactMoney = 0.0
     margin_rate: float | None = None
     lines: int | None = None
 
@@ -431,8 +480,8 @@ class PostingPublic(Schema):
     date: dt.date | None = None
     account: str
     component: str
-    amount_usd: float
-    amount: float | None = None
+    amount_usd: ExactMoney
+    amount: ExactMoney | None = None
     currency: str | None = None
     basis: str | None = None
     settlement: bool | None = None
@@ -445,7 +494,7 @@ class PostingPublic(Schema):
 class LineSourcesPublic(Schema):
     order_id: str | None = None
     sku_id: str | None = None
-    margin_usd: float
+    margin_usd: ExactMoney
     postings: list[PostingPublic]
 
 
