@@ -15,9 +15,16 @@ def is_postgres_url(url: str) -> bool:
     return url.startswith(("postgresql://", "postgres://", "postgresql+psycopg://"))
 
 
-def open_store(url: str | Path, *, read_only: bool = False, migrate: bool = True) -> Store:
+def open_store(
+    url: str | Path,
+    *,
+    read_only: bool = False,
+    migrate: bool = True,
+    lock_wait: float | None = None,
+) -> Store:
     """Open (and migrate) the store at ``url``: a DuckDB file path, ``:memory:`` or a
-    ``postgresql://`` URL."""
+    ``postgresql://`` URL.  ``lock_wait``: seconds to wait while another process holds a
+    DuckDB file (default ``QUICKTURN_DB_LOCK_WAIT`` or 30; see :mod:`quickturn.store.duckdb`)."""
     text = str(url)
     store: Store
     if is_postgres_url(text):
@@ -27,7 +34,7 @@ def open_store(url: str | Path, *, read_only: bool = False, migrate: bool = True
     else:
         from quickturn.store.duckdb import DuckDBStore
 
-        store = DuckDBStore(text, read_only=read_only)
+        store = DuckDBStore(text, read_only=read_only, lock_wait=lock_wait)
     if migrate and not read_only:
         store.migrate()
     return store

@@ -1,9 +1,22 @@
-"""DuckDB backend: one embedded file (the default store)."""
+"""DuckDB backend: one embedded file (the default store).
+
+DuckDB lets one process write a file, and no other process open it (even read-only) while
+it does; a read-only connection (``quickturn serve`` computing a page) likewise keeps writers
+out while it is open.  So that a command and the dashboard coexist, opening the file waits
+for a conflicting lock with backoff (:data:`LOCK_WAIT_SECONDS`, ``QUICKTURN_DB_LOCK_WAIT``)
+and then fails with :class:`DatabaseLocked`, which names the process holding the file and
+says what to do — never DuckDB's raw lock error.  A writer that is waiting leaves a
+``<file>.writer-waiting`` marker (its PID) which the dashboard honours by not opening new
+read connections (:func:`writer_waiting`), so a busy dashboard cannot starve an import.
+"""
 
 from __future__ import annotations
 
 import contextlib
 import itertools
+import os
+import re
+import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -17,22 +30,129 @@ from quickturn.store.base import Store
 
 _counter = itertools.count()
 
+#: seconds an open waits for another process's lock on the file (``QUICKTURN_DB_LOCK_WAIT``)
+LOCK_WAIT_SECONDS = 30.0
+WAITING_SUFFIX = ".writer-waiting"
+_HOLDER = re.compile(r"lock is held in (.+?) \(PID (\d+)\)")
+
+
+class DatabaseLocked(StoreError):
+    """Another process holds the DuckDB file (a read or a write) for longer than we waited."""
+
+
+def lock_wait_seconds() -> float:
+    raw = os.environ.get("QUICKTURN_DB_LOCK_WAIT", "")
+    try:
+        return max(0.0, float(raw)) if raw.strip() else LOCK_WAIT_SECONDS
+    except ValueError:
+        return LOCK_WAIT_SECONDS
+
+
+def is_lock_error(exc: BaseException) -> bool:
+    text = str(exc).lower()
+    return (
+        isinstance(exc, DatabaseLocked)
+        or "could not set lock" in text
+        or "conflicting lock" in text
+    )
+
+
+def _holder(text: str) -> str:
+    """``program (PID n)`` of the process in DuckDB's lock message, with its command line
+    when the system shows it (``python -m quickturn serve --db shop.duckdb``)."""
+    m = _HOLDER.search(text)
+    if not m:
+        return "another process"
+    pid = m.group(2)
+    try:
+        raw = Path(f"/proc/{pid}/cmdline").read_bytes()
+        cmd = " ".join(" ".join(p.decode("utf-8", "replace") for p in raw.split(b"\0")).split())
+    except OSError:
+        cmd = ""
+    return f"`{cmd[:160]}` (PID {pid})" if cmd else f"{m.group(1)} (PID {pid})"
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def writer_waiting(path: str | Path) -> bool:
+    """A process other than this one waits to write ``path`` (see the module docstring)."""
+    marker = Path(f"{path}{WAITING_SUFFIX}")
+    try:
+        pid = int(marker.read_text(encoding="ascii").strip() or "0")
+    except (OSError, ValueError):
+        return False
+    if pid == os.getpid():
+        return False
+    if pid <= 0 or not _pid_alive(pid):
+        with contextlib.suppress(OSError):
+            marker.unlink()
+        return False
+    return True
+
+
+def _connect(
+    url: str, read_only: bool, config: dict[str, Any], wait: float
+) -> duckdb.DuckDBPyConnection:
+    deadline = time.monotonic() + wait
+    delay = 0.02
+    marker: Path | None = None
+    try:
+        while True:
+            try:
+                return duckdb.connect(url, read_only=read_only, config=config)
+            except duckdb.Error as exc:
+                if not is_lock_error(exc):
+                    raise
+                if time.monotonic() >= deadline:
+                    holder = _holder(str(exc))
+                    raise DatabaseLocked(
+                        f"the database {url} is in use by {holder} (waited {wait:g} s for "
+                        "its lock); retry when it has finished, or stop `quickturn serve` "
+                        "(Ctrl+C) while you import or sync. QUICKTURN_DB_LOCK_WAIT=<seconds> "
+                        "waits longer."
+                    ) from None
+                if marker is None and not read_only and url != ":memory:":
+                    marker = Path(f"{url}{WAITING_SUFFIX}")
+                    with contextlib.suppress(OSError):
+                        marker.write_text(str(os.getpid()), encoding="ascii")
+                time.sleep(min(delay, max(0.0, deadline - time.monotonic())))
+                delay = min(delay * 1.6, 0.25)
+    finally:
+        if marker is not None:
+            with contextlib.suppress(OSError):
+                if marker.read_text(encoding="ascii").strip() == str(os.getpid()):
+                    marker.unlink()
+
 
 class DuckDBStore(Store):
     backend = "duckdb"
 
     def __init__(
-        self, path: str | Path, *, read_only: bool = False, threads: int | None = None
+        self,
+        path: str | Path,
+        *,
+        read_only: bool = False,
+        threads: int | None = None,
+        lock_wait: float | None = None,
     ) -> None:
         super().__init__()
         self.url = str(path)
         if self.url != ":memory:":
             Path(self.url).parent.mkdir(parents=True, exist_ok=True)
+        wait = lock_wait_seconds() if lock_wait is None else lock_wait
         try:
             config: dict[str, Any] = {}
             if threads:
                 config["threads"] = threads
-            self.con = duckdb.connect(self.url, read_only=read_only, config=config)
+            self.con = _connect(self.url, read_only, config, wait)
             self.con.execute("SET enable_progress_bar = false")
         except duckdb.Error as exc:
             raise StoreError(f"cannot open DuckDB database {self.url!r}: {exc}") from None

@@ -4,9 +4,12 @@ Choice for DuckDB (documented in docs/web.md): DuckDB lets one *process* write a
 file, and no other process may open it — even read-only — while it does.  So the server
 never keeps the file open between requests.  Each cache miss opens a read-only connection,
 runs its queries and closes it (typically well under a second, even on a 5,000-SKU shop), so
-``quickturn plan`` or an import started from a terminal finds the file free.  If a command
-is writing when the server needs the file, the server retries for a moment and then serves
-the figures it computed before the change, with a "database busy" note, instead of failing.
+``quickturn plan`` or an import started from a terminal finds the file free — and when it
+arrives during a read, it waits for the lock with backoff (:mod:`quickturn.store.duckdb`)
+and leaves a "writer waiting" marker that stops this server from opening new reads until it
+is in.  If a command is writing when the server needs the file, the server retries for a
+moment and then serves the figures it computed before the change, with a "database busy"
+note, instead of failing.
 
 Results are cached by *database fingerprint*: for a DuckDB file its size and modification
 time (and those of its ``.wal``), read with ``os.stat`` without opening the file; for
@@ -35,12 +38,15 @@ from typing import Any, TypeVar
 from quickturn.errors import StoreError
 from quickturn.services import dashboard
 from quickturn.store import Store, is_postgres_url, open_store
+from quickturn.store.duckdb import DatabaseLocked, is_lock_error, writer_waiting
 
 log = logging.getLogger("quickturn.web")
 T = TypeVar("T")
 
 #: seconds a request waits for a DuckDB file another process is writing
 BUSY_WAIT_SECONDS = 2.0
+#: seconds a write from the server (a webhook notification) waits for the file
+WRITE_WAIT_SECONDS = 2.0
 #: seconds between fingerprint look-ups on PostgreSQL
 PG_FINGERPRINT_TTL = 5.0
 #: on PostgreSQL, figures are also recomputed at least this often (an import of orders
@@ -91,8 +97,7 @@ class RWLock:
 
 
 def _is_lock_error(exc: Exception) -> bool:
-    text = str(exc).lower()
-    return "lock" in text or "different configuration" in text
+    return is_lock_error(exc) or "different configuration" in str(exc).lower()
 
 
 def safe_url(url: str) -> str:
@@ -125,7 +130,7 @@ class Database:
         another process is writing the file, start anyway: pages wait for it or say so."""
         with self.lock.write():
             try:
-                store = open_store(self.url)
+                store = open_store(self.url, lock_wait=0)
             except StoreError as exc:
                 if not _is_lock_error(exc):
                     raise
@@ -150,7 +155,9 @@ class Database:
         delay = 0.02
         while True:
             try:
-                return open_store(self.url, read_only=True)
+                if writer_waiting(self.url):  # a command waits to write: let it in first
+                    raise DatabaseLocked(f"{self.display_url}: a command is waiting to write")
+                return open_store(self.url, read_only=True, lock_wait=0)
             except StoreError as exc:
                 if not _is_lock_error(exc):
                     raise
@@ -171,7 +178,7 @@ class Database:
     def write(self) -> Iterator[Store]:
         """A read-write store (exclusive within this process)."""
         with self.lock.write():
-            store = open_store(self.url, migrate=False)
+            store = open_store(self.url, migrate=False, lock_wait=WRITE_WAIT_SECONDS)
             try:
                 yield store
             finally:
@@ -183,7 +190,7 @@ class Database:
         lock = self.lock.write()
         lock.__enter__()
         try:
-            store = open_store(self.url, migrate=False)
+            store = open_store(self.url, migrate=False, lock_wait=WRITE_WAIT_SECONDS)
         except BaseException:
             lock.__exit__(None, None, None)
             raise
