@@ -279,3 +279,33 @@ def test_api_money_is_rounded_to_cents(web_db: Path) -> None:
                 seen += 1
                 assert _decimals(value) <= digits, (path, key, value)
         assert seen > 1000
+
+
+# -- NUL bytes in the URL -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/v1/skus/%00",
+        "/skus/%00",
+        "/api/v1/skus/a%00b/projection",
+        "/api/v1/ledger/lines?by=sku&key=%00",
+        "/api/v1/ledger/sources?order_id=x%00y",
+        "/api/v1/skus?q=%00",
+        "/api/v1/compliance/findings?q=%00",
+    ],
+)
+def test_nul_in_path_or_query_is_400_without_sql_in_logs(
+    web_url: str, path: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    app = create_app(Settings(db=web_url), warm_cache=False)
+    with (
+        caplog.at_level("DEBUG"),
+        TestClient(app, base_url=BASE, raise_server_exceptions=False) as c,
+    ):
+        r = c.get(path)
+    assert r.status_code == 400, r.text
+    assert "NUL byte" in r.json()["detail"]
+    logged = " ".join(r.getMessage() for r in caplog.records if r.name.startswith("quickturn"))
+    assert "SELECT " not in logged.upper() and not any(r.exc_info for r in caplog.records)

@@ -234,6 +234,14 @@ def same_origin(request: Request) -> bool:
     return parts.netloc.lower() == host.lower()
 
 
+def has_nul(request: Request) -> bool:
+    """The decoded path or query string holds a NUL byte (``%00``)."""
+    if "\x00" in request.url.path:
+        return True
+    query = request.scope.get("query_string", b"")
+    return b"\x00" in query or b"%00" in query
+
+
 def csrf_ok(request: Request, submitted: str | None) -> bool:
     cookie = request.cookies.get(CSRF_COOKIE)
     if not cookie or not submitted:
@@ -257,6 +265,12 @@ class SecurityMiddleware(BaseHTTPMiddleware):
     ) -> Response:
         p = self.policy
         path = request.url.path
+        if has_nul(request):
+            # PostgreSQL text cannot hold NUL: refuse before any query (no 500, no SQL in logs)
+            return JSONResponse(
+                {"detail": "the path or query contains a NUL byte (%00); remove it"},
+                status_code=400,
+            )
         if p.loopback and host_name(request.headers.get("host") or "") not in p.allowed_hosts:
             return JSONResponse(
                 {"detail": "unknown Host header; open the dashboard at http://127.0.0.1"},
