@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 import polars as pl
@@ -23,6 +23,8 @@ from quickturn.schema import DECIMAL_SCALE, Column, Table
 
 #: at most this many findings of one code and column are listed individually
 MAX_FINDINGS_PER_CHECK = 200
+#: dates further in the future than this are accepted with a W_FUTURE_DATE warning
+FUTURE_DAYS = 366
 
 ROW = "__row__"
 
@@ -647,6 +649,38 @@ def coerce(
         elif "%" in resolved:
             exp += f" in the format {resolved}"
             exp_zh += f"，格式为 {resolved}"
+        if raw.dtype == pl.String:
+            # PostgreSQL text cannot hold NUL and DuckDB would keep it invisibly: refuse both
+            col.add(
+                "E_NUL",
+                raw.str.contains("\x00", literal=True),
+                c.name,
+                raw,
+                "column {column!r}: {value} contains a NUL byte (\\x00), which text cannot "
+                "hold; remove it",
+                "列 {column!r}：{value} 含有 NUL 字节（\\x00），文本中不能出现；请删除",
+                exp,
+                fix="Re-export the file, or delete the invisible NUL characters in that cell.",
+                fix_zh="请重新导出文件，或删除该单元格中不可见的 NUL 字符。",
+            )
+        if c.type in ("date", "timestamp") and (
+            out.dtype == pl.Date or isinstance(out.dtype, pl.Datetime)
+        ):
+            horizon = date.today() + timedelta(days=FUTURE_DAYS)
+            day = out.cast(pl.Date) if out.dtype != pl.Date else out
+            col.add(
+                "W_FUTURE_DATE",
+                day.is_not_null() & (day > horizon),
+                c.name,
+                raw,
+                "column {column!r}: {value} is more than a year in the future (after "
+                f"{horizon.isoformat()}); accepted, but check the year",
+                "列 {column!r}：{value} 在一年以后（晚于 "
+                + horizon.isoformat()
+                + "）；已接受，请核对年份",
+                f"a date up to {horizon.isoformat()}",
+                severity="warning",
+            )
         bad_parse = raw_present & out.is_null()
         numeric = c.type in ("int", "float", "money", "rate", "fx")
         if numeric and raw.dtype == pl.String and bool(bad_parse.any()):

@@ -272,11 +272,12 @@ def _read_xlsx(
         else:
             chosen = next((s for s in preferred if s in names), names[0])
         ws = wb[chosen]
-        rows_iter = ws.iter_rows(values_only=True)
+        rows_iter = ws.iter_rows(min_row=1, min_col=1, values_only=True)
         header: list[Any] | None = None
+        header_row = 0
         skipped = 0
         data: list[tuple[Any, ...]] = []
-        for r in rows_iter:
+        for excel_row, r in enumerate(rows_iter, start=1):
             if header is None:
                 if skipped < skip_rows:
                     skipped += 1
@@ -284,12 +285,22 @@ def _read_xlsx(
                 if all(v is None or (isinstance(v, str) and not v.strip()) for v in r):
                     continue
                 header = list(r)
+                header_row = excel_row
                 continue
             data.append(r)
     finally:
         wb.close()
     if header is None:
         raise UsageError(f"{path}: sheet {chosen!r} is empty")
+    uncomputed = _uncomputed_formulas(path, chosen, header_row, len(header), data)
+    if uncomputed:
+        more = f" and {len(uncomputed) - 10} more" if len(uncomputed) > 10 else ""
+        raise UsageError(
+            f"{path}: sheet {chosen!r} cell {', '.join(uncomputed[:10])}{more} holds a formula "
+            "without a saved result (the program that wrote the file did not calculate it), so "
+            "its value is unknown; open the file in Excel, LibreOffice or WPS and save it "
+            "(or export as CSV), then import again. Nothing was written."
+        )
     while header and (header[-1] is None or str(header[-1]).strip() == ""):
         header.pop()
     width = len(header)
@@ -304,6 +315,50 @@ def _read_xlsx(
         {f"__c{i}": pl.Series(values=col, dtype=pl.String) for i, col in enumerate(columns)}
     )
     return _rename_positional(frame, names), chosen
+
+
+def _has_formulas(path: Path) -> bool:
+    """Any worksheet of the workbook holds a formula (``<f>`` element) — a quick byte scan."""
+    import zipfile
+
+    with zipfile.ZipFile(path) as z:
+        for name in z.namelist():
+            if name.startswith("xl/worksheets/") and name.endswith(".xml"):
+                with z.open(name) as fh:
+                    tail = b""
+                    while chunk := fh.read(1 << 20):
+                        block = tail + chunk
+                        if b"<f>" in block or b"<f " in block or b":f>" in block or b":f " in block:
+                            return True
+                        tail = block[-8:]
+    return False
+
+
+def _uncomputed_formulas(
+    path: Path, sheet: str, header_row: int, width: int, data: list[tuple[Any, ...]]
+) -> list[str]:
+    """Cells (``B7``) of the data rows holding a formula whose cached result is missing
+    (openpyxl reads them as empty with ``data_only=True``)."""
+    if not data or not _has_formulas(path):
+        return []
+    import openpyxl
+    from openpyxl.utils import get_column_letter
+
+    found: list[str] = []
+    wb = openpyxl.load_workbook(path, read_only=True, data_only=False)
+    try:
+        rows = wb[sheet].iter_rows(min_row=header_row + 1, min_col=1, values_only=True)
+        for k, r in enumerate(rows):
+            if k >= len(data):
+                break
+            cached = data[k]
+            for i, v in enumerate(r[:width]):
+                formula = (isinstance(v, str) and v.startswith("=")) or hasattr(v, "text")
+                if formula and (i >= len(cached) or cached[i] is None):
+                    found.append(f"{get_column_letter(i + 1)}{header_row + 1 + k}")
+    finally:
+        wb.close()
+    return found
 
 
 def _rename_positional(frame: pl.DataFrame, names: list[str]) -> pl.DataFrame:
