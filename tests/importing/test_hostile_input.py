@@ -113,3 +113,37 @@ def test_xlsx_formula_without_a_saved_result_is_an_error(store_url: str, tmp_pat
     finally:
         store.close()
     assert float(costs["S-2"]) == 5.0
+
+
+def test_seller_center_rows_of_both_signs_are_summed_with_a_warning(
+    store_url: str, tmp_path: Path
+) -> None:
+    import dataclasses
+
+    import sc_export as sc
+
+    lines = sc.us_orders()
+    first = lines[0]
+    # the same order and SKU again with −1: a correction line, or a return booked twice
+    lines.insert(1, dataclasses.replace(first, qty=-1))
+    header, data = sc.rows(lines)
+    path = sc.write_csv(tmp_path / "export.csv", header, data)
+    code, out = run("import", "orders", str(path), "--db", store_url)
+    assert code == 0, out
+    warn = [f for f in out["findings"] if f["code"] == "W_MIXED_SIGNS"]
+    assert warn, out["findings"]
+    w = warn[0]
+    assert w["severity"] == "warning" and w["record"]["rows"] == [
+        2,
+        3,
+    ]  # row 1 is the description row
+    assert w["row"] == 2 and w["column"] == "Quantity"
+    assert f"order_id={first.order_id}" in w["message"] and "summed to 1" in w["message"]
+    store = open_store(store_url, migrate=False)
+    try:
+        qty = store.table("order_lines", where={"order_id": first.order_id, "sku_id": first.sku})[
+            "quantity"
+        ]
+    finally:
+        store.close()
+    assert qty.to_list() == [first.qty - 1]

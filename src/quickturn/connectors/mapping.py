@@ -573,6 +573,8 @@ class _GroupCtx:
 
     pre: dict[str, pl.Expr] = field(default_factory=dict)
     aggs: dict[str, pl.Expr] = field(default_factory=dict)
+    #: staged ``sum`` columns → the file column summed (checked for mixed signs)
+    sums: dict[str, str] = field(default_factory=dict)
 
 
 class _Compiler:
@@ -606,6 +608,9 @@ class _Compiler:
         g = self.group
         i = len(g.pre)
         pin, pout = f"__pre{i}", f"__agg{i}"
+        if how == "sum":
+            roots = e.meta.root_names()
+            g.sums[pin] = roots[0] if len(roots) == 1 else pin
         if how in ("sum", "mean"):
             e = self.number(e)
         g.pre[pin] = e
@@ -1281,6 +1286,8 @@ def apply_mapping(
                 if used is not None:
                     used = pl.repeat(True, frame.height, eager=True)
             out = _build(t, sub, cols, ctx)
+            if ctx is not None and ctx.sums:
+                findings += _mixed_signs(t, sub, cols, ctx, source)
         except pl.exceptions.PolarsError as exc:
             raise _err(m, t.line, f"target {t.table!r} failed on this file: {exc}") from None
         frames[t.table] = out
@@ -1390,6 +1397,54 @@ def _roots(exprs: list[pl.Expr], ctx: _GroupCtx | None, columns: list[str]) -> l
     for e in [*exprs, *(ctx.pre.values() if ctx else [])]:
         names.update(e.meta.root_names())
     return [c for c in columns if c in names]
+
+
+def _mixed_signs(
+    t: Target, sub: pl.DataFrame, cols: dict[str, _Value], ctx: _GroupCtx, source: str
+) -> list[Finding]:
+    """W_MIXED_SIGNS: rows merged by ``group_by`` whose summed values have both signs (a
+    line of +3 and one of −1 for the same order and SKU silently become 2)."""
+    staged = sub.select(
+        pl.col(ROW),
+        *[cols[k].expr.alias(f"__key_{i}") for i, k in enumerate(t.group_by)],
+        *[ctx.pre[p].cast(pl.Float64, strict=False).alias(p) for p in ctx.sums],
+    )
+    findings: list[Finding] = []
+    keys = [f"__key_{i}" for i in range(len(t.group_by))]
+    for pin, file_col in ctx.sums.items():
+        if not bool((staged[pin] < 0).any()):
+            continue
+        mixed = (
+            staged.group_by(keys)
+            .agg(pl.col(ROW), pl.col(pin), (pl.col(pin) > 0).any().alias("pos"))
+            .filter(pl.col("pos") & pl.col(pin).list.eval(pl.element() < 0).list.any())
+            .sort(pl.col(ROW).list.first())
+        )
+        for r in mixed.head(200).iter_rows(named=True):
+            rows = [int(x) for x in r[ROW]]
+            values = [v for v in r[pin]]
+            key = ", ".join(f"{k}={r[a]}" for k, a in zip(t.group_by, keys, strict=True))
+            total = sum(v for v in values if v is not None)
+            shown = ", ".join(f"{v:g}" for v in values if v is not None)
+            findings.append(
+                Finding(
+                    "W_MIXED_SIGNS",
+                    "warning",
+                    f"rows {', '.join(map(str, rows))} have the same {key} and were merged into "
+                    f"one {t.table} row: file column {file_col!r} {shown} summed to {total:g}; "
+                    "check that the negative row is a correction and not a duplicate",
+                    source=source,
+                    row=rows[0],
+                    column=file_col,
+                    value=shown,
+                    expected="rows of one key with amounts of one sign",
+                    message_zh=f"第 {', '.join(map(str, rows))} 行的 {key} 相同，已合并为一行 "
+                    f"{t.table}：文件列 {file_col!r} 的 {shown} 合计为 {total:g}；请确认负数行是更正"
+                    "而不是重复",
+                    record={"rows": rows, "file_column": file_col, "table": t.table},
+                )
+            )
+    return findings
 
 
 def _build(
