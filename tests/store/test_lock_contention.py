@@ -104,7 +104,7 @@ def _sku_ids(db: Path) -> list[str]:
 
 
 def test_import_while_the_dashboard_reads(db: Path, tmp_path: Path) -> None:
-    reader = _start(SERVE_LIKE, db, 12)
+    reader = _start(SERVE_LIKE, db, 120)  # killed below; outlives the imports
     try:
         time.sleep(0.5)
         for n in (5, 8):  # twice: the reader has taken the file back in between
