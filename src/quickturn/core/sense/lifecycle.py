@@ -37,9 +37,11 @@ from quickturn.core.sense.base import (
     Chunk,
     Forecaster,
     _mix,
+    day_of_week,
     nb_draw,
     nb_size_mom,
     quantiles_from_paths,
+    weekdays,
 )
 from quickturn.core.sense.kernels import KernelGrid, kernel_grid
 from quickturn.core.sense.types import ContentPosts, FloatArray, IntArray
@@ -124,7 +126,7 @@ def ses_select(
 
 def weekday_factors(
     y: FloatArray,
-    weekday0: int,
+    weekday0: int | IntArray,
     window: int = 182,
     prior_days: float = 8.0,
     floor: float = 0.01,
@@ -137,15 +139,15 @@ def weekday_factors(
     n, t = y.shape
     a = max(0, t - window)
     tail = y[:, a:]
-    wd = (weekday0 + a + np.arange(tail.shape[1])) % 7
+    wd = day_of_week(weekdays(weekday0, n), a, tail.shape[1])
     ok = np.isfinite(tail)
     v = np.where(ok, tail, 0.0)
     sums = np.zeros((n, 7))
     cnts = np.zeros((n, 7))
     for d in range(7):
         m = wd == d
-        sums[:, d] = v[:, m].sum(axis=1)
-        cnts[:, d] = ok[:, m].sum(axis=1)
+        sums[:, d] = (v * m).sum(axis=1)
+        cnts[:, d] = (ok & m).sum(axis=1)
     tot = sums.sum(axis=1)
     rate = np.where(cnts > 0, sums / np.maximum(cnts, 1), 0.0)
     mean_rate = np.where(tot > 0, tot / np.maximum(cnts.sum(axis=1), 1), 0.0)
@@ -566,7 +568,7 @@ class Lifecycle(Forecaster):
         n, t_n = y.shape
         grid = default_grid()
         g_n = grid.size
-        wd = (chunk.weekday0 + np.arange(t_n)) % 7
+        wd = day_of_week(chunk.weekday0, 0, t_n)
         dow0 = weekday_factors(y, chunk.weekday0)
         posts = chunk.content if chunk.content is not None else ContentPosts.empty(t_n)
         posts = posts.sliced(t_n) if posts.views.shape[1] >= t_n else posts
@@ -628,7 +630,7 @@ class Lifecycle(Forecaster):
             ll = np.zeros((0, g_n))
 
         # -- EM, pass 1 without pooling → category conversion; pass 2 with it ---------------
-        dowf = np.ascontiguousarray(dow0[:, wd])
+        dowf = np.ascontiguousarray(np.take_along_axis(dow0, wd, axis=1))
         zeros = np.zeros(n)
         cat_idx, cat_n = _category_index(chunk.category, n)
         tot_y = np.nansum(y, axis=1)
@@ -682,7 +684,7 @@ class Lifecycle(Forecaster):
 
         # -- baseline level today ------------------------------------------------------------
         dow = weekday_factors(zb, chunk.weekday0)
-        dowf2 = dow[:, wd]
+        dowf2 = np.take_along_axis(dow, wd, axis=1)
         level, alpha, fitted = ses_select(zb / dowf2, np.array(self.alphas), 7, 28)
         content_hist = np.zeros((n, t_n))
         for k in range(n_posts):
@@ -759,13 +761,14 @@ class Lifecycle(Forecaster):
 
     # -- predict ---------------------------------------------------------------------------
     def mean_components(
-        self, state: dict[str, Any], weekday0: int, h: int
+        self, state: dict[str, Any], weekday0: int | IntArray, h: int
     ) -> tuple[FloatArray, FloatArray, FloatArray]:
         """Expected baseline, active-post and new-post demand ``(n, h)`` each."""
         grid = default_grid()
         t_end = state["t_end"]
-        wd = (weekday0 + t_end + np.arange(h)) % 7
-        base = state["level"][:, None] * state["dow"][:, wd]
+        n_rows = state["level"].shape[0]
+        wd = day_of_week(weekdays(weekday0, n_rows), t_end, h)
+        base = state["level"][:, None] * np.take_along_axis(state["dow"], wd, axis=1)
         n = base.shape[0]
         active = np.zeros((n, h))
         ptr = state["act_ptr"]
