@@ -16,7 +16,8 @@ Sections:
 * ``steady``: a pointer — steady SKUs are measured by ``benchmarks/sense_bench.py``.
 
 Metrics per model over all launch-days: scaled pinball loss at 0.1 and 0.9 (Σ pinball ÷ Σ
-units, averaged over the two levels), WAPE (Σ|y − mean| ÷ Σ y), 80% coverage (share of days
+units, averaged over the two levels), WAPE (Σ|y − mean| ÷ Σ y) and of the median
+(``wape_median``, the median read as the middle of the 1% interval), 80% coverage (share of days
 inside [q0.1, q0.9]) and bias (Σ mean ÷ Σ y − 1).  Targets (issue 14): lifecycle pinball ≥ 10%
 below the log-linear decay fit (``decay``), WAPE no worse, coverage 0.70–0.90.
 
@@ -116,6 +117,9 @@ def score(fc: pl.DataFrame, truth: pl.DataFrame) -> dict[str, float]:
     out["pinball"] = float(np.mean(pin))
     m = j["mean"].to_numpy()
     out["wape"] = float(np.abs(y - m).sum()) / tot
+    # WAPE is an L1 loss, minimised by the median, not the mean (Gneiting 2011): the
+    # median's WAPE is the fair point-forecast comparison on lumpy demand
+    out["wape_median"] = float(np.abs(y - j["median"].to_numpy()).sum()) / tot
     out["coverage_80"] = float(((y >= j["lo-80"].to_numpy()) & (y <= j["hi-80"].to_numpy())).mean())
     out["bias"] = float(m.sum()) / tot - 1.0
     out["mean_above_hi80_share"] = float((m > j["hi-80"].to_numpy() + 1e-9).mean())
@@ -132,11 +136,16 @@ def run_batches(
         t0 = time.perf_counter()
         parts = []
         for frame, tr in batches:
-            fc = qt.sense.forecast(frame, h=H, levels=[80], model=name)
+            fc = qt.sense.forecast(frame, h=H, levels=[80, 1], model=name)
             ids = tr["unique_id"].unique().implode()
             parts.append(
                 fc.filter(pl.col("unique_id").is_in(ids)).select(
-                    "unique_id", "ds", "mean", "lo-80", "hi-80"
+                    "unique_id",
+                    "ds",
+                    "mean",
+                    "lo-80",
+                    "hi-80",
+                    ((pl.col("lo-1") + pl.col("hi-1")) / 2).alias("median"),
                 )
             )
         res[name] = {**score(pl.concat(parts), truth), "seconds": time.perf_counter() - t0}
@@ -149,6 +158,7 @@ def _verdict(res: dict[str, Any]) -> dict[str, Any]:
     return {
         "pinball_vs_decay": gain,
         "wape_vs_decay": ours["wape"] - ref["wape"],
+        "wape_median_vs_decay": ours["wape_median"] - ref["wape"],
         "target": "pinball >= 10% below decay, WAPE no worse, 80% coverage 0.70-0.90",
         "met": bool(
             gain >= 0.10
@@ -158,31 +168,20 @@ def _verdict(res: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def bench_online_retail(quick: bool) -> dict[str, Any] | None:
-    daily = online_retail_daily()
-    if daily is None:
-        return None
+def monthly_batches(
+    daily: pl.DataFrame, lau: pl.DataFrame
+) -> list[tuple[pl.DataFrame, pl.DataFrame]]:
+    """One batch per month of first sale: every SKU's dense history up to the day before the
+    month (from its own first sale), plus each launch's days 0–13; truth = days 14–41."""
     start = daily["ds"].min()
     assert isinstance(start, date)
-    lau = launches(daily, date(2011, 3, 1))
-    if quick:
-        lau = lau.filter(pl.col("first") < date(2011, 6, 1))
-    launch_ids = set(lau["unique_id"].to_list())
+    firsts = daily.group_by("unique_id").agg(pl.col("ds").min().alias("f"))
     months = sorted({(d.year, d.month) for d in lau["first"].to_list()})
     batches = []
     for y, m in months:
-        m0 = date(y, m, 1)
-        cut = m0 - timedelta(days=1)
+        cut = date(y, m, 1) - timedelta(days=1)
         group = lau.filter((pl.col("first").dt.year() == y) & (pl.col("first").dt.month() == m))
-        hist_ids = (
-            daily.filter(pl.col("ds") <= cut)
-            .select("unique_id")
-            .unique()
-            .filter(~pl.col("unique_id").is_in(list(launch_ids & set(group["unique_id"]))))
-        )
-        hist = dense(daily.join(hist_ids, on="unique_id").filter(pl.col("ds") <= cut), start, cut)
-        # a SKU exists from its first sale: drop the leading zero rows of each history
-        firsts = daily.group_by("unique_id").agg(pl.col("ds").min().alias("f"))
+        hist = dense(daily.filter(pl.col("ds") <= cut), start, cut)
         hist = hist.join(firsts, on="unique_id").filter(pl.col("ds") >= pl.col("f")).drop("f")
         fit_rows, truth_rows = [], []
         for uid, f in group.select("unique_id", "first").iter_rows():
@@ -193,14 +192,15 @@ def bench_online_retail(quick: bool) -> dict[str, Any] | None:
             )
         frame = pl.concat([hist.select("unique_id", "ds", "y"), *fit_rows])
         batches.append((frame, pl.concat(truth_rows)))
+    return batches
+
+
+def _section(
+    batches: list[tuple[pl.DataFrame, pl.DataFrame]], lau: pl.DataFrame, inputs: dict[str, Any]
+) -> dict[str, Any]:
     res = run_batches(batches, MODELS)
     return {
-        "inputs": {
-            "launch_rule": "first sale >= 2011-03-01, >= 100 units in days 0-41",
-            "fit_days": FIT_DAYS,
-            "h": H,
-            "batches": len(batches),
-        },
+        "inputs": {**inputs, "fit_days": FIT_DAYS, "h": H, "batches": len(batches)},
         "sizes": {
             "launches": lau.height,
             "truth_units": float(pl.concat([t for _, t in batches])["y"].sum()),
@@ -208,6 +208,17 @@ def bench_online_retail(quick: bool) -> dict[str, Any] | None:
         "models": res,
         "verdict": _verdict(res),
     }
+
+
+def bench_online_retail(quick: bool) -> dict[str, Any] | None:
+    daily = online_retail_daily()
+    if daily is None:
+        return None
+    lau = launches(daily, date(2011, 3, 1))
+    if quick:
+        lau = lau.filter(pl.col("first") < date(2011, 6, 1))
+    rule = "first sale >= 2011-03-01, >= 100 units in days 0-41"
+    return _section(monthly_batches(daily, lau), lau, {"launch_rule": rule})
 
 
 def bench_demo(quick: bool) -> dict[str, Any]:
@@ -231,41 +242,12 @@ def bench_demo(quick: bool) -> dict[str, Any]:
     burst_ids = arche.filter(pl.col("archetype").is_in(["burst", "testing"]))["unique_id"]
     d0 = daily["ds"].min()
     assert isinstance(d0, date)
-    lau = launches(
-        daily.filter(pl.col("unique_id").is_in(burst_ids.implode())), d0 + timedelta(days=28), 20.0
-    )
-    hist_cut = daily["ds"].max()
-    assert isinstance(hist_cut, date)
-    # the demo has one calendar: older SKUs up to the first launch's day 13 only
-    first_cut = (
-        min(lau["first"].to_list()) + timedelta(days=FIT_DAYS - 1) if lau.height else hist_cut
-    )
-    others = daily.filter(~pl.col("unique_id").is_in(lau["unique_id"].implode()))
-    firsts = daily.group_by("unique_id").agg(pl.col("ds").min().alias("f"))
-    hist = dense(others.filter(pl.col("ds") <= first_cut), d0, first_cut)
-    hist = hist.join(firsts, on="unique_id").filter(pl.col("ds") >= pl.col("f")).drop("f")
-    fit_rows, truth_rows = [], []
-    for uid, f in lau.select("unique_id", "first").iter_rows():
-        s = daily.filter(pl.col("unique_id") == uid)
-        fit_rows.append(dense(s, f, f + timedelta(days=FIT_DAYS - 1)))
-        truth_rows.append(
-            dense(s, f + timedelta(days=FIT_DAYS), f + timedelta(days=FIT_DAYS + H - 1))
-        )
-    if not fit_rows:
+    lau = launches(daily, d0 + timedelta(days=60), 20.0)
+    lau = lau.filter(pl.col("unique_id").is_in(burst_ids.implode()))
+    if lau.height == 0:
         return {"sizes": {"launches": 0}}
-    frame = pl.concat([hist.select("unique_id", "ds", "y"), *fit_rows])
-    res = run_batches([(frame, pl.concat(truth_rows))], MODELS)
-    return {
-        "inputs": {
-            "archetypes": ["burst", "testing"],
-            "min_units": 20,
-            "fit_days": FIT_DAYS,
-            "h": H,
-        },
-        "sizes": {"launches": lau.height},
-        "models": res,
-        "verdict": _verdict(res),
-    }
+    rule = "burst/testing SKUs first sold >= 60 days into the history, >= 20 units in days 0-41"
+    return _section(monthly_batches(daily, lau), lau, {"launch_rule": rule})
 
 
 def main(argv: list[str] | None = None) -> int:

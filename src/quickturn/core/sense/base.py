@@ -212,6 +212,9 @@ class Forecaster:
     chunk_size: int = 2048
 
     # -- subclass hooks ------------------------------------------------------------------
+    def _start_panel(self, y: FloatArray, category: list[str] | None) -> None:
+        """Called once with the whole panel before it is cut into chunks (shared pools)."""
+
     def _fit_chunk(self, chunk: Chunk) -> dict[str, Any]:
         raise NotImplementedError
 
@@ -247,6 +250,7 @@ class Forecaster:
         self.content_ = content
         self.category_ = list(category) if category is not None else None
         self.states_: list[tuple[Chunk, dict[str, Any] | None]] = []
+        self._start_panel(self.y_, self.category_)
         for chunk in self._chunks(self.y_, self.keys_, self.weekday0_, content, self.category_):
             self.states_.extend(self._safe_fit(chunk))
         return self
@@ -289,6 +293,7 @@ class Forecaster:
         h = _horizon(h)
         cat = list(category) if category is not None else None
         parts = []
+        self._start_panel(ys, cat)
         for chunk in self._chunks(ys, kk, weekdays(weekday0, ys.shape[0]), content, cat):
             for sub, state in self._safe_fit(chunk):
                 parts.append(self._safe_predict(state, sub, h, probs_a, n_paths, seed))
