@@ -17,7 +17,15 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
 from quickturn.core.sense.base import Forecaster
-from quickturn.core.sense.baselines import TSB, AutoETS, Croston, ErpVelocity, Naive, SeasonalNaive
+from quickturn.core.sense.baselines import (
+    TSB,
+    AutoETS,
+    Croston,
+    ErpVelocity,
+    LogLinearDecay,
+    Naive,
+    SeasonalNaive,
+)
 from quickturn.core.sense.lifecycle import Lifecycle
 from quickturn.core.sense.synthetic import synthetic_panel
 from quickturn.core.sense.types import quantile_probs
@@ -29,6 +37,7 @@ FORECASTERS: dict[str, Callable[[], Forecaster]] = {
     "erp_velocity": ErpVelocity,
     "croston": Croston,
     "tsb": TSB,
+    "decay": LogLinearDecay,
     "autoets": AutoETS,
 }
 PROBS = quantile_probs([50, 80, 95])

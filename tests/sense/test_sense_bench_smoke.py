@@ -6,22 +6,28 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
-@pytest.mark.slow
-def test_sense_bench_quick_prints_json(shared_data: Path) -> None:
+def _quick(name: str) -> dict[str, Any]:
     out = subprocess.run(
-        [sys.executable, str(ROOT / "benchmarks" / "sense_bench.py"), "--quick"],
+        [sys.executable, str(ROOT / "benchmarks" / name), "--quick"],
         capture_output=True,
         text=True,
         timeout=600,
         check=True,
     )
-    doc = json.loads(out.stdout)
+    doc: dict[str, Any] = json.loads(out.stdout)
+    return doc
+
+
+@pytest.mark.slow
+def test_sense_bench_quick_prints_json(shared_data: Path) -> None:
+    doc = _quick("sense_bench.py")
     assert doc["benchmark"] == "sense" and doc["quick"] is True
     assert {"demo", "online_retail", "speed", "seconds_total", "peak_memory_mb"} <= set(doc)
     demo = doc["demo"]
@@ -33,3 +39,15 @@ def test_sense_bench_quick_prints_json(shared_data: Path) -> None:
     speed = doc["speed"]
     assert speed["inputs"]["paths"] == 200 and speed["inputs"]["quantiles"] == 9
     assert "lifecycle_fit_forecast" in speed["seconds"]
+
+
+@pytest.mark.slow
+def test_sense_launch_bench_quick_prints_json(shared_data: Path) -> None:
+    doc = _quick("sense_launch_bench.py")
+    assert doc["benchmark"] == "sense_launch" and doc["quick"] is True
+    orr = doc["online_retail"]
+    assert orr["sizes"]["launches"] > 0
+    assert {"lifecycle", "decay", "erp_velocity"} <= set(orr["models"])
+    for m in orr["models"].values():
+        assert {"pinball", "wape", "wape_median", "coverage_80", "bias"} <= set(m)
+    assert {"pinball_vs_decay", "met"} <= set(orr["verdict"])

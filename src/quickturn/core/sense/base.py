@@ -61,7 +61,7 @@ class Chunk:
     rows: IntArray  # positions in the full panel
     y: FloatArray
     keys: IntArray
-    weekday0: int
+    weekday0: IntArray  # weekday (Mon = 0) of column 0, per row
     content: ContentPosts | None
     category: list[str] | None
 
@@ -212,6 +212,9 @@ class Forecaster:
     chunk_size: int = 2048
 
     # -- subclass hooks ------------------------------------------------------------------
+    def _start_panel(self, y: FloatArray, category: list[str] | None) -> None:
+        """Called once with the whole panel before it is cut into chunks (shared pools)."""
+
     def _fit_chunk(self, chunk: Chunk) -> dict[str, Any]:
         raise NotImplementedError
 
@@ -233,17 +236,22 @@ class Forecaster:
         y: FloatArray,
         *,
         keys: IntArray | None = None,
-        weekday0: int = 0,
+        weekday0: int | IntArray = 0,
         content: ContentPosts | None = None,
         category: Sequence[str] | None = None,
     ) -> Self:
+        """Learn per-SKU state from ``y`` (SKUs × days, NaN = unobserved).
+
+        ``weekday0`` is the weekday (Monday = 0) of column 0: one for the whole panel, or one
+        per row when the rows are aligned on their own last day (``qt.sense.forecast``)."""
         self.y_ = sanitize(y)
         self.keys_ = _keys(keys, self.y_.shape[0])
-        self.weekday0_ = int(weekday0)
+        self.weekday0_ = weekdays(weekday0, self.y_.shape[0])
         self.content_ = content
         self.category_ = list(category) if category is not None else None
         self.states_: list[tuple[Chunk, dict[str, Any] | None]] = []
-        for chunk in self._chunks(self.y_, self.keys_, weekday0, content, self.category_):
+        self._start_panel(self.y_, self.category_)
+        for chunk in self._chunks(self.y_, self.keys_, self.weekday0_, content, self.category_):
             self.states_.extend(self._safe_fit(chunk))
         return self
 
@@ -271,7 +279,7 @@ class Forecaster:
         h: int,
         *,
         keys: IntArray | None = None,
-        weekday0: int = 0,
+        weekday0: int | IntArray = 0,
         content: ContentPosts | None = None,
         category: Sequence[str] | None = None,
         probs: FloatArray | Sequence[float] = DEFAULT_PROBS,
@@ -285,7 +293,8 @@ class Forecaster:
         h = _horizon(h)
         cat = list(category) if category is not None else None
         parts = []
-        for chunk in self._chunks(ys, kk, weekday0, content, cat):
+        self._start_panel(ys, cat)
+        for chunk in self._chunks(ys, kk, weekdays(weekday0, ys.shape[0]), content, cat):
             for sub, state in self._safe_fit(chunk):
                 parts.append(self._safe_predict(state, sub, h, probs_a, n_paths, seed))
         return _assemble(parts, ys.shape[0], h, probs_a, n_paths)
@@ -295,7 +304,7 @@ class Forecaster:
         self,
         y: FloatArray,
         keys: IntArray,
-        weekday0: int,
+        weekday0: IntArray,
         content: ContentPosts | None,
         category: list[str] | None,
     ) -> list[Chunk]:
@@ -371,6 +380,22 @@ class Forecaster:
         return chunk, mean, q, paths, names
 
 
+def weekdays(weekday0: int | IntArray, n: int) -> IntArray:
+    """``weekday0`` (one int, or one per row) as an int array of ``n`` weekdays 0–6."""
+    w = np.asarray(weekday0, dtype=np.int64).reshape(-1)
+    if w.size == 1:
+        return np.full(n, int(w[0]) % 7, dtype=np.int64)
+    if w.shape != (n,):
+        raise ValueError(f"weekday0 must be one int or one per SKU ({n}), got shape {w.shape}")
+    return np.asarray(w % 7, dtype=np.int64)
+
+
+def day_of_week(weekday0: IntArray, offset: int, length: int) -> IntArray:
+    """``(n, length)`` weekday of columns ``offset … offset + length − 1`` per row."""
+    out: IntArray = (weekday0[:, None] + offset + np.arange(length)[None, :]) % 7
+    return out
+
+
 def _keys(keys: IntArray | None, n: int) -> IntArray:
     if keys is None:
         return np.arange(n, dtype=np.int64)
@@ -397,7 +422,7 @@ def _make_chunk(
     rows: IntArray,
     y: FloatArray,
     keys: IntArray,
-    weekday0: int,
+    weekday0: IntArray,
     content: ContentPosts | None,
     category: list[str] | None,
 ) -> Chunk:
@@ -405,7 +430,7 @@ def _make_chunk(
         rows=rows,
         y=y[rows],
         keys=keys[rows],
-        weekday0=weekday0,
+        weekday0=weekday0[rows],
         content=content.subset(rows) if content is not None else None,
         category=[category[i] for i in rows] if category is not None else None,
     )
@@ -416,7 +441,7 @@ def _sub_chunk(chunk: Chunk, part: IntArray) -> Chunk:
         rows=chunk.rows[part],
         y=chunk.y[part],
         keys=chunk.keys[part],
-        weekday0=chunk.weekday0,
+        weekday0=chunk.weekday0[part],
         content=chunk.content.subset(part) if chunk.content is not None else None,
         category=[chunk.category[i] for i in part] if chunk.category is not None else None,
     )
@@ -429,12 +454,11 @@ def _concat_pieces(
     n_paths: int,
 ) -> tuple[Chunk, FloatArray, FloatArray, FloatArray | None, list[str]]:
     rows = np.concatenate([p[0].rows for p in pieces])
-    first = pieces[0][0]
     chunk = Chunk(
         rows,
         np.vstack([p[0].y for p in pieces]),
         np.concatenate([p[0].keys for p in pieces]),
-        first.weekday0,
+        np.concatenate([p[0].weekday0 for p in pieces]),
         None,
         None,
     )

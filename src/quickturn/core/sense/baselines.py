@@ -11,6 +11,8 @@ paths by resampling those residuals.
   3/7/14/30/60/90-day mean daily sales, stock-out days dropped from each window.
 * :class:`Croston` (Croston 1972) and :class:`TSB` (Teunter, Syntetos & Babai 2011) for
   intermittent demand.
+* :class:`LogLinearDecay` — a straight line through ``log(1 + y)`` of the last 10 observed
+  days (slope capped at 0), negative-binomial quantiles: the one-line launch-curve baseline.
 * :class:`AutoETS` — statsforecast's AutoETS (optional; imported lazily; slow per series).
 """
 
@@ -25,10 +27,13 @@ import numpy as np
 from quickturn.core.sense.base import (
     Chunk,
     Forecaster,
+    _mix,
     bootstrap_paths,
     empirical_quantiles,
+    nb_draw,
+    nb_size_mom,
 )
-from quickturn.core.sense.types import FloatArray
+from quickturn.core.sense.types import FloatArray, IntArray
 
 ERP_WINDOWS: tuple[int, ...] = (3, 7, 14, 30, 60, 90)
 ERP_WEIGHTS: tuple[float, ...] = (0.10, 0.20, 0.20, 0.20, 0.15, 0.15)
@@ -39,11 +44,11 @@ class _ResidualBaseline(Forecaster):
 
     resid_window: int = 90
 
-    def _fitted(self, y: FloatArray, weekday0: int) -> tuple[FloatArray, FloatArray]:
+    def _fitted(self, y: FloatArray, weekday0: IntArray) -> tuple[FloatArray, FloatArray]:
         """Return ``fitted (n, T)`` one-step-ahead forecasts and ``state (n, k)`` for ``_point``."""
         raise NotImplementedError
 
-    def _point(self, state: FloatArray, h: int, t_end: int, weekday0: int) -> FloatArray:
+    def _point(self, state: FloatArray, h: int, t_end: int, weekday0: IntArray) -> FloatArray:
         return np.repeat(state[:, :1], h, axis=1)
 
     def _fit_chunk(self, chunk: Chunk) -> dict[str, Any]:
@@ -124,7 +129,7 @@ class Naive(_ResidualBaseline):
 
     name = "naive"
 
-    def _fitted(self, y: FloatArray, weekday0: int) -> tuple[FloatArray, FloatArray]:
+    def _fitted(self, y: FloatArray, weekday0: IntArray) -> tuple[FloatArray, FloatArray]:
         return _naive_kernel(y, 1)
 
 
@@ -136,10 +141,10 @@ class SeasonalNaive(_ResidualBaseline):
     def __init__(self, season_length: int = 7) -> None:
         self.season_length = season_length
 
-    def _fitted(self, y: FloatArray, weekday0: int) -> tuple[FloatArray, FloatArray]:
+    def _fitted(self, y: FloatArray, weekday0: IntArray) -> tuple[FloatArray, FloatArray]:
         return _naive_kernel(y, self.season_length)
 
-    def _point(self, state: FloatArray, h: int, t_end: int, weekday0: int) -> FloatArray:
+    def _point(self, state: FloatArray, h: int, t_end: int, weekday0: IntArray) -> FloatArray:
         m = self.season_length
         slots = (t_end + np.arange(h)) % m
         return state[:, slots]
@@ -198,7 +203,7 @@ class ErpVelocity(_ResidualBaseline):
         self.windows = tuple(int(w) for w in windows)
         self.weights = tuple(float(w) for w in weights)
 
-    def _fitted(self, y: FloatArray, weekday0: int) -> tuple[FloatArray, FloatArray]:
+    def _fitted(self, y: FloatArray, weekday0: IntArray) -> tuple[FloatArray, FloatArray]:
         return _erp_kernel(
             y, np.array(self.windows, dtype=np.int64), np.array(self.weights, dtype=np.float64)
         )
@@ -258,7 +263,7 @@ class Croston(_ResidualBaseline):
     def __init__(self, alpha: float = 0.1) -> None:
         self.alpha = alpha
 
-    def _fitted(self, y: FloatArray, weekday0: int) -> tuple[FloatArray, FloatArray]:
+    def _fitted(self, y: FloatArray, weekday0: IntArray) -> tuple[FloatArray, FloatArray]:
         return _croston_kernel(y, self.alpha, self.alpha, False)
 
 
@@ -272,11 +277,105 @@ class TSB(_ResidualBaseline):
         self.alpha_d = alpha_d
         self.alpha_p = alpha_p
 
-    def _fitted(self, y: FloatArray, weekday0: int) -> tuple[FloatArray, FloatArray]:
+    def _fitted(self, y: FloatArray, weekday0: IntArray) -> tuple[FloatArray, FloatArray]:
         return _croston_kernel(y, self.alpha_d, self.alpha_p, True)
 
 
 # ---------------------------------------------------------------------------------------------
+
+
+@nb.njit(cache=True)
+def _loglin_kernel(y: FloatArray, window: int) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """Per row: OLS of ``log(1 + y)`` on the day over the last ``window`` observed days.
+
+    Returns ``intercept`` and ``slope`` (at column 0) and the fitted mean on every column."""
+    n, t = y.shape
+    a_out = np.zeros(n)
+    b_out = np.zeros(n)
+    fitted = np.full((n, t), np.nan)
+    for i in range(n):
+        xs = np.zeros(window)
+        zs = np.zeros(window)
+        m = 0
+        for s in range(t - 1, -1, -1):
+            if m >= window:
+                break
+            v = y[i, s]
+            if not np.isnan(v):
+                xs[m] = s
+                zs[m] = np.log1p(v)
+                m += 1
+        if m == 0:
+            continue
+        mx = xs[:m].mean()
+        mz = zs[:m].mean()
+        sxx = 0.0
+        sxz = 0.0
+        for j in range(m):
+            sxx += (xs[j] - mx) ** 2
+            sxz += (xs[j] - mx) * (zs[j] - mz)
+        b = sxz / sxx if sxx > 0.0 else 0.0
+        if b > 0.0:
+            b = 0.0
+        a = mz - b * mx
+        a_out[i] = a
+        b_out[i] = b
+        for j in range(m):
+            s = int(xs[j])
+            fitted[i, s] = max(np.exp(a + b * s) - 1.0, 0.0)
+    return a_out, b_out, fitted
+
+
+@nb.njit(cache=True)
+def _nb_paths(
+    mu: FloatArray, size: FloatArray, keys: np.ndarray, seed: int, n_paths: int
+) -> FloatArray:
+    n, h = mu.shape
+    out = np.zeros((n, n_paths, h))
+    for i in range(n):
+        np.random.seed(_mix(seed, keys[i]))
+        for p in range(n_paths):
+            for t in range(h):
+                out[i, p, t] = nb_draw(mu[i, t], size[i])
+    return out
+
+
+class LogLinearDecay(Forecaster):
+    """The launch-curve baseline: ``log(1 + y) = a + b·t`` fitted by least squares to the last
+    ``window`` observed days (10), the slope capped at 0 (a decay, never a growth line), the
+    mean ``exp(a + b·t) − 1`` extrapolated; negative-binomial quantiles and paths with the
+    size by moments on the window (:func:`~quickturn.core.sense.base.nb_size_mom`, prior 1).
+    """
+
+    name = "decay"
+
+    def __init__(self, window: int = 10) -> None:
+        self.window = window
+
+    def _fit_chunk(self, chunk: Chunk) -> dict[str, Any]:
+        a, b, fitted = _loglin_kernel(chunk.y, self.window)
+        size = nb_size_mom(chunk.y, fitted, prior=1.0, weight=float(self.window))
+        return {"a": a, "b": b, "size": size, "t_end": chunk.y.shape[1]}
+
+    def _predict_chunk(
+        self,
+        state: dict[str, Any],
+        chunk: Chunk,
+        h: int,
+        probs: FloatArray,
+        n_paths: int,
+        seed: int,
+    ) -> tuple[FloatArray, FloatArray, FloatArray | None]:
+        from scipy import stats
+
+        days = state["t_end"] + np.arange(h)[None, :]
+        mean = np.maximum(np.exp(state["a"][:, None] + state["b"][:, None] * days) - 1.0, 0.0)
+        k = state["size"][:, None, None]
+        mu = mean[:, None, :]
+        q = stats.nbinom.ppf(probs[None, :, None], k, k / (k + np.maximum(mu, 1e-12)))
+        q = np.where(mu > 0, q, 0.0)
+        paths = _nb_paths(mean, state["size"], chunk.keys, seed, n_paths) if n_paths else None
+        return mean, np.asarray(q, dtype=np.float64), paths
 
 
 class AutoETS(Forecaster):
@@ -350,5 +449,6 @@ BASELINES: dict[str, type[Forecaster]] = {
     "erp_velocity": ErpVelocity,
     "croston": Croston,
     "tsb": TSB,
+    "decay": LogLinearDecay,
     "autoets": AutoETS,
 }

@@ -37,11 +37,14 @@ from quickturn.core.sense.base import (
     Chunk,
     Forecaster,
     _mix,
+    day_of_week,
     nb_draw,
     nb_size_mom,
     quantiles_from_paths,
+    weekdays,
 )
 from quickturn.core.sense.kernels import KernelGrid, kernel_grid
+from quickturn.core.sense.launch import LEVEL_DAYS, launch_curves, launch_pool
 from quickturn.core.sense.types import ContentPosts, FloatArray, IntArray
 
 SES_ALPHAS: tuple[float, ...] = (0.02, 0.05, 0.1, 0.2, 0.35)
@@ -124,7 +127,7 @@ def ses_select(
 
 def weekday_factors(
     y: FloatArray,
-    weekday0: int,
+    weekday0: int | IntArray,
     window: int = 182,
     prior_days: float = 8.0,
     floor: float = 0.01,
@@ -137,15 +140,15 @@ def weekday_factors(
     n, t = y.shape
     a = max(0, t - window)
     tail = y[:, a:]
-    wd = (weekday0 + a + np.arange(tail.shape[1])) % 7
+    wd = day_of_week(weekdays(weekday0, n), a, tail.shape[1])
     ok = np.isfinite(tail)
     v = np.where(ok, tail, 0.0)
     sums = np.zeros((n, 7))
     cnts = np.zeros((n, 7))
     for d in range(7):
         m = wd == d
-        sums[:, d] = v[:, m].sum(axis=1)
-        cnts[:, d] = ok[:, m].sum(axis=1)
+        sums[:, d] = (v * m).sum(axis=1)
+        cnts[:, d] = (ok & m).sum(axis=1)
     tot = sums.sum(axis=1)
     rate = np.where(cnts > 0, sums / np.maximum(cnts, 1), 0.0)
     mean_rate = np.where(tot > 0, tot / np.maximum(cnts.sum(axis=1), 1), 0.0)
@@ -518,6 +521,10 @@ class Lifecycle(Forecaster):
     pseudo-posts tying a new post's size to the shop's posts at that age rather than the SKU's
     own, ``pool_cap_quantile`` [0.95] winsorizes post sizes (one-off launch virals are not
     resampled at face value; without it the demo's mean forecast was biased up by ~45%).
+    ``launch_curves`` [True]: a SKU launched inside the panel and younger than 120 days is
+    forecast as its recent 14-day level × the shop's launch curve at its age
+    (:mod:`quickturn.core.sense.launch`), learned from ≥ ``launch_min_launches`` [5] earlier
+    launches (category first), instead of a flat level.
     """
 
     name = "lifecycle"
@@ -537,11 +544,17 @@ class Lifecycle(Forecaster):
         new_post_scale: float = 1.0,
         pool_cap_quantile: float = 0.95,
         own_size_pseudo: float = 10.0,
+        launch_curves: bool = True,
+        launch_min_launches: int = 5,
+        launch_bandwidth: float = 1.0,
         size_prior: float = 10.0,
         size_weight: float = 14.0,
         rw_scale: float = 0.5,
         level_cv_scale: float = 1.0,
     ) -> None:
+        self.launch_curves = launch_curves
+        self.launch_min_launches = launch_min_launches
+        self.launch_bandwidth = launch_bandwidth
         self.size_prior = size_prior
         self.size_weight = size_weight
         self.rw_scale = rw_scale
@@ -561,12 +574,16 @@ class Lifecycle(Forecaster):
         self.own_size_pseudo = own_size_pseudo
 
     # -- fit -------------------------------------------------------------------------------
+    def _start_panel(self, y: FloatArray, category: list[str] | None) -> None:
+        """Earlier launches of the whole panel, shared by its chunks."""
+        self.launch_pool_ = launch_pool(y, category) if self.launch_curves else None
+
     def _fit_chunk(self, chunk: Chunk) -> dict[str, Any]:
         y = chunk.y
         n, t_n = y.shape
         grid = default_grid()
         g_n = grid.size
-        wd = (chunk.weekday0 + np.arange(t_n)) % 7
+        wd = day_of_week(chunk.weekday0, 0, t_n)
         dow0 = weekday_factors(y, chunk.weekday0)
         posts = chunk.content if chunk.content is not None else ContentPosts.empty(t_n)
         posts = posts.sliced(t_n) if posts.views.shape[1] >= t_n else posts
@@ -628,7 +645,7 @@ class Lifecycle(Forecaster):
             ll = np.zeros((0, g_n))
 
         # -- EM, pass 1 without pooling → category conversion; pass 2 with it ---------------
-        dowf = np.ascontiguousarray(dow0[:, wd])
+        dowf = np.ascontiguousarray(np.take_along_axis(dow0, wd, axis=1))
         zeros = np.zeros(n)
         cat_idx, cat_n = _category_index(chunk.category, n)
         tot_y = np.nansum(y, axis=1)
@@ -682,7 +699,7 @@ class Lifecycle(Forecaster):
 
         # -- baseline level today ------------------------------------------------------------
         dow = weekday_factors(zb, chunk.weekday0)
-        dowf2 = dow[:, wd]
+        dowf2 = np.take_along_axis(dow, wd, axis=1)
         level, alpha, fitted = ses_select(zb / dowf2, np.array(self.alphas), 7, 28)
         content_hist = np.zeros((n, t_n))
         for k in range(n_posts):
@@ -691,8 +708,27 @@ class Lifecycle(Forecaster):
         size = nb_size_mom(
             y[:, -180:], mu_in[:, -180:], prior=self.size_prior, weight=self.size_weight
         )
+        # -- young SKUs: recent level × the shop's launch curve at their age ----------------
+        lc = None
+        if self.launch_curves:
+            with np.errstate(invalid="ignore", divide="ignore"):
+                pool = getattr(self, "launch_pool_", None)
+                if pool is None:
+                    pool = launch_pool(y, chunk.category)
+                lc = launch_curves(
+                    zb / dowf2,
+                    pool,
+                    chunk.category,
+                    min_launches=self.launch_min_launches,
+                    bandwidth=self.launch_bandwidth,
+                )
+            level = np.where(lc.young, lc.level, level)
         lv = np.maximum(level, 1e-9)
         cv2 = alpha / (2.0 - alpha) * (1.0 / lv + 1.0 / size)
+        if lc is not None:
+            # a young level is a mean of ≤ 14 days; the curve itself varies launch to launch
+            days = np.minimum(np.maximum(np.isfinite(zb).sum(axis=1), 1), LEVEL_DAYS)
+            cv2 = np.where(lc.young, (1.0 / lv + 1.0 / size) / days + lc.cv**2, cv2)
         level_cv = np.sqrt(np.minimum(cv2, 4.0)) * self.level_cv_scale
         rw_sd = np.minimum(alpha * np.sqrt(1.0 / lv + 1.0 / size), 0.3) * self.rw_scale
 
@@ -733,7 +769,11 @@ class Lifecycle(Forecaster):
             "none",
             np.where(kernel_ll[:, 1] > kernel_ll[:, 0], "power_law", "exponential"),
         )
+        young_rows = np.flatnonzero(lc.young) if lc is not None else np.zeros(0, np.int64)
         return {
+            "launch_rows": young_rows,
+            "launch_ratio": lc.ratio[young_rows] if lc is not None else np.ones((0, 1)),
+            "launch_n": lc.n_launches if lc is not None else np.zeros(n, np.int64),
             "level": np.maximum(level, 0.0),
             "alpha": alpha,
             "dow": dow,
@@ -759,13 +799,21 @@ class Lifecycle(Forecaster):
 
     # -- predict ---------------------------------------------------------------------------
     def mean_components(
-        self, state: dict[str, Any], weekday0: int, h: int
+        self, state: dict[str, Any], weekday0: int | IntArray, h: int
     ) -> tuple[FloatArray, FloatArray, FloatArray]:
         """Expected baseline, active-post and new-post demand ``(n, h)`` each."""
         grid = default_grid()
         t_end = state["t_end"]
-        wd = (weekday0 + t_end + np.arange(h)) % 7
-        base = state["level"][:, None] * state["dow"][:, wd]
+        n_rows = state["level"].shape[0]
+        wd = day_of_week(weekdays(weekday0, n_rows), t_end, h)
+        base = state["level"][:, None] * np.take_along_axis(state["dow"], wd, axis=1)
+        rows = state.get("launch_rows")
+        if rows is not None and rows.size:
+            ratio = state["launch_ratio"]
+            hh = min(h, ratio.shape[1])
+            base[rows, :hh] *= ratio[:, :hh]
+            if h > hh:
+                base[rows, hh:] *= ratio[:, -1:]
         n = base.shape[0]
         active = np.zeros((n, h))
         ptr = state["act_ptr"]

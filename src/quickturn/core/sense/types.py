@@ -135,13 +135,15 @@ class SamplePaths:
 
     ``paths[i, p, d]`` is the demand (units per day, float64) of SKU ``sku_ids[i]`` in
     scenario ``p`` on day ``start + d`` (day 0 is ``today``).  ``phase[i]`` is the SKU's most
-    likely lifecycle phase (one of :data:`PHASES`).
+    likely lifecycle phase (one of :data:`PHASES`).  ``starts`` (when set) gives each SKU's
+    own first day instead — the frame API forecasts each series from its own last ``ds``.
     """
 
     paths: FloatArray  # (n_skus, n_paths, h)
     sku_ids: list[str]
     start: date
     phase: list[str]
+    starts: list[date] | None = None
 
     def __post_init__(self) -> None:
         if self.paths.ndim != 3:
