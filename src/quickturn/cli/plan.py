@@ -313,7 +313,7 @@ def render_portfolio(
     lines = [
         head,
         _("Fill rate {f}; lost sales {lost:,.0f} units; about {so:,.0f} SKUs expected to stock out before their next arrival", f=_pct(p["fill_rate"]), lost=p["lost_sales_qty"], so=p["expected_stockouts"]),
-        _("Dead stock at the end of the horizon {u:,.0f} units ({v} landed)", u=p["dead_stock_qty"], v=_usd(p["dead_stock_value_usd"])),
+        _("Stock left at the end of the horizon {e:,.0f} units: {w:,.0f} working stock that sells within the SKUs' remaining life, {u:,.0f} dead stock it never will ({v} landed)", e=p.get("end_stock_qty", p["dead_stock_qty"]), w=p.get("working_stock_qty", 0.0), u=p["dead_stock_qty"], v=_usd(p["dead_stock_value_usd"])),
         _("Peak cash tied up {v} (sum over SKUs); today's orders {today}", v=_usd(p["peak_cash_usd"]), today=_usd(p["todays_order_cost_usd"])),
     ]  # fmt: skip
     if budget is not None:

@@ -28,9 +28,11 @@ from quickturn.core.plan.simulate import (
     E_DUTY,
     E_UNIT,
     F64,
+    M_BACKLOG_END,
     M_DEAD_UNITS,
     M_DEAD_VALUE,
     M_DEMAND,
+    M_END_UNITS,
     M_LOST,
     M_ORDERED,
     M_PEAK_CASH,
@@ -102,6 +104,7 @@ class PlanOutcome:
         total = self.profit.sum(axis=0) if self.n_skus else np.zeros(1)
         sold, lost = float(m[:, M_SOLD].sum()), float(m[:, M_LOST].sum())
         cv = float(cvar_of_loss(total[None, :], self.risk_alpha)[0]) if total.size else 0.0
+        end_stock = float(np.maximum(m[:, M_END_UNITS] - m[:, M_BACKLOG_END], 0.0).sum())
         return {
             "skus": float(self.n_skus),
             "expected_profit_usd": float(m[:, M_PROFIT].sum()),
@@ -116,6 +119,10 @@ class PlanOutcome:
             "mean_stockout_prob": float(m[:, M_STOCKOUT].mean()) if self.n_skus else 0.0,
             "dead_stock_qty": float(m[:, M_DEAD_UNITS].sum()),
             "dead_stock_value_usd": float(m[:, M_DEAD_VALUE].sum()),
+            # stock left at the end = working stock (sells within the SKU's remaining life,
+            # at its final demand rate fading with the forecast's trend) + dead stock
+            "end_stock_qty": end_stock,
+            "working_stock_qty": max(end_stock - float(m[:, M_DEAD_UNITS].sum()), 0.0),
             "peak_cash_usd": float(m[:, M_PEAK_CASH].sum()),
             "pod_qty": float(m[:, M_POD_UNITS].sum()),
             "todays_order_cost_usd": float(self.day0_cost.sum()),
