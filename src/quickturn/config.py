@@ -21,8 +21,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from quickturn.errors import ConfigError
 
 DEFAULT_DB = "quickturn.duckdb"
@@ -116,6 +114,8 @@ def read_yaml_mapping(path: Path) -> dict[str, Any]:
     """Read a YAML file that must hold a mapping; malformed files raise ConfigError."""
     if not path.exists():
         raise ConfigError(f"{path}: file not found")
+    import yaml  # only when there is a file to read (fast start)
+
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:

@@ -20,7 +20,6 @@ from quickturn.cli.common import (
     make_cli,
 )
 from quickturn.cli.plan import AsOfOpt, ScenariosOpt, SeedOpt, _pct, _today, _usd
-from quickturn.services.channel import compare_models
 
 ROWS = (
     ("price_set_by", "price set by", "text"),
@@ -70,6 +69,8 @@ def channel(
     lang: LangOpt = None,
 ) -> None:
     """Operating models (托管模式) for one SKU: self-operated, semi- and fully managed."""
+    from quickturn.services.channel import compare_models
+
     cli = make_cli(db, json_, lang, config)
     with cli.open_store() as store:
         today = _today(cli, as_of, store)

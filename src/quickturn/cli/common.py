@@ -19,15 +19,6 @@ from typing import Annotated, Any, NoReturn, TypeVar
 
 import typer
 from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    TextColumn,
-    TimeElapsedColumn,
-    TimeRemainingColumn,
-)
-from rich.table import Table as RichTable
 
 from quickturn.config import Settings, load_settings
 from quickturn.errors import (
@@ -149,6 +140,15 @@ class Cli:
         self, description: str, total: int | None = None
     ) -> Iterator[Callable[[int], None]]:
         """A Rich progress bar on stderr (hidden with --json or when stderr is not a terminal)."""
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeElapsedColumn,
+            TimeRemainingColumn,
+        )
+
         show = not self.json and self.err.is_terminal
         with Progress(
             TextColumn("[progress.description]{task.description}"),
@@ -170,6 +170,8 @@ class Cli:
     def table(
         self, title: str | None, columns: Sequence[str], rows: Iterable[Sequence[Any]]
     ) -> None:
+        from rich.table import Table as RichTable
+
         t = RichTable(title=title, show_lines=False, header_style="bold")
         for c in columns:
             t.add_column(c)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.text import Text
@@ -25,8 +25,10 @@ from quickturn.cli.common import (
     make_cli,
 )
 from quickturn.errors import Finding, UsageError
-from quickturn.services import comply as svc
 from quickturn.store import Store, is_postgres_url, open_store
+
+if TYPE_CHECKING:  # the service is imported by the command (fast start)
+    from quickturn.services import comply as svc
 
 SEVERITY_STYLE = {"block": "red", "warn": "yellow", "info": "cyan"}
 
@@ -111,6 +113,8 @@ def comply(
 
     Prints `source: CODE message` lines with the fix; exits 1 when any finding blocks.
     """
+    from quickturn.services import comply as svc
+
     cli = make_cli(db, json_, lang, config)
     _ = cli._
     ruleset = svc.load_rules(rules or [], settings=cli.settings)

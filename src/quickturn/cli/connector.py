@@ -8,13 +8,15 @@ from __future__ import annotations
 
 import threading
 from datetime import date, datetime
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from quickturn.cli.common import Cli, DbOpt, JsonOpt, LangOpt, handle_errors, make_cli
-from quickturn.connectors.tiktok_api.errors import TikTokApiError
 from quickturn.errors import UsageError
+
+if TYPE_CHECKING:
+    from quickturn.connectors.tiktok_api.errors import TikTokApiError
 
 connect_app = typer.Typer(help="Connect quickturn to a sales channel.", no_args_is_help=True)
 webhooks_app = typer.Typer(help="TikTok Shop webhooks (push notifications).", no_args_is_help=True)
@@ -39,6 +41,7 @@ def connect_tiktok(
     lang: LangOpt = None,
 ) -> None:
     """Print the authorisation URL, take the returned code, store the tokens, list the shops."""
+    from quickturn.connectors.tiktok_api.errors import TikTokApiError
     from quickturn.services.connect import authorization_url, connect, make_client, tiktok_settings
 
     cli = make_cli(db, json_, lang)
@@ -124,6 +127,7 @@ def sync(
     lang: LangOpt = None,
 ) -> None:
     """Pull new and changed orders, returns, cancellations, settlements and products from TikTok Shop."""
+    from quickturn.connectors.tiktok_api.errors import TikTokApiError
     from quickturn.services.connect import make_client, tiktok_settings
     from quickturn.services.sync import RESOURCES, sync_tiktok
 

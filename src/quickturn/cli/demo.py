@@ -13,8 +13,6 @@ from datetime import date
 from typing import Annotated, Any
 
 import typer
-from rich.panel import Panel
-from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from quickturn.cli.common import (
     EXIT_FINDINGS,
@@ -26,7 +24,6 @@ from quickturn.cli.common import (
     make_cli,
 )
 from quickturn.config import DEFAULT_DEMO_DB
-from quickturn.services.demo import run_demo
 
 DemoDbOpt = Annotated[
     str | None,
@@ -74,6 +71,10 @@ def demo(
     ] = 8000,
 ) -> None:
     """Generate a realistic demo shop, run every module on it and show what they found."""
+    from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    from quickturn.services.demo import run_demo
+
     cli = make_cli(db or DEFAULT_DEMO_DB, json_, lang)
     today = _parse_day(as_of, cli)
     show = not json_ and cli.err.is_terminal
@@ -108,6 +109,8 @@ def demo(
 
 def render_summary(cli: Cli, summary: dict[str, Any]) -> None:
     """The story of the demo shop, each module's section, and where to look next."""
+    from rich.panel import Panel
+
     _ = cli._
     s = summary["shop"]
     c = cli.console

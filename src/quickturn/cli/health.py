@@ -10,9 +10,8 @@ from __future__ import annotations
 from dataclasses import asdict
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-import polars as pl
 import typer
 from rich.table import Table
 
@@ -27,10 +26,10 @@ from quickturn.cli.common import (
     handle_errors,
     make_cli,
 )
-from quickturn.core.health.findings import NAMES, pct
 from quickturn.core.health.params import METRICS, SHORT
-from quickturn.core.health.score import LABEL
-from quickturn.services import health as svc
+
+if TYPE_CHECKING:
+    import polars as pl
 
 app = typer.Typer(
     help="Shop health (平台考核): TikTok Shop metrics vs thresholds, and what a plan does to them.",
@@ -79,15 +78,21 @@ def _status(cli: Cli, status: str | None) -> str:
 
 
 def _metric(cli: Cli, metric: str) -> str:
+    from quickturn.core.health.findings import NAMES
+
     return f"{cli._(NAMES[metric])} ({SHORT[metric]})"
 
 
 def _limit(cli: Cli, row: dict[str, Any]) -> str:
+    from quickturn.core.health.findings import pct
+
     op = "≤" if row["direction"] == "max" else "≥"
     return f"{op} {pct(row['threshold'])}"
 
 
 def metrics_table(cli: Cli, rows: list[dict[str, Any]], title: str | None = None) -> None:
+    from quickturn.core.health.findings import pct
+
     _ = cli._
     t = Table(title=title, header_style="bold")
     for col in (_("metric"), _("value"), _("limit"), _("status"), _("orders"), _("window")):
@@ -130,6 +135,8 @@ def weekly_table(cli: Cli, rows: list[dict[str, Any]]) -> None:
 
 
 def _score_line(cli: Cli, score: dict[str, Any]) -> str:
+    from quickturn.core.health.score import LABEL
+
     _ = cli._
     if score.get("score") is None:
         return _(
@@ -159,6 +166,8 @@ def health(
 ) -> None:
     """Metrics vs thresholds over the platform's windows, weekly trend and the orders behind
     each breach. Exit 1 when a threshold is breached."""
+    from quickturn.services import health as svc
+
     if ctx.invoked_subcommand is not None:
         return
     cli = make_cli(db, json_, lang, config)
@@ -218,6 +227,8 @@ def orders_cmd(
     config: ConfigOpt = None,
 ) -> None:
     """The orders counting against each metric in its rolling window."""
+    from quickturn.services import health as svc
+
     cli = make_cli(db, json_, lang, config)
     if metric is not None and metric not in METRICS:
         cli.fail(
@@ -274,6 +285,8 @@ def _source(cli: Cli, source: str) -> str:
 
 
 def projection_table(cli: Cli, rows: list[dict[str, Any]], scenarios: list[str]) -> None:
+    from quickturn.core.health.findings import pct
+
     _ = cli._
     t = Table(title=_("Projected shop metrics"), header_style="bold")
     t.add_column(_("metric"))
@@ -293,6 +306,10 @@ def projection_table(cli: Cli, rows: list[dict[str, Any]], scenarios: list[str])
 
 def sku_table(cli: Cli, per_sku: pl.DataFrame, top: int = 8) -> None:
     """The SKUs whose recommended policy delivers late most often (expected late units)."""
+    import polars as pl
+
+    from quickturn.core.health.findings import pct
+
     if per_sku.height == 0:
         return
     _ = cli._
@@ -343,6 +360,9 @@ def project_cmd(
     config: ConfigOpt = None,
 ) -> None:
     """Project the metrics under a plan run: the recommended policies vs heavy pre-stock."""
+    from quickturn.core.health.findings import pct
+    from quickturn.services import health as svc
+
     cli = make_cli(db, json_, lang, config)
     today = _as_of(cli, as_of)
     with cli.open_store() as store:
@@ -419,6 +439,9 @@ def calibrate_cmd(
     lang: LangOpt = None,
 ) -> None:
     """Re-fit the lateness → 1–2★ response curve on the Olist sample and show the review gap."""
+    from quickturn.core.health.findings import pct
+    from quickturn.services import health as svc
+
     cli = make_cli(None, json_, lang)
     result = svc.calibrate_olist(olist)
     if json_:
@@ -464,6 +487,8 @@ def calibrate_cmd(
 def render_demo(cli: Cli, section: dict[str, Any]) -> None:
     """The health part of ``quickturn demo``: metrics vs limits, the worst recent weeks, the
     orders behind each breach, then what the recommended plan does vs heavy pre-stock."""
+    from quickturn.core.health.findings import NAMES, pct
+
     _ = cli._
     rows = section.get("metrics", [])
     metrics_table(

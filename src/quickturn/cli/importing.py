@@ -11,10 +11,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from quickturn.cli.common import (
     EXIT_FINDINGS,
@@ -25,8 +24,10 @@ from quickturn.cli.common import (
     handle_errors,
     make_cli,
 )
-from quickturn.services.importing import ImportReport, import_file
-from quickturn.services.importing import Progress as ProgressFn
+
+if TYPE_CHECKING:
+    from quickturn.services.importing import ImportReport
+    from quickturn.services.importing import Progress as ProgressFn
 
 TableArg = Annotated[
     str,
@@ -100,6 +101,8 @@ DecimalCommaOpt = Annotated[
 
 @contextmanager
 def _progress(cli: Cli) -> Iterator[ProgressFn]:
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
     show = not cli.json and cli.err.is_terminal
     with Progress(
         TextColumn("[progress.description]{task.description}"),
@@ -136,6 +139,8 @@ def import_cmd(
 ) -> None:
     """Import a file into a table: validates the whole file first, then writes it all in one
     transaction (or nothing).  Re-importing the same file updates rows in place."""
+    from quickturn.services.importing import import_file
+
     cli = make_cli(db, json_, lang)
     with cli.open_store() as store, _progress(cli) as progress:
         report = import_file(

@@ -8,9 +8,8 @@ from __future__ import annotations
 import sys
 from datetime import date
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-import polars as pl
 import typer
 
 from quickturn.cli.common import (
@@ -23,9 +22,10 @@ from quickturn.cli.common import (
     handle_errors,
     make_cli,
 )
-from quickturn.core.ledger.cash import sparkline
 from quickturn.errors import UsageError, has_errors
-from quickturn.services import ledger as svc
+
+if TYPE_CHECKING:
+    import polars as pl
 
 app = typer.Typer(
     help="True profit per order line, SKU, video, creator, route and period; every figure traceable.",
@@ -89,6 +89,8 @@ def _csv(df: pl.DataFrame) -> None:
 
 
 def _key_cols(df: pl.DataFrame) -> list[str]:
+    from quickturn.services import ledger as svc
+
     return [
         c
         for c in df.columns
@@ -166,6 +168,8 @@ def report(
     config: ConfigOpt = None,
 ) -> None:
     """Contribution margin after every cost, rolled up by a dimension (default: SKU)."""
+    from quickturn.services import ledger as svc
+
     if ctx.invoked_subcommand is not None:
         return
     cli = make_cli(db, json_ or csv, lang, config)
@@ -254,6 +258,8 @@ def losers_cmd(
     config: ConfigOpt = None,
 ) -> None:
     """Who loses money: SKUs, videos (content) and creators with a negative true margin."""
+    from quickturn.services import ledger as svc
+
     cli = make_cli(db, json_, lang, config)
     _ = cli._
     if top < 1:
@@ -304,6 +310,8 @@ def explain_cmd(
     config: ConfigOpt = None,
 ) -> None:
     """Every component of an order's or a SKU-month's margin, with the source rows it came from."""
+    from quickturn.services import ledger as svc
+
     cli = make_cli(db, json_ or csv, lang, config)
     _ = cli._
     with cli.open_store(read_only=False) as store:
@@ -429,6 +437,8 @@ def cash_command(
     config: ConfigOpt = None,
 ) -> None:
     """Daily cash timeline and projection: supplier terms, freight, duty, bills, ads, settlements."""
+    from quickturn.services import ledger as svc
+
     cli = make_cli(db, json_ or csv, lang, config)
     _ = cli._
     if expected not in ("auto", "run-rate"):
@@ -454,6 +464,10 @@ def cash_command(
 
 
 def print_cash(cli: Cli, summary: dict[str, Any], daily: pl.DataFrame) -> None:
+    import polars as pl
+
+    from quickturn.core.ledger.cash import sparkline
+
     _ = cli._
     proj = daily.filter(pl.col("kind") == "projection")
     cli.console.print(

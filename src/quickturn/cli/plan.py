@@ -26,7 +26,6 @@ from quickturn.cli.common import (
     handle_errors,
     make_cli,
 )
-from quickturn.services import plan as svc
 
 app = typer.Typer(
     help="Replenishment by Monte Carlo simulation: how much, when, by which route — heavy "
@@ -73,6 +72,8 @@ AsOfOpt = Annotated[
 
 
 def _today(cli: Cli, value: str | None, store: Any) -> date:
+    from quickturn.services import plan as svc
+
     if value is not None:
         try:
             return date.fromisoformat(value)
@@ -103,6 +104,8 @@ def plan(
     lang: LangOpt = None,
 ) -> None:
     """Plan every active SKU: today's purchase orders, per-SKU and portfolio risk."""
+    from quickturn.services import plan as svc
+
     if ctx.invoked_subcommand is not None:
         return
     cli = make_cli(db, json_, lang, config)
@@ -393,6 +396,8 @@ def compare_cmd(
     lang: LangOpt = None,
 ) -> None:
     """Every policy family side by side for one SKU (heavy, QR, dual, POD, hybrid)."""
+    from quickturn.services import plan as svc
+
     cli = make_cli(db, json_, lang, config)
     with cli.open_store() as store:
         today = _today(cli, as_of, store)
@@ -420,6 +425,8 @@ def explain_cmd(
     lang: LangOpt = None,
 ) -> None:
     """Why a SKU gets its plan: demand, costs, routes, risk and the runner-up."""
+    from quickturn.services import plan as svc
+
     cli = make_cli(db, json_, lang, config)
     with cli.open_store() as store:
         today = _today(cli, as_of, store)
@@ -519,6 +526,8 @@ def export_cmd(
     lang: LangOpt = None,
 ) -> None:
     """Write the purchase orders of the latest plan run as a CSV a supplier can receive."""
+    from quickturn.services import plan as svc
+
     cli = make_cli(db, json_, lang)
     with cli.open_store() as store:
         info = svc.export_purchase_orders(store, out, run_id=run_id)

@@ -8,9 +8,8 @@ phase.  ``render_demo`` prints the sense section of ``quickturn demo``.
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-import polars as pl
 import typer
 
 from quickturn.cli.common import (
@@ -22,8 +21,11 @@ from quickturn.cli.common import (
     handle_errors,
     make_cli,
 )
-from quickturn.core.sense.types import PHASES
-from quickturn.services import sense as svc
+
+if TYPE_CHECKING:
+    import polars as pl
+
+    from quickturn.services import sense as svc
 
 app = typer.Typer(
     help="Lifecycle phase and probabilistic demand per SKU (看清流量).",
@@ -52,6 +54,8 @@ PHASE_STYLE = {
 
 
 def _today(cli: Cli, value: str | None, store: Any) -> date:
+    from quickturn.services import sense as svc
+
     if value is None:
         return svc.default_today(store)
     try:
@@ -84,6 +88,8 @@ def sense(
     lang: LangOpt = None,
 ) -> None:
     """Forecast every SKU, classify its lifecycle phase and flag receding traffic (saved as a run)."""
+    from quickturn.services import sense as svc
+
     if ctx.invoked_subcommand is not None:
         return
     cli = make_cli(db, json_, lang)
@@ -117,6 +123,8 @@ def sense(
 
 
 def _weekly(fc: pl.DataFrame) -> pl.DataFrame:
+    import polars as pl
+
     if fc.height == 0:
         return fc
     first = fc["ds"].min()
@@ -129,6 +137,10 @@ def _weekly(fc: pl.DataFrame) -> pl.DataFrame:
 
 
 def _render_all(cli: Cli, res: svc.SenseRun, weekly: pl.DataFrame, limit: int) -> None:
+    import polars as pl
+
+    from quickturn.core.sense.types import PHASES
+
     _ = cli._
     s = res.summary
     counts = ", ".join(f"{_phase_label(cli, p)} {s['by_phase'][p]}" for p in PHASES)
@@ -195,6 +207,8 @@ def _render_all(cli: Cli, res: svc.SenseRun, weekly: pl.DataFrame, limit: int) -
 
 
 def _render_sku(cli: Cli, res: svc.SenseRun, weekly: pl.DataFrame) -> None:
+    from quickturn.core.sense.types import PHASES
+
     _ = cli._
     r = res.phases.row(0, named=True)
     probs = ", ".join(f"{cli._(p)} {r[f'p_{p}']:.0%}" for p in PHASES if r[f"p_{p}"] >= 0.005)
@@ -243,6 +257,9 @@ def backtest_cmd(
     lang: LangOpt = None,
 ) -> None:
     """Rolling-origin backtest of the lifecycle model against every baseline."""
+    from quickturn.core.sense.types import PHASES
+    from quickturn.services import sense as svc
+
     cli = make_cli(db, json_, lang)
     with cli.open_store() as store:
         today = _today(cli, as_of, store)
@@ -297,6 +314,8 @@ def backtest_cmd(
 
 def render_demo(cli: Cli, section: dict[str, Any]) -> None:
     """The sense part of ``quickturn demo``: SKUs by phase and whose traffic is receding."""
+    from quickturn.core.sense.types import PHASES
+
     _ = cli._
     c = cli.console
     if section.get("error"):

@@ -16,13 +16,17 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib import resources
-from typing import Any, Literal
-
-import polars as pl
+from typing import TYPE_CHECKING, Any, Literal
 
 from quickturn.errors import StoreError, UsageError
 from quickturn.schema import TABLES_BY_NAME, Table, get_table
-from quickturn.validate import polars_schema
+
+if TYPE_CHECKING:
+    import polars as pl
+
+# Polars (and quickturn.validate, which needs it) are imported inside the methods that build
+# frames: opening a store, migrating it and counting rows (``quickturn db info``) do not load
+# them (docs/architecture.md, "Fast start").
 
 WriteMode = Literal["upsert", "append", "replace"]
 _IDENT = re.compile(r"^[a-z_][a-z0-9_]*$")
@@ -87,6 +91,8 @@ def ident(name: str) -> str:
 def _has_duplicate_keys(frame: pl.DataFrame, keys: list[str]) -> bool:
     """Exact, but fast: 64-bit hashes of the keys first, the full comparison only when two
     hashes collide."""
+    import polars as pl
+
     if frame.height < 2:
         return False
     hashes = frame.select(pl.struct(keys).hash().alias("h"))["h"]
@@ -121,6 +127,10 @@ class Store(ABC):
 
     @abstractmethod
     def _fetch(self, sql: str, params: Sequence[Any] | None = None) -> pl.DataFrame: ...
+
+    @abstractmethod
+    def _rows(self, sql: str, params: Sequence[Any] | None = None) -> list[tuple[Any, ...]]:
+        """Rows of a small query as plain tuples (no frame: counts, versions, names)."""
 
     @abstractmethod
     def _stage(self, frame: pl.DataFrame, table: Table) -> str:
@@ -166,7 +176,7 @@ class Store(ABC):
         self._exec(
             "CREATE TABLE IF NOT EXISTS qt_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at TIMESTAMP NOT NULL)"
         )
-        done = set(self._fetch("SELECT version FROM qt_migrations")["version"].to_list())
+        done = {int(r[0]) for r in self._rows("SELECT version FROM qt_migrations")}
         applied: list[int] = []
         for mig in load_migrations():
             if mig.version in done:
@@ -182,8 +192,8 @@ class Store(ABC):
         return applied
 
     def schema_version(self) -> int:
-        df = self._fetch("SELECT max(version) AS v FROM qt_migrations")
-        v = df["v"][0]
+        rows = self._rows("SELECT max(version) AS v FROM qt_migrations")
+        v = rows[0][0] if rows else None
         return int(v) if v is not None else 0
 
     # -- reads -----------------------------------------------------------------------------
@@ -201,6 +211,10 @@ class Store(ABC):
 
         ``where`` maps column → value (equality) or a list/tuple/set of values (IN).
         """
+        import polars as pl
+
+        from quickturn.validate import polars_schema
+
         t = get_table(name)
         cols = list(columns) if columns else t.column_names
         for c in cols:
@@ -246,7 +260,7 @@ class Store(ABC):
 
     def count(self, name: str) -> int:
         t = get_table(name)
-        return int(self._fetch(f"SELECT count(*) AS n FROM {ident(t.name)}")["n"][0])
+        return int(self._rows(f"SELECT count(*) AS n FROM {ident(t.name)}")[0][0])
 
     def keys(self, reference: str) -> set[Any]:
         """Distinct values of ``table.column`` (used to check references on import)."""
@@ -272,6 +286,10 @@ class Store(ABC):
         The frame must have the table's columns (missing ones are written as NULL) and no
         duplicate keys (validate first).  Runs inside a transaction.
         """
+        import polars as pl
+
+        from quickturn.validate import polars_schema
+
         t = get_table(name)
         schema = polars_schema(t)
         unknown = [c for c in frame.columns if c not in schema]
@@ -312,14 +330,18 @@ class Store(ABC):
     def _count_matches(self, t: Table, stage: str) -> int:
         """Rows of the staged relation whose natural key already exists in ``t``."""
         cond = " AND ".join(f"s.{ident(k)} = t.{ident(k)}" for k in t.key)
-        df = self._fetch(
+        rows = self._rows(
             f"SELECT count(*) AS n FROM {stage} s WHERE EXISTS "
             f"(SELECT 1 FROM {ident(t.name)} t WHERE {cond})"
         )
-        return int(df["n"][0])
+        return int(rows[0][0])
 
     def count_existing(self, name: str, frame: pl.DataFrame) -> int:
         """How many rows of ``frame`` have a natural key already stored (dry-run estimates)."""
+        import polars as pl
+
+        from quickturn.validate import polars_schema
+
         t = get_table(name)
         if frame.height == 0:
             return 0
@@ -352,6 +374,8 @@ class Store(ABC):
         return json.loads(df["value"][0])
 
     def set_state(self, namespace: str, key: str, value: Any) -> None:
+        import polars as pl
+
         frame = pl.DataFrame(
             {
                 "namespace": [namespace],

@@ -19,14 +19,17 @@ import re
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
-import polars as pl
 
 from quickturn.errors import StoreError
-from quickturn.schema import Table
 from quickturn.store.base import Store
+
+if TYPE_CHECKING:
+    import polars as pl
+
+    from quickturn.schema import Table
 
 _counter = itertools.count()
 
@@ -173,6 +176,8 @@ class DuckDBStore(Store):
             raise StoreError(f"DuckDB error in {sql[:200]!r}: {exc}") from exc
 
     def _fetch(self, sql: str, params: Sequence[Any] | None = None) -> pl.DataFrame:
+        import polars as pl
+
         try:
             rel = self.con.sql(sql, params=list(params) if params else None)
             tbl = rel.to_arrow_table()
@@ -181,6 +186,12 @@ class DuckDBStore(Store):
         df = pl.from_arrow(tbl)
         assert isinstance(df, pl.DataFrame)
         return df
+
+    def _rows(self, sql: str, params: Sequence[Any] | None = None) -> list[tuple[Any, ...]]:
+        try:
+            return self.con.execute(sql, list(params) if params else None).fetchall()
+        except duckdb.Error as exc:
+            raise StoreError(f"DuckDB error in {sql[:200]!r}: {exc}") from exc
 
     def _stage(self, frame: pl.DataFrame, table: Table) -> str:
         name = f"qt_stage_{next(_counter)}"
@@ -203,10 +214,10 @@ class DuckDBStore(Store):
             self.con.execute("ROLLBACK")
 
     def existing_tables(self) -> set[str]:
-        df = self._fetch(
+        rows = self._rows(
             "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main'"
         )
-        return set(df["table_name"].to_list())
+        return {str(r[0]) for r in rows}
 
     def raw_connection(self) -> duckdb.DuckDBPyConnection:
         """The DuckDB connection, for vectorised module queries that need it (store-only)."""

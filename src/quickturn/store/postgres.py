@@ -153,6 +153,14 @@ class PostgresStore(Store):
             df = df.with_columns(casts)
         return df
 
+    def _rows(self, sql: str, params: Sequence[Any] | None = None) -> list[tuple[Any, ...]]:
+        try:
+            with self.con.cursor() as cur:
+                cur.execute(_sql(sql, params), list(params) if params else None)
+                return list(cur.fetchall())
+        except psycopg.Error as exc:
+            raise StoreError(f"PostgreSQL error in {sql[:200]!r}: {exc}") from exc
+
     def _stage(self, frame: pl.DataFrame, table: Table) -> str:
         name = f"qt_stage_{next(_counter)}"
         cols = ", ".join(frame.columns)
@@ -195,7 +203,7 @@ class PostgresStore(Store):
             self._exec("ROLLBACK")
 
     def existing_tables(self) -> set[str]:
-        df = self._fetch(
+        rows = self._rows(
             "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema()"
         )
-        return set(df["table_name"].to_list())
+        return {str(r[0]) for r in rows}
