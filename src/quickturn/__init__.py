@@ -12,7 +12,6 @@ Module APIs (``qt.ledger``, ``qt.sense``, ``qt.plan``, ``qt.health``, ``qt.compl
 
 from __future__ import annotations
 
-import importlib
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -20,8 +19,6 @@ __version__ = "0.1.0"
 
 if TYPE_CHECKING:
     from quickturn.store import Store
-
-_MODULES = ("ledger", "sense", "plan", "health", "comply", "channel", "backtest", "demo_api")
 
 
 def open(url: str | Path = "quickturn.duckdb", *, read_only: bool = False) -> Store:
@@ -32,8 +29,40 @@ def open(url: str | Path = "quickturn.duckdb", *, read_only: bool = False) -> St
 
 
 def __getattr__(name: str) -> Any:
-    if name in _MODULES:
-        return importlib.import_module(f"quickturn.api.{name}")
+    """``qt.sense`` etc.: the module API is imported on first use, so that ``import quickturn``
+    (and the ``quickturn`` command) stays fast.  Plain import statements, one per module."""
+    if name == "ledger":
+        from quickturn.api import ledger
+
+        return ledger
+    if name == "sense":
+        from quickturn.api import sense
+
+        return sense
+    if name == "plan":
+        from quickturn.api import plan
+
+        return plan
+    if name == "health":
+        from quickturn.api import health
+
+        return health
+    if name == "comply":
+        from quickturn.api import comply
+
+        return comply
+    if name == "channel":
+        from quickturn.api import channel
+
+        return channel
+    if name == "backtest":
+        from quickturn.api import backtest
+
+        return backtest
+    if name == "demo_api":
+        from quickturn.api import demo_api
+
+        return demo_api
     raise AttributeError(f"module 'quickturn' has no attribute {name!r}")
 
 

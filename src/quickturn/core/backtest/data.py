@@ -18,9 +18,9 @@ from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 
 import numpy as np
-from numba import njit
 from numpy.typing import NDArray
 
+from quickturn.core.jit import njit
 from quickturn.core.plan.simulate import (
     FAST,
     N_ROUTE,

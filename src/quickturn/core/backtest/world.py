@@ -21,9 +21,9 @@ random numbers), and a SKU's draws do not depend on the other SKUs in the run.
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
 from numpy.typing import NDArray
 
+from quickturn.core.jit import njit
 from quickturn.core.plan.simulate import _normal, _route_lead_time
 
 F64 = NDArray[np.float64]

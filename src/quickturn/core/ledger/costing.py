@@ -30,7 +30,8 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from numba import njit
+
+from quickturn.core.jit import njit
 
 RECEIPT, SALE, RESTOCK, REVERSE = 0, 1, 2, 3
 

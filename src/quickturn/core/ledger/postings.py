@@ -17,8 +17,8 @@ from typing import Any
 
 import numpy as np
 import polars as pl
-from numba import njit
 
+from quickturn.core.jit import njit
 from quickturn.core.ledger.accounts import ACCOUNTS, ESTIMATED_LINE_ACCOUNTS
 from quickturn.core.ledger.engine import LedgerResult
 

@@ -49,8 +49,9 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
-from numba import njit
 from numpy.typing import NDArray
+
+from quickturn.core.jit import njit
 
 F64 = NDArray[np.float64]
 

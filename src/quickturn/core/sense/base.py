@@ -23,9 +23,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Self
 
-import numba as nb
 import numpy as np
 
+from quickturn.core.jit import njit
 from quickturn.core.sense.types import (
     ContentPosts,
     FloatArray,
@@ -71,7 +71,7 @@ class Chunk:
 # ---------------------------------------------------------------------------------------------
 
 
-@nb.njit(cache=True)
+@njit(cache=True)
 def _mix(seed: int, key: int) -> int:
     z = (seed * 0x9E3779B1 + key * 0x85EBCA77 + 0x165667B1) & 0x7FFFFFFF
     z ^= z >> 15
@@ -80,7 +80,7 @@ def _mix(seed: int, key: int) -> int:
     return z
 
 
-@nb.njit(cache=True)
+@njit(cache=True)
 def nb_draw(mu: float, k: float) -> float:
     """One negative-binomial draw with mean ``mu`` and size ``k`` (gamma–Poisson)."""
     if mu <= 0.0:
@@ -93,7 +93,7 @@ def nb_draw(mu: float, k: float) -> float:
     return float(np.random.poisson(lam))
 
 
-@nb.njit(cache=True)
+@njit(cache=True)
 def level_nb_paths(
     mu: FloatArray,
     size: FloatArray,
@@ -126,7 +126,7 @@ def level_nb_paths(
     return out
 
 
-@nb.njit(cache=True)
+@njit(cache=True)
 def bootstrap_paths(
     point: FloatArray, resid: FloatArray, keys: IntArray, seed: int, n_paths: int
 ) -> FloatArray:

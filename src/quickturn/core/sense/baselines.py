@@ -21,9 +21,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-import numba as nb
 import numpy as np
 
+from quickturn.core.jit import njit
 from quickturn.core.sense.base import (
     Chunk,
     Forecaster,
@@ -81,7 +81,7 @@ def _last_observed(resid: FloatArray, window: int) -> FloatArray:
     return out
 
 
-@nb.njit(cache=True)
+@njit(cache=True)
 def _last_obs_kernel(resid: FloatArray, out: FloatArray) -> None:
     n, t = resid.shape
     w = out.shape[1]
@@ -99,7 +99,7 @@ def _last_obs_kernel(resid: FloatArray, out: FloatArray) -> None:
 # ---------------------------------------------------------------------------------------------
 
 
-@nb.njit(cache=True)
+@njit(cache=True)
 def _naive_kernel(y: FloatArray, lag: int) -> tuple[FloatArray, FloatArray]:
     n, t = y.shape
     fitted = np.full((n, t), np.nan)
@@ -153,7 +153,7 @@ class SeasonalNaive(_ResidualBaseline):
 # ---------------------------------------------------------------------------------------------
 
 
-@nb.njit(cache=True)
+@njit(cache=True)
 def _erp_kernel(
     y: FloatArray, windows: np.ndarray, weights: FloatArray
 ) -> tuple[FloatArray, FloatArray]:
@@ -212,7 +212,7 @@ class ErpVelocity(_ResidualBaseline):
 # ---------------------------------------------------------------------------------------------
 
 
-@nb.njit(cache=True)
+@njit(cache=True)
 def _croston_kernel(
     y: FloatArray, alpha: float, beta: float, tsb: bool
 ) -> tuple[FloatArray, FloatArray]:

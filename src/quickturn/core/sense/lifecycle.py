@@ -33,6 +33,7 @@ from typing import Any
 import numba as nb
 import numpy as np
 
+from quickturn.core.jit import njit
 from quickturn.core.sense.base import (
     Chunk,
     Forecaster,
@@ -60,7 +61,7 @@ def default_grid(length: int = 400) -> KernelGrid:
 # ---------------------------------------------------------------------------------------------
 
 
-@nb.njit(cache=True)
+@njit(cache=True)
 def ses_select(
     y: FloatArray, alphas: FloatArray, burn: int, ahead: int
 ) -> tuple[FloatArray, FloatArray, FloatArray]:
@@ -174,7 +175,7 @@ def weekday_factors(
 # ---------------------------------------------------------------------------------------------
 
 
-@nb.njit(cache=True, parallel=True)
+@njit(cache=True, parallel=True)
 def post_loglik(
     views: FloatArray,
     day: IntArray,
@@ -257,7 +258,7 @@ def views_dispersion(
 # ---------------------------------------------------------------------------------------------
 
 
-@nb.njit(cache=True)
+@njit(cache=True)
 def _smooth_two_sided(u: FloatArray, ok: np.ndarray, alpha: float, out: FloatArray) -> None:
     t = u.shape[0]
     fwd = np.zeros(t)
@@ -294,7 +295,7 @@ def _smooth_two_sided(u: FloatArray, ok: np.ndarray, alpha: float, out: FloatArr
         out[j] = 0.5 * (fwd[j] + bwd[j])
 
 
-@nb.njit(cache=True, parallel=True)
+@njit(cache=True, parallel=True)
 def em_attribute(
     y: FloatArray,
     dowf: FloatArray,
@@ -391,7 +392,7 @@ def em_attribute(
 # ---------------------------------------------------------------------------------------------
 
 
-@nb.njit(cache=True)
+@njit(cache=True)
 def _pick(cum: FloatArray, u: float) -> int:
     lo = 0
     hi = cum.shape[0] - 1
@@ -405,7 +406,7 @@ def _pick(cum: FloatArray, u: float) -> int:
     return lo
 
 
-@nb.njit(cache=True, parallel=True)
+@njit(cache=True, parallel=True)
 def lifecycle_paths(
     base: FloatArray,
     size: FloatArray,
