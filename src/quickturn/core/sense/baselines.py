@@ -284,7 +284,7 @@ class TSB(_ResidualBaseline):
 # ---------------------------------------------------------------------------------------------
 
 
-@nb.njit(cache=True)
+@njit(cache=True)
 def _loglin_kernel(y: FloatArray, window: int) -> tuple[FloatArray, FloatArray, FloatArray]:
     """Per row: OLS of ``log(1 + y)`` on the day over the last ``window`` observed days.
 
@@ -326,7 +326,7 @@ def _loglin_kernel(y: FloatArray, window: int) -> tuple[FloatArray, FloatArray, 
     return a_out, b_out, fitted
 
 
-@nb.njit(cache=True)
+@njit(cache=True)
 def _nb_paths(
     mu: FloatArray, size: FloatArray, keys: np.ndarray, seed: int, n_paths: int
 ) -> FloatArray:
