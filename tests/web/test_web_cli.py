@@ -74,7 +74,7 @@ def test_report_is_one_offline_file(web_db: Path, tmp_path: Path) -> None:
 
 
 def test_demo_serve_serves_the_demo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from quickturn.cli import demo as demo_cli
+    from quickturn.services import demo as demo_svc
 
     calls: list[tuple[str, str, int]] = []
 
@@ -87,7 +87,8 @@ def test_demo_serve_serves_the_demo(tmp_path: Path, monkeypatch: pytest.MonkeyPa
         return {"ok": True, "db": db, "errors": {}}
 
     monkeypatch.setattr(web_cli, "run_server", fake_run_server)
-    monkeypatch.setattr(demo_cli, "run_demo", fake_run_demo)
+    # the command imports the service when it runs (fast start): patch it there
+    monkeypatch.setattr(demo_svc, "run_demo", fake_run_demo)
     db = tmp_path / "demo.duckdb"
     r = runner.invoke(
         app,
