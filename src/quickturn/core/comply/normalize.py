@@ -7,6 +7,7 @@ characters).  :class:`Normalizer` undoes these in a fixed pipeline, one stage af
 
 1. **Unicode** — per character: NFKC (full-width → ASCII, ligatures, circled letters,
    compatibility ideographs), Latin diacritics stripped (``cürés`` → ``cures``), case folding,
+   Cyrillic and Greek look-alikes → Latin (``wеchat`` with a Cyrillic ``е``),
    curly apostrophes → ``'``, traditional → simplified Chinese for the characters the rule
    terms use (:mod:`~quickturn.core.comply.zh_variants`); format and combining characters
    dropped (zero-width space/joiners U+200B–U+200D, U+2060, BOM U+FEFF, soft hyphen,
@@ -14,17 +15,22 @@ characters).  :class:`Normalizer` undoes these in a fixed pipeline, one stage af
 2. **Symbols inside words** — emoji and pictographs between two letters or characters are
    dropped (``cu😊res``, ``抽🎁奖``); a symbol next to a space is left alone ("5★ review").
 3. **Spaced Chinese** — spaces and light separators (``*·._~|/-``) between two Chinese
-   characters are dropped when one of the two stands alone (``治 疗``, ``抽*奖``, ``治 疗 痘 痘``),
-   not between two words (``本品无副作用 治愈率高`` keeps its clause break).
+   characters are dropped when one of the two stands alone (``治 疗``, ``抽*奖``, ``治 疗 痘 痘``)
+   or the two are adjacent in a rule term (``能治 疗湿疹``), not between two other words
+   (``本品无副作用 治愈率高`` keeps its clause break).
 4. **Spaced letters** — three or more single letters/digits joined by one repeated separator
    (a space, or ``.`` ``-`` ``*`` ``_`` ``~`` ``|`` ``/`` ``·`` with or without a space each side)
    become one word (``c.u.r.e.s`` → ``cures``); when the run spells several rule words the
    spaces go back in (``s p i n t h e w h e e l`` → ``spin the wheel``).  At least two of
    the items must be letters, so ``4 1 5 5 5 5`` (a phone number) stays.
-5. **Punctuation inside a word** — ``cu.res``, ``mir-acle``, ``g*ft`` lose the punctuation
-   only when the joined word is a rule word, so ``site.com``, ``t-shirt`` stay as they are.
+5. **Broken words** — a word split by single spaces (``imm un e``, ``te le gram``) is joined
+   when one piece is not a word and the joined word (5+ letters) is a rule word; punctuation
+   inside a word (``cu.res``, ``mir-acle``) is dropped when the joined word is a rule word,
+   and a word chopped into pieces of at most three letters (``an.ti-an.xi.e.ty``) is
+   re-segmented into rule words; ``site.com``, ``t-shirt``, ``homemade-style`` stay.
 6. **Digits and symbols for letters** — inside a token that also has letters (at least as
-   many letters as swapped characters), ``0→o 1→i|l 3→e 4→a 5→s 7→t @→a $→s``; every reading
+   many letters as swapped characters), ``0→o 1→i|l 3→e 4→a 5→s 7→t @→a $→s``, and between
+   letters ``!→i |→i|l``; every reading
    (``1`` is ``i`` or ``l``) is tried and one is taken only when it is a rule word
    (``cl1nically``, ``r@ffle``, ``b0x``, ``ca$h``), so ``$5``, ``50%``, ``3 pack``, ``a1c``,
    ``glp1``, ``mp3`` and ``B0X-12`` (a model number: digits joined by a hyphen) stay.
@@ -50,7 +56,46 @@ from quickturn.core.comply.zh_variants import TRAD_TO_SIMP
 
 #: small function words a run of spaced letters may contain between rule words
 FUNCTION_WORDS: frozenset[str] = frozenset(
-    ["a", "an", "the", "to", "my", "your", "our", "on", "of", "in", "for", "and", "or", "me", "us", "it", "is", "are", "with", "no", "more", "all", "at", "by", "this", "that", "you", "we", "i", "be", "get", "got", "now", "up", "off", "from", "now", "buy"]
+    [
+        "a",
+        "an",
+        "the",
+        "to",
+        "my",
+        "your",
+        "our",
+        "on",
+        "of",
+        "in",
+        "for",
+        "and",
+        "or",
+        "me",
+        "us",
+        "it",
+        "is",
+        "are",
+        "with",
+        "no",
+        "more",
+        "all",
+        "at",
+        "by",
+        "this",
+        "that",
+        "you",
+        "we",
+        "i",
+        "be",
+        "get",
+        "got",
+        "now",
+        "up",
+        "off",
+        "from",
+        "now",
+        "buy",
+    ]
 )
 #: digit / symbol → the letters it may stand for, inside a word
 SWAPS: dict[str, str] = {
@@ -62,10 +107,20 @@ SWAPS: dict[str, str] = {
     "7": "t",
     "@": "a",
     "$": "s",
+    "!": "i",
+    "|": "il",
 }
 _SUFFIXES = ("s", "es", "ed", "d", "ing", "er", "ers", "ly", "y")
 _QUOTES = {"\u2018": "'", "\u2019": "'", "\u02bc": "'", "\u00b4": "'", "\uff07": "'"}
 _DROP_CATEGORIES = frozenset({"Mn", "Me", "Cf"})
+#: Cyrillic and Greek letters that look like Latin ones (after case folding): "wеchat"
+_CONFUSABLES = dict(
+    zip(
+        "аеорсухіјѕԁһӏкмтвαβεικνορτυχημ",
+        "aeopcyxijsdhlkmtbabeiknoptuxhm",
+        strict=True,
+    )
+)
 _LATIN = re.compile(r"[\u00c0-\u024f\u1e00-\u1eff]")
 _CJK_CLASS = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _CJK_CHAR = re.compile(f"[{_CJK_CLASS}]")
@@ -81,8 +136,13 @@ _SPACED = re.compile(
 )
 _PUNCT_WORD = re.compile(r"(?<![a-z0-9@$])[a-z]+(?:[.\-*_~|·•]+[a-z]+)+(?![a-z0-9@$])")
 _SWAP_TOKEN = re.compile(
-    r"(?<![a-z0-9@$])[a-z0-9@$]*(?:[a-z][013457@$]|[013457@$][a-z])[a-z0-9@$]*(?![a-z0-9@$])"
+    r"(?<![a-z0-9@$])(?:[a-z0-9@$]|(?<=[a-z0-9])[!|](?=[a-z0-9]))*"
+    r"(?:[a-z][013457@$]|[013457@$][a-z]|(?<=[a-z])[!|](?=[a-z]))"
+    r"(?:[a-z0-9@$]|(?<=[a-z0-9])[!|](?=[a-z0-9]))*(?![a-z0-9@$])"
 )
+_WORD = re.compile(r"[a-z]+")
+#: a short letter run between spaces: maybe a piece of a broken word
+_SHORT_PIECE = re.compile(r"(?:^| )[a-z]{1,4} [a-z]|[a-z] [a-z]{1,4}(?: |$)")
 _LETTERS = re.compile(r"[a-z]")
 _FOLD = re.compile(r"[\s\-]+")
 _FOLD_NEEDED = re.compile(r"[^\S ]|  |-")
@@ -97,7 +157,7 @@ def _char(ch: str) -> str:
     if _LATIN.search(s):
         s = "".join(c for c in unicodedata.normalize("NFD", s) if not unicodedata.combining(c))
     s = s.casefold()
-    return "".join(_QUOTES.get(c, TRAD_TO_SIMP.get(ord(c), c)) for c in s)
+    return "".join(_QUOTES.get(c) or _CONFUSABLES.get(c) or TRAD_TO_SIMP.get(ord(c), c) for c in s)
 
 
 class _CharTable(dict[int, str]):
@@ -201,17 +261,30 @@ def words_of(strings: Iterable[str]) -> frozenset[str]:
     word the rules themselves use."""
     out: set[str] = set()
     for s in strings:
-        s = re.sub(r"\\[A-Za-z]|\(\?P<[^>]*>|\{@[a-z_0-9]*\}|\(\?[a-zA-Z]+\)", " ", s.lower())
+        s = re.sub(
+            r"\\[A-Za-z]|\(\?P[<=][^>)]*[>)]|\{@[a-z_0-9]*\}|\(\?[a-zA-Z]+\)|\[[^\]]*\]", " ", s
+        ).lower()
         out.update(w for w in re.findall(r"[a-z]+", s) if len(w) >= 3)
         out.update(w for w in re.findall(r"[a-z0-9]+", s) if len(w) >= 2 and re.search(r"[a-z]", w))
     return frozenset(out)
 
 
-class Normalizer:
-    """The pipeline of the module docstring, with the rule words that guide stages 4–6."""
+def cjk_pairs_of(strings: Iterable[str]) -> frozenset[str]:
+    """Every two adjacent Chinese characters in ``strings`` (rule terms and patterns)."""
+    out: set[str] = set()
+    for s in strings:
+        for run in re.findall(f"[{_CJK_CLASS}]{{2,}}", s):
+            out.update(run[i : i + 2] for i in range(len(run) - 1))
+    return frozenset(out)
 
-    def __init__(self, words: Iterable[str] = ()) -> None:
+
+class Normalizer:
+    """The pipeline of the module docstring, guided by the rule words (stages 4–7) and the
+    pairs of adjacent Chinese characters of the rule terms (stage 3)."""
+
+    def __init__(self, words: Iterable[str] = (), cjk_pairs: Iterable[str] = ()) -> None:
         self.words = frozenset(words) | FUNCTION_WORDS
+        self.cjk_pairs = frozenset(cjk_pairs)
 
     # -- rule words ------------------------------------------------------------------------
     def is_word(self, w: str) -> bool:
@@ -271,7 +344,9 @@ class Normalizer:
         s, e = m.start(), m.end()
         left_alone = s < 2 or not _CJK_CHAR.match(t, s - 2)
         right_alone = e + 1 >= len(t) or not _CJK_CHAR.match(t, e + 1)
-        return [] if left_alone or right_alone else None
+        if left_alone or right_alone or t[s - 1] + t[e] in self.cjk_pairs:
+            return []
+        return None
 
     def _spaced(self, m: re.Match[str]) -> Edit:
         s = m.start()
@@ -292,11 +367,64 @@ class Normalizer:
                 return out
         return [(ch, j) for ch, j in items]
 
+    def _known(self, piece: str) -> bool:
+        return piece in FUNCTION_WORDS or (len(piece) >= 3 and self.is_word(piece))
+
     def _punct_word(self, m: re.Match[str]) -> Edit:
         s = m.start()
         letters = [(ch, s + k) for k, ch in enumerate(m.group(0)) if "a" <= ch <= "z"]
         word = "".join(ch for ch, _ in letters)
-        return letters if self.is_word(word) else None
+        if self.is_word(word):
+            return letters
+        pieces = _WORD.findall(m.group(0))
+        if max(map(len, pieces)) > 3 or all(self._known(p) for p in pieces):
+            # a compound ("spin-to-win", "homemade-style") or an address ("www.best-deals.com"):
+            # only a word chopped into short pieces ("an.ti-an.xi.e.ty") is re-segmented
+            return None
+        cuts = self.segment(word)
+        if not cuts:
+            return None
+        out: list[tuple[str, int]] = []
+        for k, (ch, j) in enumerate(letters):
+            if k in cuts:
+                out.append((" ", j - 1))  # the punctuation before this letter
+            out.append((ch, j))
+        return out
+
+    def _split_words(self, t: str, offs: Sequence[int] | None) -> tuple[str, Sequence[int] | None]:
+        """Stage 5b: a word broken by single spaces ("imm un e", "te le gram") is joined
+        when a piece is not a word itself and the joined word (5+ letters) is a rule word."""
+        tokens = [(m.start(), m.end()) for m in _WORD.finditer(t)]
+        drop: set[int] = set()
+        i = 0
+        while i < len(tokens):
+            a, b = tokens[i]
+            piece = t[a:b]
+            if len(piece) > 4 or self._known(piece):
+                i += 1
+                continue
+            best: tuple[int, int] | None = None
+            for lo in range(max(0, i - 2), i + 1):
+                for hi in range(i, min(len(tokens), lo + 3)):
+                    if hi == lo or any(
+                        tokens[k + 1][0] != tokens[k][1] + 1 or t[tokens[k][1]] != " "
+                        for k in range(lo, hi)
+                    ):
+                        continue
+                    joined = "".join(t[x:y] for x, y in tokens[lo : hi + 1])
+                    longer = best is None or hi - lo > best[1] - best[0]
+                    if longer and len(joined) >= 5 and self.is_word(joined):
+                        best = (lo, hi)
+            if best is None:
+                i += 1
+                continue
+            drop.update(tokens[k][1] for k in range(best[0], best[1]))
+            i = best[1] + 1
+        if not drop:
+            return t, offs
+        keep = [j for j in range(len(t)) if j not in drop]
+        text = "".join(t[j] for j in keep)
+        return text, keep if offs is None else [offs[j] for j in keep]
 
     def _swap(self, m: re.Match[str]) -> Edit:
         token = m.group(0)
@@ -326,6 +454,8 @@ class Normalizer:
             if _CJK_CHAR.search(t):
                 t, offs = edit(t, offs, _CJK_GAP, self._cjk_gap)
         t, offs = edit(t, offs, _SPACED, self._spaced)
+        if _SHORT_PIECE.search(t):
+            t, offs = self._split_words(t, offs)
         t, offs = edit(t, offs, _PUNCT_WORD, self._punct_word)
         t, offs = edit(t, offs, _SWAP_TOKEN, self._swap)
         return Normalized(t, text, offs)

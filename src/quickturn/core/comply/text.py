@@ -26,7 +26,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from quickturn.core.comply.findings import make_finding
-from quickturn.core.comply.normalize import Normalized, Normalizer, fold_separators, words_of
+from quickturn.core.comply.normalize import (
+    Normalized,
+    Normalizer,
+    cjk_pairs_of,
+    fold_separators,
+    words_of,
+)
 from quickturn.core.comply.ruleset import (
     TEXT_SCOPES,
     Condition,
@@ -379,18 +385,19 @@ def keyword_variants(keyword: str) -> set[str]:
     return out
 
 
-def ruleset_words(ruleset: RuleSet) -> frozenset[str]:
-    """The words of a rule set's text rules (keywords, patterns, exceptions, context, vocab):
-    what the normaliser's spaced-letter, in-word-punctuation and letter-swap stages may
-    produce (see :mod:`quickturn.core.comply.normalize`)."""
+def ruleset_normalizer(ruleset: RuleSet) -> Normalizer:
+    """A :class:`Normalizer` guided by a rule set's words and Chinese character pairs (its
+    keywords, Chinese words, patterns, exceptions, context and vocabulary lists): what the
+    normaliser's dictionary-guided stages may produce (see
+    :mod:`quickturn.core.comply.normalize`)."""
     sources: list[str] = []
     for r in ruleset.text_rules:
         for ts in (r.match, r.context, r.unless):
-            sources += [*ts.keywords, *ts.patterns]
+            sources += [*ts.keywords, *ts.patterns, *ts.zh, *ts.zh_patterns]
         sources += list(r.exceptions)
     for words in ruleset.vocab.values():
         sources += list(words)
-    return words_of(sources)
+    return Normalizer(words_of(sources), cjk_pairs_of(sources))
 
 
 #: how an automaton string acts on a part: a literal hit with word boundaries (English
@@ -442,7 +449,7 @@ class TextEngine:
         self.negation = ruleset.negation
         self.normalize = normalize
         self.prefilter = prefilter
-        self.normalizer = Normalizer(ruleset_words(ruleset))
+        self.normalizer = ruleset_normalizer(ruleset)
         wanted = set(codes) if codes is not None else None
         self.compiled: list[_Compiled] = []
         self._part_rule: list[int] = []
