@@ -141,8 +141,9 @@ _SWAP_TOKEN = re.compile(
     r"(?:[a-z0-9@$]|(?<=[a-z0-9])[!|](?=[a-z0-9]))*(?![a-z0-9@$])"
 )
 _WORD = re.compile(r"[a-z]+")
-#: a short letter run between spaces: maybe a piece of a broken word
+#: a short letter run next to a space: maybe a piece of a broken word
 _SHORT_PIECE = re.compile(r"(?:^| )[a-z]{1,4} [a-z]|[a-z] [a-z]{1,4}(?: |$)")
+_PIECE = re.compile(r"(?<![a-z0-9])[a-z]{1,4}(?![a-z0-9])")
 _LETTERS = re.compile(r"[a-z]")
 _FOLD = re.compile(r"[\s\-]+")
 _FOLD_NEEDED = re.compile(r"[^\S ]|  |-")
@@ -394,14 +395,16 @@ class Normalizer:
     def _split_words(self, t: str, offs: Sequence[int] | None) -> tuple[str, Sequence[int] | None]:
         """Stage 5b: a word broken by single spaces ("imm un e", "te le gram") is joined
         when a piece is not a word itself and the joined word (5+ letters) is a rule word."""
+        pieces = [m.start() for m in _PIECE.finditer(t) if not self._known(m.group(0))]
+        if not pieces:
+            return t, offs
         tokens = [(m.start(), m.end()) for m in _WORD.finditer(t)]
+        at = {a: k for k, (a, _b) in enumerate(tokens)}
         drop: set[int] = set()
-        i = 0
-        while i < len(tokens):
-            a, b = tokens[i]
-            piece = t[a:b]
-            if len(piece) > 4 or self._known(piece):
-                i += 1
+        done = -1
+        for start in pieces:
+            i = at.get(start, -1)
+            if i <= done:
                 continue
             best: tuple[int, int] | None = None
             for lo in range(max(0, i - 2), i + 1):
@@ -416,10 +419,9 @@ class Normalizer:
                     if longer and len(joined) >= 5 and self.is_word(joined):
                         best = (lo, hi)
             if best is None:
-                i += 1
                 continue
             drop.update(tokens[k][1] for k in range(best[0], best[1]))
-            i = best[1] + 1
+            done = best[1]
         if not drop:
             return t, offs
         keep = [j for j in range(len(t)) if j not in drop]

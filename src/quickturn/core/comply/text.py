@@ -34,6 +34,8 @@ from quickturn.core.comply.normalize import (
     words_of,
 )
 from quickturn.core.comply.ruleset import (
+    EN_AFTER,
+    EN_BEFORE,
     TEXT_SCOPES,
     Condition,
     NegationConfig,
@@ -42,11 +44,12 @@ from quickturn.core.comply.ruleset import (
     TermSet,
     alternation,
     expand_vocab,
+    pattern_source,
 )
 from quickturn.errors import Finding
 
-_B_BEFORE = r"(?<![A-Za-z0-9])"
-_B_AFTER = r"(?![A-Za-z0-9])"
+_B_BEFORE = EN_BEFORE
+_B_AFTER = EN_AFTER
 #: field names in Chinese, for ``{field}`` in Chinese messages
 FIELD_ZH: dict[str, str] = {
     "title": "标题",
@@ -506,8 +509,7 @@ class TextEngine:
                         if key:
                             entries.setdefault(key, []).append((gid, mode))
         for p, bounded in [(p, True) for p in m.patterns] + [(p, False) for p in m.zh_patterns]:
-            body = "(?:" + expand_vocab(p, vocab) + ")"
-            src = _B_BEFORE + body + _B_AFTER if bounded else body
+            src = pattern_source(p, vocab, bounded=bounded)
             pre = literal_prefixes(src) if self.prefilter else None
             # regexes run on the normalised text, so a trigger is just lower-cased and
             # separator-folded like the scanned text
