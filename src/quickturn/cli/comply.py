@@ -254,7 +254,7 @@ def _print_rows(cli: Cli, source: str, results: list[RowResult], *, limit: int =
             table.add_row(
                 str(r.row),
                 Text(r.id),
-                Text(str(f.severity), style=style),
+                Text(_(str(f.severity)), style=style),
                 Text(f"{f.code} {title}".strip()),
                 Text(str(f.record.get("match") or f.value or "")),
             )

@@ -1,11 +1,15 @@
-"""Text rules: compile a :class:`RuleSet` into regular expressions and check texts (pure).
+"""Text rules: compile a :class:`RuleSet` once and check texts against it (pure).
 
-Data flow: ``TextEngine(ruleset)`` compiles every text rule once (English keywords and
-patterns get ASCII word boundaries and are case-insensitive; Chinese words and patterns have
-no boundaries) → ``engine.check(items)`` takes :class:`TextItem` records (a listing, a video,
-a LIVE script, a promotion or a free text, each with its fields and their scopes) and returns
-:class:`~quickturn.errors.Finding` records with the evidence span (``start``, ``end``,
-``match``) of each hit.
+Data flow: ``TextEngine(ruleset)`` builds the rule set's normaliser
+(:func:`ruleset_normalizer`, see :mod:`quickturn.core.comply.normalize`), one Aho-Corasick
+automaton of every rule's literals (English keywords with ASCII word boundaries, Chinese
+words without, and the trigger strings that wake each regular expression) and the regular
+expressions that rules need (case-insensitive; English ones with ASCII word boundaries) →
+``engine.check(items)`` takes :class:`TextItem` records (a listing, a video, a LIVE script,
+a promotion or a free text, each with its fields and their scopes), normalises each field,
+scans it once with the automaton, runs the woken regexes on the normalised text and returns
+:class:`~quickturn.errors.Finding` records whose evidence span (``start``, ``end``,
+``match``) is mapped back to the field's original text.
 
 For every match of a rule in a field the engine drops it when
 
@@ -533,7 +537,10 @@ class TextEngine:
         """The normalised text the rules see (``normalize=False``: lower-cased only)."""
         if self.normalize:
             return self.normalizer.normalize(text)
-        return Normalized(text.lower(), text)
+        low = text.lower()
+        if len(low) != len(text):  # "İ" lower-cases to two characters: keep offsets 1:1
+            low = "".join(c if len(c.lower()) != 1 else c.lower() for c in text)
+        return Normalized(low, text)
 
     def scan(self, text: str) -> tuple[dict[int, list[tuple[int, int]]], set[int]]:
         """One automaton pass over normalised ``text``: literal hits per part (spans in
