@@ -12,7 +12,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def test_comply_bench_quick() -> None:
     out = subprocess.run(
-        [sys.executable, str(ROOT / "benchmarks" / "comply_bench.py"), "--quick"],
+        [sys.executable, str(ROOT / "benchmarks" / "comply_bench.py"), "--quick", "--no-write"],
         capture_output=True,
         text=True,
         check=True,
@@ -54,6 +54,17 @@ def test_comply_bench_quick() -> None:
         independent
     )
     assert independent["texts"] == d["inputs"]["independent_texts"] >= 200
+    ob = q["obfuscated"]
+    assert ob["texts"] >= 200 and {"normalised", "without_normalisation"} <= set(ob)
+    assert {"precision", "recall", "missed", "false_alarms"} <= set(ob["normalised"])
+    assert set(q["summary_without_normalisation"]) >= {"corpus", "holdout", "independent"}
+    m = d["matching"]
+    assert {"normalised", "without_normalisation", "one_regex_per_rule"} <= set(m)
+    assert "chars_per_second" in m["normalised"] and "ratio_vs_one_regex_per_rule" in m
+    c = d["cli"]
+    assert c["comply_module_file"]["output_lines"] == c["texts"] == 500
+    assert c["comply_module_stdin"]["output_lines"] == 500
+    assert c["comply_module_file"]["exit_code"] in (0, 1)
     s = q["summary"]
     assert s["honest_figure"] == "independent"
     assert set(s) >= {"corpus", "holdout", "blind", "independent"}

@@ -80,9 +80,53 @@ def test_file(tmp_path: Path) -> None:
     )
     code, out, _ = invoke("--file", str(p), "--lang", "en")
     assert code == 1
-    assert out.splitlines()[0].startswith('listings.csv:2: OFFPLATFORM_URL Link "kettles.shop"')
+    assert "OFFPLATFORM_URL" in out and "kettles.shop" in out
+    assert "2 texts: 1 blocked, 0 with warnings, 0 with notes, 1 clean." in out
     code, _out, err = invoke("--file", str(tmp_path / "nope.csv"))
     assert code == 2 and "file not found" in err
+
+
+def test_file_bulk_json_lines(tmp_path: Path) -> None:
+    p = tmp_path / "texts.jsonl"
+    rows = [
+        {"id": "t1", "text": "This serum c.u.r.e.s acne"},
+        {"id": "t2", "text": "Soft cotton hoodie"},
+        {"id": "t3", "text": "A miracle cream", "kind": "listing"},
+        {"id": "t4", "text": "直播間抽獎", "lang": "zh"},
+    ]
+    p.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows), encoding="utf-8")
+    code, out, _ = invoke("--file", str(p), "--json", "--lang", "en")
+    assert code == 1
+    lines = [json.loads(line) for line in out.splitlines()]
+    assert [x["id"] for x in lines] == ["t1", "t2", "t3", "t4"]
+    assert [x["verdict"] for x in lines] == ["block", "ok", "warn", "block"]
+    (f,) = lines[0]["findings"]
+    assert f["code"] == "CLAIM_MEDICAL" and f["severity"] == "block"
+    assert rows[0]["text"][f["start"] : f["end"]] == f["match"] == "c.u.r.e.s acne"
+    assert f["message"].startswith("Medical claim") and f["fix"]
+    assert lines[3]["findings"][0]["match"] == "抽獎"  # what the seller wrote (traditional)
+    code, out, _ = invoke("--file", str(p), "--json", "--lang", "zh")
+    assert "医疗功效宣称" in json.loads(out.splitlines()[0])["findings"][0]["message"]
+
+
+def test_file_from_stdin_and_exit_codes() -> None:
+    r = runner.invoke(app, ["comply", "--file", "-", "--json"], input='{"text": "Soft tee"}\n')
+    assert r.exit_code == 0 and json.loads(r.stdout)["verdict"] == "ok"
+    r = runner.invoke(app, ["comply", "--file", "-", "--json"], input="text\nr@ffle tonight\n")
+    assert r.exit_code == 1 and json.loads(r.stdout)["findings"][0]["code"] == "PROMO_GAMBLING"
+    r = runner.invoke(app, ["comply", "--file", "-"], input="id,text\nA,A miracle cream\n")
+    assert r.exit_code == 0 and "CLAIM_ABSOLUTE" in r.stdout and "1 with warnings" in r.stdout
+
+
+def test_file_bad_records_are_named(tmp_path: Path) -> None:
+    p = tmp_path / "bad.jsonl"
+    p.write_text('{"text": "ok"}\n{"text": oops}\n', encoding="utf-8")
+    code, _out, err = invoke("--file", str(p), "--json")
+    assert code == 2
+    code, out, _ = invoke("--file", str(p), "--json")
+    assert "bad.jsonl:2: not valid JSON" in json.loads(out)["error"]
+    code, _out, err = invoke("--file", str(p), "--text", "x")
+    assert code == 2 and "not both" in err
 
 
 def test_user_rules_applied_and_malformed_rules_rejected(tmp_path: Path) -> None:

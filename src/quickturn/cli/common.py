@@ -15,7 +15,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from functools import wraps
 from pathlib import Path
-from typing import Annotated, Any, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn, TypeVar
 
 import typer
 from rich.console import Console
@@ -30,7 +30,9 @@ from quickturn.errors import (
     ValidationError,
 )
 from quickturn.i18n import Translator
-from quickturn.store import Store, open_store
+
+if TYPE_CHECKING:  # the store (polars, duckdb) is imported when a command opens it
+    from quickturn.store import Store
 
 DbOpt = Annotated[
     str | None,
@@ -108,6 +110,8 @@ class Cli:
         return Translator(self.settings.lang)
 
     def open_store(self, *, read_only: bool = False) -> Store:
+        from quickturn.store import open_store
+
         return open_store(self.settings.db, read_only=read_only)
 
     def print_json(self, payload: Any) -> None:

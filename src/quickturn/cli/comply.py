@@ -1,18 +1,25 @@
 """``quickturn comply``: check listings, scripts, promotions and documents against the rules.
 
-Data flow: flags → :mod:`quickturn.services.comply` (load rules, check the store / a file /
-texts, persist a full store check as a run) → ``source: CODE message`` lines (with the fix
-under each) or ``--json``; exit 1 when any finding blocks, 2 on usage errors.
+Data flow: flags → :mod:`quickturn.services.comply` (load rules, check the store / texts,
+persist a full store check as a run) → ``source: CODE message`` lines (with the fix under
+each) or ``--json``; exit 1 when any finding blocks, 2 on usage errors.
+
+``--file texts.jsonl|csv|json`` (``-``: standard input) is the bulk mode: every row is checked
+in this one process by :func:`quickturn.services.comply_texts.check_rows` and reported on
+one line (a table row, or with ``--json`` one JSON object per line).  That path imports only
+the light :mod:`~quickturn.services.comply_texts` (no polars, no database unless ``--db`` is
+given for the templated-content comparison); the heavy modules are imported inside the
+command, when needed.
 """
 
 from __future__ import annotations
 
+import sys
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.text import Text
 
 from quickturn.cli.common import (
     EXIT_FINDINGS,
@@ -25,10 +32,11 @@ from quickturn.cli.common import (
     make_cli,
 )
 from quickturn.errors import Finding, UsageError
-from quickturn.store import Store, is_postgres_url, open_store
 
-if TYPE_CHECKING:  # the service is imported by the command (fast start)
+if TYPE_CHECKING:  # services are imported by the command (fast start)
     from quickturn.services import comply as svc
+    from quickturn.services.comply_texts import RowResult
+    from quickturn.store import Store
 
 SEVERITY_STYLE = {"block": "red", "warn": "yellow", "info": "cyan"}
 
@@ -44,6 +52,8 @@ def _parse_day(value: str | None) -> date:
 
 def _optional_store(cli: Cli, explicit: bool) -> Store | None:
     """The database for comparing free texts with other markets' scripts, when there is one."""
+    from quickturn.store import is_postgres_url, open_store
+
     url = cli.settings.db
     if is_postgres_url(url):
         return open_store(url)
@@ -63,9 +73,11 @@ def comply(
         ),
     ] = None,
     file: Annotated[
-        Path | None,
+        str | None,
         typer.Option(
-            "--file", help="Check the listings / scripts / promotions of a CSV or JSON file."
+            "--file",
+            help="Check every row of a CSV, JSON or JSON Lines file ('-': standard input), "
+            "one result line per row.",
         ),
     ] = None,
     text: Annotated[
@@ -113,13 +125,15 @@ def comply(
 
     Prints `source: CODE message` lines with the fix; exits 1 when any finding blocks.
     """
-    from quickturn.services import comply as svc
-
     cli = make_cli(db, json_, lang, config)
     _ = cli._
-    ruleset = svc.load_rules(rules or [], settings=cli.settings)
+    from quickturn.services.comply_texts import load_rules
+
+    ruleset = load_rules(rules or [], settings=cli.settings)
     if list_rules:
-        rows = svc.list_rules(ruleset)
+        from quickturn.core.comply.ruleset import rules_table
+
+        rows = rules_table(ruleset)
         if json_:
             cli.print_json({"ruleset": f"{ruleset.name} {ruleset.version}", "rules": rows})
             return
@@ -140,34 +154,25 @@ def comply(
         return
     if (text or file) and sku:
         raise UsageError(_("--sku checks the database; do not combine it with --text or --file"))
+    if file is not None:
+        if text:
+            raise UsageError(_("use --text or --file, not both"))
+        if scope:
+            raise UsageError(
+                _("--scope applies to --text and the database; a file row has its own scope column")
+            )
+        _check_file(cli, file, ruleset, compare=db is not None)
+        return
+    from quickturn.services import comply as svc
+
     run_id: str | None = None
-    if text or file:
+    if text:
         store = _optional_store(cli, explicit=db is not None)
         try:
-            results = []
-            if text:
-                results.append(
-                    svc.check_texts(text, rules=ruleset, scope=scope or "text", store=store)
-                )
-            if file:
-                if scope:
-                    raise UsageError(
-                        _(
-                            "--scope applies to --text and the database; a file row has its own scope column"
-                        )
-                    )
-                results.append(svc.check_file(file, rules=ruleset, store=store))
+            result = svc.check_texts(text, rules=ruleset, scope=scope or "text", store=store)
         finally:
             if store is not None:
                 store.close()
-        result = results[0]
-        for extra in results[1:]:
-            result = svc.CheckResult(
-                result.findings + extra.findings,
-                {**result.checked, **extra.checked},
-                None,
-                result.ruleset,
-            )
     else:
         day = _parse_day(today)
         with (
@@ -188,9 +193,100 @@ def comply(
     raise typer.Exit(EXIT_FINDINGS if result.blocking else EXIT_OK)
 
 
+def _check_file(cli: Cli, file: str, ruleset: Any, *, compare: bool) -> None:
+    """Bulk mode: every row of ``file`` checked in this process, one result line per row."""
+    from quickturn.connectors.comply_files import read_texts
+    from quickturn.services.comply_texts import RowResult, check_rows, worst
+
+    rows = read_texts(file)
+    source = "stdin" if file == "-" else Path(file).name
+    results = check_rows(rows, source, ruleset)
+    if compare:  # --db given: also compare with the database's other-market scripts
+        from quickturn.core.comply.findings import sort_findings
+        from quickturn.services import comply as svc
+
+        store = _optional_store(cli, explicit=True)
+        if store is not None:
+            try:
+                extra = svc.templated_rows(rows, source, ruleset, store)
+            finally:
+                store.close()
+            by_row: dict[int, list[Finding]] = {}
+            for f in extra:
+                by_row.setdefault(int(f.row or 0), []).append(f)
+            results = [
+                RowResult(r.row, r.id, tuple(sort_findings([*r.findings, *by_row[r.row]])))
+                if r.row in by_row
+                else r
+                for r in results
+            ]
+    if cli.json:
+        import json
+
+        lang = cli.lang
+        sys.stdout.write(
+            "".join(
+                json.dumps(r.to_dict(lang), ensure_ascii=False, separators=(",", ":")) + "\n"
+                for r in results
+            )
+        )
+    else:
+        _print_rows(cli, source, results)
+    raise typer.Exit(EXIT_FINDINGS if worst(results) == "block" else EXIT_OK)
+
+
+def _print_rows(cli: Cli, source: str, results: list[RowResult], *, limit: int = 500) -> None:
+    """A table: one line per finding of each row with findings (clean rows only counted)."""
+    from rich.table import Table
+    from rich.text import Text
+
+    _ = cli._
+    table = Table(title=source, header_style="bold")
+    for col in (_("row"), _("id"), _("verdict"), _("rule"), _("what was written")):
+        table.add_column(col)
+    shown = 0
+    for r in results:
+        for f in r.findings:
+            if shown >= limit:
+                break
+            style = SEVERITY_STYLE.get(str(f.severity), "white")
+            title = f.record.get("title_zh" if cli.lang == "zh" else "title") or ""
+            table.add_row(
+                str(r.row),
+                Text(r.id),
+                Text(_(str(f.severity)), style=style),
+                Text(f"{f.code} {title}".strip()),
+                Text(str(f.record.get("match") or f.value or "")),
+            )
+            shown += 1
+    n_findings = sum(len(r.findings) for r in results)
+    if n_findings:
+        cli.console.print(table)
+    if n_findings > shown:
+        cli.console.print(
+            Text(_("… {n} more (use --json for all)", n=n_findings - shown)), soft_wrap=True
+        )
+    counts = {v: 0 for v in ("block", "warn", "info", "ok")}
+    for r in results:
+        counts[r.verdict] += 1
+    cli.console.print(
+        _(
+            "{n} texts: {block} blocked, {warn} with warnings, {info} with notes, {ok} clean.",
+            n=len(results),
+            block=counts["block"],
+            warn=counts["warn"],
+            info=counts["info"],
+            ok=counts["ok"],
+        ),
+        style="bold",
+    )
+
+
 def print_findings(cli: Cli, findings: list[Finding], *, limit: int = 500) -> None:
     """``source:row: CODE message`` lines with the fix under each (no Rich markup or emoji
     codes are interpreted in them: ``sku:TEA:`` stays as it is)."""
+    from rich.text import Text
+
     for f in findings[:limit]:
         style = SEVERITY_STYLE.get(str(f.severity), "white")
         cli.console.print(Text(f.format(cli.lang), style=style), soft_wrap=True)
@@ -236,6 +332,8 @@ def _print_result(cli: Cli, result: svc.CheckResult, run_id: str | None) -> None
 
 def render_demo(cli: Cli, section: dict[str, Any]) -> None:
     """The demo's compliance story: findings by severity, a few examples, what to do next."""
+    from rich.text import Text
+
     _ = cli._
     sev = section.get("by_severity", {})
     cli.console.rule(_("Compliance (comply)"))
@@ -301,3 +399,17 @@ def render_demo(cli: Cli, section: dict[str, Any]) -> None:
         ),
         soft_wrap=True,
     )
+
+
+def main() -> None:
+    """``python -m quickturn.cli.comply …``: this one command without the rest of the CLI
+    (what ``quickturn comply`` costs once the CLI registers its commands lazily)."""
+    from quickturn.cli.common import handle_errors
+
+    app = typer.Typer(add_completion=False, pretty_exceptions_enable=False)
+    app.command(help="Check texts against the TikTok Shop US rules.")(handle_errors(comply))
+    app()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

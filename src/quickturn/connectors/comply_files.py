@@ -8,7 +8,7 @@ The comply service turns these into text items.  Unreadable files raise
 :class:`~quickturn.errors.UsageError` naming the file (and line for JSON).
 
 Accepted shapes: CSV with a header row; JSON as a list of objects, or an object with a
-``listings`` / ``items`` / ``texts`` list; JSON Lines (``.jsonl``).  Column names are matched
+``listings`` / ``items`` / ``texts`` list; JSON Lines (``.jsonl``); ``-`` for standard input.  Column names are matched
 case-insensitively; unknown columns are ignored.  When ``scope`` is missing it is inferred:
 title/description → listing, caption/script → video, otherwise text (every rule applies).
 """
@@ -18,6 +18,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -56,12 +57,25 @@ _SCOPE_ALIASES = {
     "promo": "promotion",
     "campaign": "promotion",
     "text": "text",
+    "script": "video",
+    "video_script": "video",
+    "caption": "video",
+    "live_script": "live",
     "": "",
 }
 
 
 def read_texts(path: str | Path) -> list[dict[str, Any]]:
-    """Rows of ``path`` (CSV, JSON or JSON Lines) as dicts ready for the comply service."""
+    """Rows of ``path`` (CSV, JSON or JSON Lines) as dicts ready for the comply service;
+    ``"-"`` reads standard input (format told by its first character: ``[`` JSON, ``{`` or
+    ``"`` JSON Lines, otherwise CSV with a header)."""
+    if str(path) == "-":
+        raw = sys.stdin.read()
+        if raw.startswith("\ufeff"):
+            raw = raw[1:]
+        head = raw.lstrip()[:1]
+        suffix = ".json" if head == "[" else ".jsonl" if head in ("{", '"') else ".csv"
+        return parse_texts(raw, Path("stdin"), suffix)
     p = Path(path)
     if not p.exists():
         raise UsageError(f"{p}: file not found")
@@ -69,7 +83,11 @@ def read_texts(path: str | Path) -> list[dict[str, Any]]:
         raw = p.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError as exc:
         raise UsageError(f"{p}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
-    suffix = p.suffix.lower()
+    return parse_texts(raw, p, p.suffix.lower())
+
+
+def parse_texts(raw: str, p: Path, suffix: str) -> list[dict[str, Any]]:
+    """The rows of file text ``raw`` in the format of ``suffix`` (``p`` names it in errors)."""
     if suffix == ".json":
         records = _json_records(raw, p)
     elif suffix in (".jsonl", ".ndjson"):

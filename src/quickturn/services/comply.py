@@ -20,11 +20,9 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
-from functools import lru_cache
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -35,89 +33,41 @@ from quickturn.connectors.comply_files import read_texts
 from quickturn.core.comply.documents import blocking_by_sku, check_documents
 from quickturn.core.comply.findings import sort_findings, summarise
 from quickturn.core.comply.ruleset import (
-    SCOPE_GROUPS,
     RuleSet,
-    merge_rulesets,
-    parse_ruleset,
     rules_table,
     scopes_for,
 )
 from quickturn.core.comply.templated import Script, find_templated
 from quickturn.core.comply.text import TextItem, engine_for
-from quickturn.errors import ConfigError, Finding, UsageError
+from quickturn.errors import Finding, UsageError
 from quickturn.schema import get_table
+from quickturn.services.comply_texts import (
+    CONTENT_SCOPES,
+    PACKAGED_RULES,
+    file_items,
+    load_rules,
+    read_rule_file,
+    rule_paths,
+    text_items,
+)
 from quickturn.services.demo import DemoContext
 from quickturn.store import Store
 from quickturn.validate import empty_frame
 
-PACKAGED_RULES = "us.yaml"
-
-
-@lru_cache(maxsize=4)
-def _packaged(name: str) -> RuleSet:
-    ref = resources.files("quickturn.core.comply") / "rules" / name
-    return parse_ruleset(ref.read_text(encoding="utf-8"), f"quickturn/core/comply/rules/{name}")
-
-
-def read_rule_file(path: str | Path) -> RuleSet:
-    """Parse one user rule file (``ConfigError`` naming file and line when malformed)."""
-    p = Path(path)
-    if not p.exists():
-        raise ConfigError(f"{p}: rule file not found")
-    if p.is_dir():
-        raise ConfigError(f"{p}: is a folder, expected a YAML rule file")
-    try:
-        text = p.read_text(encoding="utf-8")
-    except UnicodeDecodeError as exc:
-        raise ConfigError(f"{p}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
-    return parse_ruleset(text, str(p), partial=True)
-
-
-def rule_paths(settings: Settings | None, extra: Sequence[str | Path] = ()) -> list[Path]:
-    """User rule files: ``comply.rules`` from the configuration, then ``extra`` (``--rules``)."""
-    paths: list[Path] = []
-    if settings is not None:
-        configured = settings.section("comply").get("rules") or []
-        if isinstance(configured, str):
-            configured = [configured]
-        base = settings.config_path.parent if settings.config_path else Path()
-        for p in configured:
-            q = Path(str(p))
-            paths.append(q if q.is_absolute() else base / q)
-    paths.extend(Path(p) for p in extra)
-    return paths
-
-
-def load_rules(
-    paths: Sequence[str | Path] = (),
-    *,
-    settings: Settings | None = None,
-    market: str = "US",
-) -> RuleSet:
-    """The packaged rules of ``market`` with the user's files laid over them."""
-    if market.upper() != "US":
-        raise ConfigError(f"no packaged compliance rules for market {market!r}; available: US")
-    base = _packaged(PACKAGED_RULES)
-    overlays = [read_rule_file(p) for p in rule_paths(settings, paths)]
-    ruleset = merge_rulesets(base, *overlays) if overlays else base
-    if settings is not None:
-        ruleset = _apply_settings(ruleset, settings)
-    return ruleset
-
-
-def _apply_settings(ruleset: RuleSet, settings: Settings) -> RuleSet:
-    opts = settings.section("comply")
-    changes: dict[str, Any] = {}
-    if "templated_threshold" in opts:
-        value = opts["templated_threshold"]
-        if not isinstance(value, (int, float)) or not 0 < float(value) <= 1:
-            raise ConfigError(
-                f"{settings.config_path}: comply.templated_threshold must be a number in (0, 1], got {value!r}"
-            )
-        changes["threshold"] = float(value)
-    if not changes:
-        return ruleset
-    return replace(ruleset, templated=replace(ruleset.templated, **changes))
+__all__ = [
+    "PACKAGED_RULES",
+    "CheckResult",
+    "check_file",
+    "check_store",
+    "check_texts",
+    "file_items",
+    "load_rules",
+    "read_rule_file",
+    "rule_paths",
+    "run",
+    "templated_rows",
+    "text_items",
+]
 
 
 def gate_purchase_orders(settings: Settings | None) -> bool:
@@ -150,14 +100,6 @@ def blocked_skus(
 
 # -- text items ------------------------------------------------------------------------------
 
-#: content kind → scope of (caption, script) fields
-_CONTENT_SCOPES: dict[str, tuple[str, str]] = {
-    "live": ("live_script", "live_script"),
-    "video": ("video_caption", "video_script"),
-    "ad": ("video_caption", "video_script"),
-    "creator_post": ("video_caption", "video_script"),
-    "image": ("video_caption", "video_script"),
-}
 _FLAGS = (
     "is_children",
     "has_small_parts",
@@ -206,8 +148,8 @@ def content_items(
     featured = featured or {}
     items: list[TextItem] = []
     for r in content.iter_rows(named=True):
-        cap_scope, script_scope = _CONTENT_SCOPES.get(
-            str(r.get("kind") or "video"), _CONTENT_SCOPES["video"]
+        cap_scope, script_scope = CONTENT_SCOPES.get(
+            str(r.get("kind") or "video"), CONTENT_SCOPES["video"]
         )
         skus = featured.get(r["content_id"], [])
         texts = [
@@ -225,64 +167,6 @@ def content_items(
             )
         )
     return items
-
-
-def file_items(rows: Iterable[dict[str, Any]], source: str) -> list[TextItem]:
-    """Text items from the rows of :func:`quickturn.connectors.comply_files.read_texts`."""
-    items: list[TextItem] = []
-    for r in rows:
-        scope = r["scope"]
-        texts: list[tuple[str, str, str]] = []
-        if scope == "listing":
-            texts = [
-                ("title", "listing_title", r.get("title", "")),
-                ("description", "listing_description", r.get("description", "")),
-                ("text", "listing_description", r.get("text", "")),
-            ]
-        elif scope in ("video", "live"):
-            cap, scr = _CONTENT_SCOPES["live" if scope == "live" else "video"]
-            texts = [
-                ("title", cap, r.get("title", "")),
-                ("caption", cap, r.get("caption", "")),
-                ("script", scr, r.get("script", "")),
-                ("text", scr, r.get("text", "")),
-            ]
-        elif scope == "promotion":
-            texts = [
-                (f, "promotion", r.get(f, ""))
-                for f in ("title", "description", "text", "caption", "script")
-            ]
-        else:
-            texts = [
-                (f, "text", r.get(f, ""))
-                for f in ("title", "description", "caption", "script", "text")
-            ]
-        attrs: dict[str, Any] = {k: r[k] for k in ("category", "price_usd", "market") if k in r}
-        items.append(
-            TextItem(
-                item_id=source,
-                texts=tuple(t for t in texts if t[2]),
-                sku_id=r.get("sku_id") or (r.get("id") if scope == "listing" else None) or None,
-                content_id=r.get("content_id")
-                or (r.get("id") if scope in ("video", "live") else None)
-                or None,
-                row=int(r["row"]),
-                attrs=attrs,
-            )
-        )
-    return items
-
-
-def text_items(texts: Sequence[str], scope: str = "text") -> list[TextItem]:
-    """Free texts (``--text``): each checked against the rules of ``scope`` (default: all)."""
-    if scope not in SCOPE_GROUPS:
-        raise UsageError(f"unknown scope {scope!r}; expected one of: {', '.join(SCOPE_GROUPS)}")
-    target = SCOPE_GROUPS[scope][0] if scope != "text" else "text"
-    multi = len(texts) > 1
-    return [
-        TextItem(item_id="text", texts=(("text", target, t),), row=i if multi else None)
-        for i, t in enumerate(texts, start=1)
-    ]
 
 
 # -- checks ----------------------------------------------------------------------------------
@@ -445,24 +329,32 @@ def check_file(
     items = file_items(rows, p.name)
     findings = engine_for(ruleset).check(items)
     if store is not None:
-        home = [
-            Script(
-                f"{p.name}:{r['row']}",
-                ruleset.market,
-                r.get("script") or r.get("caption") or r.get("text") or "",
-            )
-            for r in rows
-            if r["scope"] in ("video", "live", "text")
-            and (r.get("market") or ruleset.market).upper() == ruleset.market
-        ]
-        for f in find_templated(
-            home, _other_market_scripts(store, ruleset.market), ruleset.templated
-        ):
-            row = int(str(f.record["content_id"]).rsplit(":", 1)[1])
-            findings.append(replace(f, source=p.name, row=row))
+        findings += templated_rows(rows, p.name, ruleset, store)
     return CheckResult(
         sort_findings(findings), {"rows": len(rows)}, None, f"{ruleset.name} {ruleset.version}"
     )
+
+
+def templated_rows(
+    rows: Sequence[dict[str, Any]], source: str, ruleset: RuleSet, store: Store
+) -> list[Finding]:
+    """Templated-content findings of a file's US video / LIVE / text rows against the store's
+    scripts for other markets (``source`` and ``row`` set to the file's)."""
+    home = [
+        Script(
+            f"{source}:{r['row']}",
+            ruleset.market,
+            r.get("script") or r.get("caption") or r.get("text") or "",
+        )
+        for r in rows
+        if r["scope"] in ("video", "live", "text")
+        and (r.get("market") or ruleset.market).upper() == ruleset.market
+    ]
+    out: list[Finding] = []
+    for f in find_templated(home, _other_market_scripts(store, ruleset.market), ruleset.templated):
+        row = int(str(f.record["content_id"]).rsplit(":", 1)[1])
+        out.append(replace(f, source=source, row=row))
+    return out
 
 
 # -- persistence -----------------------------------------------------------------------------

@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from typing import Any, Literal
 
 import yaml
@@ -623,7 +624,7 @@ def _parse_terms(
     )
     for k in ("patterns", "zh_patterns"):
         for p in getattr(terms, k):
-            err = check_pattern(p, vocab)
+            err = check_pattern(p, vocab, bounded=k == "patterns")
             if err:
                 problems.add(
                     _line(raw, k), f"{what}: bad regular expression {p!r} in {key}.{k}: {err}"
@@ -631,13 +632,28 @@ def _parse_terms(
     return terms
 
 
-def check_pattern(pattern: str, vocab: Mapping[str, tuple[str, ...]]) -> str | None:
-    """Why ``pattern`` is not a usable regex (``None`` when it is)."""
+#: ASCII word boundaries around English patterns (Chinese has none)
+EN_BEFORE = r"(?<![A-Za-z0-9])"
+EN_AFTER = r"(?![A-Za-z0-9])"
+
+
+def pattern_source(pattern: str, vocab: Mapping[str, tuple[str, ...]], *, bounded: bool) -> str:
+    """The regex the text engine compiles (``re.IGNORECASE``) for a rule pattern: vocab
+    lists expanded, and for English patterns (``bounded``) ASCII word boundaries."""
+    body = "(?:" + expand_vocab(pattern, vocab) + ")"
+    return EN_BEFORE + body + EN_AFTER if bounded else body
+
+
+def check_pattern(
+    pattern: str, vocab: Mapping[str, tuple[str, ...]], *, bounded: bool = False
+) -> str | None:
+    """Why ``pattern`` is not a usable regex (``None`` when it is).  It is compiled as the
+    engine will compile it, so the engine's ``re.compile`` is then served from ``re``'s cache."""
     for name in _VOCAB_REF.findall(pattern):
         if name not in vocab:
             return f"unknown vocab list {{@{name}}} (known: {', '.join(sorted(vocab)) or 'none'})"
     try:
-        re.compile(expand_vocab(pattern, vocab))
+        re.compile(pattern_source(pattern, vocab, bounded=bounded), re.IGNORECASE)
     except re.error as exc:
         return str(exc)
     return None
@@ -707,9 +723,14 @@ def expand_vocab(pattern: str, vocab: Mapping[str, tuple[str, ...]]) -> str:
     match first)."""
 
     def sub(m: re.Match[str]) -> str:
-        return alternation(vocab.get(m.group(1), ()))
+        return _cached_alternation(tuple(vocab.get(m.group(1), ())))
 
     return _VOCAB_REF.sub(sub, pattern)
+
+
+@lru_cache(maxsize=256)
+def _cached_alternation(words: tuple[str, ...]) -> str:
+    return alternation(words)
 
 
 def _parse_conditions(

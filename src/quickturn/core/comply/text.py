@@ -1,11 +1,15 @@
-"""Text rules: compile a :class:`RuleSet` into regular expressions and check texts (pure).
+"""Text rules: compile a :class:`RuleSet` once and check texts against it (pure).
 
-Data flow: ``TextEngine(ruleset)`` compiles every text rule once (English keywords and
-patterns get ASCII word boundaries and are case-insensitive; Chinese words and patterns have
-no boundaries) → ``engine.check(items)`` takes :class:`TextItem` records (a listing, a video,
-a LIVE script, a promotion or a free text, each with its fields and their scopes) and returns
-:class:`~quickturn.errors.Finding` records with the evidence span (``start``, ``end``,
-``match``) of each hit.
+Data flow: ``TextEngine(ruleset)`` builds the rule set's normaliser
+(:func:`ruleset_normalizer`, see :mod:`quickturn.core.comply.normalize`), one Aho-Corasick
+automaton of every rule's literals (English keywords with ASCII word boundaries, Chinese
+words without, and the trigger strings that wake each regular expression) and the regular
+expressions that rules need (case-insensitive; English ones with ASCII word boundaries) →
+``engine.check(items)`` takes :class:`TextItem` records (a listing, a video, a LIVE script,
+a promotion or a free text, each with its fields and their scopes), normalises each field,
+scans it once with the automaton, runs the woken regexes on the normalised text and returns
+:class:`~quickturn.errors.Finding` records whose evidence span (``start``, ``end``,
+``match``) is mapped back to the field's original text.
 
 For every match of a rule in a field the engine drops it when
 
@@ -19,13 +23,23 @@ For every match of a rule in a field the engine drops it when
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from quickturn.core.comply.findings import make_finding
+from quickturn.core.comply.normalize import (
+    Normalized,
+    Normalizer,
+    cjk_pairs_of,
+    fold_separators,
+    words_of,
+)
 from quickturn.core.comply.ruleset import (
+    EN_AFTER,
+    EN_BEFORE,
     TEXT_SCOPES,
     Condition,
     NegationConfig,
@@ -34,11 +48,12 @@ from quickturn.core.comply.ruleset import (
     TermSet,
     alternation,
     expand_vocab,
+    pattern_source,
 )
 from quickturn.errors import Finding
 
-_B_BEFORE = r"(?<![A-Za-z0-9])"
-_B_AFTER = r"(?![A-Za-z0-9])"
+_B_BEFORE = EN_BEFORE
+_B_AFTER = EN_AFTER
 #: field names in Chinese, for ``{field}`` in Chinese messages
 FIELD_ZH: dict[str, str] = {
     "title": "标题",
@@ -48,7 +63,6 @@ FIELD_ZH: dict[str, str] = {
     "text": "文本",
     "promotion": "促销文案",
 }
-_WS = re.compile(r"\s+")
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 _EN_TOKEN = re.compile(r"[a-z0-9]+(?:'[a-z]+)?|n't")
 _EN_STOP = re.compile(r"[.!?;:\n\u3002\uff01\uff1f\uff1b\u2014]|--|\s-\s")
@@ -356,36 +370,58 @@ def minimal_prefixes(strings: Iterable[str]) -> list[str]:
     return sorted(kept)
 
 
-def trie_regex(words: Iterable[str]) -> str:
-    """A regex matching any of ``words``, as a trie (``cur(?:e[ds]?|ing)``): fast in ``re``
-    and greedy, so at each position it matches the longest word starting there."""
-    trie: dict[str, Any] = {}
-    for w in words:
-        node = trie
-        for ch in w:
-            node = node.setdefault(ch, {})
-        node[""] = {}
+def keyword_variants(keyword: str) -> set[str]:
+    """The strings an English keyword or Chinese word matches in separator-folded text
+    (:func:`~quickturn.core.comply.normalize.fold_separators`): a space matches a run of
+    spaces or hyphens (one space after folding), a hyphen an optional one (``""`` or ``" "``)."""
+    pieces: list[tuple[str, ...]] = []
+    for p in re.split(r"(\s+|-)", keyword.strip()):
+        if not p:
+            continue
+        if p.isspace():
+            pieces.append((" ",))
+        elif p == "-":
+            pieces.append(("", " "))
+        else:
+            pieces.append((p,))
+    out: set[str] = set()
+    for combo in itertools.islice(itertools.product(*pieces), 64):
+        v = re.sub(" +", " ", "".join(combo)).strip()
+        if v:
+            out.add(v)
+    return out
 
-    def build(node: dict[str, Any]) -> str:
-        end = "" in node
-        branches = [re.escape(ch) + build(child) for ch, child in sorted(node.items()) if ch]
-        if not branches:
-            return ""
-        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
-        if end:
-            body = "(?:" + body + ")?"
-        return body
 
-    return build(trie)
+def ruleset_normalizer(ruleset: RuleSet) -> Normalizer:
+    """A :class:`Normalizer` guided by a rule set's words and Chinese character pairs (its
+    keywords, Chinese words, patterns, exceptions, context and vocabulary lists): what the
+    normaliser's dictionary-guided stages may produce (see
+    :mod:`quickturn.core.comply.normalize`)."""
+    sources: list[str] = []
+    for r in ruleset.text_rules:
+        for ts in (r.match, r.context, r.unless):
+            sources += [*ts.keywords, *ts.patterns, *ts.zh, *ts.zh_patterns]
+        sources += list(r.exceptions)
+    for words in ruleset.vocab.values():
+        sources += list(words)
+    return Normalizer(words_of(sources), cjk_pairs_of(sources))
+
+
+#: how an automaton string acts on a part: a literal hit with word boundaries (English
+#: keyword), a literal hit without (Chinese word), or a trigger waking a regex part
+_HIT_BOUNDED, _HIT, _TRIGGER = 0, 1, 2
 
 
 @dataclass
 class _Compiled:
     rule: Rule
-    #: one regex per part of the matcher (the keyword list, the Chinese list, each pattern)
-    parts: list[re.Pattern[str]]
-    #: per part: lower-case strings one of which occurs in every match (``None``: always run)
-    triggers: list[tuple[str, ...] | None]
+    #: one entry per part of the matcher (its keyword list, its Chinese words, each pattern):
+    #: ``None`` for the literal lists (found by the automaton), else the pattern's regex
+    parts: list[re.Pattern[str] | None]
+    #: global part ids (index into ``TextEngine._part_rule``)
+    gids: list[int]
+    #: per regex part: does it run on every text (no literal every match contains)?
+    always: list[bool]
     exceptions: re.Pattern[str] | None
     context: re.Pattern[str] | None
     unless: re.Pattern[str] | None
@@ -395,112 +431,174 @@ class _Compiled:
 class TextEngine:
     """The text rules of a rule set, compiled once; ``check(items)`` returns findings.
 
-    Each rule's matcher is split in parts (its keyword list, its Chinese words, each pattern),
-    compiled separately with the strings :func:`literal_prefixes` says every match contains.
-    One scan of the lower-cased text for all those strings (a trie regex) tells which parts
-    can match; only those run.  ``prefilter=False`` runs every part on every text (same
-    results, slower: the benchmark's baseline).
+    Each text is first normalised (:class:`~quickturn.core.comply.normalize.Normalizer`;
+    ``normalize=False`` only lower-cases it).  One Aho-Corasick automaton (``ahocorasick_rs``)
+    holds every literal of the rules: the English keywords and Chinese words, which it finds
+    directly (keywords then checked for ASCII word boundaries), and for each regular
+    expression the strings one of which every match contains (:func:`literal_prefixes`),
+    which wake it.  One scan of the separator-folded normalised text per field thus gives
+    the literal hits of all rules and tells which regexes can match; only those run, on the
+    normalised text.  Spans are mapped back to the seller's original text.  ``prefilter=False``
+    runs every regex on every text (same results, slower: the benchmark's baseline).
     """
 
     def __init__(
-        self, ruleset: RuleSet, *, codes: Sequence[str] | None = None, prefilter: bool = True
+        self,
+        ruleset: RuleSet,
+        *,
+        codes: Sequence[str] | None = None,
+        prefilter: bool = True,
+        normalize: bool = True,
     ) -> None:
+        import ahocorasick_rs
+
         self.ruleset = ruleset
         self.negation = ruleset.negation
+        self.normalize = normalize
+        self.prefilter = prefilter
+        self.normalizer = ruleset_normalizer(ruleset)
         wanted = set(codes) if codes is not None else None
         self.compiled: list[_Compiled] = []
-        vocab = ruleset.vocab
+        self._part_rule: list[int] = []
+        entries: dict[str, list[tuple[int, int]]] = {}
+        self._always_rules: list[int] = []
+
         for rule in ruleset.text_rules:
-            if wanted is not None and rule.code not in wanted:
-                continue
-            sources = _term_parts(rule.match, vocab, include_named=True)
-            exc = (
+            if wanted is None or rule.code in wanted:
+                self._compile(rule, entries)
+        self._keys = list(entries)
+        self._actions = [tuple(entries[k]) for k in self._keys]
+        self._automaton = (
+            ahocorasick_rs.AhoCorasick(self._keys, matchkind=ahocorasick_rs.MatchKind.Standard)
+            if self._keys
+            else None
+        )
+
+    def _compile(self, rule: Rule, entries: dict[str, list[tuple[int, int]]]) -> None:
+        """Add one rule: its parts, its literals and triggers (into ``entries``)."""
+        vocab = self.ruleset.vocab
+        index = len(self.compiled)
+        c = _Compiled(
+            rule=rule,
+            parts=[],
+            gids=[],
+            always=[],
+            exceptions=(
                 re.compile(
                     "|".join("(?:" + expand_vocab(p, vocab) + ")" for p in rule.exceptions), re.I
                 )
                 if rule.exceptions
                 else None
-            )
-            triggers: list[tuple[str, ...] | None] = []
-            for src in sources:
-                pre = literal_prefixes(src) if prefilter else None
-                triggers.append(tuple(sorted(pre)) if pre else None)
-            self.compiled.append(
-                _Compiled(
-                    rule=rule,
-                    parts=[re.compile(src, re.I) for src in sources],
-                    triggers=triggers,
-                    exceptions=exc,
-                    context=terms_regex(rule.context, vocab),
-                    unless=terms_regex(rule.unless, vocab),
-                    scopes=frozenset(rule.scopes),
-                )
-            )
-        # global part ids; the trigger scan wakes parts (all triggers found at a position are
-        # prefixes of the longest one the greedy trie regex returns there)
-        self._part_ids: list[tuple[int, int]] = [
-            (i, j) for i, c in enumerate(self.compiled) for j in range(len(c.parts))
-        ]
-        exact: dict[str, set[int]] = {}
-        self._always: list[int] = []
-        for g, (i, j) in enumerate(self._part_ids):
-            trig = self.compiled[i].triggers[j]
-            if trig is None:
-                self._always.append(g)
-            else:
-                for t in trig:
-                    exact.setdefault(t, set()).add(g)
-        self._wakes: dict[str, frozenset[int]] = {}
-        for t in exact:
-            woken: set[int] = set()
-            for k in range(1, len(t) + 1):
-                woken |= exact.get(t[:k], set())
-            self._wakes[t] = frozenset(woken)
-        # a leading class of the triggers' first characters lets the scan skip most positions
-        first = "".join(sorted({re.escape(t[0]) for t in exact}))
-        self._trigger_rx = (
-            re.compile("(?=[" + first + "])(?=(" + trie_regex(sorted(exact)) + "))")
-            if exact
-            else None
+            ),
+            context=terms_regex(rule.context, vocab),
+            unless=terms_regex(rule.unless, vocab),
+            scopes=frozenset(rule.scopes),
         )
 
-    def _candidates(self, lowered: str) -> dict[int, list[int]]:
-        """Rule index → indices of its parts that may match ``lowered`` (rules in order)."""
-        woken: set[int] = set(self._always)
-        if self._trigger_rx is not None:
-            for t in set(self._trigger_rx.findall(lowered)):
-                woken |= self._wakes[t]
-        out: dict[int, list[int]] = {}
-        for g in sorted(woken):
-            i, j = self._part_ids[g]
-            out.setdefault(i, []).append(j)
-        return out
+        def new_part(rx: re.Pattern[str] | None, runs_always: bool) -> int:
+            gid = len(self._part_rule)
+            self._part_rule.append(index)
+            c.parts.append(rx)
+            c.gids.append(gid)
+            c.always.append(runs_always)
+            return gid
+
+        m = rule.match
+        for words, mode in ((m.keywords, _HIT_BOUNDED), (m.zh, _HIT)):
+            if words:
+                gid = new_part(None, False)
+                for w in set(words):
+                    for v in keyword_variants(w):
+                        key = self._prepare(v)
+                        if key:
+                            entries.setdefault(key, []).append((gid, mode))
+        for p, bounded in [(p, True) for p in m.patterns] + [(p, False) for p in m.zh_patterns]:
+            src = pattern_source(p, vocab, bounded=bounded)
+            pre = literal_prefixes(src) if self.prefilter else None
+            # regexes run on the normalised text, so a trigger is just lower-cased and
+            # separator-folded like the scanned text
+            keys = {re.sub(r"[\s\-]+", " ", t.lower()) for t in pre} if pre else set()
+            runs_always = not keys or "" in keys
+            gid = new_part(re.compile(src, re.IGNORECASE), runs_always)
+            if not runs_always:
+                for t in keys:
+                    entries.setdefault(t, []).append((gid, _TRIGGER))
+        if any(c.always):
+            self._always_rules.append(index)
+        self.compiled.append(c)
+
+    def _prepare(self, s: str) -> str:
+        """A keyword as the automaton sees it: normalised like a text, separators folded."""
+        t = self.normalizer.normalize(s).text if self.normalize else s.lower()
+        return re.sub(r"[\s\-]+", " ", t)
+
+    # -- scanning --------------------------------------------------------------------------
+    def prepare(self, text: str) -> Normalized:
+        """The normalised text the rules see (``normalize=False``: lower-cased only)."""
+        if self.normalize:
+            return self.normalizer.normalize(text)
+        low = text.lower()
+        if len(low) != len(text):  # "İ" lower-cases to two characters: keep offsets 1:1
+            low = "".join(c if len(c.lower()) != 1 else c.lower() for c in text)
+        return Normalized(low, text)
+
+    def scan(self, text: str) -> tuple[dict[int, list[tuple[int, int]]], set[int]]:
+        """One automaton pass over normalised ``text``: literal hits per part (spans in
+        ``text``) and the regex parts woken by a trigger."""
+        hits: dict[int, list[tuple[int, int]]] = {}
+        woken: set[int] = set()
+        if self._automaton is None:
+            return hits, woken
+        folded, offs = fold_separators(text)
+        n = len(folded)
+        actions = self._actions
+        for pid, s, e in self._automaton.find_matches_as_indexes(folded, overlapping=True):
+            for gid, mode in actions[pid]:
+                if mode == _TRIGGER:
+                    woken.add(gid)
+                    continue
+                if mode == _HIT_BOUNDED and (
+                    (s > 0 and _is_word_char(folded[s - 1])) or (e < n and _is_word_char(folded[e]))
+                ):
+                    continue
+                if offs is None:
+                    hits.setdefault(gid, []).append((s, e))
+                else:
+                    hits.setdefault(gid, []).append((offs[s], offs[e - 1] + 1))
+        return hits, woken
 
     # -- matching --------------------------------------------------------------------------
     def _negated(self, text: str, start: int, end: int | None = None) -> bool:
         return negated_en(text, start, self.negation, end) or negated_zh(text, start, self.negation)
 
     def matches(
-        self, c: _Compiled, text: str, parts: Sequence[int] | None = None
-    ) -> list[tuple[int, int, str, float | None]]:
-        """Accepted ``(start, end, matched text, amount)`` of one rule in one text."""
+        self,
+        c: _Compiled,
+        text: str,
+        hits: Mapping[int, list[tuple[int, int]]],
+        woken: set[int],
+    ) -> list[tuple[int, int, float | None]]:
+        """Accepted ``(start, end, amount)`` of one rule in one normalised text."""
         rule = c.rule
-        found: list[tuple[int, int, str, float | None]] = []
-        raw: list[re.Match[str]] = []
-        for j in range(len(c.parts)) if parts is None else parts:
-            raw.extend(c.parts[j].finditer(text))
+        raw: list[tuple[int, int, re.Match[str] | None]] = []
+        for j, rx in enumerate(c.parts):
+            gid = c.gids[j]
+            if rx is None:
+                raw.extend((s, e, None) for s, e in hits.get(gid, ()))
+            elif c.always[j] or gid in woken:
+                raw.extend((m.start(), m.end(), m) for m in rx.finditer(text))
         if not raw:
-            return found
+            return []
         exc_spans = [m.span() for m in c.exceptions.finditer(text)] if c.exceptions else []
-        for m in raw:
-            s, e = m.span()
+        found: list[tuple[int, int, float | None]] = []
+        for s, e, m in raw:
             if s == e:
                 continue
             if any(a <= s and e <= b for a, b in exc_spans):
                 continue
             amount: float | None = None
             if rule.min_amount is not None:
-                got = m.groupdict().get("amount")
+                got = m.groupdict().get("amount") if m is not None else None
                 if got is None:
                     continue
                 amount = parse_amount(got)
@@ -508,9 +606,9 @@ class TextEngine:
                     continue
             if rule.negatable and self._negated(text, s, e):
                 continue
-            found.append((s, e, m.group(0), amount))
+            found.append((s, e, amount))
         found.sort(key=lambda f: (f[0], -f[1]))  # leftmost, then longest
-        merged: list[tuple[int, int, str, float | None]] = []
+        merged: list[tuple[int, int, float | None]] = []
         for f in found:
             if merged and f[0] < merged[-1][1]:
                 continue
@@ -520,32 +618,45 @@ class TextEngine:
     def check_item(self, item: TextItem, *, scopes: Iterable[str] | None = None) -> list[Finding]:
         """Findings for one item (``scopes`` limits which field scopes are checked)."""
         allowed = set(scopes) if scopes is not None else None
+        fields: list[tuple[str, str, Normalized, dict[int, list[tuple[int, int]]], set[int]]] = []
+        touched: set[int] = set(self._always_rules)
+        part_rule = self._part_rule
+        for fld, scope, text in item.texts:
+            if not text:
+                continue
+            norm = self.prepare(text)
+            hits, woken = self.scan(norm.text)
+            if not self.prefilter:
+                woken = set(range(len(part_rule)))
+            fields.append((fld, scope, norm, hits, woken))
+            touched.update(part_rule[g] for g in hits)
+            touched.update(part_rule[g] for g in woken)
         out: list[Finding] = []
         full: str | None = None
-        lowered = _WS.sub(" ", " ".join(t for _f, _s, t in item.texts if t).lower())
-        for index, parts in self._candidates(lowered).items():
+        for index in sorted(touched):
             c = self.compiled[index]
             rule = c.rule
             if rule.when and not all(condition_holds(w, item.attrs) for w in rule.when):
                 continue
-            hits: list[tuple[str, str, int, int, str, float | None]] = []
-            for fld, scope, text in item.texts:
-                if not text or (allowed is not None and scope not in allowed):
+            found: list[tuple[str, str, int, int, str, float | None]] = []
+            for fld, scope, norm, hits, woken in fields:
+                if allowed is not None and scope not in allowed:
                     continue
                 if scope != "text" and scope not in c.scopes:
                     continue
-                for s, e, matched, amount in self.matches(c, text, parts):
-                    hits.append((fld, scope, s, e, matched, amount))
-            if not hits:
+                for s, e, amount in self.matches(c, norm.text, hits, woken):
+                    os_, oe = norm.span(s, e)
+                    found.append((fld, scope, os_, oe, norm.original[os_:oe], amount))
+            if not found:
                 continue
             if c.context is not None or c.unless is not None:
                 if full is None:
-                    full = "\n".join(t for _f, _s, t in item.texts if t)
+                    full = "\n".join(f[2].text for f in fields)
                 if c.context is not None and not c.context.search(full):
                     continue
                 if c.unless is not None and c.unless.search(full):
                     continue
-            for fld, scope, s, e, matched, amount in hits:
+            for fld, scope, s, e, matched, amount in found:
                 out.append(self._finding(rule, item, fld, scope, s, e, matched, amount))
         return out
 
@@ -609,6 +720,10 @@ class TextEngine:
                 "title_zh": rule.title.zh,
             },
         )
+
+
+def _is_word_char(ch: str) -> bool:
+    return ch.isascii() and ch.isalnum()
 
 
 _ENGINES: dict[int, tuple[RuleSet, TextEngine]] = {}
