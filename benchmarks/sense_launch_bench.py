@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import resource
 import sys
 import time
 from datetime import date, timedelta
@@ -40,25 +39,14 @@ import polars as pl
 
 import quickturn as qt
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from sense_bench import _peak_mb, _round  # shared JSON helpers
+
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = (ROOT / ".." / "shared" / "data").resolve()
 FIT_DAYS = 14
 H = 28
 MODELS = ("lifecycle", "decay", "erp_velocity", "naive", "tsb")
-
-
-def _peak_mb() -> float:
-    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0, 1)
-
-
-def _round(d: Any) -> Any:
-    if isinstance(d, dict):
-        return {k: _round(v) for k, v in d.items()}
-    if isinstance(d, list):
-        return [_round(v) for v in d]
-    if isinstance(d, float):
-        return None if d != d else round(d, 4)
-    return d
 
 
 def dense(daily: pl.DataFrame, start: date, end: date) -> pl.DataFrame:

@@ -27,10 +27,9 @@ from quickturn.core.jit import njit
 from quickturn.core.sense.base import (
     Chunk,
     Forecaster,
-    _mix,
     bootstrap_paths,
     empirical_quantiles,
-    nb_draw,
+    level_nb_paths,
     nb_size_mom,
 )
 from quickturn.core.sense.types import FloatArray, IntArray
@@ -326,20 +325,6 @@ def _loglin_kernel(y: FloatArray, window: int) -> tuple[FloatArray, FloatArray, 
     return a_out, b_out, fitted
 
 
-@njit(cache=True)
-def _nb_paths(
-    mu: FloatArray, size: FloatArray, keys: np.ndarray, seed: int, n_paths: int
-) -> FloatArray:
-    n, h = mu.shape
-    out = np.zeros((n, n_paths, h))
-    for i in range(n):
-        np.random.seed(_mix(seed, keys[i]))
-        for p in range(n_paths):
-            for t in range(h):
-                out[i, p, t] = nb_draw(mu[i, t], size[i])
-    return out
-
-
 class LogLinearDecay(Forecaster):
     """The launch-curve baseline: ``log(1 + y) = a + b·t`` fitted by least squares to the last
     ``window`` observed days (10), the slope capped at 0 (a decay, never a growth line), the
@@ -374,7 +359,12 @@ class LogLinearDecay(Forecaster):
         mu = mean[:, None, :]
         q = stats.nbinom.ppf(probs[None, :, None], k, k / (k + np.maximum(mu, 1e-12)))
         q = np.where(mu > 0, q, 0.0)
-        paths = _nb_paths(mean, state["size"], chunk.keys, seed, n_paths) if n_paths else None
+        still = np.zeros(mean.shape[0])  # no level uncertainty or drift: plain NB counts
+        paths = (
+            level_nb_paths(mean, state["size"], still, still, chunk.keys, seed, n_paths)
+            if n_paths
+            else None
+        )
         return mean, np.asarray(q, dtype=np.float64), paths
 
 
