@@ -1,0 +1,223 @@
+"""Queries on the ledger's persisted journal (``ledger_postings``) and cash timeline.
+
+A posting's *day* is its order's date, else its own business date
+(``coalesce(order_date, date)``); amounts come back as float64 USD (the journal keeps
+DECIMAL(18,4); these frames feed displays and simulations, never the ledger itself).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import date
+from typing import Any
+
+import polars as pl
+
+from quickturn.schema import get_table
+from quickturn.store.base import Store, ident
+
+DAY = "coalesce(order_date, date)"
+AMOUNT = "CAST(sum(amount_usd) AS DOUBLE PRECISION)"
+#: the drill-down key ``month``: yyyymm of the posting's day
+MONTH_KEY = (
+    f"CAST(extract(year FROM {DAY}) AS BIGINT) * 100 + CAST(extract(month FROM {DAY}) AS BIGINT)"
+)
+
+DayRange = tuple[date, date]
+
+
+def _days(ranges: Sequence[DayRange]) -> tuple[list[str], list[Any]]:
+    """``lo <= day <= hi`` for every (inclusive) range, ANDed."""
+    conds: list[str] = []
+    params: list[Any] = []
+    for lo, hi in ranges:
+        conds.append(f"{DAY} >= ? AND {DAY} <= ?")
+        params += [lo, hi]
+    return conds, params
+
+
+def _column(name: str) -> str:
+    get_table("ledger_postings").column(name)
+    return ident(name)
+
+
+def journal_has_postings(store: Store) -> bool:
+    """True when the ledger has persisted at least one posting."""
+    return bool(store.query("SELECT 1 AS x FROM ledger_postings LIMIT 1").height)
+
+
+def posting_identities(store: Store) -> pl.DataFrame:
+    """(posting_id, entry_key, reversal_of) of every stored posting (as text)."""
+    df = store.query("SELECT posting_id, entry_key, reversal_of FROM ledger_postings")
+    return df.with_columns(
+        pl.col("posting_id").cast(pl.String),
+        pl.col("entry_key").cast(pl.String),
+        pl.col("reversal_of").cast(pl.String),
+    )
+
+
+def amounts_by_sku_component(store: Store, lo: date, hi: date) -> pl.DataFrame:
+    """(sku_id, component, amount_usd) over postings whose day is in ``[lo, hi]``."""
+    return store.query(
+        f"SELECT sku_id, component, {AMOUNT} AS amount_usd FROM ledger_postings "
+        f"WHERE {DAY} >= ? AND {DAY} <= ? GROUP BY sku_id, component",
+        [lo, hi],
+    )
+
+
+def amounts_by_component_account(store: Store, lo: date, hi: date) -> pl.DataFrame:
+    """(component, account, is_sample, amount_usd) over postings whose day is in ``[lo, hi]``."""
+    return store.query(
+        f"SELECT component, account, is_sample, {AMOUNT} AS amount_usd FROM ledger_postings "
+        f"WHERE {DAY} >= ? AND {DAY} <= ? GROUP BY component, account, is_sample",
+        [lo, hi],
+    )
+
+
+def amounts_by_key_component(
+    store: Store, key: str | None, *, days: Sequence[DayRange] = ()
+) -> pl.DataFrame:
+    """(key, component, amount_usd, lines) grouped by the posting column ``key`` (``None``:
+    the month of the posting's day as yyyymm); ``lines`` counts distinct order lines."""
+    key_sql = MONTH_KEY if key is None else _column(key)
+    conds, params = _days(days)
+    where = (" WHERE " + " AND ".join(conds)) if conds else ""
+    return store.query(
+        f"SELECT {key_sql} AS key, component, {AMOUNT} AS amount_usd, "
+        "count(DISTINCT CASE WHEN order_id IS NOT NULL THEN order_id || '|' || "
+        "coalesce(sku_id, '') END) AS lines "
+        f"FROM ledger_postings{where} GROUP BY 1, component",
+        params,
+    )
+
+
+def amounts_by_line_component(
+    store: Store, *, equals: Mapping[str, Any] | None = None, days: Sequence[DayRange] = ()
+) -> pl.DataFrame:
+    """(order_id, sku_id, order_date, source_table, component, amount_usd) per order line
+    and component of the postings where every ``equals`` column has its value (``None``:
+    is empty) and the day is in every range of ``days``; postings of no order are grouped
+    by their source table instead."""
+    conds: list[str] = []
+    params: list[Any] = []
+    for col, value in (equals or {}).items():
+        if value is None:
+            conds.append(f"{_column(col)} IS NULL")
+        else:
+            conds.append(f"{_column(col)} = ?")
+            params.append(value)
+    day_conds, day_params = _days(days)
+    conds += day_conds
+    params += day_params
+    where = (" WHERE " + " AND ".join(conds)) if conds else ""
+    return store.query(
+        "SELECT order_id, sku_id, min(order_date) AS order_date, "
+        "CASE WHEN order_id IS NULL THEN source_table END AS source_table, "
+        f"component, {AMOUNT} AS amount_usd FROM ledger_postings{where} "
+        "GROUP BY order_id, sku_id, CASE WHEN order_id IS NULL THEN source_table END, component",
+        params,
+    )
+
+
+def line_postings(store: Store, *, order_id: str | None, sku_id: str | None) -> pl.DataFrame:
+    """Every posting of one order line (``order_id`` empty: the SKU's postings of no order;
+    ``sku_id`` empty: the order's postings of no SKU) with amount, basis and source."""
+    conds: list[str] = []
+    params: list[Any] = []
+    for col, value in (("order_id", order_id), ("sku_id", sku_id)):
+        if value:
+            conds.append(f"{col} = ?")
+            params.append(value)
+        else:
+            conds.append(f"{col} IS NULL")
+    return store.query(
+        "SELECT posting_id, date, order_date, account, component, "
+        "CAST(amount_usd AS DOUBLE PRECISION) AS amount_usd, "
+        "CAST(amount AS DOUBLE PRECISION) AS amount, currency, basis, settlement, "
+        "source_table, source_key, content_id, creator_id, traffic_source, route, "
+        "reversal_of, note FROM ledger_postings WHERE " + " AND ".join(conds),
+        params,
+    )
+
+
+def cash_timeline(store: Store, run_id: str) -> pl.DataFrame:
+    """The daily rows of one ledger cash run (history and projection), USD as float64."""
+    return store.query(
+        "SELECT date, kind, CAST(inflow_usd AS DOUBLE PRECISION) AS inflow_usd, "
+        "CAST(outflow_usd AS DOUBLE PRECISION) AS outflow_usd, "
+        "CAST(net_usd AS DOUBLE PRECISION) AS net_usd, "
+        "CAST(cumulative_usd AS DOUBLE PRECISION) AS cumulative_usd, "
+        "CAST(balance_usd AS DOUBLE PRECISION) AS balance_usd, "
+        "CAST(supplier_usd AS DOUBLE PRECISION) AS supplier_usd "
+        "FROM ledger_cash WHERE run_id = ? ORDER BY date",
+        [run_id],
+    )
+
+
+def sku_account_amounts(
+    store: Store, lo: date, hi: date, *, sku_ids: Sequence[str] | None = None
+) -> pl.DataFrame:
+    """(sku_id, account, amount_usd) of the SKU postings of non-sample orders dated in
+    ``[lo, hi]`` (of ``sku_ids`` when given; reversals included, so sums are current)."""
+    conds = [
+        "sku_id IS NOT NULL",
+        "order_id IS NOT NULL",
+        "NOT coalesce(is_sample, FALSE)",
+        "order_date >= ?",
+        "order_date <= ?",
+    ]
+    params: list[Any] = [lo, hi]
+    if sku_ids is not None:
+        if not sku_ids:
+            return pl.DataFrame(
+                schema={"sku_id": pl.String, "account": pl.String, "amount_usd": pl.Float64}
+            )
+        conds.append(f"sku_id IN ({', '.join('?' for _ in sku_ids)})")
+        params.extend(sku_ids)
+    return store.query(
+        f"SELECT sku_id, account, {AMOUNT} AS amount_usd FROM ledger_postings "
+        f"WHERE {' AND '.join(conds)} GROUP BY sku_id, account",
+        params,
+    )
+
+
+def posted_line_units(
+    store: Store, lo: date, hi: date, *, sku_ids: Sequence[str] | None = None
+) -> pl.DataFrame:
+    """Units the ledger posted revenue for, per SKU: ``sku_id, units, lines,
+    lines_without_cost`` over the order lines of the non-sample orders with a
+    ``gross_revenue`` posting dated in ``[lo, hi]``; ``lines_without_cost`` counts the lines
+    of the SKU with no ``cogs`` posting (cost of goods unknown)."""
+    only = ""
+    params: list[Any] = [lo, hi]
+    if sku_ids is not None:
+        if not sku_ids:
+            return pl.DataFrame(
+                schema={
+                    "sku_id": pl.String,
+                    "units": pl.Float64,
+                    "lines": pl.Int64,
+                    "lines_without_cost": pl.Int64,
+                }
+            )
+        only = f" AND l.sku_id IN ({', '.join('?' for _ in sku_ids)})"
+        params = [*params, *sku_ids]
+    df = store.query(
+        "SELECT l.sku_id, CAST(sum(l.quantity) AS DOUBLE PRECISION) AS units, "
+        "count(*) AS lines, "
+        "sum(CASE WHEN c.order_id IS NULL THEN 1 ELSE 0 END) AS lines_without_cost "
+        "FROM order_lines l LEFT JOIN ("
+        "  SELECT DISTINCT order_id, sku_id FROM ledger_postings "
+        "  WHERE account = 'cogs' AND order_id IS NOT NULL) c "
+        "ON c.order_id = l.order_id AND c.sku_id = l.sku_id "
+        "WHERE l.order_id IN ("
+        "  SELECT DISTINCT order_id FROM ledger_postings WHERE account = 'gross_revenue' "
+        "  AND order_date >= ? AND order_date <= ? AND NOT coalesce(is_sample, FALSE))"
+        f"{only} GROUP BY l.sku_id",
+        params,
+    )
+    return df.with_columns(
+        pl.col("units").cast(pl.Float64),
+        pl.col("lines").cast(pl.Int64),
+        pl.col("lines_without_cost").cast(pl.Int64),
+    )
