@@ -190,6 +190,19 @@ def test_oracle_beats_every_policy(five: Any) -> None:
         assert (piv["oracle"] >= piv[name] - 1e-6).all(), name
 
 
+def test_no_order_baseline_bounds_every_policys_dead_stock(five: Any) -> None:
+    dem, eco, res = five
+    base = qt.backtest.run(dem, eco, every=7, seed=2, policies=["none", "erp"])
+    none = base.skus.filter(pl.col("policy") == "none")
+    assert none["order_qty"].sum() == 0.0
+    # the orders frame holds the ERP's orders only (a policy without orders is no row)
+    assert set(base.orders["policy"].to_list()) <= {"erp"}
+    assert base.orders.schema["policy"] == pl.String
+    floor = dict(zip(none["unique_id"].to_list(), none["dead_stock_qty"].to_list(), strict=True))
+    for r in res.skus.iter_rows(named=True):
+        assert r["dead_stock_qty"] >= floor[r["unique_id"]] - 1e-9, r["policy"]
+
+
 def test_summary_and_targets(five: Any) -> None:
     _, _, res = five
     s = res.summary()

@@ -23,12 +23,15 @@ def test_backtest_bench_quick() -> None:
     assert out["quick"] is True
     assert {"demo", "viral", "diagnosis", "online_retail", "speed", "loadavg_start"} <= set(out)
     pol = out["demo"]["policies"]
-    assert set(pol) == {"quickturn", "erp", "heavy", "qr", "oracle"}
+    assert set(pol) == {"quickturn", "erp", "heavy", "qr", "oracle", "none"}
     for row in pol.values():
         assert pol["oracle"]["profit_usd"] >= row["profit_usd"] - 1e-6
         assert row["lost_sales_qty"] >= 0 and row["dead_stock_qty"] >= 0
     assert {"by_archetype", "forecast_bias", "quickturn_choices", "vs_erp"} <= set(out["diagnosis"])
-    assert {"heavy", "qr", "quickturn"} <= set(out["viral"]["frontier"])
+    front = out["viral"]["frontier"]
+    assert {"heavy", "qr", "quickturn", "none", "qr_safety_0"} <= set(front)
+    for row in front.values():  # the no-order baseline bounds every policy's dead stock
+        assert row["dead_stock_added_qty"] >= -1e-6
     assert out["speed"]["decisions"] == 4
     if "skipped" not in out["online_retail"]:
         assert set(out["online_retail"]["policies"]) == set(pol)

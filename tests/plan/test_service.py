@@ -277,3 +277,34 @@ def test_unit_economics_come_from_the_ledger_journal_once_the_ledger_has_run(
     row = report.context.row(journal["sku_id"][0])
     assert report.context.economics_source[row] == "ledger"
     assert report.context.price_usd[row] == pytest.approx(journal["price_usd"][0])
+
+
+def test_a_negative_ledger_variable_cost_falls_back_to_the_rule(
+    demo_store: Store, demo_today: date, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A window whose fee credits exceed its costs gives a negative variable cost per unit;
+    the plan keeps its rule-based estimate instead (no sale earns fees back)."""
+    from quickturn.core.plan.simulate import E_VAR
+    from quickturn.services.plan import plan_settings
+
+    settings = plan_settings({"scenarios": 10, "search_scenarios": 10})
+    rule = plan_settings({"scenarios": 10, "search_scenarios": 10, "use_ledger": False})
+    base = svc.prepare(demo_store, today=demo_today, settings=rule)
+    sku = base.inputs.sku_ids[0]
+    row = list(base.inputs.sku_ids).index(sku)
+    price = float(base.context.price_usd[base.context.row(sku)])
+    journal = pl.DataFrame(
+        {
+            "sku_id": [sku],
+            "price_usd": [price],
+            "landed_cost_usd": [1.0],
+            "variable_cost_usd": [-0.39],
+            "unit_margin_usd": [price - 0.61],
+            "cost_known": [True],
+            "units_sold": [3.0],
+        }
+    )
+    monkeypatch.setattr(svc, "ledger_journal_economics", lambda *a, **k: journal)
+    got = svc.prepare(demo_store, today=demo_today, settings=settings)
+    assert got.inputs.economics[row, E_VAR] == pytest.approx(base.inputs.economics[row, E_VAR])
+    assert got.inputs.economics[row, E_VAR] > 0

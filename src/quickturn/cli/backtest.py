@@ -129,7 +129,10 @@ def backtest(
     ] = 7,
     policies: Annotated[
         str,
-        typer.Option("--policies", help="Comma-separated: quickturn, erp, heavy, qr, oracle."),
+        typer.Option(
+            "--policies",
+            help="Comma-separated: quickturn, erp, heavy, qr, oracle (default all five); none = order nothing (the inherited-stock baseline).",
+        ),
     ] = "quickturn,erp,heavy,qr,oracle",
     budget: Annotated[
         float | None,

@@ -718,7 +718,16 @@ def orders_frame(outcome: BacktestOutcome) -> pl.DataFrame:
                     if m
                     else pl.Series("a", [], pl.Date),
                 },
-                schema_overrides={"ds": pl.Date, "expected_arrival": pl.Date, "arrival": pl.Date},
+                schema_overrides={
+                    "policy": pl.String,
+                    "unique_id": pl.String,
+                    "ds": pl.Date,
+                    "route": pl.String,
+                    "qty": pl.Float64,
+                    "cost_usd": pl.Float64,
+                    "expected_arrival": pl.Date,
+                    "arrival": pl.Date,
+                },
             )
         )
     return pl.concat(parts) if parts else pl.DataFrame()

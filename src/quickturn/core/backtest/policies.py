@@ -16,6 +16,8 @@ same way (existence, blocks, MOQ and case packs, cash budget) and draws the lead
 ``heavy``      heavy pre-stock: the season's stock at launch velocity, one sea order
 ``qr``         fixed quick response: every decision, order up to a short cover by air
 ``oracle``     perfect foresight of the real demand and lead times: an upper bound
+``none``       orders nothing: sells the stock on hand and on its way — the baseline that
+               tells the dead stock a shop inherited from the dead stock a policy's orders add
 =============  ===============================================================================
 
 Formulas, defaults and their sources: docs/backtest.md.
@@ -287,6 +289,20 @@ class QuickResponsePolicy(Policy):
 
 
 @dataclass
+class NoOrderPolicy(Policy):
+    """Orders nothing.  Its dead stock is what the shop already held (on hand and on its
+    way at the start) and no remaining-life demand absorbs; a policy's dead stock minus this
+    baseline's is the dead stock its own orders added (orders only add stock: a policy sells
+    at most what it bought more than this baseline, so its end stock and dead stock are
+    never below the baseline's)."""
+
+    name: ClassVar[str] = "none"
+
+    def decide(self, view: DecisionView, foresight: Foresight | None = None) -> Decision:
+        return Decision(_zeros(view), forecast_qty=np.zeros(view.n))
+
+
+@dataclass
 class OraclePolicy(Policy):
     """Perfect foresight: knows the real demand and the lead time every order will take, and
     buys every unit that would otherwise be short through the cheapest route and decision
@@ -504,11 +520,12 @@ POLICIES: dict[str, type[Policy]] = {
     "heavy": HeavyPolicy,
     "qr": QuickResponsePolicy,
     "oracle": OraclePolicy,
+    "none": NoOrderPolicy,
 }
 
 
 def make_policy(name: str, **options: Any) -> Policy:
-    """A policy by name (``quickturn``, ``erp``, ``heavy``, ``qr``, ``oracle``)."""
+    """A policy by name (``quickturn``, ``erp``, ``heavy``, ``qr``, ``oracle``, ``none``)."""
     if name not in POLICIES:
         raise ValueError(f"unknown policy {name!r}; expected one of {', '.join(POLICIES)}")
     return POLICIES[name](**options)
@@ -521,6 +538,7 @@ __all__ = [
     "ErpPolicy",
     "Foresight",
     "HeavyPolicy",
+    "NoOrderPolicy",
     "OraclePolicy",
     "Policy",
     "QuickResponsePolicy",

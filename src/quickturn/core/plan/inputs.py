@@ -609,7 +609,10 @@ def assemble_inputs(
         if eco is not None:
             if not math.isnan(_f(eco.get("price_usd"))):
                 price = _f(eco.get("price_usd"))
-            if not math.isnan(_f(eco.get("variable_cost_usd"))):
+            # a window whose credits (fee refunds on earlier orders' returns) exceed its
+            # costs gives a negative per-unit figure: no sale earns money back, so the
+            # rule-based estimate stands then
+            if _f(eco.get("variable_cost_usd")) >= 0.0:
                 variable = _f(eco.get("variable_cost_usd"))
             if eco.get("cost_known") and not math.isnan(_f(eco.get("landed_cost_usd"))):
                 landed = _f(eco.get("landed_cost_usd"))
