@@ -48,6 +48,7 @@ from quickturn.errors import Finding, UsageError
 from quickturn.schema import get_table
 from quickturn.services.connect import TikTokSettings, save_shops
 from quickturn.store import Store
+from quickturn.store.queries import modules as module_queries
 from quickturn.validate import polars_schema
 
 #: resources synced by time window, in order (orders first: returns refer to them)
@@ -115,23 +116,7 @@ def existing_rows(
     store: Store, table: str, column: str, ids: Sequence[Any], columns: Sequence[str] | None = None
 ) -> pl.DataFrame:
     """Stored rows whose ``column`` is in ``ids`` (one array parameter: fast on both backends)."""
-    t = get_table(table)
-    schema = polars_schema(t)
-    cols = list(columns or t.column_names)
-    if not ids:
-        return pl.DataFrame(schema={c: schema[c] for c in cols})
-    if t.column(column).type != "str":
-        parts: list[pl.DataFrame] = [
-            store.table(table, columns=cols, where={column: list(ids[i : i + 1000])})
-            for i in range(0, len(ids), 1000)
-        ]
-        return pl.concat(parts)
-    sql = (
-        f"SELECT {', '.join(cols)} FROM {t.name} "
-        f"WHERE {column} IN (SELECT unnest(CAST(? AS TEXT[])))"
-    )
-    df = store.query(sql, [[str(i) for i in ids]])
-    return df.with_columns([pl.col(c).cast(schema[c]) for c in cols])
+    return module_queries.rows_with_keys(store, table, column, ids, columns)
 
 
 def upsert_changed(store: Store, table: str, new: pl.DataFrame) -> UpsertResult:

@@ -29,6 +29,7 @@ from quickturn.connectors.tiktok_api.mapping import map_cancellations, map_order
 from quickturn.connectors.tiktok_api.notifications import Notification
 from quickturn.services.connect import TikTokSettings, tiktok_settings
 from quickturn.store import Store, open_store
+from quickturn.store.queries import modules as module_queries
 
 if TYPE_CHECKING:
     from fastapi import APIRouter, FastAPI
@@ -213,8 +214,7 @@ def _mark(
 
 
 def queue_summary(store: Store) -> dict[str, int]:
-    df = store.query(f"SELECT status, count(*) AS n FROM {TABLE} GROUP BY status")
-    return {str(s): int(n) for s, n in df.iter_rows()}
+    return module_queries.status_counts(store, TABLE)
 
 
 def _inbox_for(
