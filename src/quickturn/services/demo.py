@@ -98,7 +98,11 @@ def step_function(name: str) -> DemoStep:
         from quickturn.services.backtest import demo_step as backtest_step
 
         return backtest_step
-    raise UsageError(f"unknown demo step {name!r}; choose from: {', '.join(STEPS)}")
+    # as an import of a module that does not exist would (the demo records it and goes on)
+    raise ModuleNotFoundError(
+        f"no demo step {name!r}: no module quickturn.services.{name} in STEPS ({', '.join(STEPS)})",
+        name=f"quickturn.services.{name}",
+    )
 
 
 def _sub_progress(report: Progress, step: int, total: int) -> Callable[[str], None]:
