@@ -852,3 +852,44 @@ def map_inventory(
         ("date", "sku_id", "location_id", "on_hand_qty", "reserved_qty"),
     )
     return out
+#: region code → currency of a shop in that market
+REGION_CURRENCY: dict[str, str] = {
+    "US": "USD",
+    "GB": "GBP",
+    "MX": "MXN",
+    "SG": "SGD",
+    "MY": "MYR",
+    "TH": "THB",
+    "VN": "VND",
+    "PH": "PHP",
+    "ID": "IDR",
+    "BR": "BRL",
+    "JP": "JPY",
+    "ES": "EUR",
+    "DE": "EUR",
+    "FR": "EUR",
+    "IT": "EUR",
+    "IE": "EUR",
+}
+
+
+
+def shops_frame(shops: list[dict[str, Any]]) -> pl.DataFrame:
+    """API shops → canonical ``shops`` rows (``shop_id`` is the platform's shop id)."""
+    rows = []
+    for s in shops:
+        region = str(s.get("region") or "US").upper()
+        seller_type = str(s.get("seller_type") or "").upper()
+        rows.append(
+            {
+                "shop_id": str(s.get("id")),
+                "name": str(s.get("name") or s.get("id")),
+                "market": region,
+                "seller_type": seller_type if seller_type in ("LOCAL", "CROSS_BORDER") else None,
+                "currency": REGION_CURRENCY.get(region, "USD"),
+                "cipher": str(s.get("cipher") or ""),
+            }
+        )
+    return frame("shops", rows, ("shop_id", "name", "market", "seller_type", "currency", "cipher"))
+
+
