@@ -32,7 +32,7 @@ import polars as pl
 from quickturn.config import Settings
 from quickturn.core.ledger.economics import JOURNAL_ECONOMICS_SCHEMA
 from quickturn.core.sense.types import SamplePaths
-from quickturn.errors import Finding, UsageError
+from quickturn.errors import Finding, UsageError, normalise_severity
 from quickturn.services import economics as economics_service
 from quickturn.store import Store, queries
 
@@ -973,8 +973,15 @@ def open_findings(
     if ledger_run:
         for code, sev in (ledger_run["summary"].get("findings") or {}).items():
             if sev != "info":
-                out.append({"module": "ledger", "severity": sev, "code": code, "count": 1})
-    rank = {"block": 0, "error": 0, "warning": 1, "warn": 1, "info": 2}
+                out.append(
+                    {
+                        "module": "ledger",
+                        "severity": normalise_severity(str(sev)),
+                        "code": code,
+                        "count": 1,
+                    }
+                )
+    rank = {"block": 0, "error": 0, "warn": 1, "info": 2}
     out.sort(key=lambda r: (rank.get(str(r["severity"]), 3), -int(r["count"])))
     return out
 

@@ -454,7 +454,7 @@ def _date_order(mapped: MappedTables, forced: str | None, source: str) -> tuple[
         findings.append(
             Finding(
                 "W_DATE_ORDER_MIXED",
-                "warning",
+                "warn",
                 f"slash dates disagree: {dmy} can only be DD/MM/YYYY and {mdy} only MM/DD/YYYY; "
                 f"read as {label}, the others are reported as errors",
                 message_zh=f"斜杠日期不一致：{dmy} 个只能是 DD/MM/YYYY，{mdy} 个只能是 MM/DD/YYYY；"

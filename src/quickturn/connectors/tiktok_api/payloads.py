@@ -332,7 +332,7 @@ def map_orders(orders: Iterable[Mapping[str, Any]], shop_id: str, *, market: str
             out.findings.append(
                 Finding(
                     "W_TIKTOK_ORDER_NO_ID",
-                    "warning",
+                    "warn",
                     "an order in the API response has no id; it was skipped",
                     source=SOURCE,
                 )
@@ -345,7 +345,7 @@ def map_orders(orders: Iterable[Mapping[str, Any]], shop_id: str, *, market: str
             out.findings.append(
                 Finding(
                     "W_TIKTOK_ORDER_STATUS",
-                    "warning",
+                    "warn",
                     f"order {oid} has an unknown status {status!r}; it was skipped",
                     source=SOURCE,
                     value=status,
@@ -402,7 +402,7 @@ def map_orders(orders: Iterable[Mapping[str, Any]], shop_id: str, *, market: str
                 out.findings.append(
                     Finding(
                         "W_TIKTOK_LINE_NO_SKU",
-                        "warning",
+                        "warn",
                         f"a line item of order {oid} has no SKU; it was skipped",
                         source=SOURCE,
                         record={"order_id": oid},
@@ -541,7 +541,7 @@ def _after_sales_rows(
             out.findings.append(
                 Finding(
                     "W_TIKTOK_RETURN_NO_SKU",
-                    "warning",
+                    "warn",
                     f"{items_key.split('_')[0]} {rid} of order {oid} lists no SKU; it was skipped",
                     source=SOURCE,
                     record={"return_id": rid, "order_id": oid},
