@@ -269,7 +269,7 @@ def write_demo_database(url: str, tables: dict[str, Any], marker: dict[str, Any]
         try:
             with store.transaction():
                 _write_all(store, tables, marker)
-            store._exec("CHECKPOINT")
+            store.checkpoint()
         finally:
             store.close()
         with contextlib.suppress(FileNotFoundError):
