@@ -1095,7 +1095,12 @@ def inventory_projection(
     if not has(store, "plan_sku_results") or latest_run(store, "plan") is None:
         raise NotFound("no plan run in this database yet: run `quickturn plan` first")
     from quickturn.core.plan import simulate as sim
-    from quickturn.core.plan.inputs import assemble_inputs, delivery_days, fx_table, in_transit_lots
+    from quickturn.core.plan.inputs import (
+        assemble_inputs,
+        delivery_days,
+        fx_lookup,
+        in_transit_lots,
+    )
     from quickturn.services import plan as plan_service
     from quickturn.services import sense as sense_service
 
@@ -1144,7 +1149,7 @@ def inventory_projection(
         routes=store.table("routes"),
         stock=stock,
         lots=lots,
-        fx=fx_table(store.table("fx_rates"), today),
+        fx=fx_lookup(store.table("fx_rates"), today),
         demand=np.asarray(paths.paths, dtype=np.float64),
         demand_sku_ids=list(paths.sku_ids),
         phase=list(paths.phase),

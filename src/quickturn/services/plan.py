@@ -43,7 +43,7 @@ from quickturn.core.plan.inputs import (
     assemble_inputs,
     delivery_days,
     fit_route_lead_times,
-    fx_table,
+    fx_lookup,
     in_transit_lots,
 )
 from quickturn.core.plan.policies import ROUTE_SLOTS, family
@@ -272,7 +272,7 @@ def prepare(
         routes=routes,
         stock=_latest_stock(store, today),
         lots=lots,
-        fx=fx_table(store.table("fx_rates"), today),
+        fx=fx_lookup(store.table("fx_rates"), today),
         demand=np.asarray(paths.paths, dtype=np.float64),
         demand_sku_ids=list(paths.sku_ids),
         phase=list(paths.phase),
