@@ -1084,8 +1084,8 @@ def inventory_projection(
     percentile and the mean over demand scenarios, for the chosen policy and the alternatives.
 
     How: the plan's own inputs for this SKU are assembled as the plan does (sense demand
-    scenarios, stock, lots in transit, routes, FX; unit economics from the ledger journal
-    instead of a full ledger rebuild), every family is optimised with the plan's engine, and
+    scenarios, stock, lots in transit, routes with lead times fitted to past shipments, FX;
+    unit economics from the ledger journal by the plan's own function), every family is optimised with the plan's engine, and
     the plan's simulator is replayed with one demand scenario per row.  The simulator reports
     sums over the horizon, so it is run for horizons 1…H with a storage cost of 1 per unit
     and day (no capital cost, no cash budget): the holding cost of horizon t+1 minus that of
@@ -1098,6 +1098,7 @@ def inventory_projection(
     from quickturn.core.plan.inputs import (
         assemble_inputs,
         delivery_days,
+        fit_route_lead_times,
         fx_lookup,
         in_transit_lots,
     )
@@ -1135,18 +1136,22 @@ def inventory_projection(
     )
     us = delivery_days(delivered, made_to_order=False)
     pod = delivery_days(delivered, made_to_order=True)
+    # lead times fitted to past shipments, as the plan fits them (services.plan.prepare): the
+    # page replays the plan's inputs, not the routes table's nominal days
+    shipments = store.table("shipments")
+    routes = fit_route_lead_times(store.table("routes"), shipments, today)
     lots = in_transit_lots(
-        store.table("shipments"),
+        shipments,
         store.table("shipment_lines", where={"sku_id": sku_id}),
         store.table("purchase_orders", where={"sku_id": sku_id}),
-        store.table("routes"),
+        routes,
         today,
     )
     inputs, context, findings = assemble_inputs(
         skus=store.table("skus", where={"sku_id": sku_id}),
         suppliers=store.table("suppliers"),
         locations=store.table("locations"),
-        routes=store.table("routes"),
+        routes=routes,
         stock=stock,
         lots=lots,
         fx=fx_lookup(store.table("fx_rates"), today),
