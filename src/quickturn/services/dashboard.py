@@ -18,7 +18,6 @@ are the shop's calendar days, ``today`` is the as-of day of the data (see :func:
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import math
 from dataclasses import dataclass, field
@@ -1085,12 +1084,10 @@ def inventory_projection(
 
     How: the plan's own inputs for this SKU are assembled as the plan does (sense demand
     scenarios, stock, lots in transit, routes with lead times fitted to past shipments, FX;
-    unit economics from the ledger journal by the plan's own function), every family is optimised with the plan's engine, and
-    the plan's simulator is replayed with one demand scenario per row.  The simulator reports
-    sums over the horizon, so it is run for horizons 1…H with a storage cost of 1 per unit
-    and day (no capital cost, no cash budget): the holding cost of horizon t+1 minus that of
-    horizon t is exactly the stock on hand at the end of day t.  Orders only depend on the
-    past and the forecast, so every truncated run takes the same decisions as the full one.
+    unit economics from the ledger journal by the plan's own function), every family is
+    optimised with the plan's engine, and the plan's simulator is replayed once with one
+    demand scenario per row (no cash budget), returning its daily trace of units on hand
+    (``simulate(..., trace=True)``).
     """
     if not has(store, "plan_sku_results") or latest_run(store, "plan") is None:
         raise NotFound("no plan run in this database yet: run `quickturn plan` first")
@@ -1182,8 +1179,6 @@ def inventory_projection(
     # one scenario per row: (m, 1, h); independent random streams per row
     m = inputs.n_scenarios
     eco = np.repeat(inputs.economics, m, axis=0)
-    eco[:, sim.E_STORAGE] = 1.0
-    eco[:, sim.E_CAPITAL] = 0.0
     eco[:, sim.E_CASH] = np.inf
     rows = sim.PlanInputs(
         demand=np.ascontiguousarray(inputs.demand[0][:, None, :]),
@@ -1199,25 +1194,10 @@ def inventory_projection(
         forecast=np.repeat(inputs.mean_forecast(), m, axis=0),
     )
     params = np.repeat(fam_params[None, :, :], m, axis=0)
-    # no leftover sell-down after the horizon: the plan charges storage for it at the end,
-    # which would break the day-by-day differences below
-    config = dataclasses.replace(plan_service.sim_config(ps), terminal_cover_days=0.0)
-    cumulative = np.zeros((h + 1, m, len(fams)))
-    for t in range(1, h + 1):
-        part = sim.PlanInputs(
-            demand=np.ascontiguousarray(rows.demand[:, :, :t]),
-            economics=rows.economics,
-            routes=rows.routes,
-            pipeline_qty=rows.pipeline_qty,
-            pipeline_eta=rows.pipeline_eta,
-            pipeline_sd=rows.pipeline_sd,
-            sku_key=rows.sku_key,
-            sku_ids=rows.sku_ids,
-            forecast=rows.forecast,
-        )
-        res = sim.simulate(part, params, config)
-        cumulative[t] = np.nan_to_num(res.metrics[:, :, sim.M_HOLDING])
-    on_hand = np.maximum(np.diff(cumulative, axis=0), 0.0)  # (h, m, F)
+    # one run with the simulator's daily trace: units on hand at the end of each day
+    trace = sim.simulate(rows, params, plan_service.sim_config(ps), trace=True).on_hand
+    assert trace is not None  # (m, F, 1, h)
+    on_hand = np.maximum(np.nan_to_num(trace[:, :, 0, :]).transpose(2, 0, 1), 0.0)  # (h, m, F)
     bands = []
     for k, name in enumerate(fams):
         if not active[k]:
