@@ -948,16 +948,15 @@ def simulate(
     day0_qty = np.zeros((n, n_cand, 4))
     day0_eta = np.zeros((n, n_cand, 4))
     on_hand = np.zeros((n, n_cand, m, h if trace else 0))
-    if not (n and m and h):
+
+    def result() -> SimResult:
+        trace_out = on_hand if trace else None
         return SimResult(
-            metrics,
-            profit,
-            day0_qty,
-            day0_eta,
-            config.risk_alpha,
-            config.risk_lambda,
-            on_hand if trace else None,
+            metrics, profit, day0_qty, day0_eta, config.risk_alpha, config.risk_lambda, trace_out
         )
+
+    if not (n and m and h):
+        return result()
     eco = np.ascontiguousarray(inputs.economics, dtype=np.float64)
     routes = np.ascontiguousarray(inputs.routes, dtype=np.float64)
     pq = np.ascontiguousarray(inputs.pipeline_qty, dtype=np.float64)
@@ -995,15 +994,7 @@ def simulate(
         slices = [slice(a, min(a + step, n)) for a in range(0, n, step)]
         with ThreadPoolExecutor(max_workers=threads) as pool:
             list(pool.map(run, slices))
-    return SimResult(
-        metrics,
-        profit,
-        day0_qty,
-        day0_eta,
-        config.risk_alpha,
-        config.risk_lambda,
-        on_hand if trace else None,
-    )
+    return result()
 
 
 def make_params(n_skus: int, n_candidates: int, **values: Any) -> F64:
