@@ -32,8 +32,8 @@ from typing import Any
 import duckdb
 import polars as pl
 
+from quickturn.connectors.column_mapping import apply_mapping, load_builtin
 from quickturn.connectors.files import read_file
-from quickturn.connectors.mapping import apply_mapping, load_builtin
 from quickturn.schema import get_table
 from quickturn.services.importing import import_file
 from quickturn.store import open_store

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 PKG = Path(__file__).resolve().parents[1] / "src" / "quickturn"
@@ -79,3 +80,240 @@ def test_the_check_catches_a_violation(tmp_path: Path) -> None:
     bad.write_text("from quickturn.cli.app import app\n")
     assert _imports(bad) == {"cli"}
     assert "cli" not in ALLOWED["core"]
+
+
+# ---------------------------------------------------------------------------------------------
+# the floor plan (issue 15): SQL only in store/, no importlib strings, no import cycles
+
+#: ``SELECT …``, ``INSERT INTO``, ``UPDATE t SET``, ``DELETE FROM``, ``CREATE TABLE`` in a string
+SQL = re.compile(r"\b(SELECT|INSERT INTO|UPDATE \w+ SET|DELETE FROM|CREATE TABLE)\b")
+
+#: known remaining SQL strings outside store/ (module → how many string constants); to be
+#: emptied (issue 15): the lead moves them to store.queries after merging the plan/ledger work
+SQL_ALLOWLIST: dict[str, int] = {
+    "services/plan.py": 3,  # _latest_stock, latest_run_id, _delivery_stats
+    "services/ledger.py": 2,  # stored posting identities, latest cash run
+}
+
+#: known remaining importlib.import_module calls (module → how many); to be emptied (issue 15)
+IMPORT_MODULE_ALLOWLIST: dict[str, int] = {
+    "services/plan.py": 1,  # _optional
+    "services/ledger.py": 1,  # sense.demand_scenarios for the cash projection
+}
+
+#: known import cycles (each a sorted tuple of module names); to be emptied (issue 15)
+CYCLE_ALLOWLIST: set[tuple[str, ...]] = set()
+
+
+def _modules() -> dict[str, Path]:
+    """Dotted name → file of every quickturn module (a package is its ``__init__``)."""
+    out: dict[str, Path] = {}
+    for path in sorted(PKG.rglob("*.py")):
+        parts = list(path.relative_to(PKG.parent).with_suffix("").parts)
+        if parts[-1] == "__init__":
+            parts.pop()
+        out[".".join(parts)] = path
+    return out
+
+
+def _docstrings(tree: ast.AST) -> set[int]:
+    """ids of the docstring constants of a module, its classes and functions."""
+    out: set[int] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef):
+            body = node.body
+            if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
+                out.add(id(body[0].value))
+    return out
+
+
+def sql_strings(path: Path) -> list[tuple[int, str]]:
+    """(line, text) of every string constant that reads as SQL; an f-string is read whole
+    (each ``{…}`` as ``x``); docstrings are prose and do not count."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    skip = _docstrings(tree)
+    texts: list[tuple[int, str]] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.JoinedStr):
+            skip.update(id(v) for v in node.values)
+            text = "".join(
+                str(v.value) if isinstance(v, ast.Constant) else "x" for v in node.values
+            )
+            texts.append((node.lineno, text))
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in skip:
+            texts.append((node.lineno, node.value))
+    return sorted((line, text) for line, text in texts if SQL.search(text))
+
+
+def import_module_calls(path: Path) -> list[int]:
+    """Lines of every ``import_module(…)`` / ``importlib.import_module(…)`` / ``__import__(…)``
+    call, whatever its argument (a string hides the import from static tools)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    out: list[int] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call):
+            f = node.func
+            name = f.attr if isinstance(f, ast.Attribute) else getattr(f, "id", "")
+            if name in ("import_module", "__import__"):
+                out.append(node.lineno)
+    return out
+
+
+def _type_checking_nodes(tree: ast.AST) -> set[int]:
+    """ids of the nodes under ``if TYPE_CHECKING:`` (never executed: not an import edge)."""
+    out: set[int] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.If):
+            t = node.test
+            name = t.attr if isinstance(t, ast.Attribute) else getattr(t, "id", "")
+            if name == "TYPE_CHECKING":
+                for child in node.body:
+                    out.update(id(n) for n in ast.walk(child))
+    return out
+
+
+def import_graph() -> dict[str, set[str]]:
+    """quickturn module → the quickturn modules it imports, at module level **and** inside
+    functions (a function-level import still runs, just later); ``if TYPE_CHECKING:`` imports
+    are left out.  ``from pkg import name`` is an edge to ``pkg.name`` when that is a module,
+    else to ``pkg``; importing ``a.b.c`` is an edge to ``a.b.c`` only (not to its parents)."""
+    mods = _modules()
+    graph: dict[str, set[str]] = {m: set() for m in mods}
+    for name, path in mods.items():
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        skip = _type_checking_nodes(tree)
+        is_pkg = path.name == "__init__.py"
+        for node in ast.walk(tree):
+            if id(node) in skip:
+                continue
+            targets: list[str] = []
+            if isinstance(node, ast.Import):
+                targets = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                base = node.module or ""
+                if node.level:
+                    pkg = name.split(".") if is_pkg else name.split(".")[:-1]
+                    pkg = pkg[: len(pkg) - (node.level - 1)]
+                    base = ".".join([*pkg, base] if base else pkg)
+                for a in node.names:
+                    full = f"{base}.{a.name}"
+                    targets.append(full if full in mods else base)
+            for t in targets:
+                if t in mods and t != name:
+                    graph[name].add(t)
+    return graph
+
+
+def cycles(graph: dict[str, set[str]]) -> list[tuple[str, ...]]:
+    """Strongly connected components of more than one module (Tarjan), each sorted."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    out: list[tuple[str, ...]] = []
+    counter = 0
+
+    def visit(v: str) -> None:  # recursion depth = longest import chain (small)
+        nonlocal counter
+        index[v] = low[v] = counter
+        counter += 1
+        stack.append(v)
+        on_stack.add(v)
+        for w in sorted(graph.get(v, ())):
+            if w not in index:
+                visit(w)
+                low[v] = min(low[v], low[w])
+            elif w in on_stack:
+                low[v] = min(low[v], index[w])
+        if low[v] == index[v]:
+            comp: list[str] = []
+            while True:
+                w = stack.pop()
+                on_stack.discard(w)
+                comp.append(w)
+                if w == v:
+                    break
+            if len(comp) > 1:
+                out.append(tuple(sorted(comp)))
+
+    for v in sorted(graph):
+        if v not in index:
+            visit(v)
+    return sorted(out)
+
+
+def _rel(path: Path) -> str:
+    return path.relative_to(PKG).as_posix()
+
+
+def test_sql_lives_in_store_only() -> None:
+    """store/base.py says it: the store is the only place that speaks SQL.  Services, the
+    web and the CLI call the named functions of ``quickturn.store.queries``."""
+    found: dict[str, list[tuple[int, str]]] = {}
+    for path in sorted(PKG.rglob("*.py")):
+        if _layer(path) == "store":
+            continue
+        hits = sql_strings(path)
+        if hits:
+            found[_rel(path)] = hits
+    problems = [
+        f"{rel}:{line}: {text.strip()[:70]!r}"
+        for rel, hits in found.items()
+        if len(hits) > SQL_ALLOWLIST.get(rel, 0)
+        for line, text in hits
+    ]
+    assert not problems, (
+        "SQL outside store/ (add a function to quickturn.store.queries and call it):\n"
+        + "\n".join(problems)
+    )
+    stale = [
+        f"{rel}: allows {n}, has {len(found.get(rel, []))}"
+        for rel, n in SQL_ALLOWLIST.items()
+        if len(found.get(rel, [])) < n
+    ]
+    assert not stale, "lower SQL_ALLOWLIST (fewer offenders now):\n" + "\n".join(stale)
+
+
+def test_no_import_module_strings() -> None:
+    """Plain import statements only: a string import hides the dependency from static tools
+    (this test, mypy, ruff) and its ImportError fallback is dead code."""
+    found = {_rel(p): import_module_calls(p) for p in sorted(PKG.rglob("*.py"))}
+    problems = [
+        f"{rel}:{line}"
+        for rel, lines in found.items()
+        if len(lines) > IMPORT_MODULE_ALLOWLIST.get(rel, 0)
+        for line in lines
+    ]
+    assert not problems, "import_module outside the allowlist:\n" + "\n".join(problems)
+    stale = [
+        f"{rel}: allows {n}, has {len(found.get(rel, []))}"
+        for rel, n in IMPORT_MODULE_ALLOWLIST.items()
+        if len(found.get(rel, [])) < n
+    ]
+    assert not stale, "lower IMPORT_MODULE_ALLOWLIST:\n" + "\n".join(stale)
+
+
+def test_no_import_cycles() -> None:
+    """No two quickturn modules import each other, directly or through others (function-level
+    imports included, ``TYPE_CHECKING`` ones not)."""
+    found = cycles(import_graph())
+    new = [" → ".join(c) for c in found if c not in CYCLE_ALLOWLIST]
+    assert not new, "import cycles:\n" + "\n".join(new)
+    stale = [c for c in CYCLE_ALLOWLIST if c not in found]
+    assert not stale, f"remove from CYCLE_ALLOWLIST (fixed): {stale}"
+
+
+def test_the_floor_checks_catch_offenders(tmp_path: Path) -> None:
+    bad = tmp_path / "x.py"
+    bad.write_text(
+        '"""Docstrings may SELECT words."""\n'
+        "import importlib\n"
+        'Q = "SELECT a FROM t"\n'
+        'U = f"UPDATE {t} SET a = 1"\n'
+        'm = importlib.import_module("quickturn.services.plan")\n'
+    )
+    assert [line for line, _ in sql_strings(bad)] == [3, 4]
+    assert import_module_calls(bad) == [5]
+    assert cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [("a", "b", "c")]
+    assert cycles({"a": {"b"}, "b": set()}) == []

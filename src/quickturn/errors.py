@@ -12,8 +12,21 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
-Severity = Literal["error", "block", "warning", "warn", "info"]
+#: the severities of a Finding.  One spelling each: "warn" (as ``comply_findings.severity``,
+#: the rule files and the JSON output say).  ``"warning"``, the old spelling, is still
+#: accepted and stored as "warn" (:func:`normalise_severity`) until its last literals are
+#: renamed (core/ledger, core/plan/inputs.py: issue 15), then it leaves this Literal.
+Severity = Literal["error", "block", "warn", "info", "warning"]
+#: the spellings a stored or printed severity has
+SEVERITIES: tuple[str, ...] = ("error", "block", "warn", "info")
 ERROR_SEVERITIES = frozenset({"error", "block"})
+#: old spellings → the one spelling (databases and rule files written before it still read)
+SEVERITY_ALIASES: dict[str, str] = {"warning": "warn"}
+
+
+def normalise_severity(severity: str) -> str:
+    """The one spelling of ``severity`` (``"warning"`` → ``"warn"``; others unchanged)."""
+    return SEVERITY_ALIASES.get(severity, severity)
 
 
 class QuickturnError(Exception):
@@ -50,7 +63,7 @@ class Finding:
     """
 
     code: str
-    severity: Severity
+    severity: Severity  # "warning" is stored as "warn" (__post_init__)
     message: str
     source: str = ""
     row: int | None = None
@@ -61,6 +74,10 @@ class Finding:
     fix: str | None = None
     fix_zh: str | None = None
     record: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.severity in SEVERITY_ALIASES:
+            object.__setattr__(self, "severity", SEVERITY_ALIASES[self.severity])
 
     @property
     def is_error(self) -> bool:

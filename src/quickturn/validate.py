@@ -615,7 +615,7 @@ def coerce(
         col.findings.append(
             Finding(
                 "W_EXTRA_COLUMN",
-                "warning",
+                "warn",
                 f"columns not in table {table.name!r} were ignored: {', '.join(extra)}",
                 source=col.source,
                 message_zh=f"以下列不属于表 {table.name!r}，已忽略：{', '.join(extra)}",
@@ -679,7 +679,7 @@ def coerce(
                 + horizon.isoformat()
                 + "）；已接受，请核对年份",
                 f"a date up to {horizon.isoformat()}",
-                severity="warning",
+                severity="warn",
             )
         bad_parse = raw_present & out.is_null()
         numeric = c.type in ("int", "float", "money", "rate", "fx")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from quickturn.connectors.tiktok_api.mapping import (
+from quickturn.connectors.tiktok_api.payloads import (
     cancel_fault,
     map_cancellations,
     map_inventory,

@@ -73,7 +73,7 @@ def test_near_threshold_warning_and_margin_from_configuration() -> None:
     # 2 of 60 = 3.33%: under 4% but above (1 − 0.25) × 4% = 3% → near
     rep, _ = health_report(ldr_shop(2, 60), None, None, health_params(), TODAY)
     codes = {f.code: f for f in rep.findings}
-    assert "HEALTH_LDR_NEAR" in codes and codes["HEALTH_LDR_NEAR"].severity == "warning"
+    assert "HEALTH_LDR_NEAR" in codes and codes["HEALTH_LDR_NEAR"].severity == "warn"
     assert not rep.breached
     # with a 10% margin, 3.33% < 3.6% → ok, no finding
     rep2, _ = health_report(ldr_shop(2, 60), None, None, health_params({"margin": 0.1}), TODAY)

@@ -54,7 +54,7 @@ def test_far_future_dates_are_accepted_with_a_warning(store_url: str, tmp_path: 
     assert code == 0 and out["written"] is True
     warn = [f for f in out["findings"] if f["code"] == "W_FUTURE_DATE"]
     assert [(f["row"], f["column"], f["value"], f["severity"]) for f in warn] == [
-        (2, "launch_date", "2099-05-01", "warning")
+        (2, "launch_date", "2099-05-01", "warn")
     ]
     assert "more than a year in the future" in warn[0]["message"]
     assert skus_in(store_url) == ["S-1", "S-2"]
@@ -133,7 +133,7 @@ def test_seller_center_rows_of_both_signs_are_summed_with_a_warning(
     warn = [f for f in out["findings"] if f["code"] == "W_MIXED_SIGNS"]
     assert warn, out["findings"]
     w = warn[0]
-    assert w["severity"] == "warning" and w["record"]["rows"] == [
+    assert w["severity"] == "warn" and w["record"]["rows"] == [
         2,
         3,
     ]  # row 1 is the description row

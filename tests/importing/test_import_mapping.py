@@ -10,7 +10,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from quickturn.connectors.mapping import (
+from quickturn.connectors.column_mapping import (
     apply_mapping,
     builtin_names,
     load_builtin,

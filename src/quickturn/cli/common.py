@@ -128,7 +128,7 @@ class Cli:
         """``source:row: CODE message`` lines (first ``limit``), then a count by severity."""
         for f in findings[:limit]:
             style = (
-                "red" if f.is_error else ("yellow" if f.severity in ("warning", "warn") else "cyan")
+                "red" if f.is_error else ("yellow" if f.severity == "warn" else "cyan")
             )
             self.console.print(
                 f"[{style}]{f.format(self.lang)}[/]", highlight=False, soft_wrap=True

@@ -7,8 +7,8 @@ dict → Rich rendering here, then each module's ``quickturn.cli.<module>.render
 
 from __future__ import annotations
 
-import importlib
 import json
+from collections.abc import Callable
 from datetime import date
 from typing import Annotated, Any
 
@@ -232,10 +232,8 @@ def render_summary(cli: Cli, summary: dict[str, Any]) -> None:
                 soft_wrap=True,
             )
             continue
-        try:
-            mod = importlib.import_module(f"quickturn.cli.{name}")
-            renderer = mod.render_demo
-        except (ImportError, AttributeError):
+        renderer = demo_renderer(name)
+        if renderer is None:
             c.print(json.dumps(section, ensure_ascii=False, indent=2, default=str)[:2000])
             continue
         try:
@@ -265,3 +263,34 @@ def render_summary(cli: Cli, summary: dict[str, Any]) -> None:
 
 def _join(counts: dict[str, int], cli: Cli) -> str:
     return ", ".join(f"{cli._(k)} {v:,}" for k, v in counts.items())
+
+
+def demo_renderer(name: str) -> Callable[[Cli, dict[str, Any]], None] | None:
+    """``quickturn.cli.<name>.render_demo`` for a demo step (plain imports inside the
+    function, as every command imports what it renders when it renders it); None for a step
+    without one (its section is printed as JSON)."""
+    if name == "ledger":
+        from quickturn.cli.ledger import render_demo as ledger_render
+
+        return ledger_render
+    if name == "sense":
+        from quickturn.cli.sense import render_demo as sense_render
+
+        return sense_render
+    if name == "plan":
+        from quickturn.cli.plan import render_demo as plan_render
+
+        return plan_render
+    if name == "health":
+        from quickturn.cli.health import render_demo as health_render
+
+        return health_render
+    if name == "comply":
+        from quickturn.cli.comply import render_demo as comply_render
+
+        return comply_render
+    if name == "backtest":
+        from quickturn.cli.backtest import render_demo as backtest_render
+
+        return backtest_render
+    return None

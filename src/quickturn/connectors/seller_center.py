@@ -17,7 +17,7 @@ from collections.abc import Iterable
 
 import polars as pl
 
-from quickturn.connectors.mapping import ROW, normalise_name
+from quickturn.connectors.column_mapping import ROW, normalise_name
 from quickturn.errors import Finding
 
 NAME = "seller_center"

@@ -50,8 +50,9 @@ from quickturn.services.comply_texts import (
     rule_paths,
     text_items,
 )
-from quickturn.services.demo import DemoContext
+from quickturn.services.demo_context import DemoContext
 from quickturn.store import Store
+from quickturn.store.queries import runs as run_queries
 from quickturn.validate import empty_frame
 
 __all__ = [
@@ -455,11 +456,7 @@ def run(
 
 def latest_run(store: Store) -> str | None:
     """Id of the most recent comply run (``None`` when there is none)."""
-    df = store.query(
-        "SELECT run_id FROM runs WHERE module = ? ORDER BY created_at DESC, run_id DESC LIMIT 1",
-        ["comply"],
-    )
-    return str(df["run_id"][0]) if df.height else None
+    return run_queries.latest_run_id(store, "comply")
 
 
 def latest_findings(store: Store) -> pl.DataFrame:

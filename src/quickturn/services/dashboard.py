@@ -18,9 +18,6 @@ are the shop's calendar days, ``today`` is the as-of day of the data (see :func:
 
 from __future__ import annotations
 
-import dataclasses
-import importlib
-import importlib.util
 import json
 import math
 from dataclasses import dataclass, field
@@ -32,10 +29,11 @@ import numpy as np
 import polars as pl
 
 from quickturn.config import Settings
-from quickturn.core.ledger.economics import PRICE_ACCOUNTS, VARIABLE_ACCOUNTS
+from quickturn.core.ledger.economics import JOURNAL_ECONOMICS_SCHEMA
 from quickturn.core.sense.types import SamplePaths
-from quickturn.errors import Finding, UsageError
-from quickturn.store import Store
+from quickturn.errors import Finding, UsageError, normalise_severity
+from quickturn.services import economics as economics_service
+from quickturn.store import Store, queries
 
 #: waterfall order of the ledger components (the margin is their sum)
 COMPONENTS: tuple[str, ...] = (
@@ -104,12 +102,7 @@ def latest_run(store: Store, module: str, *, kind: str | None = None) -> dict[st
     keeps runs without one), with ``params`` and ``summary`` decoded."""
     if not has(store, "runs"):
         return None
-    runs = store.query(
-        "SELECT run_id, module, created_at, as_of, params, summary FROM runs "
-        "WHERE module = ? ORDER BY created_at DESC, run_id DESC",
-        [module],
-    )
-    for row in runs.to_dicts():
+    for row in queries.runs.runs_of(store, module).to_dicts():
         params = _json(row.get("params"))
         row_kind = params.get("kind") if isinstance(params, dict) else None
         if module == "health" and isinstance(params, dict) and "project" in params:
@@ -142,11 +135,8 @@ def as_of(store: Store) -> date:
             except ValueError:
                 pass
     if has(store, "runs"):
-        df = store.query(
-            "SELECT max(as_of) AS d FROM runs WHERE module IN (?, ?)", ["plan", "sense"]
-        )
-        d = df["d"][0] if df.height else None
-        if isinstance(d, date):
+        d = queries.runs.latest_as_of(store, ("plan", "sense"))
+        if d is not None:
             return d
     return datetime.now(UTC).date()
 
@@ -157,11 +147,11 @@ def fingerprint(store: Store) -> str:
     Only small tables are read, so it can be polled every few seconds."""
     parts: list[str] = []
     if has(store, "runs"):
-        df = store.query("SELECT count(*) AS n, max(created_at) AS t FROM runs")
-        parts.append(f"runs={df['n'][0]}@{df['t'][0]}")
+        n, t = queries.runs.count_and_newest(store, "runs", "created_at")
+        parts.append(f"runs={n}@{t}")
     if has(store, "state"):
-        df = store.query("SELECT count(*) AS n, max(updated_at) AS t FROM state")
-        parts.append(f"state={df['n'][0]}@{df['t'][0]}")
+        n, t = queries.runs.count_and_newest(store, "state", "updated_at")
+        parts.append(f"state={n}@{t}")
     if has(store, "skus"):
         parts.append(f"skus={store.count('skus')}")
     return ";".join(parts)
@@ -201,11 +191,7 @@ def _period(today: date, days: int) -> tuple[date, date]:
 def ledger_ready(store: Store) -> bool:
     if not has(store, "ledger_postings"):
         return False
-    return bool(store.query("SELECT 1 AS x FROM ledger_postings LIMIT 1").height)
-
-
-_DAY = "coalesce(order_date, date)"
-_AMOUNT = "CAST(sum(amount_usd) AS DOUBLE PRECISION)"
+    return queries.ledger.journal_has_postings(store)
 
 
 def components_by_sku(store: Store, *, today: date, days: int) -> pl.DataFrame:
@@ -215,11 +201,7 @@ def components_by_sku(store: Store, *, today: date, days: int) -> pl.DataFrame:
         return pl.DataFrame(
             schema={"sku_id": pl.String, "component": pl.String, "amount_usd": pl.Float64}
         )
-    return store.query(
-        f"SELECT sku_id, component, {_AMOUNT} AS amount_usd FROM ledger_postings "
-        f"WHERE {_DAY} >= ? AND {_DAY} <= ? GROUP BY sku_id, component",
-        [lo, hi],
-    )
+    return queries.ledger.amounts_by_sku_component(store, lo, hi)
 
 
 def waterfall(components: pl.DataFrame) -> list[dict[str, Any]]:
@@ -257,11 +239,7 @@ def kpis(store: Store, *, today: date, days: int = 30) -> dict[str, Any]:
             "units": 0,
         }
         if out["ledger"]:
-            df = store.query(
-                f"SELECT component, account, is_sample, {_AMOUNT} AS amount_usd FROM ledger_postings "
-                f"WHERE {_DAY} >= ? AND {_DAY} <= ? GROUP BY component, account, is_sample",
-                [a, b],
-            )
+            df = queries.ledger.amounts_by_component_account(store, a, b)
             gmv = df.filter(
                 (pl.col("account") == "gross_revenue") & ~pl.col("is_sample").fill_null(False)
             )["amount_usd"].sum()
@@ -273,14 +251,12 @@ def kpis(store: Store, *, today: date, days: int = 30) -> dict[str, Any]:
                 margin_usd=float(margin or 0.0),
                 margin_rate=(float(margin) / float(revenue)) if revenue else None,
             )
-        counts = store.query(
-            "SELECT count(DISTINCT o.order_id) AS orders, sum(l.quantity) AS units "
-            "FROM orders o JOIN order_lines l ON l.order_id = o.order_id "
-            "WHERE o.created_at >= ? AND o.created_at < ? AND o.status <> ?",
-            [utc_start(a, tz), utc_start(b + timedelta(days=1), tz), "CANCELLED"],
+        figures["orders"], figures["units"] = queries.orders.order_and_unit_counts(
+            store,
+            utc_start(a, tz),
+            utc_start(b + timedelta(days=1), tz),
+            exclude_status="CANCELLED",
         )
-        figures["orders"] = int(counts["orders"][0] or 0)
-        figures["units"] = int(counts["units"][0] or 0)
         out[key] = figures
     return out
 
@@ -304,27 +280,10 @@ def ledger_rollup(
                 for c in cols
             }
         )
-    key_sql = (
-        "CAST(extract(year FROM "
-        + _DAY
-        + ") AS BIGINT) * 100 + CAST(extract(month FROM "
-        + _DAY
-        + ") AS BIGINT)"
-        if by == "month"
-        else LEDGER_DIMENSIONS[by]
+    key = None if by == "month" else LEDGER_DIMENSIONS[by]
+    df = queries.ledger.amounts_by_key_component(
+        store, key, days=[_period(today, days)] if days is not None else []
     )
-    sql = (
-        f"SELECT {key_sql} AS key, component, {_AMOUNT} AS amount_usd, "
-        "count(DISTINCT CASE WHEN order_id IS NOT NULL THEN order_id || '|' || coalesce(sku_id, '') END) AS lines "
-        "FROM ledger_postings"
-    )
-    params: list[Any] = []
-    if days is not None:
-        lo, hi = _period(today, days)
-        sql += f" WHERE {_DAY} >= ? AND {_DAY} <= ?"
-        params += [lo, hi]
-    sql += " GROUP BY 1, component"
-    df = store.query(sql, params)
     if by == "month":
         df = df.with_columns(
             pl.format(
@@ -356,7 +315,8 @@ def _pivot_components(df: pl.DataFrame, keys: list[str]) -> pl.DataFrame:
     return wide.with_columns(pl.sum_horizontal([pl.col(c) for c in COMPONENTS]).alias("margin"))
 
 
-def _dimension_filter(by: str, key: str | None) -> tuple[str, list[Any]]:
+def _dimension_filter(by: str, key: str | None) -> tuple[dict[str, Any], list[tuple[date, date]]]:
+    """The postings of one roll-up row: column equalities (``None``: empty) and day ranges."""
     if by not in LEDGER_DIMENSIONS:
         raise UsageError(f"unknown dimension {by!r}; choose from: {', '.join(LEDGER_DIMENSIONS)}")
     if by == "month":
@@ -367,11 +327,9 @@ def _dimension_filter(by: str, key: str | None) -> tuple[str, list[Any]]:
         except ValueError:
             raise UsageError(f"{key!r} is not a month such as 2026-02") from None
         nxt = (first.replace(day=28) + timedelta(days=4)).replace(day=1)
-        return f"{_DAY} >= ? AND {_DAY} < ?", [first, nxt]
+        return {}, [(first, nxt - timedelta(days=1))]
     col = LEDGER_DIMENSIONS[by]
-    if key is None or key == "":
-        return f"{col} IS NULL", []
-    return f"{col} = ?", [key]
+    return {col: key or None}, []
 
 
 def ledger_lines(
@@ -390,18 +348,10 @@ def ledger_lines(
     source table with an empty order."""
     if not ledger_ready(store):
         return pl.DataFrame(), 0
-    where, params = _dimension_filter(by, key)
+    equals, ranges = _dimension_filter(by, key)
     if days is not None:
-        lo, hi = _period(today, days)
-        where += f" AND {_DAY} >= ? AND {_DAY} <= ?"
-        params += [lo, hi]
-    df = store.query(
-        "SELECT order_id, sku_id, min(order_date) AS order_date, "
-        "CASE WHEN order_id IS NULL THEN source_table END AS source_table, "
-        f"component, {_AMOUNT} AS amount_usd FROM ledger_postings WHERE {where} "
-        "GROUP BY order_id, sku_id, CASE WHEN order_id IS NULL THEN source_table END, component",
-        params,
-    )
+        ranges.append(_period(today, days))
+    df = queries.ledger.amounts_by_line_component(store, equals=equals, days=ranges)
     keys = ["order_id", "sku_id", "source_table"]
     dates = df.group_by(keys).agg(pl.col("order_date").min())
     wide = _pivot_components(df, keys).join(dates, on=keys, how="left", nulls_equal=True)
@@ -415,22 +365,7 @@ def line_sources(store: Store, *, order_id: str | None, sku_id: str | None) -> p
     is empty) with its account, amount, basis and the source row it came from."""
     if not ledger_ready(store):
         return pl.DataFrame()
-    conds: list[str] = []
-    params: list[Any] = []
-    for col, value in (("order_id", order_id), ("sku_id", sku_id)):
-        if value:
-            conds.append(f"{col} = ?")
-            params.append(value)
-        else:
-            conds.append(f"{col} IS NULL")
-    df = store.query(
-        "SELECT posting_id, date, order_date, account, component, "
-        "CAST(amount_usd AS DOUBLE PRECISION) AS amount_usd, "
-        "CAST(amount AS DOUBLE PRECISION) AS amount, currency, basis, settlement, "
-        "source_table, source_key, content_id, creator_id, traffic_source, route, "
-        "reversal_of, note FROM ledger_postings WHERE " + " AND ".join(conds),
-        params,
-    )
+    df = queries.ledger.line_postings(store, order_id=order_id, sku_id=sku_id)
     order = {c: i for i, c in enumerate(COMPONENTS)}
     return (
         df.with_columns(
@@ -454,9 +389,7 @@ def content_profit(store: Store, *, by: str, today: date, days: int | None = Non
         info = store.table(
             "content", columns=["content_id", "kind", "creator_id", "posted_at", "title", "market"]
         ).rename({"content_id": "key"})
-        views = store.query(
-            "SELECT content_id AS key, sum(views) AS views FROM content_metrics GROUP BY content_id"
-        ).with_columns(pl.col("views").cast(pl.Int64))
+        views = queries.content.views_by_content(store).rename({"content_id": "key"})
         handles = store.table("creators", columns=["creator_id", "handle"])
         info = (
             info.join(views, on="key", how="left")
@@ -469,10 +402,7 @@ def content_profit(store: Store, *, by: str, today: date, days: int | None = Non
             "creators", columns=["creator_id", "handle", "followers", "commission_rate"]
         ).rename({"creator_id": "key"})
         info = info.with_columns(pl.col("commission_rate").cast(pl.Float64))
-        posts = store.query(
-            "SELECT creator_id AS key, count(*) AS posts FROM content WHERE creator_id IS NOT NULL "
-            "GROUP BY creator_id"
-        ).with_columns(pl.col("posts").cast(pl.Int64))
+        posts = queries.content.posts_by_creator(store).rename({"creator_id": "key"})
         info = info.join(posts, on="key", how="left")
     return roll.join(info, on="key", how="left").sort("margin", descending=True)
 
@@ -484,16 +414,7 @@ def cash(store: Store) -> dict[str, Any]:
     run = latest_run(store, "ledger", kind="cash")
     if run is None:
         return {"run": None, "daily": pl.DataFrame(), "summary": {}}
-    daily = store.query(
-        "SELECT date, kind, CAST(inflow_usd AS DOUBLE PRECISION) AS inflow_usd, "
-        "CAST(outflow_usd AS DOUBLE PRECISION) AS outflow_usd, "
-        "CAST(net_usd AS DOUBLE PRECISION) AS net_usd, "
-        "CAST(cumulative_usd AS DOUBLE PRECISION) AS cumulative_usd, "
-        "CAST(balance_usd AS DOUBLE PRECISION) AS balance_usd, "
-        "CAST(supplier_usd AS DOUBLE PRECISION) AS supplier_usd "
-        "FROM ledger_cash WHERE run_id = ? ORDER BY date",
-        [run["run_id"]],
-    )
+    daily = queries.ledger.cash_timeline(store, str(run["run_id"]))
     s = run["summary"] if isinstance(run["summary"], dict) else {}
     summary = {
         "today": s.get("today"),
@@ -530,20 +451,18 @@ def stock_on_hand(store: Store, sku_ids: list[str] | None = None) -> pl.DataFram
         return pl.DataFrame(
             schema={"sku_id": pl.String, "on_hand": pl.Float64, "snapshot_date": pl.Date}
         )
-    marks = ", ".join("?" for _ in ids)
-    only, only_params = "", []
-    if sku_ids is not None:
-        only = f" AND sku_id IN ({', '.join('?' for _ in sku_ids)})"
-        only_params = list(sku_ids)
-    df = store.query(
-        "SELECT s.sku_id, s.date AS snapshot_date, "
-        "CAST(sum(s.on_hand_qty - coalesce(s.reserved_qty, 0)) AS DOUBLE PRECISION) AS on_hand "
-        "FROM inventory_snapshots s JOIN ("
-        f"  SELECT sku_id, max(date) AS d FROM inventory_snapshots WHERE location_id IN ({marks})"
-        f"{only} GROUP BY sku_id"
-        ") m ON m.sku_id = s.sku_id AND m.d = s.date "
-        f"WHERE s.location_id IN ({marks}) GROUP BY s.sku_id, s.date",
-        [*ids, *only_params, *ids],
+    # the newest snapshot of each sellable location, then the SKU's newest day among them
+    latest = queries.inventory.latest_stock(store, sku_ids=sku_ids, location_ids=ids)
+    df = (
+        latest.filter(pl.col("date") == pl.col("date").max().over("sku_id"))
+        .group_by("sku_id", "date")
+        .agg(
+            (pl.col("on_hand_qty") - pl.col("reserved_qty").fill_null(0))
+            .sum()
+            .cast(pl.Float64)
+            .alias("on_hand")
+        )
+        .rename({"date": "snapshot_date"})
     )
     return df.select("sku_id", pl.col("on_hand").clip(lower_bound=0.0), "snapshot_date")
 
@@ -563,11 +482,7 @@ def sku_table(store: Store, *, today: date, days: int = 30) -> pl.DataFrame:
             columns=["sku_id", "phase", "receding", "velocity_7d", "remaining_demand_mean"],
             where={"run_id": sense_run},
         )
-        fc = store.query(
-            "SELECT sku_id, avg(mean) AS forecast_daily FROM forecasts WHERE run_id = ? "
-            "GROUP BY sku_id",
-            [sense_run],
-        )
+        fc = queries.modules.mean_daily_forecast(store, sense_run)
         out = out.join(ph, on="sku_id", how="left").join(fc, on="sku_id", how="left")
     else:
         out = out.with_columns(
@@ -693,16 +608,7 @@ def comply_findings(store: Store, *, sku_id: str | None = None) -> pl.DataFrame:
                 "rule_source": pl.String,
             }
         )
-    sql = (
-        "SELECT finding_id, code, severity, kind, scope, source, sku_id, content_id, field, "
-        "match_text, message, message_zh, fix, fix_zh, rule_source FROM comply_findings "
-        "WHERE run_id = ?"
-    )
-    params: list[Any] = [run]
-    if sku_id is not None:
-        sql += " AND sku_id = ?"
-        params.append(sku_id)
-    return store.query(sql + " ORDER BY finding_id", params)
+    return queries.modules.run_findings(store, run, sku_id=sku_id)
 
 
 def comply_blocking(store: Store) -> dict[str, list[str]]:
@@ -721,12 +627,7 @@ def daily_units(store: Store, *, today: date, days: int = 365) -> pl.DataFrame:
     tz = _shop_tz(store)
     lo = datetime.combine(today - timedelta(days=days + 1), datetime.min.time())
     hi = datetime.combine(today + timedelta(days=1), datetime.min.time())
-    rows = store.query(
-        "SELECT l.sku_id, o.created_at, l.quantity FROM order_lines l "
-        "JOIN orders o ON o.order_id = l.order_id "
-        "WHERE o.created_at >= ? AND o.created_at < ? AND o.status <> ?",
-        [lo, hi, "CANCELLED"],
-    )
+    rows = queries.orders.units_created_between(store, lo, hi, exclude_status="CANCELLED")
     if rows.height == 0:
         return pl.DataFrame(schema={"sku_id": pl.String, "date": pl.Date, "units": pl.Int64})
     local = (
@@ -816,12 +717,7 @@ def sku_detail(
             columns=["content_id", "kind", "creator_id", "posted_at", "title", "market"],
             where={"content_id": ids},
         )
-        views = store.query(
-            "SELECT content_id, sum(views) AS views FROM content_metrics WHERE content_id IN ("
-            + ", ".join("?" for _ in ids)
-            + ") GROUP BY content_id",
-            ids,
-        ).with_columns(pl.col("views").cast(pl.Int64))
+        views = queries.content.views_by_content(store, ids)
         handles = store.table("creators", columns=["creator_id", "handle"])
         content = (
             content.join(views, on="content_id", how="left")
@@ -878,13 +774,7 @@ def sku_detail(
 
 def _in_transit(store: Store, sku_id: str) -> list[dict[str, Any]]:
     """Lots of the SKU on the water or in the air: shipment, route, units, expected arrival."""
-    df = store.query(
-        "SELECT s.shipment_id, s.route_id, s.eta_on, s.shipped_on, l.quantity "
-        "FROM shipment_lines l JOIN shipments s ON s.shipment_id = l.shipment_id "
-        "WHERE l.sku_id = ? AND s.arrived_on IS NULL ORDER BY s.eta_on",
-        [sku_id],
-    )
-    return df.to_dicts()
+    return queries.inventory.open_shipment_lines(store, sku_id).to_dicts()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1000,74 +890,10 @@ def export_purchase_orders_csv(store: Store, path: Any) -> dict[str, Any]:
     exporter, so the web download and ``quickturn plan export`` are the same file)."""
     if not has(store, "plan_actions") or latest_run(store, "plan") is None:
         raise NotFound("no plan run in this database yet: run `quickturn plan` first")
-    try:  # by name: the plan module lands separately (see plan_simulator_available)
-        plan_service: Any = importlib.import_module("quickturn.services.plan")
-    except ImportError:  # plan tables filled by another build: write them as they are
-        return _export_plan_actions_csv(store, path)
+    from quickturn.services import plan as plan_service
+
     result: dict[str, Any] = plan_service.export_purchase_orders(store, path)
     return result
-
-
-#: columns of the fallback export (those of the plan module's supplier CSV that
-#: ``plan_actions`` holds)
-PO_FALLBACK_COLUMNS = (
-    "po_number",
-    "order_date",
-    "supplier_id",
-    "sku",
-    "description",
-    "quantity",
-    "unit_price",
-    "currency",
-    "line_total",
-    "ship_mode",
-    "expected_arrival",
-)
-
-
-def _export_plan_actions_csv(store: Store, path: Any) -> dict[str, Any]:
-    """The latest run's purchase orders straight from ``plan_actions`` (used only when the plan
-    module is not importable, e.g. a database written by another quickturn build)."""
-    from pathlib import Path
-
-    from quickturn.services.csvsafe import SafeWriter, cents
-
-    run = latest_run(store, "plan")
-    assert run is not None
-    rid = str(run["run_id"])
-    acts = store.table("plan_actions", where={"run_id": rid, "kind": "purchase_order"})
-    titles = store.table("skus", columns=["sku_id", "title"])
-    routes = store.table("routes", columns=["route_id", "mode"])
-    df = (
-        acts.join(titles, on="sku_id", how="left")
-        .join(routes, on="route_id", how="left")
-        .sort("supplier_id", "sku_id", "action_id")
-    )
-    out = Path(path)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    with out.open("w", newline="", encoding="utf-8") as fh:
-        w = SafeWriter(fh)
-        w.writerow(PO_FALLBACK_COLUMNS)
-        for r in df.to_dicts():
-            sup = r.get("supplier_id") or "UNASSIGNED"
-            qty = int(r["quantity"])
-            unit = cents(r.get("unit_cost"), r.get("currency") or "USD")
-            w.writerow(
-                [
-                    f"PO-{r['order_date']:%Y%m%d}-{sup}-{rid[-6:].upper()}",
-                    r["order_date"],
-                    sup,
-                    r["sku_id"],
-                    r.get("title") or "",
-                    qty,
-                    unit,
-                    r.get("currency") or "",
-                    unit * qty,
-                    r.get("mode") or "",
-                    r.get("expected_arrival") or "",
-                ]
-            )
-    return {"run_id": rid, "lines": df.height, "path": str(out)}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1146,8 +972,15 @@ def open_findings(
     if ledger_run:
         for code, sev in (ledger_run["summary"].get("findings") or {}).items():
             if sev != "info":
-                out.append({"module": "ledger", "severity": sev, "code": code, "count": 1})
-    rank = {"block": 0, "error": 0, "warning": 1, "warn": 1, "info": 2}
+                out.append(
+                    {
+                        "module": "ledger",
+                        "severity": normalise_severity(str(sev)),
+                        "code": code,
+                        "count": 1,
+                    }
+                )
+    rank = {"block": 0, "error": 0, "warn": 1, "info": 2}
     out.sort(key=lambda r: (rank.get(str(r["severity"]), 3), -int(r["count"])))
     return out
 
@@ -1178,73 +1011,22 @@ def unit_economics_from_journal(
     store: Store, sku_ids: list[str], *, today: date, days: int
 ) -> pl.DataFrame:
     """Per SKU and unit sold over the ``days`` before ``today`` — price, landed cost and
-    variable cost in USD — read from the ledger journal (``ledger_postings``) with the same
-    definitions as the ledger's unit economics (sample orders excluded; see
-    ``quickturn.core.ledger.economics``).  SKUs without sales in the window are absent."""
-    cols = {
-        "sku_id": pl.String,
-        "price_usd": pl.Float64,
-        "landed_cost_usd": pl.Float64,
-        "variable_cost_usd": pl.Float64,
-        "unit_margin_usd": pl.Float64,
-        "cost_known": pl.Boolean,
-        "units_sold": pl.Float64,
-    }
+    variable cost in USD — read from the ledger journal (``ledger_postings``): the plan's own
+    definition (``services.economics.unit_economics_from_journal``, sample orders excluded,
+    units of the order lines the ledger posted).  SKUs without sales in the window are
+    absent."""
     if not sku_ids or not ledger_ready(store):
-        return pl.DataFrame(schema=cols)
-    lo, hi = today - timedelta(days=days), today - timedelta(days=1)
-    marks = ", ".join("?" for _ in sku_ids)
-    amounts = store.query(
-        f"SELECT sku_id, account, {_AMOUNT} AS amount_usd FROM ledger_postings "
-        f"WHERE sku_id IN ({marks}) AND order_id IS NOT NULL AND NOT coalesce(is_sample, FALSE) "
-        "AND order_date >= ? AND order_date <= ? GROUP BY sku_id, account",
-        [*sku_ids, lo, hi],
+        return pl.DataFrame(schema=JOURNAL_ECONOMICS_SCHEMA)
+    out = economics_service.unit_economics_from_journal(
+        store, today=today, days=days, sku_ids=sku_ids
     )
-    units = store.query(
-        "SELECT l.sku_id, CAST(sum(l.quantity) AS DOUBLE PRECISION) AS units_sold "
-        "FROM order_lines l JOIN orders o ON o.order_id = l.order_id "
-        f"WHERE l.sku_id IN ({marks}) AND o.created_at >= ? AND o.created_at < ? "
-        "AND NOT coalesce(o.is_sample_order, FALSE) GROUP BY l.sku_id",
-        [
-            *sku_ids,
-            datetime.combine(lo, datetime.min.time()),
-            datetime.combine(today, datetime.min.time()),
-        ],
-    )
-    if amounts.height == 0 or units.height == 0:
-        return pl.DataFrame(schema=cols)
-
-    def total(names: tuple[str, ...]) -> pl.Expr:
-        return pl.col("amount_usd").filter(pl.col("account").is_in(list(names))).sum()
-
-    per = amounts.group_by("sku_id").agg(
-        total(PRICE_ACCOUNTS).alias("price"),
-        total(("cogs",)).alias("cogs"),
-        total(VARIABLE_ACCOUNTS).alias("variable"),
-    )
-    out = (
-        per.join(units, on="sku_id", how="inner")
-        .filter(pl.col("units_sold") > 0)
-        .select(
-            "sku_id",
-            (pl.col("price") / pl.col("units_sold")).alias("price_usd"),
-            (-pl.col("cogs") / pl.col("units_sold")).alias("landed_cost_usd"),
-            (-pl.col("variable") / pl.col("units_sold")).alias("variable_cost_usd"),
-            pl.lit(True).alias("cost_known"),
-            "units_sold",
-        )
-        .with_columns(
-            (pl.col("price_usd") - pl.col("landed_cost_usd") - pl.col("variable_cost_usd")).alias(
-                "unit_margin_usd"
-            )
-        )
-    )
-    return out.select(list(cols))
+    return out if out is not None else pl.DataFrame(schema=JOURNAL_ECONOMICS_SCHEMA)
 
 
 def plan_simulator_available() -> bool:
-    """True when this build has the plan module (the projection replays its simulator)."""
-    return importlib.util.find_spec("quickturn.services.plan") is not None
+    """True: the plan module is part of every build (the projection replays its simulator).
+    Kept for the SKU page's template flag."""
+    return True
 
 
 def _projection_settings(store: Store, settings: Settings | None, scenarios: int) -> Any:
@@ -1279,8 +1061,6 @@ def projection_scenarios(
     """
     if not has(store, "plan_sku_results") or latest_run(store, "plan") is None:
         return None
-    if not plan_simulator_available():
-        return None
     from quickturn.services import sense as sense_service
 
     ps = _projection_settings(store, settings, scenarios)
@@ -1303,26 +1083,24 @@ def inventory_projection(
     percentile and the mean over demand scenarios, for the chosen policy and the alternatives.
 
     How: the plan's own inputs for this SKU are assembled as the plan does (sense demand
-    scenarios, stock, lots in transit, routes, FX; unit economics from the ledger journal
-    instead of a full ledger rebuild), every family is optimised with the plan's engine, and
-    the plan's simulator is replayed with one demand scenario per row.  The simulator reports
-    sums over the horizon, so it is run for horizons 1…H with a storage cost of 1 per unit
-    and day (no capital cost, no cash budget): the holding cost of horizon t+1 minus that of
-    horizon t is exactly the stock on hand at the end of day t.  Orders only depend on the
-    past and the forecast, so every truncated run takes the same decisions as the full one.
+    scenarios, stock, lots in transit, routes with lead times fitted to past shipments, FX;
+    unit economics from the ledger journal by the plan's own function), every family is
+    optimised with the plan's engine, and the plan's simulator is replayed once with one
+    demand scenario per row (no cash budget), returning its daily trace of units on hand
+    (``simulate(..., trace=True)``).
     """
     if not has(store, "plan_sku_results") or latest_run(store, "plan") is None:
         raise NotFound("no plan run in this database yet: run `quickturn plan` first")
-    if not plan_simulator_available():
-        raise NotFound(
-            "the plan module is not installed in this build: the inventory projection needs "
-            "its simulator (the plan's tables are shown as stored)"
-        )
     from quickturn.core.plan import simulate as sim
-    from quickturn.core.plan.inputs import assemble_inputs, delivery_days, fx_table, in_transit_lots
+    from quickturn.core.plan.inputs import (
+        assemble_inputs,
+        delivery_days,
+        fit_route_lead_times,
+        fx_lookup,
+        in_transit_lots,
+    )
+    from quickturn.services import plan as plan_service
     from quickturn.services import sense as sense_service
-
-    plan_service: Any = importlib.import_module("quickturn.services.plan")
 
     if store.table("skus", columns=["sku_id"], where={"sku_id": sku_id}).height == 0:
         raise NotFound(f"unknown SKU {sku_id!r}")
@@ -1346,37 +1124,34 @@ def inventory_projection(
             store, today=today, h=h, n_paths=ps.scenarios, seed=ps.seed, sku_ids=[sku_id]
         )
     economics = unit_economics_from_journal(store, [sku_id], today=today, days=ps.economics_days)
-    stock = store.query(
-        "SELECT s.sku_id, s.location_id, s.on_hand_qty, s.reserved_qty "
-        "FROM inventory_snapshots s JOIN ("
-        "  SELECT sku_id, location_id, max(date) AS d FROM inventory_snapshots "
-        "  WHERE date < ? AND sku_id = ? GROUP BY sku_id, location_id) m "
-        "ON s.sku_id = m.sku_id AND s.location_id = m.location_id AND s.date = m.d",
-        [today, sku_id],
+    stock = queries.inventory.latest_stock(store, before=today, sku_ids=[sku_id]).select(
+        "sku_id", "location_id", "on_hand_qty", "reserved_qty"
     )
     since = datetime.combine(today - timedelta(days=90), datetime.min.time())
-    delivered = store.query(
-        "SELECT created_at, delivered_at, order_type FROM orders "
-        "WHERE delivered_at IS NOT NULL AND created_at >= ? AND created_at < ?",
-        [since, datetime.combine(today, datetime.min.time())],
+    delivered = queries.orders.delivered_orders(
+        store, since, datetime.combine(today, datetime.min.time())
     )
     us = delivery_days(delivered, made_to_order=False)
     pod = delivery_days(delivered, made_to_order=True)
+    # lead times fitted to past shipments, as the plan fits them (services.plan.prepare): the
+    # page replays the plan's inputs, not the routes table's nominal days
+    shipments = store.table("shipments")
+    routes = fit_route_lead_times(store.table("routes"), shipments, today)
     lots = in_transit_lots(
-        store.table("shipments"),
+        shipments,
         store.table("shipment_lines", where={"sku_id": sku_id}),
         store.table("purchase_orders", where={"sku_id": sku_id}),
-        store.table("routes"),
+        routes,
         today,
     )
     inputs, context, findings = assemble_inputs(
         skus=store.table("skus", where={"sku_id": sku_id}),
         suppliers=store.table("suppliers"),
         locations=store.table("locations"),
-        routes=store.table("routes"),
+        routes=routes,
         stock=stock,
         lots=lots,
-        fx=fx_table(store.table("fx_rates"), today),
+        fx=fx_lookup(store.table("fx_rates"), today),
         demand=np.asarray(paths.paths, dtype=np.float64),
         demand_sku_ids=list(paths.sku_ids),
         phase=list(paths.phase),
@@ -1404,8 +1179,6 @@ def inventory_projection(
     # one scenario per row: (m, 1, h); independent random streams per row
     m = inputs.n_scenarios
     eco = np.repeat(inputs.economics, m, axis=0)
-    eco[:, sim.E_STORAGE] = 1.0
-    eco[:, sim.E_CAPITAL] = 0.0
     eco[:, sim.E_CASH] = np.inf
     rows = sim.PlanInputs(
         demand=np.ascontiguousarray(inputs.demand[0][:, None, :]),
@@ -1421,25 +1194,10 @@ def inventory_projection(
         forecast=np.repeat(inputs.mean_forecast(), m, axis=0),
     )
     params = np.repeat(fam_params[None, :, :], m, axis=0)
-    # no leftover sell-down after the horizon: the plan charges storage for it at the end,
-    # which would break the day-by-day differences below
-    config = dataclasses.replace(plan_service.sim_config(ps), terminal_cover_days=0.0)
-    cumulative = np.zeros((h + 1, m, len(fams)))
-    for t in range(1, h + 1):
-        part = sim.PlanInputs(
-            demand=np.ascontiguousarray(rows.demand[:, :, :t]),
-            economics=rows.economics,
-            routes=rows.routes,
-            pipeline_qty=rows.pipeline_qty,
-            pipeline_eta=rows.pipeline_eta,
-            pipeline_sd=rows.pipeline_sd,
-            sku_key=rows.sku_key,
-            sku_ids=rows.sku_ids,
-            forecast=rows.forecast,
-        )
-        res = sim.simulate(part, params, config)
-        cumulative[t] = np.nan_to_num(res.metrics[:, :, sim.M_HOLDING])
-    on_hand = np.maximum(np.diff(cumulative, axis=0), 0.0)  # (h, m, F)
+    # one run with the simulator's daily trace: units on hand at the end of each day
+    trace = sim.simulate(rows, params, plan_service.sim_config(ps), trace=True).on_hand
+    assert trace is not None  # (m, F, 1, h)
+    on_hand = np.maximum(np.nan_to_num(trace[:, :, 0, :]).transpose(2, 0, 1), 0.0)  # (h, m, F)
     bands = []
     for k, name in enumerate(fams):
         if not active[k]:

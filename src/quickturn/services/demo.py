@@ -9,11 +9,13 @@ Replacing a database: a DuckDB file is built beside the target and moved over it
 the target does not exist or carries the demo marker; a PostgreSQL database is emptied only
 when it carries the marker or holds no seller data.  Anything else is refused.
 
-Contract for modules (each module adds itself to ``STEPS``):
+Contract for modules (each module adds itself to ``STEPS`` and to :func:`step_function`):
 
 * ``quickturn.services.<module>.demo_step(ctx: DemoContext) -> dict[str, Any]`` runs the module
-  on the demo store and returns a JSON-able section for ``quickturn demo --json``;
-* ``quickturn.cli.<module>.render_demo(cli, section)`` prints that section with Rich.
+  on the demo store and returns a JSON-able section for ``quickturn demo --json``
+  (``DemoContext`` lives in :mod:`quickturn.services.demo_context`);
+* ``quickturn.cli.<module>.render_demo(cli, section)`` prints that section with Rich
+  (``quickturn.cli.demo.demo_renderer``).
 
 Steps run in the order of ``STEPS``; a later step may read an earlier one's section from
 ``ctx.results`` (but should prefer what the earlier step persisted in the store).
@@ -22,13 +24,11 @@ Steps run in the order of ``STEPS``; a later step may read an earlier one's sect
 from __future__ import annotations
 
 import contextlib
-import importlib
 import json
 import os
 import time
 import traceback
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -40,6 +40,7 @@ from quickturn.demo.summary import story_summary
 from quickturn.errors import StoreError, UsageError
 from quickturn.i18n import Translator
 from quickturn.schema import TABLES_BY_NAME, input_tables
+from quickturn.services.demo_context import DemoContext as DemoContext  # re-exported
 from quickturn.store import Store, is_postgres_url, open_store
 
 #: module names, in run order; each provides ``services.<name>.demo_step``
@@ -66,16 +67,42 @@ MARKER_KEY = "marker"
 Progress = Callable[[str, int, int], None]
 
 
-@dataclass
-class DemoContext:
-    """What a module's demo step gets."""
+#: a module's demo step: runs the module on the demo store, returns a JSON-able section
+DemoStep = Callable[[DemoContext], dict[str, Any]]
 
-    store: Store
-    settings: Settings
-    today: date  # the demo's "as of" day: history ends the day before
-    seed: int
-    results: dict[str, Any] = field(default_factory=dict)
-    progress: Callable[[str], None] = lambda _msg: None
+
+def step_function(name: str) -> DemoStep:
+    """``services.<name>.demo_step`` for a module of :data:`STEPS` (plain imports, inside the
+    function: a demo imports only the modules it runs; static tools see every one)."""
+    if name == "ledger":
+        from quickturn.services.ledger import demo_step as ledger_step
+
+        return ledger_step
+    if name == "sense":
+        from quickturn.services.sense import demo_step as sense_step
+
+        return sense_step
+    if name == "plan":
+        from quickturn.services.plan import demo_step as plan_step
+
+        return plan_step
+    if name == "health":
+        from quickturn.services.health import demo_step as health_step
+
+        return health_step
+    if name == "comply":
+        from quickturn.services.comply import demo_step as comply_step
+
+        return comply_step
+    if name == "backtest":
+        from quickturn.services.backtest import demo_step as backtest_step
+
+        return backtest_step
+    # as an import of a module that does not exist would (the demo records it and goes on)
+    raise ModuleNotFoundError(
+        f"no demo step {name!r}: no module quickturn.services.{name} in STEPS ({', '.join(STEPS)})",
+        name=f"quickturn.services.{name}",
+    )
 
 
 def _sub_progress(report: Progress, step: int, total: int) -> Callable[[str], None]:
@@ -145,8 +172,7 @@ def run_demo(
             ctx.progress = _sub_progress(report, step_no, total)
             t0 = time.perf_counter()
             try:
-                mod = importlib.import_module(f"quickturn.services.{name}")
-                section = mod.demo_step(ctx)
+                section = step_function(name)(ctx)
                 section = json.loads(json.dumps(section, default=str))
                 sections[name] = section
                 ctx.results[name] = section
@@ -243,7 +269,7 @@ def write_demo_database(url: str, tables: dict[str, Any], marker: dict[str, Any]
         try:
             with store.transaction():
                 _write_all(store, tables, marker)
-            store._exec("CHECKPOINT")
+            store.checkpoint()
         finally:
             store.close()
         with contextlib.suppress(FileNotFoundError):

@@ -40,8 +40,10 @@ from quickturn.core.health.response import (
     review_gap,
 )
 from quickturn.errors import Finding, UsageError
-from quickturn.services.demo import DemoContext
+from quickturn.services.demo_context import DemoContext
 from quickturn.store import Store
+from quickturn.store.queries import orders as order_queries
+from quickturn.store.queries import runs as run_queries
 
 #: staleness after which the run is dated after the newest order instead of the clock
 STALE_DAYS = 7
@@ -96,7 +98,7 @@ def resolve_today(
     if today is not None:
         return today, None
     clock = clock or _local_today(params)
-    newest = store.query("SELECT max(created_at) AS t FROM orders")["t"][0]
+    newest = run_queries.newest_value(store, "orders", "created_at")
     if newest is None:
         return clock, None
     newest_day = (
@@ -139,12 +141,7 @@ def _select(
     start: datetime,
     shop_id: str | None = None,
 ) -> pl.DataFrame:
-    sql = f"SELECT {', '.join(columns)} FROM {table} WHERE {where} >= ?"
-    params: list[Any] = [start]
-    if shop_id is not None:
-        sql += " AND shop_id = ?"
-        params.append(shop_id)
-    return store.query(sql, params)
+    return order_queries.rows_since(store, table, list(columns), where, start, shop_id=shop_id)
 
 
 def load_frames(

@@ -5,7 +5,7 @@ Data flow::
     path ──connectors.files.read_file──▶ raw frame (+ __row__ = data row in the file)
          ──choose a mapping──▶ canonical (pass-through), --map (YAML / inline / built-in),
                                 Seller Center export (auto-detected or --format), …
-         ──connectors.mapping.apply_mapping──▶ {table: frame}
+         ──connectors.column_mapping.apply_mapping──▶ {table: frame}
          ──validate.coerce (types, required, choices, ranges, dates, duplicate keys)
          ──validate.check_references (store keys ∪ keys of this import)
          ──all findings──▶ errors?  yes: report, write nothing
@@ -28,8 +28,7 @@ from typing import Any
 import polars as pl
 
 from quickturn.connectors import seller_center
-from quickturn.connectors.files import RawFile, read_file
-from quickturn.connectors.mapping import (
+from quickturn.connectors.column_mapping import (
     LDict,
     MappedTables,
     Mapping,
@@ -41,6 +40,7 @@ from quickturn.connectors.mapping import (
     normalise_name,
     resolve_mapping,
 )
+from quickturn.connectors.files import RawFile, read_file
 from quickturn.errors import Finding, UsageError, has_errors
 from quickturn.schema import TABLES, TABLES_BY_NAME, Table, get_table
 from quickturn.store import Store
@@ -454,7 +454,7 @@ def _date_order(mapped: MappedTables, forced: str | None, source: str) -> tuple[
         findings.append(
             Finding(
                 "W_DATE_ORDER_MIXED",
-                "warning",
+                "warn",
                 f"slash dates disagree: {dmy} can only be DD/MM/YYYY and {mdy} only MM/DD/YYYY; "
                 f"read as {label}, the others are reported as errors",
                 message_zh=f"斜杠日期不一致：{dmy} 个只能是 DD/MM/YYYY，{mdy} 个只能是 MM/DD/YYYY；"

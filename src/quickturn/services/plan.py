@@ -37,14 +37,13 @@ import numpy as np
 import polars as pl
 
 from quickturn.config import Settings
-from quickturn.core.ledger.economics import PRICE_ACCOUNTS, VARIABLE_ACCOUNTS
 from quickturn.core.plan.engine import PlanOutcome, decide, evaluate, explain_choice
 from quickturn.core.plan.inputs import (
     SkuContext,
     assemble_inputs,
     delivery_days,
     fit_route_lead_times,
-    fx_table,
+    fx_lookup,
     in_transit_lots,
 )
 from quickturn.core.plan.policies import ROUTE_SLOTS, family
@@ -72,6 +71,7 @@ from quickturn.core.plan.simulate import (
 )
 from quickturn.errors import Finding, UsageError
 from quickturn.i18n import gettext
+from quickturn.services import economics as economics_service
 from quickturn.services.csvsafe import SafeWriter, cents
 from quickturn.store import Store
 
@@ -181,51 +181,7 @@ def ledger_journal_economics(store: Store, today: date, days: int) -> pl.DataFra
     the orders the ledger posted revenue for.  SKUs without sales in the window are left out
     (the planner falls back to the list price and unit cost for them).
     """
-    if store.query("SELECT count(*) AS n FROM ledger_postings")["n"][0] == 0:
-        return None
-    start = today - timedelta(days=days)
-    amounts = store.query(
-        "SELECT sku_id, account, sum(amount_usd) AS amount FROM ledger_postings "
-        "WHERE sku_id IS NOT NULL AND order_date >= ? AND order_date < ? "
-        "AND NOT coalesce(is_sample, FALSE) GROUP BY sku_id, account",
-        [start, today],
-    )
-    units = store.query(
-        "SELECT sku_id, sum(quantity) AS units FROM order_lines WHERE order_id IN ("
-        "  SELECT DISTINCT order_id FROM ledger_postings WHERE account = 'gross_revenue' "
-        "  AND order_date >= ? AND order_date < ? AND NOT coalesce(is_sample, FALSE)) "
-        "GROUP BY sku_id",
-        [start, today],
-    )
-    if amounts.is_empty() or units.is_empty():
-        return None
-
-    def part(accounts: tuple[str, ...]) -> pl.Expr:
-        mine = pl.col("account").is_in(list(accounts))
-        return pl.when(mine).then(pl.col("amount")).otherwise(0.0).sum()
-
-    agg = (
-        amounts.with_columns(pl.col("amount").cast(pl.Float64))
-        .group_by("sku_id")
-        .agg(
-            part(PRICE_ACCOUNTS).alias("rev"),
-            (-part(("cogs",))).alias("landed"),
-            (-part(VARIABLE_ACCOUNTS)).alias("var"),
-            (pl.col("account") == "cogs").any().alias("cost_known"),
-        )
-        .join(units.with_columns(pl.col("units").cast(pl.Float64)), on="sku_id")
-        .filter(pl.col("units") > 0)
-    )
-    u = pl.col("units")
-    return agg.select(
-        "sku_id",
-        (pl.col("rev") / u).alias("price_usd"),
-        (pl.col("landed") / u).alias("landed_cost_usd"),
-        (pl.col("var") / u).alias("variable_cost_usd"),
-        ((pl.col("rev") - pl.col("landed") - pl.col("var")) / u).alias("unit_margin_usd"),
-        "cost_known",
-        u.alias("units_sold"),
-    ).sort("sku_id")
+    return economics_service.unit_economics_from_journal(store, today=today, days=days)
 
 
 def _delivery_stats(store: Store, today: date) -> tuple[tuple[float, float], tuple[float, float]]:
@@ -316,7 +272,7 @@ def prepare(
         routes=routes,
         stock=_latest_stock(store, today),
         lots=lots,
-        fx=fx_table(store.table("fx_rates"), today),
+        fx=fx_lookup(store.table("fx_rates"), today),
         demand=np.asarray(paths.paths, dtype=np.float64),
         demand_sku_ids=list(paths.sku_ids),
         phase=list(paths.phase),

@@ -33,6 +33,10 @@ from quickturn.core.sense.phases import PhaseReport, report
 from quickturn.core.sense.types import PHASES, Panel, SamplePaths, quantile_probs
 from quickturn.errors import UsageError
 from quickturn.store import Store
+from quickturn.store.queries import content as content_queries
+from quickturn.store.queries import inventory as inventory_queries
+from quickturn.store.queries import orders as order_queries
+from quickturn.store.queries import runs as run_queries
 
 DEFAULT_TZ = "America/Los_Angeles"
 
@@ -52,9 +56,7 @@ def _shop_zones(store: Store) -> tuple[str, dict[str, str]]:
     }
     if not zones:
         return DEFAULT_TZ, {}
-    counts = store.query(
-        "SELECT shop_id, count(*) AS n FROM orders GROUP BY shop_id ORDER BY n DESC"
-    )
+    counts = order_queries.orders_per_shop(store)
     for sid in counts["shop_id"].to_list():
         if sid in zones:
             return zones[sid], zones
@@ -79,12 +81,7 @@ def load_panel(
     start = today - timedelta(days=history_days)
     lo = datetime.combine(start - timedelta(days=1), datetime.min.time())
     hi = datetime.combine(today + timedelta(days=1), datetime.min.time())
-    lines = store.query(
-        "SELECT o.order_id, o.shop_id, o.status, o.created_at, o.cancelled_at, l.sku_id, l.quantity "
-        "FROM order_lines l JOIN orders o ON o.order_id = l.order_id "
-        "WHERE o.created_at >= ? AND o.created_at < ?",
-        [lo, hi],
-    )
+    lines = order_queries.lines_created_between(store, lo, hi)
     if lines.height:
         orders = lines.select("order_id", "shop_id", "status", "created_at", "cancelled_at").unique(
             "order_id"
@@ -99,11 +96,7 @@ def load_panel(
         )
     skus = store.table("skus", columns=["sku_id", "category", "launch_date", "pod_eligible"])
     ids = list(sku_ids) if sku_ids is not None else sorted(skus["sku_id"].to_list())
-    snaps = store.query(
-        "SELECT date, sku_id, location_id, on_hand_qty, reserved_qty FROM inventory_snapshots "
-        "WHERE date >= ? AND date <= ?",
-        [start - timedelta(days=30), end],
-    )
+    snaps = inventory_queries.snapshots_between(store, start - timedelta(days=30), end)
     stock = None
     if snaps.height:
         locations = store.table("locations", columns=["location_id", "kind"])
@@ -125,10 +118,7 @@ def load_panel(
         content = store.table("content", columns=["content_id", "posted_at"])
         if content.height:
             cs = store.table("content_skus")
-            metrics = store.query(
-                "SELECT content_id, date, views FROM content_metrics WHERE date >= ? AND date <= ?",
-                [start, end],
-            )
+            metrics = content_queries.metrics_between(store, start, end)
             posts = content_posts(content, cs, metrics, panel, tz=tz)
     panel = Panel(
         y=panel.y, sku_ids=panel.sku_ids, start=panel.start, content=posts, category=category
@@ -150,8 +140,7 @@ def _fit(panel: Panel, model: Lifecycle | None = None) -> Lifecycle:
 def default_today(store: Store) -> date:
     """The day after the last order (shop-local) — "today" for a store of past data — or the
     calendar date when the store has no orders."""
-    df = store.query("SELECT max(created_at) AS last FROM orders")
-    last = df["last"][0] if df.height else None
+    last = run_queries.newest_value(store, "orders", "created_at")
     if last is None:
         return datetime.now(UTC).date()
     tz = _shop_tz(store)
@@ -365,10 +354,7 @@ def _summary(panel: Panel, rep: PhaseReport, mean: np.ndarray, names: list[str])
 
 
 def latest_run_id(store: Store) -> str | None:
-    df = store.query(
-        "SELECT run_id FROM runs WHERE module = ? ORDER BY created_at DESC LIMIT 1", ["sense"]
-    )
-    return str(df["run_id"][0]) if df.height else None
+    return run_queries.latest_run_id(store, "sense")
 
 
 def load_run(store: Store, run_id: str) -> tuple[pl.DataFrame, pl.DataFrame]:

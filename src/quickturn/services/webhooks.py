@@ -25,15 +25,15 @@ import polars as pl
 from quickturn.config import Settings
 from quickturn.connectors.tiktok_api.client import Page, TikTokClient
 from quickturn.connectors.tiktok_api.errors import TikTokApiError
-from quickturn.connectors.tiktok_api.mapping import map_cancellations, map_orders, map_returns
 from quickturn.connectors.tiktok_api.notifications import Notification
-from quickturn.services.connect import TikTokSettings, tiktok_settings
+from quickturn.connectors.tiktok_api.payloads import map_cancellations, map_orders, map_returns
+from quickturn.connectors.tiktok_api.settings import TikTokSettings, tiktok_settings
+from quickturn.services.sync_writes import SyncReport, load_shops, write_mapped
 from quickturn.store import Store, open_store
+from quickturn.store.queries import modules as module_queries
 
 if TYPE_CHECKING:
     from fastapi import APIRouter, FastAPI
-
-    from quickturn.services.sync import SyncReport
 
 TABLE = "tiktok_webhook_events"
 
@@ -128,8 +128,6 @@ def process_queue(
     limit: int = 10_000,
 ) -> int:
     """Re-fetch what pending notifications point at; return how many events were done."""
-    from quickturn.services.sync import SyncReport, load_shops, write_mapped
-
     rep = report or SyncReport(run_id="webhooks")
     events = store.table(TABLE, where={"status": "pending"}, order_by=["received_at"], limit=limit)
     if shop_id is not None:
@@ -213,8 +211,7 @@ def _mark(
 
 
 def queue_summary(store: Store) -> dict[str, int]:
-    df = store.query(f"SELECT status, count(*) AS n FROM {TABLE} GROUP BY status")
-    return {str(s): int(n) for s, n in df.iter_rows()}
+    return module_queries.status_counts(store, TABLE)
 
 
 def _inbox_for(

@@ -120,6 +120,11 @@ class Store(ABC):
     @abstractmethod
     def close(self) -> None: ...
 
+    def checkpoint(self) -> None:
+        """Make every committed write durable in the main database file (DuckDB: fold the
+        write-ahead log in, so the file can be copied or moved alone); a no-op elsewhere."""
+        return None
+
     # -- low level (backend specific) -----------------------------------------------------
     @abstractmethod
     def _exec(self, sql: str, params: Sequence[Any] | None = None) -> int:

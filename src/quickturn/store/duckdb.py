@@ -161,6 +161,9 @@ class DuckDBStore(Store):
             raise StoreError(f"cannot open DuckDB database {self.url!r}: {exc}") from None
         self.read_only = read_only
 
+    def checkpoint(self) -> None:
+        self._exec("CHECKPOINT")
+
     def close(self) -> None:
         with contextlib.suppress(duckdb.Error):
             self.con.close()

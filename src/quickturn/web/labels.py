@@ -72,7 +72,6 @@ SEVERITIES: dict[str, str] = {
     "block": N_("Blocking"),
     "error": N_("Error"),
     "warn": N_("Warning"),
-    "warning": N_("Warning"),
     "info": N_("Info"),
 }
 

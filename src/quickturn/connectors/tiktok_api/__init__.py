@@ -2,11 +2,11 @@
 
 Data flow::
 
-    TikTokClient (signing, tokens, rate limit, retries)  --payload dicts-->  mapping.*
+    TikTokClient (signing, tokens, rate limit, retries)  --payload dicts-->  payloads.*
         --canonical Polars frames-->  services.sync (writes the store)
     webhooks.create_router  --Notification-->  enqueue callback (services.webhooks persists)
 
-Nothing in this package touches the store: services wire clients, mapping and storage.
+Nothing in this package touches the store: services wire clients, payloads and storage.
 """
 
 from quickturn.connectors.tiktok_api.client import ClientConfig, Page, TikTokClient

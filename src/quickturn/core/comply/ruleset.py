@@ -22,7 +22,7 @@ from typing import Any, Literal
 
 import yaml
 
-from quickturn.errors import ConfigError
+from quickturn.errors import ConfigError, normalise_severity
 
 RuleSeverity = Literal["block", "warn", "info"]
 SEVERITIES: tuple[str, ...] = ("block", "warn", "info")
@@ -559,6 +559,7 @@ def _parse_templated(
             else:
                 kwargs[key] = value
         elif key == "severity":
+            value = normalise_severity(value) if isinstance(value, str) else value
             if value not in SEVERITIES:
                 problems.add(
                     _line(raw, key), f"templated severity {value!r} is not one of block, warn, info"
@@ -856,7 +857,9 @@ def _parse_rule(
         )
         return None
     override = partial  # user files: completeness of new rules is checked when merging
-    severity = raw.get("severity")
+    severity: Any = raw.get("severity")
+    if isinstance(severity, str):  # "warning" (the old spelling of "warn") still reads
+        severity = normalise_severity(severity)
     if severity is None and not override:
         problems.add(_line(raw), f"{what}: missing 'severity' (block, warn or info)")
     elif severity is not None and severity not in SEVERITIES:

@@ -106,7 +106,7 @@ def threshold_findings(
         out.append(
             Finding(
                 code=f"HEALTH_{SHORT[m]}_{'BREACH' if status == 'breach' else 'NEAR'}",
-                severity="error" if status == "breach" else "warning",
+                severity="error" if status == "breach" else "warn",
                 message=en,
                 message_zh=zh,
                 source="health",

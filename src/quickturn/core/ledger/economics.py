@@ -135,3 +135,77 @@ def unit_economics(
         )
     )
     return out.select(COLUMNS).sort("sku_id")
+
+
+#: columns and dtypes of :func:`journal_unit_economics`
+JOURNAL_ECONOMICS_SCHEMA: dict[str, pl.DataType] = {
+    "sku_id": pl.String(),
+    "price_usd": pl.Float64(),
+    "landed_cost_usd": pl.Float64(),
+    "variable_cost_usd": pl.Float64(),
+    "unit_margin_usd": pl.Float64(),
+    "cost_known": pl.Boolean(),
+    "units_sold": pl.Float64(),
+}
+
+
+def journal_unit_economics(amounts: pl.DataFrame, units: pl.DataFrame) -> pl.DataFrame:
+    """Unit economics per SKU from the persisted journal's aggregate (the one definition the
+    plan and the web's inventory projection share; float64 USD per unit).
+
+    ``amounts``: ``sku_id, account, amount_usd`` — the sums of a window's SKU postings of
+    non-sample orders (``store.queries.ledger.sku_account_amounts``); ``units``: ``sku_id,
+    units, lines, lines_without_cost`` — the order lines of the orders the ledger posted
+    revenue for in that window (``store.queries.ledger.posted_line_units``).
+
+    The same formulas as :func:`unit_economics` on a ledger result: price = (gross revenue +
+    seller discount + revenue adjustment) ÷ units, landed = −COGS ÷ units, variable =
+    −(:data:`VARIABLE_ACCOUNTS`) ÷ units.  Units are those of the lines the ledger posted
+    (a cancelled or unposted order counts no unit), and the cost is known only when **every**
+    such line of the SKU has a cost-of-goods posting — as the ledger's ``cost_known`` is the
+    ``all`` over its lines; a SKU whose cost is partly unknown would otherwise get a landed
+    cost averaged over units that carried none.  SKUs without units are left out.
+
+    >>> a = pl.DataFrame({"sku_id": ["A", "A", "A"], "account": ["gross_revenue", "cogs",
+    ...     "referral_fee"], "amount_usd": [100.0, -40.0, -6.0]})
+    >>> u = pl.DataFrame({"sku_id": ["A"], "units": [4.0], "lines": [3],
+    ...     "lines_without_cost": [0]})
+    >>> journal_unit_economics(a, u).row(0)
+    ('A', 25.0, 10.0, 1.5, 13.5, True, 4.0)
+    """
+
+    def total(accounts: tuple[str, ...]) -> pl.Expr:
+        mine = pl.col("account").is_in(list(accounts))
+        return pl.when(mine).then(pl.col("amount_usd")).otherwise(0.0).sum()
+
+    if amounts.is_empty() or units.is_empty():
+        return pl.DataFrame(schema=JOURNAL_ECONOMICS_SCHEMA)
+    per = (
+        amounts.with_columns(pl.col("amount_usd").cast(pl.Float64))
+        .group_by("sku_id")
+        .agg(
+            total(PRICE_ACCOUNTS).alias("rev"),
+            (-total(("cogs",))).alias("landed"),
+            (-total(VARIABLE_ACCOUNTS)).alias("var"),
+        )
+        .join(
+            units.select(
+                "sku_id",
+                pl.col("units").cast(pl.Float64),
+                (pl.col("lines_without_cost").fill_null(0) == 0).alias("cost_known"),
+            ),
+            on="sku_id",
+        )
+        .filter(pl.col("units") > 0)
+    )
+    u = pl.col("units")
+    out = per.select(
+        "sku_id",
+        (pl.col("rev") / u).alias("price_usd"),
+        (pl.col("landed") / u).alias("landed_cost_usd"),
+        (pl.col("var") / u).alias("variable_cost_usd"),
+        ((pl.col("rev") - pl.col("landed") - pl.col("var")) / u).alias("unit_margin_usd"),
+        "cost_known",
+        u.alias("units_sold"),
+    )
+    return out.cast(JOURNAL_ECONOMICS_SCHEMA).sort("sku_id")  # type: ignore[arg-type]

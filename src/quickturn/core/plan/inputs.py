@@ -142,7 +142,7 @@ def _f(value: Any, default: float = math.nan) -> float:
     return default if math.isnan(out) else out
 
 
-def fx_table(fx_rates: pl.DataFrame, today: date) -> dict[str, float]:
+def fx_lookup(fx_rates: pl.DataFrame, today: date) -> dict[str, float]:
     """USD per unit of each currency on the latest day on or before ``today`` (USD = 1)."""
     out = {"USD": 1.0}
     if fx_rates.height:

@@ -289,6 +289,9 @@ class SimResult:
     day0_eta: F64  # (n, c, 4): expected arrival day of today's orders and transfers
     risk_alpha: float
     risk_lambda: float
+    #: (n, c, m, h): units on hand at the end of each day (``simulate(..., trace=True)``;
+    #: None otherwise)
+    on_hand: F64 | None = None
 
     def metric(self, name: str) -> F64:
         return np.asarray(self.metrics[..., METRIC_NAMES.index(name)], dtype=np.float64)
@@ -491,8 +494,10 @@ def _kernel(
     profit: F64,
     day0_qty: F64,
     day0_eta: F64,
+    trace: F64,
 ) -> None:
     n, m, h = demand.shape
+    tracing = trace.shape[3] > 0
     n_cand = params.shape[1]
     n_lots = pipe_qty.shape[1]
     hp = fc_cum.shape[1] - 1
@@ -829,6 +834,8 @@ def _kernel(
                     # ---- holding and cash
                     hc = oh * storage + (oh + pipe) * capital
                     holding += hc
+                    if tracing:
+                        trace[i, c, s, t] = oh
                     cum_cash += cash_in[t] - cash_out[t] - hc
                     if -cum_cash > peak_cash:
                         peak_cash = -cum_cash
@@ -919,8 +926,14 @@ def forecast_cumsum(forecast: F64, pad_days: int = FORECAST_PAD_DAYS, tail_days:
     return out
 
 
-def simulate(inputs: PlanInputs, params: F64, config: SimConfig) -> SimResult:
-    """Run every candidate policy ``params[i, c]`` on every scenario of SKU ``i``."""
+def simulate(
+    inputs: PlanInputs, params: F64, config: SimConfig, *, trace: bool = False
+) -> SimResult:
+    """Run every candidate policy ``params[i, c]`` on every scenario of SKU ``i``.
+
+    ``trace=True`` also returns the daily trace ``on_hand`` (n, c, m, h): units on hand at the
+    end of each day of each scenario (what the web's inventory projection draws); it costs
+    ``n × c × m × h`` floats, so the plan itself never asks for it."""
     n, m, h = inputs.demand.shape
     params = np.ascontiguousarray(params, dtype=np.float64)
     if params.ndim != 3 or params.shape[0] != n or params.shape[2] != N_PARAMS:
@@ -934,8 +947,16 @@ def simulate(inputs: PlanInputs, params: F64, config: SimConfig) -> SimResult:
     profit = np.zeros((n, n_cand, m))
     day0_qty = np.zeros((n, n_cand, 4))
     day0_eta = np.zeros((n, n_cand, 4))
+    on_hand = np.zeros((n, n_cand, m, h if trace else 0))
+
+    def result() -> SimResult:
+        trace_out = on_hand if trace else None
+        return SimResult(
+            metrics, profit, day0_qty, day0_eta, config.risk_alpha, config.risk_lambda, trace_out
+        )
+
     if not (n and m and h):
-        return SimResult(metrics, profit, day0_qty, day0_eta, config.risk_alpha, config.risk_lambda)
+        return result()
     eco = np.ascontiguousarray(inputs.economics, dtype=np.float64)
     routes = np.ascontiguousarray(inputs.routes, dtype=np.float64)
     pq = np.ascontiguousarray(inputs.pipeline_qty, dtype=np.float64)
@@ -962,6 +983,7 @@ def simulate(inputs: PlanInputs, params: F64, config: SimConfig) -> SimResult:
             profit[sl],
             day0_qty[sl],
             day0_eta[sl],
+            on_hand[sl],
         )
 
     threads = max(1, min(config.threads or os.cpu_count() or 1, n))
@@ -972,7 +994,7 @@ def simulate(inputs: PlanInputs, params: F64, config: SimConfig) -> SimResult:
         slices = [slice(a, min(a + step, n)) for a in range(0, n, step)]
         with ThreadPoolExecutor(max_workers=threads) as pool:
             list(pool.map(run, slices))
-    return SimResult(metrics, profit, day0_qty, day0_eta, config.risk_alpha, config.risk_lambda)
+    return result()
 
 
 def make_params(n_skus: int, n_candidates: int, **values: Any) -> F64:

@@ -1429,7 +1429,7 @@ def _mixed_signs(
             findings.append(
                 Finding(
                     "W_MIXED_SIGNS",
-                    "warning",
+                    "warn",
                     f"rows {', '.join(map(str, rows))} have the same {key} and were merged into "
                     f"one {t.table} row: file column {file_col!r} {shown} summed to {total:g}; "
                     "check that the negative row is a correction and not a duplicate",

@@ -332,7 +332,7 @@ def map_orders(orders: Iterable[Mapping[str, Any]], shop_id: str, *, market: str
             out.findings.append(
                 Finding(
                     "W_TIKTOK_ORDER_NO_ID",
-                    "warning",
+                    "warn",
                     "an order in the API response has no id; it was skipped",
                     source=SOURCE,
                 )
@@ -345,7 +345,7 @@ def map_orders(orders: Iterable[Mapping[str, Any]], shop_id: str, *, market: str
             out.findings.append(
                 Finding(
                     "W_TIKTOK_ORDER_STATUS",
-                    "warning",
+                    "warn",
                     f"order {oid} has an unknown status {status!r}; it was skipped",
                     source=SOURCE,
                     value=status,
@@ -402,7 +402,7 @@ def map_orders(orders: Iterable[Mapping[str, Any]], shop_id: str, *, market: str
                 out.findings.append(
                     Finding(
                         "W_TIKTOK_LINE_NO_SKU",
-                        "warning",
+                        "warn",
                         f"a line item of order {oid} has no SKU; it was skipped",
                         source=SOURCE,
                         record={"order_id": oid},
@@ -541,7 +541,7 @@ def _after_sales_rows(
             out.findings.append(
                 Finding(
                     "W_TIKTOK_RETURN_NO_SKU",
-                    "warning",
+                    "warn",
                     f"{items_key.split('_')[0]} {rid} of order {oid} lists no SKU; it was skipped",
                     source=SOURCE,
                     record={"return_id": rid, "order_id": oid},
@@ -852,3 +852,44 @@ def map_inventory(
         ("date", "sku_id", "location_id", "on_hand_qty", "reserved_qty"),
     )
     return out
+#: region code → currency of a shop in that market
+REGION_CURRENCY: dict[str, str] = {
+    "US": "USD",
+    "GB": "GBP",
+    "MX": "MXN",
+    "SG": "SGD",
+    "MY": "MYR",
+    "TH": "THB",
+    "VN": "VND",
+    "PH": "PHP",
+    "ID": "IDR",
+    "BR": "BRL",
+    "JP": "JPY",
+    "ES": "EUR",
+    "DE": "EUR",
+    "FR": "EUR",
+    "IT": "EUR",
+    "IE": "EUR",
+}
+
+
+
+def shops_frame(shops: list[dict[str, Any]]) -> pl.DataFrame:
+    """API shops → canonical ``shops`` rows (``shop_id`` is the platform's shop id)."""
+    rows = []
+    for s in shops:
+        region = str(s.get("region") or "US").upper()
+        seller_type = str(s.get("seller_type") or "").upper()
+        rows.append(
+            {
+                "shop_id": str(s.get("id")),
+                "name": str(s.get("name") or s.get("id")),
+                "market": region,
+                "seller_type": seller_type if seller_type in ("LOCAL", "CROSS_BORDER") else None,
+                "currency": REGION_CURRENCY.get(region, "USD"),
+                "cipher": str(s.get("cipher") or ""),
+            }
+        )
+    return frame("shops", rows, ("shop_id", "name", "market", "seller_type", "currency", "cipher"))
+
+
