@@ -140,6 +140,12 @@ def test_incremental_ledger_equals_a_full_rebuild_after_several_imports(
     r = svc.run(store, now=now + timedelta(hours=7))
     assert r.reversed > 0
     assert store.table("ledger_lines", where={"order_id": oid}).height == 0
+    # the dashboard's queries net the reversals: the cancelled order counts no line, no money
+    from quickturn.store.queries import ledger as q
+
+    mine = q.amounts_by_key_component(store, "order_id").filter(pl.col("key") == oid)
+    assert mine.height > 0 and mine["lines"].sum() == 0
+    assert mine["amount_usd"].abs().max() < 1e-9  # type: ignore[operator]
     assert_journal_is_the_full_ledger(store)
 
     # the full rebuild diffs every line against the journal: nothing left to post
@@ -157,3 +163,18 @@ def test_settings_change_is_not_read_from_the_journal(
     assert r.mode == "incremental" and r.reversed > 0
     assert svc.run(store, settings={"referral_fee_rate": 0.05}).mode == "unchanged"
     assert svc.run(store).mode == "incremental"  # back to the default rate
+
+
+def test_stored_identities_of_orders_by_list_or_scan(
+    store: Store, demo_batches: dict[str, dict[str, pl.DataFrame]]
+) -> None:
+    from quickturn.store.queries import ledger as q
+
+    store.write_many(demo_batches["first"])
+    svc.run(store)
+    ids = store.table("orders")["order_id"].sort().head(3).to_list()
+    by_list = q.posting_identities_of_orders(store, ids)
+    by_scan = q.posting_identities_of_orders(store, ids, chunk=2)
+    assert by_list.height > 0 and by_list.sort("posting_id").equals(by_scan.sort("posting_id"))
+    only = q.posting_identities_of_orders(store, ids, no_order=False, chunk=2)
+    assert set(only["order_id"].to_list()) <= set(ids)

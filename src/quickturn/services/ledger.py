@@ -288,10 +288,13 @@ def run(
             if mode == "full":
                 store.write("ledger_lines", line_rows, mode="replace")
             else:
-                for chunk in _chunks(orders.to_list()):
+                # lines gone (a cancelled order, a removed line): their orders' rows go, the
+                # rest of the re-posted orders' rows are upserted
+                gone_lines = stored_lines.join(fresh_lines, on=["order_id", "sku_id"], how="anti")
+                for chunk in _chunks(gone_lines["order_id"].unique().to_list()):
                     store.delete("ledger_lines", where={"order_id": chunk})
                 if line_rows.height:
-                    store.write("ledger_lines", line_rows, mode="append")
+                    store.write("ledger_lines", line_rows, mode="upsert")
             store.write(
                 "ledger_sources",
                 sources.with_columns(pl.lit(run_id).alias("run_id")),

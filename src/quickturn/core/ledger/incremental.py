@@ -38,23 +38,14 @@ import polars as pl
 from quickturn.core.ledger.accounts import ACCOUNT_NAMES, ACCOUNTS, GROUPS, OVERHEAD_SCHEMA
 from quickturn.core.ledger.engine import LedgerResult
 from quickturn.core.ledger.inputs import LedgerInputs
-from quickturn.core.ledger.postings import POSTING_SCHEMA
+from quickturn.core.ledger.postings import LINE_DIMS, POSTING_SCHEMA
 from quickturn.core.ledger.schedule import LedgerSettings
 
-#: report dimensions a line shares with its postings
-POSTING_DIMENSIONS = (
-    "content_id",
-    "creator_id",
-    "traffic_source",
-    "route",
-    "operating_model",
-    "market",
-)
-#: columns of the stored line attributes (``ledger_lines`` without fingerprint and run)
+#: columns of the stored line attributes (``ledger_lines`` without fingerprint and run): the
+#: report dimensions a line shares with its postings, its shop, units and flags
 LINE_ATTRIBUTES: dict[str, pl.DataType] = {
-    **{c: POSTING_SCHEMA[c] for c in ("order_id", "sku_id", "order_date")},
+    **{c: POSTING_SCHEMA[c] for c in LINE_DIMS if c not in ("line_no", "currency", "fx8")},
     "shop_id": pl.String(),
-    **{c: POSTING_SCHEMA[c] for c in (*POSTING_DIMENSIONS, "is_sample")},
     "quantity": pl.Int64(),
     "cost_known": pl.Boolean(),
     "fees_basis": pl.String(),

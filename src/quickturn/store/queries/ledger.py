@@ -24,6 +24,13 @@ MONTH_KEY = (
 )
 
 DayRange = tuple[date, date]
+#: joined to ``ledger_postings``: ``r.rid`` is set on the postings a later posting reverses
+REVERSED_JOIN = (
+    " LEFT JOIN (SELECT DISTINCT reversal_of AS rid FROM ledger_postings "
+    "WHERE reversal_of IS NOT NULL) r ON r.rid = posting_id"
+)
+#: a posting that still holds: not a reversal, and not reversed (with :data:`REVERSED_JOIN`)
+ACTIVE = "(reversal_of IS NULL AND r.rid IS NULL)"
 
 
 def _days(ranges: Sequence[DayRange]) -> tuple[list[str], list[Any]]:
@@ -82,11 +89,13 @@ def amounts_by_key_component(
     key_sql = MONTH_KEY if key is None else _column(key)
     conds, params = _days(days)
     where = (" WHERE " + " AND ".join(conds)) if conds else ""
+    # lines are counted on the postings that still hold (neither a reversal nor reversed), so
+    # a cancelled order's reversed postings do not count its lines; amounts net reversals
     return store.query(
         f"SELECT {key_sql} AS key, component, {AMOUNT} AS amount_usd, "
-        "count(DISTINCT CASE WHEN order_id IS NOT NULL THEN order_id || '|' || "
+        f"count(DISTINCT CASE WHEN order_id IS NOT NULL AND {ACTIVE} THEN order_id || '|' || "
         "coalesce(sku_id, '') END) AS lines "
-        f"FROM ledger_postings{where} GROUP BY 1, component",
+        f"FROM ledger_postings{REVERSED_JOIN}{where} GROUP BY 1, component",
         params,
     )
 
@@ -187,7 +196,9 @@ def posted_line_units(
     """Units the ledger posted revenue for, per SKU: ``sku_id, units, lines,
     lines_without_cost`` over the order lines of the non-sample orders with a
     ``gross_revenue`` posting dated in ``[lo, hi]``; ``lines_without_cost`` counts the lines
-    of the SKU with no ``cogs`` posting (cost of goods unknown)."""
+    of the SKU with no ``cogs`` posting (cost of goods unknown).  Postings are netted with
+    their reversals: an order whose revenue was reversed (cancelled) is not counted, and a
+    line whose cost of goods was reversed has none."""
     only = ""
     params: list[Any] = [lo, hi]
     if sku_ids is not None:
@@ -207,12 +218,14 @@ def posted_line_units(
         "count(*) AS lines, "
         "sum(CASE WHEN c.order_id IS NULL THEN 1 ELSE 0 END) AS lines_without_cost "
         "FROM order_lines l LEFT JOIN ("
-        "  SELECT DISTINCT order_id, sku_id FROM ledger_postings "
-        "  WHERE account = 'cogs' AND order_id IS NOT NULL) c "
+        "  SELECT order_id, sku_id FROM ledger_postings "
+        "  WHERE account = 'cogs' AND order_id IS NOT NULL GROUP BY order_id, sku_id "
+        "  HAVING sum(amount_usd) <> 0) c "
         "ON c.order_id = l.order_id AND c.sku_id = l.sku_id "
         "WHERE l.order_id IN ("
-        "  SELECT DISTINCT order_id FROM ledger_postings WHERE account = 'gross_revenue' "
-        "  AND order_date >= ? AND order_date <= ? AND NOT coalesce(is_sample, FALSE))"
+        "  SELECT order_id FROM ledger_postings WHERE account = 'gross_revenue' "
+        "  AND order_date >= ? AND order_date <= ? AND NOT coalesce(is_sample, FALSE) "
+        "  GROUP BY order_id HAVING sum(amount_usd) <> 0)"
         f"{only} GROUP BY l.sku_id",
         params,
     )
@@ -267,6 +280,15 @@ def posting_identities_of_orders(
     ids = list(order_ids)
     parts: list[pl.DataFrame] = []
     cols = "posting_id, entry_key, reversal_of, order_id"
+    if len(ids) > chunk:  # many orders: one scan of the journal beats long IN lists
+        every = store.query(f"SELECT {cols} FROM ledger_postings").with_columns(
+            [
+                pl.col(c).cast(pl.String)
+                for c in ("posting_id", "entry_key", "reversal_of", "order_id")
+            ]
+        )
+        keep = pl.col("order_id").is_in(pl.Series(ids, dtype=pl.String).implode())
+        return every.filter(keep | pl.col("order_id").is_null() if no_order else keep)
     for i in range(0, len(ids), chunk):
         part = ids[i : i + chunk]
         marks = ", ".join("?" for _ in part)
