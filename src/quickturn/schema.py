@@ -1217,6 +1217,51 @@ LEDGER_TABLES: tuple[Table, ...] = (
         ("run_id", "date"),
         group="ledger",
     ),
+    Table(
+        "ledger_lines",
+        "The order lines the journal holds postings for (incremental ledger): report attributes the postings do not carry, and a fingerprint of what was posted.",
+        (
+            _c("order_id", "str", "Order.", required=True),
+            _c("sku_id", "str", "SKU.", required=True),
+            _c("order_date", "date", "Order date (shop time zone)."),
+            _c("shop_id", "str", "Shop."),
+            _c("content_id", "str", "Content the sale is attributed to."),
+            _c("creator_id", "str", "Creator the sale (or sample) is attributed to."),
+            _c("traffic_source", "str", "Traffic source of the sale."),
+            _c("route", "str", "Route / fulfilment path."),
+            _c("operating_model", "str", "Operating model of the sale."),
+            _c("market", "str", "Market of the buyer.", "ISO 3166-1"),
+            _c("is_sample", "bool", "Belongs to a free creator sample order.", default=False),
+            _c("quantity", "int", "Units on the line.", "units", min_value=0),
+            _c("cost_known", "bool", "The cost of goods of every unit is known.", default=True),
+            _c(
+                "fees_basis",
+                "str",
+                "actual or estimated platform fees.",
+                choices=("actual", "estimated"),
+            ),
+            _c(
+                "fingerprint",
+                "str",
+                "Hash of everything the line's postings are made of; a line whose fingerprint is unchanged is not posted again.",
+                required=True,
+            ),
+            _c("run_id", "str", "Ledger run that last posted the line.", required=True),
+        ),
+        ("order_id", "sku_id"),
+        group="ledger",
+    ),
+    Table(
+        "ledger_sources",
+        "Fingerprints of the ledger's input tables and settings at its last posting run: when none changed, the ledger reads the journal instead of rebuilding.",
+        (
+            _c("name", "str", "Input table, or settings.", required=True),
+            _c("fingerprint", "str", "Row count and hash of the table's rows.", required=True),
+            _c("run_id", "str", "Ledger run that stored it.", required=True),
+        ),
+        ("name",),
+        group="ledger",
+    ),
 )
 
 # --- sense tables ---

@@ -6,23 +6,30 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
-@pytest.mark.slow
-def test_ledger_bench_quick() -> None:
+def _quick(name: str) -> dict[str, Any]:
+    """The JSON a benchmark prints with ``--quick``."""
     proc = subprocess.run(
-        [sys.executable, str(ROOT / "benchmarks" / "ledger_bench.py"), "--quick"],
+        [sys.executable, str(ROOT / "benchmarks" / name), "--quick"],
         capture_output=True,
         text=True,
         timeout=600,
         check=False,
     )
     assert proc.returncode == 0, proc.stderr
-    out = json.loads(proc.stdout)
+    out: dict[str, Any] = json.loads(proc.stdout)
+    return out
+
+
+@pytest.mark.slow
+def test_ledger_bench_quick() -> None:
+    out = _quick("ledger_bench.py")
     assert {
         "inputs",
         "sizes",
@@ -41,3 +48,18 @@ def test_ledger_bench_quick() -> None:
     diffs = out["comparison"]["max_abs_diff_usd"]
     assert set(diffs) >= {"revenue", "platform_fees", "ads", "returns", "landed_cost", "margin"}
     assert max(diffs.values()) < 0.10
+
+
+@pytest.mark.slow
+def test_ledger_incremental_bench_quick() -> None:
+    out = _quick("ledger_incremental_bench.py")
+    assert {"inputs", "steps", "cli_unchanged_s", "equal_to_full_rebuild", "targets"} <= set(out)
+    steps = out["steps"]
+    assert [steps[s]["mode"] for s in ("full", "unchanged", "incremental", "unchanged_after")] == [
+        "full",
+        "unchanged",
+        "incremental",
+        "unchanged",
+    ]
+    assert steps["full_rebuild"]["posted"] == 0 and out["cli_unchanged_mode"] == "unchanged"
+    assert out["equal_to_full_rebuild"] is True

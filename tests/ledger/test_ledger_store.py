@@ -41,7 +41,8 @@ def test_journal_is_append_only_and_sums_to_the_current_ledger(store: Store) -> 
     first = svc.run(store)
     assert first.posted > 0 and first.reversed == 0
     before = store.table("ledger_postings").sort("posting_id")
-    assert svc.run(store).posted == 0  # nothing changed, nothing posted
+    unchanged = svc.run(store)  # nothing changed: read from the journal, nothing posted
+    assert unchanged.posted == 0 and unchanged.mode == "unchanged"
 
     # the statement arrives: the estimated referral fee is reversed, the actual one posted
     store.write_many(frames(STATEMENT))
@@ -57,7 +58,7 @@ def test_journal_is_append_only_and_sums_to_the_current_ledger(store: Store) -> 
     assert new["amount_usd"] == D("-3.50") and new["basis"] == "actual"
     assert sum(journal["amount_usd"].to_list(), D(0)) == D("26.028")
     runs = store.table("runs", where={"module": "ledger"})
-    assert runs.height == 3
+    assert runs.height == 2  # the unchanged run wrote nothing
     assert store.count("ledger_cost_layers") == 1
 
 

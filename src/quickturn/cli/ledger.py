@@ -162,6 +162,13 @@ def report(
     save: Annotated[
         bool, typer.Option("--save/--no-save", help="Append the postings to the journal.")
     ] = True,
+    full: Annotated[
+        bool,
+        typer.Option(
+            "--full",
+            help="Rebuild the whole ledger and diff every line against the journal (default: incremental — an unchanged shop is read from the journal, only changed orders are posted again).",
+        ),
+    ] = False,
     db: DbOpt = None,
     json_: JsonOpt = False,
     lang: LangOpt = None,
@@ -180,7 +187,7 @@ def report(
     if day is not None:
         t = day if t is None else min(t, day)
     with cli.open_store() as store, cli.progress(_("Building the ledger")) as _advance:
-        r = svc.run(store, settings=cli.settings, persist=save, as_of=day)
+        r = svc.run(store, settings=cli.settings, persist=save, as_of=day, full=full)
         table = svc.margins(
             store,
             by=dims,
@@ -206,6 +213,8 @@ def report(
                 "rows": table,
                 "posted": r.posted,
                 "reversed": r.reversed,
+                "mode": r.mode,
+                "orders_reposted": r.orders_reposted,
                 "findings": r.findings,
             }
         )
@@ -222,7 +231,14 @@ def report(
                 margin=money(total["margin"]),
             )
         )
-        if save:
+        if r.mode == "unchanged":
+            cli.console.print(
+                _(
+                    "Journal: nothing changed since run {run}; read from the journal (`--full` rebuilds).",
+                    run=r.run_id,
+                )
+            )
+        elif save:
             cli.console.print(
                 _(
                     "Journal: {posted} new posting(s), {reversed} reversal(s) (run {run}).",

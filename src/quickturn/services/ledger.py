@@ -31,6 +31,7 @@ import polars as pl
 from quickturn.config import Settings
 from quickturn.core.ledger import economics
 from quickturn.core.ledger import explain as ex
+from quickturn.core.ledger import incremental as inc
 from quickturn.core.ledger.accounts import GROUPS
 from quickturn.core.ledger.amounts import MICRO, to_decimal_expr
 from quickturn.core.ledger.cash import CATEGORIES, CashResult, cash_flow, sparkline
@@ -48,6 +49,7 @@ from quickturn.core.ledger.reports import (
 from quickturn.core.ledger.schedule import LedgerSettings
 from quickturn.errors import Finding, UsageError
 from quickturn.store import Store
+from quickturn.store.queries import ledger as q
 
 if TYPE_CHECKING:
     from quickturn.services.demo import DemoContext
@@ -102,6 +104,12 @@ class LedgerRun:
     posted: int = 0
     reversed: int = 0
     findings: list[Finding] = field(default_factory=list)
+    #: ``unchanged`` (nothing changed since the last posting run: the journal was read, no
+    #: build, no write), ``incremental`` (only changed orders re-posted), ``full`` (every
+    #: line diffed against the whole journal) or ``preview`` (``persist=False``)
+    mode: str = "full"
+    #: orders whose postings were diffed again (``incremental``)
+    orders_reposted: int = 0
 
 
 def _money_out(df: pl.DataFrame, cols: tuple[str, ...]) -> pl.DataFrame:
@@ -112,6 +120,46 @@ def _chunks(values: list[str], n: int = 5000) -> list[list[str]]:
     return [values[i : i + n] for i in range(0, len(values), n)]
 
 
+def _empty_result(settings: LedgerSettings) -> LedgerResult:
+    from quickturn.core.ledger.accounts import DETAIL_SCHEMA, OVERHEAD_SCHEMA
+
+    e = pl.DataFrame()
+    return LedgerResult(
+        lines=e,
+        details=pl.DataFrame(schema=DETAIL_SCHEMA),
+        overhead=pl.DataFrame(schema=OVERHEAD_SCHEMA),
+        layers=e,
+        ad_allocations=e,
+        ad_pools=e,
+        consumption=e,
+        standard_costs=e,
+        settings=settings,
+    )
+
+
+def journal_result(
+    store: Store, *, settings: SettingsLike = None, as_of: date | None = None
+) -> LedgerResult:
+    """The ledger read back from the journal: ``lines`` and ``overhead`` as the engine would
+    build them (net of reversals; equal to a fresh build when the journal is current), for
+    :func:`margins` / :func:`losers` without building.  Other frames are empty."""
+    res = _empty_result(ledger_settings(settings))
+    res.lines = inc.journal_lines(q.journal_lines_wide(store, GROUPS))
+    res.overhead = inc.journal_overhead(q.journal_no_order_amounts(store))
+    res.as_of = as_of
+    return res
+
+
+def _findings_from(summary: Mapping[str, Any] | None) -> list[Finding]:
+    out: list[Finding] = []
+    for d in (summary or {}).get("finding_records", []):
+        try:
+            out.append(Finding(**d))
+        except TypeError:
+            continue
+    return out
+
+
 def run(
     store: Store,
     *,
@@ -119,22 +167,59 @@ def run(
     as_of: date | None = None,
     persist: bool = True,
     now: datetime | None = None,
+    full: bool = False,
 ) -> LedgerRun:
-    """Build the ledger and (with ``persist``) append it to the journal in one transaction."""
+    """Bring the journal up to date and return the ledger (incremental; see docs/ledger.md).
+
+    * nothing changed since the last posting run (same input-table fingerprints, settings and
+      ``as_of``): the ledger is read back from the journal — no build, no write;
+    * else the engine builds the ledger in memory; only the orders with a new, changed or
+      removed line (by :func:`~quickturn.core.ledger.incremental.line_fingerprints`) are
+      posted again: new entries plus a reversal of each stored entry that no longer holds;
+    * ``full``: every line is diffed against the whole journal (the result is the same).
+
+    ``persist=False`` builds without writing.  Everything is written in one transaction.
+    """
     now = now or datetime.now(UTC).replace(tzinfo=None)
     run_id = f"ledger-{now:%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:6]}"
+    lset = ledger_settings(settings)
     inputs = load_inputs(store)
-    result = build(store, settings=settings, as_of=as_of, inputs=inputs)
-    fresh = postings(result)
-    out = LedgerRun(run_id, result, fresh, inputs, findings=list(result.findings))
+    sources = inc.source_fingerprints(inputs, lset, as_of)
+    have = store.existing_tables()
+    incremental = "ledger_sources" in have and "ledger_lines" in have
+    if not full and incremental:
+        stored_sources = q.ledger_source_fingerprints(store)
+        if stored_sources.height and inc.same_sources(sources, stored_sources):
+            last = str(stored_sources["run_id"][0])
+            summary = q.ledger_run_summary(store, last)
+            res = journal_result(store, settings=lset)
+            stored_as_of = (summary or {}).get("as_of")
+            res.as_of = date.fromisoformat(stored_as_of) if stored_as_of else as_of
+            res.findings = _findings_from(summary)
+            return LedgerRun(
+                last, res, pl.DataFrame(), inputs, findings=list(res.findings), mode="unchanged"
+            )
+    result = build(store, settings=lset, as_of=as_of, inputs=inputs)
     if not persist:
-        return out
-    stored = store.query("SELECT posting_id, entry_key, reversal_of FROM ledger_postings")
-    stored = stored.with_columns(
-        pl.col("posting_id").cast(pl.String),
-        pl.col("entry_key").cast(pl.String),
-        pl.col("reversal_of").cast(pl.String),
-    )
+        return LedgerRun(
+            run_id, result, postings(result), inputs, findings=list(result.findings), mode="preview"
+        )
+    salt = inc.settings_key(lset, as_of)
+    fresh_lines = inc.line_fingerprints(result, salt)
+    stored_lines = q.posted_line_fingerprints(store) if incremental else pl.DataFrame()
+    if full or not incremental or stored_lines.height == 0:
+        mode = "full"
+        fresh = postings(result)
+        stored = q.posting_identities(store)
+        orders = fresh_lines["order_id"]
+        if stored_lines.height:
+            orders = pl.concat([orders, stored_lines["order_id"]])
+        orders = orders.unique().sort()
+    else:
+        mode = "incremental"
+        orders = inc.changed_orders(fresh_lines, stored_lines)
+        fresh = postings(inc.subset(result, orders))
+        stored = q.posting_identities_of_orders(store, orders.to_list())
     to_post, gone = journal_diff(fresh, stored, run_id=run_id)
     gone_rows: list[pl.DataFrame] = []
     gone_ids = gone["posting_id"].to_list()
@@ -153,6 +238,12 @@ def run(
             pl.lit(run_id).alias("run_id"), pl.lit(now).alias("posted_at")
         ),
         MONEY_POSTING_COLUMNS,
+    )
+    # the posted lines of the re-posted orders (an order is replaced as a whole)
+    line_rows = (
+        inc.line_attributes(result)
+        .with_columns(fresh_lines["fingerprint"], pl.lit(run_id).alias("run_id"))
+        .filter(pl.col("order_id").is_in(orders.implode()))
     )
     layers = result.layers.select(
         "layer_id",
@@ -179,12 +270,36 @@ def run(
         ("factory_usd", "freight_usd", "duty_usd", "inbound_usd", "landed_usd", "unit_landed_usd"),
     )
     summary = summary_of(result)
-    summary.update({"posted": new.height, "reversed": reversals.height})
+    summary.update(
+        {
+            "posted": new.height,
+            "reversed": reversals.height,
+            "mode": mode,
+            "orders_reposted": orders.len(),
+            "finding_records": [f.to_dict() for f in result.findings],
+        }
+    )
     with store.transaction():
         if new.height:
             store.write("ledger_postings", new, mode="append")
         if reversals.height:
             store.write("ledger_postings", reversals, mode="append")
+        if incremental:
+            if mode == "full":
+                store.write("ledger_lines", line_rows, mode="replace")
+            else:
+                # lines gone (a cancelled order, a removed line): their orders' rows go, the
+                # rest of the re-posted orders' rows are upserted
+                gone_lines = stored_lines.join(fresh_lines, on=["order_id", "sku_id"], how="anti")
+                for chunk in _chunks(gone_lines["order_id"].unique().to_list()):
+                    store.delete("ledger_lines", where={"order_id": chunk})
+                if line_rows.height:
+                    store.write("ledger_lines", line_rows, mode="upsert")
+            store.write(
+                "ledger_sources",
+                sources.with_columns(pl.lit(run_id).alias("run_id")),
+                mode="replace",
+            )
         store.write("ledger_cost_layers", layers, mode="replace")
         store.write(
             "runs",
@@ -194,14 +309,24 @@ def run(
                     "module": ["ledger"],
                     "created_at": [now],
                     "as_of": [result.as_of],
-                    "params": [json.dumps({"costing_method": result.settings.costing_method})],
+                    "params": [
+                        json.dumps({"costing_method": result.settings.costing_method, "mode": mode})
+                    ],
                     "summary": [json.dumps(summary, default=str)],
                 }
             ),
         )
-    out.posted = new.height
-    out.reversed = reversals.height
-    return out
+    return LedgerRun(
+        run_id,
+        result,
+        fresh,
+        inputs,
+        posted=new.height,
+        reversed=reversals.height,
+        findings=list(result.findings),
+        mode=mode,
+        orders_reposted=orders.len(),
+    )
 
 
 def summary_of(result: LedgerResult) -> dict[str, Any]:

@@ -24,6 +24,13 @@ MONTH_KEY = (
 )
 
 DayRange = tuple[date, date]
+#: joined to ``ledger_postings``: ``r.rid`` is set on the postings a later posting reverses
+REVERSED_JOIN = (
+    " LEFT JOIN (SELECT DISTINCT reversal_of AS rid FROM ledger_postings "
+    "WHERE reversal_of IS NOT NULL) r ON r.rid = posting_id"
+)
+#: a posting that still holds: not a reversal, and not reversed (with :data:`REVERSED_JOIN`)
+ACTIVE = "(reversal_of IS NULL AND r.rid IS NULL)"
 
 
 def _days(ranges: Sequence[DayRange]) -> tuple[list[str], list[Any]]:
@@ -82,11 +89,13 @@ def amounts_by_key_component(
     key_sql = MONTH_KEY if key is None else _column(key)
     conds, params = _days(days)
     where = (" WHERE " + " AND ".join(conds)) if conds else ""
+    # lines are counted on the postings that still hold (neither a reversal nor reversed), so
+    # a cancelled order's reversed postings do not count its lines; amounts net reversals
     return store.query(
         f"SELECT {key_sql} AS key, component, {AMOUNT} AS amount_usd, "
-        "count(DISTINCT CASE WHEN order_id IS NOT NULL THEN order_id || '|' || "
+        f"count(DISTINCT CASE WHEN order_id IS NOT NULL AND {ACTIVE} THEN order_id || '|' || "
         "coalesce(sku_id, '') END) AS lines "
-        f"FROM ledger_postings{where} GROUP BY 1, component",
+        f"FROM ledger_postings{REVERSED_JOIN}{where} GROUP BY 1, component",
         params,
     )
 
@@ -187,7 +196,9 @@ def posted_line_units(
     """Units the ledger posted revenue for, per SKU: ``sku_id, units, lines,
     lines_without_cost`` over the order lines of the non-sample orders with a
     ``gross_revenue`` posting dated in ``[lo, hi]``; ``lines_without_cost`` counts the lines
-    of the SKU with no ``cogs`` posting (cost of goods unknown)."""
+    of the SKU with no ``cogs`` posting (cost of goods unknown).  Postings are netted with
+    their reversals: an order whose revenue was reversed (cancelled) is not counted, and a
+    line whose cost of goods was reversed has none."""
     only = ""
     params: list[Any] = [lo, hi]
     if sku_ids is not None:
@@ -207,12 +218,14 @@ def posted_line_units(
         "count(*) AS lines, "
         "sum(CASE WHEN c.order_id IS NULL THEN 1 ELSE 0 END) AS lines_without_cost "
         "FROM order_lines l LEFT JOIN ("
-        "  SELECT DISTINCT order_id, sku_id FROM ledger_postings "
-        "  WHERE account = 'cogs' AND order_id IS NOT NULL) c "
+        "  SELECT order_id, sku_id FROM ledger_postings "
+        "  WHERE account = 'cogs' AND order_id IS NOT NULL GROUP BY order_id, sku_id "
+        "  HAVING sum(amount_usd) <> 0) c "
         "ON c.order_id = l.order_id AND c.sku_id = l.sku_id "
         "WHERE l.order_id IN ("
-        "  SELECT DISTINCT order_id FROM ledger_postings WHERE account = 'gross_revenue' "
-        "  AND order_date >= ? AND order_date <= ? AND NOT coalesce(is_sample, FALSE))"
+        "  SELECT order_id FROM ledger_postings WHERE account = 'gross_revenue' "
+        "  AND order_date >= ? AND order_date <= ? AND NOT coalesce(is_sample, FALSE) "
+        "  GROUP BY order_id HAVING sum(amount_usd) <> 0)"
         f"{only} GROUP BY l.sku_id",
         params,
     )
@@ -220,4 +233,115 @@ def posted_line_units(
         pl.col("units").cast(pl.Float64),
         pl.col("lines").cast(pl.Int64),
         pl.col("lines_without_cost").cast(pl.Int64),
+    )
+
+
+# -- incremental ledger (issue 16): the journal read back, fingerprints of the last run ------
+
+#: amounts as exact Int64 micro-USD (the journal keeps DECIMAL(18,4): × 10,000 is an integer)
+MICRO_SUM = "CAST(sum(amount_usd) * 10000 AS BIGINT)"
+
+
+def journal_no_order_amounts(store: Store) -> pl.DataFrame:
+    """(sku_id, content_id, creator_id, date, account, source_table, source_key, amount_usd)
+    — net micro-USD of the postings of no order (storage bills, unallocated ad spend …)."""
+    df = store.query(
+        "SELECT sku_id, content_id, creator_id, date, account, source_table, source_key, "
+        f"{MICRO_SUM} AS amount_usd FROM ledger_postings WHERE order_id IS NULL "
+        "GROUP BY sku_id, content_id, creator_id, date, account, source_table, source_key"
+    )
+    return df.with_columns(pl.col("amount_usd").cast(pl.Int64))
+
+
+def posted_line_fingerprints(store: Store) -> pl.DataFrame:
+    """(order_id, sku_id, fingerprint) of every order line the journal holds (``ledger_lines``)."""
+    return store.query("SELECT order_id, sku_id, fingerprint FROM ledger_lines").with_columns(
+        pl.col("order_id").cast(pl.String),
+        pl.col("sku_id").cast(pl.String),
+        pl.col("fingerprint").cast(pl.String),
+    )
+
+
+def ledger_source_fingerprints(store: Store) -> pl.DataFrame:
+    """(name, fingerprint, run_id) of the inputs at the last posting run (``ledger_sources``)."""
+    return store.query("SELECT name, fingerprint, run_id FROM ledger_sources").with_columns(
+        pl.col("name").cast(pl.String),
+        pl.col("fingerprint").cast(pl.String),
+        pl.col("run_id").cast(pl.String),
+    )
+
+
+def posting_identities_of_orders(
+    store: Store, order_ids: Sequence[str], *, no_order: bool = True, chunk: int = 5000
+) -> pl.DataFrame:
+    """(posting_id, entry_key, reversal_of, order_id) of the postings of ``order_ids`` (and,
+    with ``no_order``, of every posting of no order) — the stored part a re-post is diffed
+    against."""
+    ids = list(order_ids)
+    parts: list[pl.DataFrame] = []
+    cols = "posting_id, entry_key, reversal_of, order_id"
+    if len(ids) > chunk:  # many orders: one scan of the journal beats long IN lists
+        every = store.query(f"SELECT {cols} FROM ledger_postings").with_columns(
+            [
+                pl.col(c).cast(pl.String)
+                for c in ("posting_id", "entry_key", "reversal_of", "order_id")
+            ]
+        )
+        keep = pl.col("order_id").is_in(pl.Series(ids, dtype=pl.String).implode())
+        return every.filter(keep | pl.col("order_id").is_null() if no_order else keep)
+    for i in range(0, len(ids), chunk):
+        part = ids[i : i + chunk]
+        marks = ", ".join("?" for _ in part)
+        parts.append(
+            store.query(f"SELECT {cols} FROM ledger_postings WHERE order_id IN ({marks})", part)
+        )
+    if no_order:
+        parts.append(store.query(f"SELECT {cols} FROM ledger_postings WHERE order_id IS NULL"))
+    schema = {c: pl.String for c in ("posting_id", "entry_key", "reversal_of", "order_id")}
+    if not parts:
+        return pl.DataFrame(schema=schema)
+    return pl.concat(
+        [p.select([pl.col(c).cast(pl.String) for c in schema]) for p in parts], how="vertical"
+    )
+
+
+def ledger_run_summary(store: Store, run_id: str) -> dict[str, Any] | None:
+    """The stored summary (JSON) of one ledger run, or None."""
+    import json
+
+    df = store.query("SELECT summary FROM runs WHERE run_id = ?", [run_id])
+    if df.height == 0 or df["summary"][0] is None:
+        return None
+    out = json.loads(df["summary"][0])
+    return out if isinstance(out, dict) else None
+
+
+def journal_lines_wide(store: Store, components: Sequence[str]) -> pl.DataFrame:
+    """Every order line of ``ledger_lines`` with its report attributes, one column per
+    waterfall component of ``components`` (the net micro-USD of the line's postings in that
+    component, reversals included; 0 when none) and ``gross_revenue`` (net of the account),
+    read in one pass over the journal."""
+    cols = []
+    for a in [*components, "gross_revenue"]:
+        if not a.isidentifier():
+            raise ValueError(f"not a component name: {a!r}")
+        col = "account" if a == "gross_revenue" else "component"
+        cols.append(
+            f"CAST(coalesce(sum(CASE WHEN {col} = '{a}' THEN amount_usd END), 0) * 10000 "
+            f"AS BIGINT) AS {ident('c_' + a)}"
+        )
+    sums = ", ".join(cols)
+    names = ", ".join(
+        f"coalesce(p.{ident('c_' + a)}, 0) AS {ident('c_' + a)}"
+        for a in [*components, "gross_revenue"]
+    )
+    df = store.query(
+        "SELECT l.order_id, l.sku_id, l.order_date, l.shop_id, l.content_id, l.creator_id, "
+        "l.traffic_source, l.route, l.operating_model, l.market, l.is_sample, l.quantity, "
+        f"l.cost_known, l.fees_basis, {names} FROM ledger_lines l LEFT JOIN ("
+        f"SELECT order_id, sku_id, {sums} FROM ledger_postings WHERE order_id IS NOT NULL "
+        "GROUP BY order_id, sku_id) p ON p.order_id = l.order_id AND p.sku_id = l.sku_id"
+    )
+    return df.with_columns(
+        [pl.col("c_" + a).cast(pl.Int64) for a in [*components, "gross_revenue"]]
     )

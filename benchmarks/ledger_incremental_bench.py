@@ -1,0 +1,189 @@
+"""Incremental ledger benchmark (issue 16 item 3): the demo shop's journal posted once, then
+``quickturn ledger --by sku`` on an unchanged shop and after 10,000 new order lines.
+
+Prints one JSON document (and writes ``benchmarks/results/ledger_incremental.json``).  The demo
+shop (default 300 SKUs × 365 days, seed 7, ~142k order lines) is generated and written to a
+DuckDB file with its latest orders held back (as many orders as make ``--new-lines`` order
+lines, with their statements and returns).  Each step then runs in its own child process, so
+that its seconds (wall clock of the step: the ledger run plus the roll-up by SKU, imports not
+counted) and its peak memory (``ru_maxrss``) are its own:
+
+1. ``full``: the first run — build, post the whole journal (an empty journal);
+2. ``unchanged``: the same shop again — read from the journal;
+3. ``full_rebuild``: ``--full`` on the unchanged shop (what every call did before: build the
+   ledger and diff every line against the whole journal);
+4. the held-back orders are imported; ``incremental``: post only what they change;
+5. ``unchanged_after``: again, read from the journal;
+6. ``check``: a full rebuild in memory compared with the journal — per (order, SKU, account,
+   source) and per SKU / order / line roll-up, exact micro-units (``equal``).
+
+``cli_unchanged_s`` is the wall clock of the whole ``quickturn ledger --by sku --json`` process
+on the unchanged shop (Python start and imports included).
+
+    uv run python benchmarks/ledger_incremental_bench.py
+    uv run python benchmarks/ledger_incremental_bench.py --quick    # smoke run, no file written
+    uv run python benchmarks/ledger_incremental_bench.py --skus 40 --days 120 --new-lines 1000
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent
+CHILD = r"""
+import json, resource, sys, time
+from quickturn.store import open_store
+from quickturn.services import ledger as svc
+step, url = sys.argv[1], sys.argv[2]
+store = open_store(url)
+t = time.perf_counter()
+if step == "check":
+    import polars as pl
+    from quickturn.core.ledger.postings import postings
+    from quickturn.core.ledger.reports import rollup
+    fresh = svc.build(store)
+    keys = ["order_id", "sku_id", "account", "source_table", "source_key"]
+    def by(p):
+        return p.group_by(keys).agg(pl.col("amount_usd").sum()).filter(
+            pl.col("amount_usd") != 0).sort(keys, nulls_last=True)
+    j = store.table("ledger_postings").with_columns(
+        (pl.col("amount_usd") * 10000).cast(pl.Int64))
+    journal = svc.journal_result(store)
+    same = {"postings": by(j).equals(by(postings(fresh)))}
+    for d in ("sku", "order", "line"):
+        same[d] = rollup(journal.lines, journal.overhead, by=d).equals(
+            rollup(fresh.lines, fresh.overhead, by=d))
+    out = {"equal": all(same.values()), "equal_by": same, "order_lines": fresh.lines.height,
+           "journal_postings": j.height,
+           "journal_reversals": int(j["reversal_of"].is_not_null().sum())}
+else:
+    r = svc.run(store, full=step == "full_rebuild")
+    table = svc.margins(store, by="sku", result=r.result)
+    out = {"mode": r.mode, "posted": r.posted, "reversed": r.reversed,
+           "orders_reposted": r.orders_reposted, "order_lines": r.result.lines.height,
+           "skus": table.height}
+out["seconds"] = round(time.perf_counter() - t, 3)
+out["peak_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+store.close()
+print(json.dumps(out))
+"""
+
+
+def _child(step: str, url: str) -> dict[str, Any]:
+    p = subprocess.run(
+        [sys.executable, "-c", CHILD, step, url], capture_output=True, text=True, check=False
+    )
+    if p.returncode != 0:
+        raise SystemExit(f"step {step} failed:\n{p.stderr}")
+    out: dict[str, Any] = json.loads(p.stdout.strip().splitlines()[-1])
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--skus", type=int, default=300)
+    ap.add_argument("--days", type=int, default=365)
+    ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--as-of", default="2026-12-01")
+    ap.add_argument("--new-lines", type=int, default=10_000)
+    ap.add_argument("--out", default=None, help="JSON file (default: results/, not with --quick)")
+    ap.add_argument("--quick", action="store_true", help="20 SKUs × 60 days, 300 new lines")
+    args = ap.parse_args()
+    if args.quick:
+        args.skus, args.days, args.new_lines = 20, 60, 300
+    elif args.out is None:
+        args.out = str(ROOT / "results" / "ledger_incremental.json")
+
+    import polars as pl
+
+    from quickturn.demo import DemoConfig, generate
+    from quickturn.services.demo import write_demo_database
+
+    cfg = DemoConfig(
+        n_skus=args.skus, days=args.days, seed=args.seed, as_of=date.fromisoformat(args.as_of)
+    )
+    tables = dict(generate(cfg).tables)
+    # hold back the latest orders: as many as make --new-lines order lines
+    lines = tables["order_lines"].join(
+        tables["orders"].select("order_id", "created_at"), on="order_id"
+    )
+    order_lines = lines.group_by("order_id").agg(pl.len(), pl.col("created_at").first())
+    order_lines = order_lines.sort("created_at", "order_id", descending=True)
+    late = order_lines.filter(pl.col("len").cum_sum() <= args.new_lines)["order_id"].implode()
+    held: dict[str, pl.DataFrame] = {}
+    for t in ("orders", "order_lines", "settlement_lines", "returns"):
+        held[t] = tables[t].filter(pl.col("order_id").is_in(late))
+        tables[t] = tables[t].filter(~pl.col("order_id").is_in(late))
+    tmp = tempfile.mkdtemp(prefix="qt-incr-bench-")
+    url = os.path.join(tmp, "demo.duckdb")
+    marker = {"n_skus": args.skus, "days": args.days, "seed": args.seed, "as_of": args.as_of}
+    write_demo_database(url, tables, marker).close()
+
+    steps: dict[str, Any] = {}
+    steps["full"] = _child("full", url)
+    steps["unchanged"] = _child("unchanged", url)
+    t = time.perf_counter()
+    p = subprocess.run(
+        [sys.executable, "-m", "quickturn", "ledger", "--by", "sku", "--json", "--db", url],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    cli_s = round(time.perf_counter() - t, 3)
+    cli_mode = json.loads(p.stdout)["mode"] if p.stdout.strip().startswith("{") else None
+    steps["full_rebuild"] = _child("full_rebuild", url)
+    from quickturn.store import open_store
+
+    store = open_store(url)
+    store.write_many(held)
+    store.close()
+    steps["incremental"] = _child("incremental", url)
+    steps["unchanged_after"] = _child("unchanged_after", url)
+    check = _child("check", url)
+    doc = {
+        "benchmark": "ledger_incremental",
+        "inputs": {
+            "skus": args.skus,
+            "days": args.days,
+            "seed": args.seed,
+            "as_of": args.as_of,
+            "order_lines_first": steps["full"]["order_lines"],
+            "new_order_lines": held["order_lines"].height,
+            "new_orders": held["orders"].height,
+        },
+        "machine": {
+            "python": platform.python_version(),
+            "cpus": os.cpu_count(),
+            "load_avg": os.getloadavg(),
+        },
+        "steps": steps,
+        "cli_unchanged_s": cli_s,
+        "cli_unchanged_mode": cli_mode,
+        "equal_to_full_rebuild": check["equal"],
+        "check": check,
+        "targets": {
+            "unchanged_s_max": 1.0,
+            "new_10k_lines_s_max": 3.0,
+            "unchanged_met": steps["unchanged"]["seconds"] <= 1.0,
+            "new_lines_met": steps["incremental"]["seconds"] <= 3.0,
+        },
+    }
+    text = json.dumps(doc, indent=2, default=str)
+    print(text)
+    if args.out:
+        Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+        Path(args.out).write_text(text + "\n")
+
+
+if __name__ == "__main__":
+    main()
