@@ -1,7 +1,8 @@
 """Benchmark ``quickturn plan`` end to end on a generated shop; prints (and writes) JSON.
 
-The shop is the demo generator's (``run_demo`` with no module steps: every input table,
-nothing planned yet), built once per size into ``--cache`` and not timed.  Each case copies
+The shop is the demo generator's (``run_demo`` with only the ledger step: every input table
+and the ledger's journal — as the demo has it when its plan step starts — nothing planned
+yet), built once per size into ``--cache`` and not timed.  Each case copies
 it and runs ``quickturn plan --scenarios M --json`` as a child process: wall seconds and the
 child's peak RSS (``wait4`` → ``ru_maxrss``).  The plan streams: one sense model fitted on
 the whole shop, scenarios drawn, simulated and reduced ``plan.chunk_skus`` SKUs at a time,
@@ -34,7 +35,7 @@ from quickturn.config import Settings
 from quickturn.services.demo import run_demo
 t0 = time.perf_counter()
 out = run_demo(Settings(db=sys.argv[2]), n_skus=int(sys.argv[1]), days=365, seed=7,
-               today=date(2026, 3, 2), steps=[])
+               today=date(2026, 3, 2), steps=["ledger"])
 print(json.dumps({"seconds": time.perf_counter() - t0, "tables": out["tables"]}))
 """
 
@@ -62,7 +63,7 @@ def _run(cmd: list[str], **kw: Any) -> tuple[float, float, float, str]:
 
 
 def shop(n_skus: int, cache: Path) -> tuple[Path, float | None]:
-    path = cache / f"plan_shop_{n_skus}.duckdb"
+    path = cache / f"plan_shop_ledger_{n_skus}.duckdb"
     if path.exists():
         return path, None
     cache.mkdir(parents=True, exist_ok=True)
