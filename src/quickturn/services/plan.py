@@ -26,8 +26,8 @@ from __future__ import annotations
 import json
 import math
 import uuid
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -37,7 +37,7 @@ import numpy as np
 import polars as pl
 
 from quickturn.config import Settings
-from quickturn.core.plan.engine import PlanOutcome, decide, evaluate, explain_choice
+from quickturn.core.plan.engine import Evaluation, PlanOutcome, decide, evaluate, explain_choice
 from quickturn.core.plan.inputs import (
     SkuContext,
     assemble_inputs,
@@ -68,7 +68,9 @@ from quickturn.core.plan.simulate import (
     SLOW,
     PlanInputs,
     SimConfig,
+    SimResult,
 )
+from quickturn.core.sense.stream import ScenarioPart, sample_part, summarise_part
 from quickturn.errors import Finding, UsageError
 from quickturn.i18n import gettext
 from quickturn.services import economics as economics_service
@@ -76,7 +78,8 @@ from quickturn.services.csvsafe import SafeWriter, cents
 from quickturn.store import Store
 
 Progress = Callable[[int, int], None]
-CHUNK_SKUS = 64
+#: default SKUs per chunk (the ``plan.chunk_skus`` setting)
+CHUNK_SKUS = PlanSettings().chunk_skus
 
 
 @dataclass
@@ -203,6 +206,9 @@ class Prepared:
     findings: list[Finding]
     blocked: dict[str, list[str]]
     sources: dict[str, str]
+    #: the fitted sense model (``services.sense.ScenarioModel``); ``inputs`` carry no
+    #: scenarios, each chunk draws its own from it
+    scenarios: Any = None
 
 
 def prepare(
@@ -212,8 +218,13 @@ def prepare(
     settings: PlanSettings,
     sku_ids: Sequence[str] | None = None,
     app_settings: Settings | None = None,
+    progress: Progress | None = None,
+    stream: bool = False,
 ) -> Prepared:
-    """Load everything the planner needs and assemble the simulator inputs."""
+    """Load everything the planner needs, fit the sense model once and assemble the
+    simulator inputs.  With ``stream`` the inputs carry no scenarios (:func:`plan_outcome`
+    draws them chunk by chunk); without, every SKU's scenarios are drawn into them (for
+    callers that use them directly: one SKU's operating models, the backtest)."""
     skus = store.table("skus")
     if sku_ids is not None:
         missing = sorted(set(sku_ids) - set(skus["sku_id"].to_list()))
@@ -224,10 +235,10 @@ def prepare(
         skus = skus.filter(pl.col("status").fill_null("active") == "active")
     ids = sorted(skus["sku_id"].to_list())
     sources: dict[str, str] = {}
-    scen_fn = _optional("sense", "demand_scenarios")
+    scen_fn = _optional("sense", "scenario_model")
     if scen_fn is None:  # pragma: no cover - sense is part of the product
         raise UsageError("the sense module is not installed: no demand scenarios")
-    paths = scen_fn(
+    scenarios = scen_fn(
         store,
         today=today,
         h=settings.horizon_days,
@@ -235,6 +246,7 @@ def prepare(
         seed=settings.seed,
         sku_ids=ids,
     )
+    mean_demand, phase = _summarise(scenarios, ids, settings.chunk_skus, progress)
     sources["demand"] = "sense.demand_scenarios"
     economics = None
     eco_fn = _optional("ledger", "unit_economics") if settings.use_ledger else None
@@ -273,15 +285,44 @@ def prepare(
         stock=_latest_stock(store, today),
         lots=lots,
         fx=fx_lookup(store.table("fx_rates"), today),
-        demand=np.asarray(paths.paths, dtype=np.float64),
-        demand_sku_ids=list(paths.sku_ids),
-        phase=list(paths.phase),
+        demand_sku_ids=ids,
+        mean_demand=mean_demand,
+        horizon=settings.horizon_days,
+        phase=phase,
         economics=economics,
         us_days=us_days,
         pod_days=pod_days,
         settings=settings,
     )
-    return Prepared(inputs, context, findings, blocked, sources)
+    if not stream:
+        inputs = replace(inputs, demand=_paths(scenarios, list(inputs.sku_ids), settings))
+    return Prepared(inputs, context, findings, blocked, sources, scenarios)
+
+
+def _paths(scenarios: Any, ids: list[str], settings: PlanSettings) -> np.ndarray:
+    if not ids:
+        return np.zeros((0, settings.scenarios, settings.horizon_days))
+    return np.ascontiguousarray(sample_part(scenarios.part(ids)), dtype=np.float64)
+
+
+def _chunks(n: int, size: int) -> list[slice]:
+    return [slice(lo, min(lo + size, n)) for lo in range(0, n, max(size, 1))]
+
+
+def _summarise(
+    scenarios: Any, ids: list[str], chunk_skus: int, progress: Progress | None
+) -> tuple[np.ndarray, list[str]]:
+    """Each SKU's mean demand (what input assembly shares capacity and cash by) and phase,
+    drawn chunk by chunk (pass 1 of 2; progress counts both passes)."""
+    mean = np.zeros(len(ids))
+    phase: list[str] = []
+    for sl in _chunks(len(ids), chunk_skus):
+        m, ph = summarise_part(scenarios.part(ids[sl]))
+        mean[sl] = m
+        phase.extend(ph)
+        if progress is not None:
+            progress(sl.stop, 2 * len(ids))
+    return mean, phase
 
 
 # ---------------------------------------------------------------------------------------------
@@ -298,6 +339,65 @@ def sim_config(settings: PlanSettings) -> SimConfig:
     )
 
 
+@dataclass(frozen=True)
+class PlanChunk:
+    """Everything :func:`plan_chunk` needs for one chunk of SKUs (picklable; no store)."""
+
+    #: the fitted sense state of the chunk's SKUs (None: ``inputs`` carry their scenarios)
+    scenarios: ScenarioPart | None
+    inputs: PlanInputs  # the chunk's rows of the assembled inputs
+    config: SimConfig
+    search_scenarios: int | None
+    gated: np.ndarray  # (n,) bool: may not order today
+    #: keep every candidate's per-scenario results (a budget allocates across all SKUs)
+    keep_search: bool = False
+
+
+def plan_chunk(chunk: PlanChunk) -> Evaluation:
+    """Draw the chunk's demand scenarios, evaluate every policy family on them and reduce:
+    the paths are dropped, and so are the search results unless ``keep_search``."""
+    inputs = chunk.inputs
+    if chunk.scenarios is not None:
+        paths = sample_part(chunk.scenarios)
+        inputs = replace(inputs, demand=np.ascontiguousarray(paths, dtype=np.float64))
+    ev = evaluate(inputs, chunk.config, search_scenarios=chunk.search_scenarios, gated=chunk.gated)
+    if chunk.keep_search:
+        return ev
+    s = ev.search
+    empty = SimResult(
+        s.metrics, s.profit[..., :0], s.day0_qty, s.day0_eta, s.risk_alpha, s.risk_lambda
+    )
+    return replace(ev, search=empty)
+
+
+def plan_chunks(
+    prepared: Prepared, settings: PlanSettings, *, budget: float | None = None
+) -> list[PlanChunk]:
+    """The chunks of ``settings.chunk_skus`` SKUs of a prepared plan (built lazily by
+    :func:`iter_plan_chunks`; this list is for schedulers that need them all)."""
+    return list(iter_plan_chunks(prepared, settings, budget=budget))
+
+
+def iter_plan_chunks(
+    prepared: Prepared, settings: PlanSettings, *, budget: float | None = None
+) -> Iterator[PlanChunk]:
+    inputs = prepared.inputs
+    gated = np.array([s in prepared.blocked for s in inputs.sku_ids], dtype=bool)
+    config = sim_config(settings)
+    search = None if budget is not None else settings.search_scenarios
+    drawn = prepared.scenarios is None or inputs.n_scenarios > 0
+    for sl in _chunks(inputs.n_skus, settings.chunk_skus):
+        idx = np.arange(sl.start, sl.stop)
+        yield PlanChunk(
+            scenarios=None if drawn else prepared.scenarios.part(list(inputs.sku_ids[sl])),
+            inputs=inputs.take(idx),
+            config=config,
+            search_scenarios=search,
+            gated=gated[idx],
+            keep_search=budget is not None,
+        )
+
+
 def plan_outcome(
     prepared: Prepared,
     settings: PlanSettings,
@@ -306,22 +406,19 @@ def plan_outcome(
     budget: float | None = None,
     progress: Progress | None = None,
 ) -> PlanOutcome:
-    """Evaluate in chunks of SKUs (with progress), then decide across all of them."""
-    inputs = prepared.inputs
-    gated = np.array([s in prepared.blocked for s in inputs.sku_ids], dtype=bool)
+    """Evaluate chunk by chunk (scenarios drawn, simulated and reduced before the next
+    chunk; progress), then decide across all of them (the budget is portfolio-wide)."""
     config = sim_config(settings)
-    search = None if budget is not None else settings.search_scenarios
-    evals = []
-    n = inputs.n_skus
-    for lo in range(0, max(n, 1), CHUNK_SKUS):
-        idx = np.arange(lo, min(lo + CHUNK_SKUS, n))
-        if idx.size == 0:
-            break
-        evals.append(evaluate(inputs.take(idx), config, search_scenarios=search, gated=gated[idx]))
+    n = prepared.inputs.n_skus
+    evals: list[Evaluation] = []
+    for part in iter_plan_chunks(prepared, settings, budget=budget):
+        evals.append(plan_chunk(part))
         if progress is not None:
-            progress(int(idx[-1]) + 1, n)
+            progress(n + sum(e.gated.shape[0] for e in evals), 2 * n)
     if not evals:
-        evals.append(evaluate(inputs, config, search_scenarios=search, gated=gated))
+        search = None if budget is not None else settings.search_scenarios
+        empty = replace(prepared.inputs, demand=_paths(None, [], settings))
+        evals.append(evaluate(empty, config, search_scenarios=search, gated=np.zeros(0, bool)))
     return decide(evals, config, policy=policy, budget=budget)
 
 
@@ -612,6 +709,8 @@ def run(
         settings=settings,
         sku_ids=[sku] if sku else None,
         app_settings=app_settings,
+        progress=progress,
+        stream=True,
     )
     outcome = plan_outcome(prepared, settings, policy=policy, budget=budget, progress=progress)
     rows = sku_result_rows(outcome, prepared.context)

@@ -30,6 +30,13 @@ from quickturn.core.sense.baselines import BASELINES
 from quickturn.core.sense.history import content_posts, daily_units, demand_panel, stockout_days
 from quickturn.core.sense.lifecycle import Lifecycle
 from quickturn.core.sense.phases import PhaseReport, report
+from quickturn.core.sense.stream import (
+    ScenarioPart,
+    bare_model,
+    part_phases,
+    sample_part,
+    scenario_part,
+)
 from quickturn.core.sense.types import PHASES, Panel, SamplePaths, quantile_probs
 from quickturn.errors import UsageError
 from quickturn.store import Store
@@ -153,6 +160,58 @@ def default_today(store: Store) -> date:
     return local + timedelta(days=1)  # type: ignore[no-any-return]
 
 
+@dataclass
+class ScenarioModel:
+    """The lifecycle model fitted once on the whole shop, cut into parts of SKUs on demand
+    (:func:`quickturn.core.sense.stream.scenario_part`): the planner draws each chunk's
+    scenarios from its part, so no array of every SKU's paths is ever built."""
+
+    model: Lifecycle
+    panel: Panel
+    today: date
+    h: int
+    n_paths: int
+    seed: int
+    bare: Forecaster = field(init=False)
+    pos: dict[str, int] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.bare = bare_model(self.model)
+        self.pos = {s: i for i, s in enumerate(self.panel.sku_ids)}
+
+    def part(self, sku_ids: Sequence[str]) -> ScenarioPart:
+        """What the SKUs ``sku_ids`` (in that order) need to draw their scenarios."""
+        rows = np.array([self.pos[s] for s in sku_ids], dtype=np.int64)
+        return scenario_part(
+            self.model,
+            self.bare,
+            rows,
+            self.panel.y,
+            h=self.h,
+            n_paths=self.n_paths,
+            seed=self.seed,
+        )
+
+
+def scenario_model(
+    store: Store, *, today: date, h: int, n_paths: int, seed: int, **load: Any
+) -> ScenarioModel:
+    """Load the history and fit the model once, for :func:`demand_scenarios` or the planner's
+    chunks (``ScenarioModel.part``).  ``load``: ``sku_ids`` (also SKUs the store does not
+    know, kept with no sales) and ``history_days`` (default 365), as in :func:`load_panel`."""
+    sku_ids: Sequence[str] | None = load.get("sku_ids")
+    history_days = int(load.get("history_days", 365))
+    if h < 1 or n_paths < 1:
+        raise UsageError(f"h and n_paths must be positive (got h={h}, n_paths={n_paths})")
+    panel = load_panel(
+        store, today=today, history_days=history_days, sku_ids=_all_ids(store, sku_ids)
+    ).panel
+    # the model always learns from the whole shop (its pooled priors); parts are cut from
+    # it, so a SKU's scenarios do not depend on which SKUs were asked for
+    model = _fit(panel) if panel.n else Lifecycle()
+    return ScenarioModel(model, panel, today, h, n_paths, seed)
+
+
 def demand_scenarios(
     store: Store,
     *,
@@ -168,29 +227,27 @@ def demand_scenarios(
     ``sku_ids`` (default: every SKU in ``skus``) fixes the rows and their order.  The model
     always learns from every SKU of the store; the same store, ``today`` and ``seed`` always
     give the same paths, and each SKU has its own random stream (keyed by its id), so a SKU's
-    scenarios do not depend on which SKUs were asked for.
+    scenarios do not depend on which SKUs were asked for.  Holds every SKU's paths at once:
+    for a whole shop use :func:`scenario_model` and draw them part by part.
     """
-    if h < 1 or n_paths < 1:
-        raise UsageError(f"h and n_paths must be positive (got h={h}, n_paths={n_paths})")
-    panel = load_panel(
-        store, today=today, history_days=history_days, sku_ids=_all_ids(store, sku_ids)
-    ).panel
-    wanted = list(panel.sku_ids) if sku_ids is None else list(sku_ids)
+    sm = scenario_model(
+        store,
+        today=today,
+        h=h,
+        n_paths=n_paths,
+        seed=seed,
+        sku_ids=sku_ids,
+        history_days=history_days,
+    )
+    wanted = list(sm.panel.sku_ids) if sku_ids is None else list(sku_ids)
     if not wanted:
         return SamplePaths(np.zeros((0, n_paths, h)), [], today, [])
-    # the model always learns from the whole shop (its pooled priors), then the requested
-    # rows are returned: a SKU's scenarios do not depend on which SKUs were asked for
-    model = _fit(panel)
-    out = model.predict(h, probs=[0.5], n_paths=n_paths, seed=seed)
-    assert out.paths is not None
-    rep = report(model, panel.y, panel.content, n_paths=50, seed=seed, life_days=h)
-    pos = {s: i for i, s in enumerate(panel.sku_ids)}
-    rows = np.array([pos[s] for s in wanted], dtype=np.int64)
+    part = sm.part(wanted)
     return SamplePaths(
-        paths=np.ascontiguousarray(out.paths[rows]),
+        paths=np.ascontiguousarray(sample_part(part)),
         sku_ids=wanted,
         start=today,
-        phase=[rep.phase[i] for i in rows],
+        phase=part_phases(part),
     )
 
 

@@ -395,15 +395,27 @@ def assemble_inputs(
     stock: pl.DataFrame,
     lots: pl.DataFrame,
     fx: dict[str, float],
-    demand: F64,
+    demand: F64 | None = None,
     demand_sku_ids: list[str],
     phase: list[str] | None,
     economics: pl.DataFrame | None,
     us_days: tuple[float, float],
     pod_days: tuple[float, float],
     settings: PlanSettings,
+    mean_demand: F64 | None = None,
+    horizon: int | None = None,
 ) -> tuple[PlanInputs, SkuContext, list[Finding]]:
-    """Turn the shop's tables into simulator arrays (see the module docstring)."""
+    """Turn the shop's tables into simulator arrays (see the module docstring).
+
+    ``demand`` holds the sample paths ``(n, m, h)`` of ``demand_sku_ids``.  Streaming
+    planners pass ``mean_demand`` (each row's mean over paths and days, all the assembly
+    needs) and ``horizon`` instead: the inputs then carry no scenarios (``(n, 0, h)``) and
+    each chunk fills in its own (``dataclasses.replace(inputs.take(idx), demand=…)``).
+    """
+    if demand is None:
+        if mean_demand is None or horizon is None:
+            raise ValueError("assemble_inputs needs demand, or mean_demand and horizon")
+        demand = np.zeros((len(demand_sku_ids), 0, horizon))
     findings: list[Finding] = []
     sku_rows = {r["sku_id"]: r for r in skus.to_dicts()}
     sup = {r["supplier_id"]: r for r in suppliers.to_dicts()}
@@ -446,7 +458,8 @@ def assemble_inputs(
     eco_rows: list[NDArray[np.float64]] = []
     route_arr: list[NDArray[np.float64]] = []
     lots_out: list[list[tuple[float, float, float]]] = []
-    mean_demand = demand.mean(axis=(1, 2)) if demand.size else np.zeros(len(demand_sku_ids))
+    if mean_demand is None:
+        mean_demand = demand.mean(axis=(1, 2)) if demand.size else np.zeros(len(demand_sku_ids))
     default_dest = sorted({r["destination_id"] for r in route_rows})
     dest_of: dict[str, str | None] = {}
     volume: dict[str, float] = {}

@@ -26,6 +26,8 @@ class PlanSettings:
     #: scenarios used in the parameter search (the chosen parameters are re-evaluated on all)
     search_scenarios: int = 200
     seed: int = 0
+    #: SKUs whose scenarios are drawn, simulated and reduced together (peak memory ∝ this)
+    chunk_skus: int = 64
     #: objective = E[profit] − λ·CVaR_α(loss)
     risk_alpha: float = 0.95
     risk_lambda: float = 0.2
@@ -127,6 +129,8 @@ def _check(s: PlanSettings) -> None:
     problems = []
     if s.horizon_days < 7:
         problems.append(f"horizon_days must be at least 7, got {s.horizon_days}")
+    if s.chunk_skus < 1:
+        problems.append(f"chunk_skus must be at least 1, got {s.chunk_skus}")
     if s.scenarios < 10:
         problems.append(f"scenarios must be at least 10, got {s.scenarios}")
     if not 0.5 <= s.risk_alpha < 1:

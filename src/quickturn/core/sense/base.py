@@ -230,6 +230,11 @@ class Forecaster:
         """Return ``mean (n, h)``, ``quantiles (n, q, h)`` and paths ``(n, P, h)`` or None."""
         raise NotImplementedError
 
+    def take_state(self, state: dict[str, Any], part: IntArray) -> dict[str, Any]:
+        """The fitted state of rows ``part`` (positions in its chunk, ascending) alone, such
+        that predicting them gives exactly their rows of the whole chunk's prediction."""
+        raise NotImplementedError(f"{type(self).__name__} cannot cut a fitted state by rows")
+
     # -- public API ----------------------------------------------------------------------
     def fit(
         self,

@@ -798,6 +798,41 @@ class Lifecycle(Forecaster):
             "fitted_content": content_hist,
         }
 
+    # -- cut by rows ---------------------------------------------------------------------
+    def take_state(self, state: dict[str, Any], part: IntArray) -> dict[str, Any]:
+        """Rows ``part`` of a fitted chunk state: per-SKU arrays and their posts (CSR) cut,
+        the chunk's shared pools (post sizes by age, kernel prior) kept whole."""
+        part = np.asarray(part, dtype=np.int64)
+        n = int(state["level"].shape[0])
+        out: dict[str, Any] = {}
+        for key, value in state.items():
+            if key in _SHARED_KEYS:
+                out[key] = value
+            elif key in _ROW_KEYS:
+                out[key] = value[part]
+            elif key not in _CSR_ALL and key not in _LAUNCH_KEYS:
+                raise KeyError(f"Lifecycle.take_state does not know state key {key!r}")
+        for ptr_key, keys in _CSR_KEYS.items():
+            ptr = state[ptr_key]
+            counts = ptr[part + 1] - ptr[part]
+            new_ptr = np.zeros(part.size + 1, dtype=np.int64)
+            new_ptr[1:] = np.cumsum(counts)
+            idx = (
+                np.concatenate([np.arange(ptr[i], ptr[i + 1]) for i in part]).astype(np.int64)
+                if part.size
+                else np.zeros(0, np.int64)
+            )
+            out[ptr_key] = new_ptr
+            for key in keys:
+                out[key] = np.ascontiguousarray(state[key][idx])
+        pos = np.full(n, -1, dtype=np.int64)
+        pos[part] = np.arange(part.size)
+        young = state["launch_rows"]
+        mine = pos[young] >= 0
+        out["launch_rows"] = pos[young][mine]
+        out["launch_ratio"] = state["launch_ratio"][mine]
+        return out
+
     # -- predict ---------------------------------------------------------------------------
     def mean_components(
         self, state: dict[str, Any], weekday0: int | IntArray, h: int
@@ -913,6 +948,49 @@ class Lifecycle(Forecaster):
             mode,
         )
         return out
+
+
+#: state keys of :meth:`Lifecycle._fit_chunk`: one row per SKU …
+_ROW_KEYS = frozenset(
+    {
+        "launch_n",
+        "level",
+        "alpha",
+        "dow",
+        "size",
+        "level_cv",
+        "rw_sd",
+        "c_sku",
+        "kernel",
+        "fitted_base",
+        "fitted_content",
+        "age_now",
+        "post_cnt",
+        "post_expo",
+        "own_w",
+        "own_mean",
+    }
+)
+#: … shared by the chunk's SKUs …
+_SHARED_KEYS = frozenset(
+    {"t_end", "prior", "rate_b", "mean_b", "bucket_map", "pool_ptr", "pool_sizes"}
+)
+#: … one row per post, indexed by a per-SKU pointer …
+_CSR_KEYS: dict[str, tuple[str, ...]] = {
+    "act_ptr": (
+        "act_age",
+        "act_w",
+        "act_cumw",
+        "act_vhat",
+        "act_shape_a",
+        "act_rate",
+        "act_cmean",
+    ),
+    "own_ptr": ("own_cum", "own_sizes"),
+}
+#: … and the young SKUs' launch curves (row numbers and their ratios)
+_LAUNCH_KEYS = frozenset({"launch_rows", "launch_ratio"})
+_CSR_ALL = frozenset(k for ptr, ks in _CSR_KEYS.items() for k in (ptr, *ks))
 
 
 def _category_index(category: list[str] | None, n: int) -> tuple[IntArray, int]:

@@ -1,0 +1,136 @@
+"""Demand scenarios chunk by chunk from one fitted model (memory-light planning).
+
+Data flow::
+
+    Forecaster fitted once on the whole panel (states_: one state per fit chunk)
+        │  scenario_part(model, rows, …)   rows' states cut out of their fit chunks
+        ▼
+    ScenarioPart (picklable: model parameters, the rows' states, their history)
+        ├─ sample_part(part)   → sample paths (len(rows) × n_paths × h)
+        └─ summarise_part(part) → mean demand per row and the phase per row
+
+A row's paths and phase depend only on its own state and on its fit chunk's shared pools
+(kept whole in every part), and its random stream is keyed by its SKU, so a part gives
+exactly the rows the whole-panel ``predict`` / ``report`` gives.  Pure: no IO.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from quickturn.core.sense.base import Chunk, Forecaster, _assemble
+from quickturn.core.sense.phases import phase_probabilities
+from quickturn.core.sense.types import PHASES, FloatArray, IntArray
+
+#: attributes of a fitted forecaster that hold the whole panel (left out of a part)
+_PANEL_ATTRS = ("y_", "states_", "keys_", "weekday0_", "content_", "category_")
+
+
+@dataclass(frozen=True)
+class ScenarioPart:
+    """What one chunk of SKUs needs to draw its demand scenarios, without the store."""
+
+    model: Forecaster  # parameters and shared pools only (no per-SKU state of other rows)
+    pieces: tuple[tuple[Chunk, dict[str, Any] | None], ...]  # ``Chunk.rows``: positions here
+    y: FloatArray  # (n, T) the rows' history (for their phase)
+    h: int
+    n_paths: int
+    seed: int
+    phase_paths: int = 50
+
+    @property
+    def n(self) -> int:
+        return int(self.y.shape[0])
+
+
+def bare_model(model: Forecaster) -> Forecaster:
+    """A shallow copy of ``model`` without its panel and per-chunk states."""
+    out = copy.copy(model)
+    for name in _PANEL_ATTRS:
+        out.__dict__.pop(name, None)
+    return out
+
+
+def scenario_part(
+    model: Forecaster,
+    bare: Forecaster,
+    rows: IntArray,
+    y: FloatArray,
+    *,
+    h: int,
+    n_paths: int,
+    seed: int,
+    phase_paths: int = 50,
+) -> ScenarioPart:
+    """The part of a fitted ``model`` for panel rows ``rows`` (``y``: the panel's history)."""
+    rows = np.asarray(rows, dtype=np.int64)
+    pieces: list[tuple[Chunk, dict[str, Any] | None]] = []
+    for chunk, state in model.states_:
+        hit = np.flatnonzero(np.isin(rows, chunk.rows))
+        if hit.size == 0:
+            continue
+        order = np.argsort(chunk.rows, kind="stable")
+        part = order[np.searchsorted(chunk.rows, rows[hit], sorter=order)]
+        whole = part.size == chunk.rows.size and bool((part == np.arange(part.size)).all())
+        sub = Chunk(
+            rows=hit.astype(np.int64),
+            y=chunk.y[part],
+            keys=chunk.keys[part],
+            weekday0=chunk.weekday0[part],
+            content=chunk.content.subset(part) if chunk.content is not None else None,
+            category=[chunk.category[i] for i in part] if chunk.category is not None else None,
+        )
+        if state is not None and not whole:
+            state = model.take_state(state, part)
+        pieces.append((sub, state))
+    return ScenarioPart(
+        model=bare,
+        pieces=tuple(pieces),
+        y=np.ascontiguousarray(y[rows]),
+        h=h,
+        n_paths=n_paths,
+        seed=seed,
+        phase_paths=phase_paths,
+    )
+
+
+def sample_part(part: ScenarioPart) -> FloatArray:
+    """Sample paths ``(n, n_paths, h)`` of the part's rows (as the whole-panel ``predict``)."""
+    probs = np.array([0.5])
+    outs = [
+        part.model._safe_predict(state, chunk, part.h, probs, part.n_paths, part.seed)
+        for chunk, state in part.pieces
+    ]
+    out = _assemble(outs, part.n, part.h, probs, part.n_paths)
+    assert out.paths is not None
+    return out.paths
+
+
+def part_phases(part: ScenarioPart) -> list[str]:
+    """The most likely lifecycle phase of each row (as :func:`phases.report`)."""
+    model: Any = part.model
+    n, t = part.y.shape
+    fitted = np.zeros((n, t))
+    content_fit = np.zeros((n, t))
+    future = np.zeros((n, part.phase_paths, 28))
+    for chunk, state in part.pieces:
+        if state is None:
+            continue
+        rows = chunk.rows
+        fitted[rows] = state["fitted_base"] + state["fitted_content"]
+        content_fit[rows] = state["fitted_content"]
+        base, _, _ = model.mean_components(state, chunk.weekday0, 28)
+        future[rows] = model.simulate(state, base, chunk.keys, part.seed, part.phase_paths, mode=2)
+    probs = phase_probabilities(part.y, fitted, content_fit, future)
+    return [PHASES[int(j)] for j in np.argmax(probs, axis=1)]
+
+
+def summarise_part(part: ScenarioPart) -> tuple[FloatArray, list[str]]:
+    """Mean daily demand over every path and day, and the phase, of each row."""
+    paths = sample_part(part)
+    mean = paths.mean(axis=(1, 2)) if paths.size else np.zeros(part.n)
+    return np.asarray(mean, dtype=np.float64), part_phases(part)
