@@ -127,9 +127,7 @@ class Cli:
     def print_findings(self, findings: Sequence[Finding], *, limit: int = 50) -> None:
         """``source:row: CODE message`` lines (first ``limit``), then a count by severity."""
         for f in findings[:limit]:
-            style = (
-                "red" if f.is_error else ("yellow" if f.severity == "warn" else "cyan")
-            )
+            style = "red" if f.is_error else ("yellow" if f.severity == "warn" else "cyan")
             self.console.print(
                 f"[{style}]{f.format(self.lang)}[/]", highlight=False, soft_wrap=True
             )

@@ -16,7 +16,6 @@ for the CLI, the web dashboard and the Python API.
 
 from __future__ import annotations
 
-import importlib
 import json
 import uuid
 from collections.abc import Mapping
@@ -48,7 +47,7 @@ from quickturn.core.ledger.reports import (
 )
 from quickturn.core.ledger.schedule import LedgerSettings
 from quickturn.errors import Finding, UsageError
-from quickturn.store import Store
+from quickturn.store import Store, queries
 from quickturn.store.queries import ledger as q
 
 if TYPE_CHECKING:
@@ -512,11 +511,8 @@ def expected_sales(
     end = today + timedelta(days=days - 1)
     have = store.existing_tables()
     if "forecasts" in have and "runs" in have:
-        runs = store.query(
-            "SELECT run_id FROM runs WHERE module = ? ORDER BY created_at DESC LIMIT 1", ["sense"]
-        )
-        if runs.height:
-            run_id = runs["run_id"][0]
+        run_id = queries.runs.latest_run_id(store, "sense")
+        if run_id is not None:
             fc: pl.DataFrame = store.table(
                 "forecasts", columns=["sku_id", "ds", "mean"], where={"run_id": run_id}
             )
@@ -530,11 +526,9 @@ def expected_sales(
                     pl.col("mean").fill_null(0.0).cast(pl.Float64).alias("units"),
                 )
                 return out, f"sense forecast (run {run_id})"
-    try:
-        sense = importlib.import_module("quickturn.services.sense")
-        scenarios = sense.demand_scenarios
-    except (ImportError, AttributeError):
-        return None, "sense module not installed"
+    from quickturn.services import sense
+
+    scenarios = sense.demand_scenarios
     try:
         paths = scenarios(store, today=today, h=days, n_paths=SENSE_PATHS, seed=0)
     except Exception as exc:  # another module's failure must not stop the cash projection

@@ -75,7 +75,7 @@ from quickturn.errors import Finding, UsageError
 from quickturn.i18n import gettext
 from quickturn.services import economics as economics_service
 from quickturn.services.csvsafe import SafeWriter, cents
-from quickturn.store import Store
+from quickturn.store import Store, queries
 
 Progress = Callable[[int, int], None]
 #: default SKUs per chunk (the ``plan.chunk_skus`` setting)
@@ -149,26 +149,9 @@ localise_action = localise_row
 # loading
 
 
-def _optional(module: str, name: str) -> Callable[..., Any] | None:
-    """A function of another module's service, or None while it is not installed."""
-    import importlib
-
-    try:
-        mod = importlib.import_module(f"quickturn.services.{module}")
-    except ImportError:
-        return None
-    fn = getattr(mod, name, None)
-    return fn if callable(fn) else None
-
-
 def _latest_stock(store: Store, today: date) -> pl.DataFrame:
-    return store.query(
-        "SELECT s.sku_id, s.location_id, s.on_hand_qty, s.reserved_qty "
-        "FROM inventory_snapshots s JOIN ("
-        "  SELECT sku_id, location_id, max(date) AS d FROM inventory_snapshots WHERE date < ? "
-        "  GROUP BY sku_id, location_id) m "
-        "ON s.sku_id = m.sku_id AND s.location_id = m.location_id AND s.date = m.d",
-        [today],
+    return queries.inventory.latest_stock(store, before=today).select(
+        "sku_id", "location_id", "on_hand_qty", "reserved_qty"
     )
 
 
@@ -189,10 +172,8 @@ def ledger_journal_economics(store: Store, today: date, days: int) -> pl.DataFra
 
 def _delivery_stats(store: Store, today: date) -> tuple[tuple[float, float], tuple[float, float]]:
     since = datetime.combine(today - timedelta(days=90), datetime.min.time())
-    orders = store.query(
-        "SELECT created_at, delivered_at, order_type FROM orders "
-        "WHERE delivered_at IS NOT NULL AND created_at >= ? AND created_at < ?",
-        [since, datetime.combine(today, datetime.min.time())],
+    orders = queries.orders.delivered_orders(
+        store, since, datetime.combine(today, datetime.min.time())
     )
     us = delivery_days(orders, made_to_order=False)
     pod = delivery_days(orders, made_to_order=True)
@@ -235,10 +216,11 @@ def prepare(
         skus = skus.filter(pl.col("status").fill_null("active") == "active")
     ids = sorted(skus["sku_id"].to_list())
     sources: dict[str, str] = {}
-    scen_fn = _optional("sense", "scenario_model")
-    if scen_fn is None:  # pragma: no cover - sense is part of the product
-        raise UsageError("the sense module is not installed: no demand scenarios")
-    scenarios = scen_fn(
+    from quickturn.services import comply as comply_service
+    from quickturn.services import ledger as ledger_service
+    from quickturn.services import sense as sense_service
+
+    scenarios = sense_service.scenario_model(
         store,
         today=today,
         h=settings.horizon_days,
@@ -249,22 +231,21 @@ def prepare(
     mean_demand, phase = _summarise(scenarios, ids, settings.chunk_skus, progress)
     sources["demand"] = "sense.demand_scenarios"
     economics = None
-    eco_fn = _optional("ledger", "unit_economics") if settings.use_ledger else None
-    if eco_fn is not None:
+    if settings.use_ledger:
         economics = ledger_journal_economics(store, today, settings.economics_days)
         if economics is not None:
             sources["economics"] = "ledger_postings (the ledger's last run)"
         else:
-            economics = eco_fn(store, today=today, days=settings.economics_days)
+            economics = ledger_service.unit_economics(
+                store, today=today, days=settings.economics_days
+            )
             sources["economics"] = "ledger.unit_economics"
     else:
         sources["economics"] = "skus (list price, unit cost) and plan defaults"
     blocked: dict[str, list[str]] = {}
     if settings.block_on_compliance:
-        block_fn = _optional("comply", "blocked_skus")
-        if block_fn is not None:
-            blocked = dict(block_fn(store, today=today, settings=app_settings))
-            sources["compliance"] = "comply.blocked_skus"
+        blocked = dict(comply_service.blocked_skus(store, today=today, settings=app_settings))
+        sources["compliance"] = "comply.blocked_skus"
     us_days, pod_days = _delivery_stats(store, today)
     shipments = store.table("shipments")
     routes = fit_route_lead_times(store.table("routes"), shipments, today)
@@ -838,11 +819,7 @@ def default_as_of(store: Store) -> date:
 
 
 def latest_run_id(store: Store) -> str | None:
-    df = store.query(
-        "SELECT run_id FROM runs WHERE module = ? ORDER BY created_at DESC, run_id DESC LIMIT 1",
-        ["plan"],
-    )
-    return str(df["run_id"][0]) if df.height else None
+    return queries.runs.latest_run_id(store, "plan")
 
 
 EXPORT_COLUMNS = (

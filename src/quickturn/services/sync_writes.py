@@ -190,14 +190,12 @@ def write_mapped(store: Store, mapped: Mapped, report: SyncReport) -> None:
             report.add(upsert_changed(store, name, df))
 
 
-
 @dataclass
 class ShopRef:
     shop_id: str
     cipher: str
     market: str = "US"
     timezone: str = "America/Los_Angeles"
-
 
 
 def load_shops(store: Store, shop_id: str | None = None) -> list[ShopRef]:

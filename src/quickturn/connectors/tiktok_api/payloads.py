@@ -852,6 +852,8 @@ def map_inventory(
         ("date", "sku_id", "location_id", "on_hand_qty", "reserved_qty"),
     )
     return out
+
+
 #: region code → currency of a shop in that market
 REGION_CURRENCY: dict[str, str] = {
     "US": "USD",
@@ -873,7 +875,6 @@ REGION_CURRENCY: dict[str, str] = {
 }
 
 
-
 def shops_frame(shops: list[dict[str, Any]]) -> pl.DataFrame:
     """API shops → canonical ``shops`` rows (``shop_id`` is the platform's shop id)."""
     rows = []
@@ -891,5 +892,3 @@ def shops_frame(shops: list[dict[str, Any]]) -> pl.DataFrame:
             }
         )
     return frame("shops", rows, ("shop_id", "name", "market", "seller_type", "currency", "cipher"))
-
-
