@@ -13,10 +13,10 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
 #: the severities of a Finding.  One spelling each: "warn" (as ``comply_findings.severity``,
-#: the rule files and the JSON output say).  ``"warning"``, the old spelling, is still
-#: accepted and stored as "warn" (:func:`normalise_severity`) until its last literals are
-#: renamed (core/ledger, core/plan/inputs.py: issue 15), then it leaves this Literal.
-Severity = Literal["error", "block", "warn", "info", "warning"]
+#: the rule files and the JSON output say).  ``"warning"``, the old spelling, is no longer
+#: written by the code; a Finding built with it (or a database / rule file written before)
+#: still reads and is stored as "warn" (:func:`normalise_severity`).
+Severity = Literal["error", "block", "warn", "info"]
 #: the spellings a stored or printed severity has
 SEVERITIES: tuple[str, ...] = ("error", "block", "warn", "info")
 ERROR_SEVERITIES = frozenset({"error", "block"})

@@ -506,7 +506,7 @@ def estimate_accounts(
         findings.append(
             finding(
                 "LEDGER_WEIGHT_MISSING",
-                "warning",
+                "warn",
                 "{n} SKU(s) shipped by FBT have no weight or dimensions; their FBT fee is estimated at the lightest tier: {skus}",
                 fix="Set skus.weight_g (and length_cm, width_cm, height_cm).",
                 source="skus",
@@ -687,7 +687,7 @@ def bill_details(
         findings.append(
             finding(
                 "LEDGER_BILL_UNKNOWN_ORDER",
-                "warning",
+                "warn",
                 "{n} bill line(s) name orders that are not in the orders table; they are charged to their SKU or the shop: {ids}",
                 fix="Import the missing orders or correct bills.order_id.",
                 source="bills",
@@ -759,7 +759,7 @@ def prepare_returns(
         findings.append(
             finding(
                 "LEDGER_RETURN_UNKNOWN_LINE",
-                "warning",
+                "warn",
                 "{n} return(s) name an order and SKU that match no order line; they are left out: {ids}",
                 fix="Check returns.order_id and returns.sku_id against the order lines.",
                 source="returns",

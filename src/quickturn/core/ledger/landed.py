@@ -277,7 +277,7 @@ def cost_layers(
         findings.append(
             finding(
                 "LEDGER_FREIGHT_UNKNOWN",
-                "warning",
+                "warn",
                 "{n} shipment(s) have no freight bill and their route has no rates; their freight is counted as 0: {ids}",
                 fix="Add freight_cost to the shipment, or cost_per_kg_usd / cost_per_cbm_usd to its route.",
                 source="shipments",

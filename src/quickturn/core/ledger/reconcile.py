@@ -42,7 +42,7 @@ def settlement_mismatches(result: LedgerResult) -> list[Finding]:
     return [
         finding(
             "LEDGER_SETTLEMENT_MISMATCH",
-            "warning",
+            "warn",
             "{n} order(s) were settled for a different amount than their order lines say (settled sales − (gross − seller discount)), in total ${total}: {examples}",
             fix="Compare the statement with the order export: a price change, a partial refund or a missing seller discount explains most differences; the settled amount is used.",
             source="settlement_lines",
@@ -98,7 +98,7 @@ def fee_mismatches(result: LedgerResult) -> list[Finding]:
         out.append(
             finding(
                 "LEDGER_FEE_MISMATCH",
-                "warning",
+                "warn",
                 "{n} order(s) were charged a {label} that does not match the fee schedule (settled vs schedule): {examples}",
                 fix="Check the ledger fee settings (referral_fee_rate, commission rates) against the current TikTok Shop rates, or the creator's commission rate.",
                 source="settlement_lines",
@@ -125,7 +125,7 @@ def negative_margin_skus(result: LedgerResult) -> list[Finding]:
     return [
         finding(
             "LEDGER_NEGATIVE_MARGIN",
-            "warning",
+            "warn",
             "{n} SKU(s) lose money after every cost (contribution margin below zero), worst first: {examples}",
             fix="Run `quickturn ledger --by sku` and `quickturn ledger explain --sku <SKU> --month <YYYY-MM>` to see which component eats the margin.",
             source="ledger",

@@ -497,7 +497,7 @@ def assemble_inputs(
             findings.append(
                 Finding(
                     "PLAN_NO_WEIGHT",
-                    "warning",
+                    "warn",
                     f"SKU {sid} has no shipping weight; freight assumes {DEFAULT_WEIGHT_KG} kg per unit",
                     source="skus",
                     column="weight_g",
@@ -573,7 +573,7 @@ def assemble_inputs(
             findings.append(
                 Finding(
                     "PLAN_UNKNOWN_COST",
-                    "warning",
+                    "warn",
                     f"SKU {sid} has no unit cost; it is not planned (a guess would hide the risk)",
                     source="skus",
                     column="unit_cost",
@@ -588,7 +588,7 @@ def assemble_inputs(
             findings.append(
                 Finding(
                     "PLAN_NO_ROUTE",
-                    "warning",
+                    "warn",
                     f"SKU {sid}: no route from a factory or Chinese warehouse to a US warehouse"
                     + (f" ({dest})" if dest else ""),
                     source="routes",
@@ -634,7 +634,7 @@ def assemble_inputs(
             findings.append(
                 Finding(
                     "PLAN_NO_PRICE",
-                    "warning",
+                    "warn",
                     f"SKU {sid} has no price; it is not planned",
                     source="skus",
                     column="list_price",
