@@ -351,17 +351,11 @@ def plan_chunk(chunk: PlanChunk) -> Evaluation:
     return replace(ev, search=empty)
 
 
-def plan_chunks(
-    prepared: Prepared, settings: PlanSettings, *, budget: float | None = None
-) -> list[PlanChunk]:
-    """The chunks of ``settings.chunk_skus`` SKUs of a prepared plan (built lazily by
-    :func:`iter_plan_chunks`; this list is for schedulers that need them all)."""
-    return list(iter_plan_chunks(prepared, settings, budget=budget))
-
-
 def iter_plan_chunks(
     prepared: Prepared, settings: PlanSettings, *, budget: float | None = None
 ) -> Iterator[PlanChunk]:
+    """The chunks of ``settings.chunk_skus`` SKUs of a prepared plan, built lazily (a
+    scheduler that needs them all at once takes ``list(...)``)."""
     inputs = prepared.inputs
     gated = np.array([s in prepared.blocked for s in inputs.sku_ids], dtype=bool)
     config = sim_config(settings)
