@@ -1,13 +1,17 @@
-"""Exact money: Decimal amounts, currency quantisation and FX conversion.
+"""Exact money: Decimal amounts, currency quantisation, micro-units.
 
 Ledger arithmetic never uses floats.  Amounts are ``decimal.Decimal`` in Python code and
 DECIMAL(18,4) in the store; vectorised code may use integer *micro-units* (1e-4 of a
 currency unit, the store's scale) which are exact and fast.
+
+The one home of the scalar helpers (``MICRO``, ``to_micro``, ``from_micro``, ``quantize``);
+:mod:`quickturn.core.ledger.amounts` holds the vectorised Polars expressions on micro-units
+and imports its constants from here.  Daily FX rates are a frame
+(:func:`quickturn.core.ledger.fx.fx_table`, latest rate on or before the day).
 """
 
 from __future__ import annotations
 
-from datetime import date
 from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Final
 
@@ -58,48 +62,12 @@ def store_quantize(amount: Decimal) -> Decimal:
     return amount.quantize(Decimal(1).scaleb(-STORE_SCALE), rounding=ROUND_HALF_EVEN)
 
 
-def to_micro(amount: Decimal) -> int:
-    """Exact integer micro-units (1e-4) of a stored amount."""
-    return int(store_quantize(amount) * MICRO)
+def to_micro(amount: Decimal | int | str) -> int:
+    """Exact integer micro-units (1e-4) of an amount, half to even at the 4th decimal
+    (the store's rounding); the ledger's vectorised code works in these units."""
+    d = amount if isinstance(amount, Decimal) else Decimal(amount)
+    return int(store_quantize(d) * MICRO)
 
 
 def from_micro(units: int) -> Decimal:
     return Decimal(units).scaleb(-STORE_SCALE)
-
-
-class FxTable:
-    """USD value of one unit of a currency on a day, with the latest earlier rate as fallback.
-
-    Rates come from the ``fx_rates`` table; USD is always 1.  A missing currency raises
-    ``KeyError`` so that callers turn it into a finding.
-    """
-
-    def __init__(self, rates: dict[str, list[tuple[date, Decimal]]]) -> None:
-        self._rates = {cur: sorted(rows) for cur, rows in rates.items()}
-
-    def usd_per_unit(self, currency: str, on: date) -> Decimal:
-        if currency == "USD":
-            return Decimal(1)
-        rows = self._rates.get(currency)
-        if not rows:
-            raise KeyError(f"no FX rate for currency {currency!r}")
-        best = rows[0][1]
-        for day, rate in rows:
-            if day <= on:
-                best = rate
-            else:
-                break
-        return best
-
-    def to_usd(self, amount: Decimal, currency: str, on: date) -> Decimal:
-        return store_quantize(amount * self.usd_per_unit(currency, on))
-
-    def convert(self, amount: Decimal, currency: str, to: str, on: date) -> Decimal:
-        if currency == to:
-            return amount
-        usd = amount * self.usd_per_unit(currency, on)
-        return store_quantize(usd / self.usd_per_unit(to, on))
-
-    @property
-    def currencies(self) -> set[str]:
-        return set(self._rates) | {"USD"}

@@ -32,7 +32,7 @@ from quickturn.core.ledger import economics
 from quickturn.core.ledger import explain as ex
 from quickturn.core.ledger import incremental as inc
 from quickturn.core.ledger.accounts import GROUPS
-from quickturn.core.ledger.amounts import MICRO, to_decimal_expr
+from quickturn.core.ledger.amounts import to_decimal_expr
 from quickturn.core.ledger.cash import CATEGORIES, CashResult, cash_flow, sparkline
 from quickturn.core.ledger.engine import LINE_COLUMNS, ORDER_COLUMNS, LedgerResult, build_ledger
 from quickturn.core.ledger.fx import fx_table
@@ -47,6 +47,7 @@ from quickturn.core.ledger.reports import (
 )
 from quickturn.core.ledger.schedule import LedgerSettings
 from quickturn.errors import Finding, UsageError
+from quickturn.money import MICRO
 from quickturn.store import Store, queries
 from quickturn.store.queries import ledger as q
 

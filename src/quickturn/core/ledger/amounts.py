@@ -7,6 +7,7 @@ every division says how it rounds:
 
 * fees are rounded to the cent, half away from zero (what the platform prints);
 * FX conversions are rounded to the micro-unit, half to even (as :func:`quickturn.money.store_quantize`);
+* scalar helpers (``MICRO``, ``to_micro``, ``from_micro``) live in :mod:`quickturn.money`.
 * allocations of one amount over many rows use the *telescoping floor* rule
   ``share_i = ⌊T·W_i/W⌋ − ⌊T·W_{i−1}/W⌋`` (``W_i`` the running weight), whose shares sum to
   ``T`` exactly.
@@ -20,7 +21,6 @@ from typing import Any
 
 import polars as pl
 
-MICRO = 10_000  # micro-units per currency unit (store scale 4)
 CENT = 100  # micro-units per cent
 RATE_ONE = 1_000_000  # rate scale (DECIMAL(12,6))
 FX_ONE = 100_000_000  # FX scale (DECIMAL(18,8))
@@ -55,19 +55,9 @@ def to_decimal_expr(expr: pl.Expr, scale: int = 4) -> pl.Expr:
     return out
 
 
-def dec_micro(value: Decimal | int | str) -> int:
-    """A Python amount → micro-units (half to even at the 4th decimal)."""
-    d = Decimal(value) if not isinstance(value, Decimal) else value
-    return int((d * MICRO).to_integral_value(rounding="ROUND_HALF_EVEN"))
-
-
 def dec_rate(value: Decimal | int | str) -> int:
     d = Decimal(value) if not isinstance(value, Decimal) else value
     return int((d * RATE_ONE).to_integral_value(rounding="ROUND_HALF_EVEN"))
-
-
-def from_micro(units: int) -> Decimal:
-    return Decimal(units).scaleb(-4)
 
 
 def div_half_up(num: pl.Expr, den: int | pl.Expr) -> pl.Expr:

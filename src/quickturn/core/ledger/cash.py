@@ -37,9 +37,7 @@ import polars as pl
 
 from quickturn.core.ledger.accounts import ACCOUNTS
 from quickturn.core.ledger.amounts import (
-    MICRO,
     convert_fx,
-    dec_micro,
     dec_rate,
     div_half_up,
     micro,
@@ -49,6 +47,7 @@ from quickturn.core.ledger.engine import LedgerResult
 from quickturn.core.ledger.fx import attach_fx, fx_table
 from quickturn.core.ledger.inputs import LedgerInputs
 from quickturn.core.ledger.schedule import LedgerSettings
+from quickturn.money import MICRO, to_micro
 
 CATEGORIES = (
     "settlements",
@@ -524,7 +523,7 @@ def cash_flow(
         )
         .with_columns(pl.col("net").cum_sum().alias("cumulative"))
     )
-    opening = dec_micro(s.opening_cash_usd)
+    opening = to_micro(s.opening_cash_usd)
     daily = daily.with_columns(
         pl.when(pl.col("kind") == "projection")
         .then(

@@ -22,9 +22,10 @@ from datetime import date, timedelta
 
 import polars as pl
 
-from quickturn.core.ledger.amounts import MICRO, micro
+from quickturn.core.ledger.amounts import micro
 from quickturn.core.ledger.engine import LedgerResult
 from quickturn.core.ledger.fx import attach_fx, fx_table
+from quickturn.money import MICRO
 
 COLUMNS = (
     "sku_id",

@@ -39,11 +39,9 @@ from quickturn.core.ledger.accounts import (
 from quickturn.core.ledger.amounts import (
     CENT,
     I128,
-    MICRO,
     allocate,
     case,
     convert_fx,
-    dec_micro,
     dec_rate,
     div_half_up,
     fee_cents,
@@ -58,6 +56,7 @@ from quickturn.core.ledger.inputs import LedgerInputs
 from quickturn.core.ledger.landed import cost_layers, standard_costs
 from quickturn.core.ledger.schedule import LedgerSettings
 from quickturn.errors import Finding
+from quickturn.money import MICRO, to_micro
 
 DEFAULT_TZ = "America/Los_Angeles"
 EXCLUDED_STATUSES = ("CANCELLED", "UNPAID")
@@ -445,7 +444,7 @@ def estimate_accounts(
         .otherwise(-pl.col("__label"))
         .alias("shipping_cost")
     ).drop("__label")
-    fixed = dec_micro(s.payment_fee_fixed_usd)
+    fixed = to_micro(s.payment_fee_fixed_usd)
     if fixed:
         lines = allocate(lines, pl.lit(fixed, pl.Int64), pl.col("sales"), "order_idx", "__fixed")
     else:
@@ -486,8 +485,8 @@ def estimate_accounts(
             if t.max_weight_lb is None
             else pl.col("__lb").fill_null(0) <= float(t.max_weight_lb)
         )
-        singles.append((cond, pl.lit(dec_micro(t.single_unit_usd), pl.Int64)))
-        multis.append((cond, pl.lit(dec_micro(t.multi_unit_usd), pl.Int64)))
+        singles.append((cond, pl.lit(to_micro(t.single_unit_usd), pl.Int64)))
+        multis.append((cond, pl.lit(to_micro(t.multi_unit_usd), pl.Int64)))
     zero = pl.lit(0, pl.Int64)
     unit_fee = pl.when(single).then(case(singles, zero)).otherwise(case(multis, zero))
     loc = inputs.locations.select(
@@ -855,7 +854,7 @@ def prepare_returns(
         .otherwise(
             -pl.min_horizontal(
                 fee_cents(pl.col("ref_refund"), dec_rate(settings.refund_admin_fee_rate)),
-                pl.lit(dec_micro(settings.refund_admin_fee_cap_usd)),
+                pl.lit(to_micro(settings.refund_admin_fee_cap_usd)),
             )
         )
         .alias("admin_fee"),
@@ -863,9 +862,9 @@ def prepare_returns(
             "clawback"
         ),
         pl.when(pl.col("outcome") == "resellable")
-        .then(-pl.col("rq") * dec_micro(settings.return_handling_per_unit_usd))
+        .then(-pl.col("rq") * to_micro(settings.return_handling_per_unit_usd))
         .when(pl.col("outcome") == "unsellable")
-        .then(-pl.col("rq") * dec_micro(settings.disposal_per_unit_usd))
+        .then(-pl.col("rq") * to_micro(settings.disposal_per_unit_usd))
         .otherwise(0)
         .alias("handling"),
         # fulfilment of a replacement unit: the line's own fulfilment per unit

@@ -1,6 +1,6 @@
 """Vectorised FX look-up: the USD value of one unit of a currency on a day.
 
-Rule (same as :class:`quickturn.money.FxTable`): the latest rate on or before the day; before
+Rule: the latest rate on or before the day; before
 the first known rate, the first rate.  USD is always 1.  A currency with no rate at all gives a
 null rate, which the engine turns into a finding (``LEDGER_FX_MISSING``) — never a silent 1.
 """

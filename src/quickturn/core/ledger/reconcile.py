@@ -14,10 +14,11 @@ from __future__ import annotations
 
 import polars as pl
 
-from quickturn.core.ledger.amounts import dec_micro, dec_rate, fee_cents
+from quickturn.core.ledger.amounts import dec_rate, fee_cents
 from quickturn.core.ledger.engine import LedgerResult
 from quickturn.core.ledger.findings import finding, sample
 from quickturn.errors import Finding
+from quickturn.money import to_micro
 
 
 def _usd(micro: int) -> str:
@@ -25,7 +26,7 @@ def _usd(micro: int) -> str:
 
 
 def settlement_mismatches(result: LedgerResult) -> list[Finding]:
-    tol = dec_micro(result.settings.fee_tolerance_usd)
+    tol = to_micro(result.settings.fee_tolerance_usd)
     adj = result.details.filter(pl.col("account") == "revenue_adjustment")
     if adj.height == 0:
         return []
@@ -56,7 +57,7 @@ def settlement_mismatches(result: LedgerResult) -> list[Finding]:
 
 def fee_mismatches(result: LedgerResult) -> list[Finding]:
     s = result.settings
-    tol = dec_micro(s.fee_tolerance_usd)
+    tol = to_micro(s.fee_tolerance_usd)
     det = result.details.filter(pl.col("source_table") == "settlement_lines")
     out: list[Finding] = []
     if det.height == 0:
