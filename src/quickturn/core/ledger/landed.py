@@ -19,6 +19,8 @@ Formulas (all exact integers in micro-USD, see ``docs/ledger.md``):
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import polars as pl
 
 from quickturn.core.ledger.amounts import (
@@ -480,4 +482,136 @@ def standard_costs(
     return out
 
 
-__all__ = ["CENT", "FX_ONE", "LAYER_COLUMNS", "cost_layers", "standard_costs", "tariff_rate"]
+#: columns of :func:`unit_cost_parts` (float64 USD per unit, except the rate)
+UNIT_COST_PARTS = ("sku_id", "unit_cost_usd", "duty_rate", "duty_usd", "unit_cost_basis")
+
+
+def unit_cost_parts(
+    skus: pl.DataFrame,
+    suppliers: pl.DataFrame,
+    settings: LedgerSettings,
+    fx_usd: Mapping[str, float],
+    layers: pl.DataFrame | None = None,
+) -> pl.DataFrame:
+    """The landed-cost parts of one unit bought today, per SKU (float64 USD; feeds the plan).
+
+    One definition with :func:`cost_layers`: landed = factory + freight + duty + inbound, with
+    duty = factory × (HTS duty rate + the configured extra tariffs, :func:`tariff_rate`)
+    (a layer without a duty bill rounds it to the cent).  Here
+
+    * ``unit_cost_usd`` (factory) = the SKU's unit cost × ``fx_usd[cost_currency]``; a SKU
+      without a unit cost takes the factory cost per unit of its latest received ``layers``
+      row (:func:`cost_layers` or the stored ``ledger_cost_layers``: the ledger's own
+      source, ``factory_usd ÷ quantity``);
+      neither → null (the plan reports it);
+    * ``duty_rate`` = HTS + extra tariffs (a fraction), ``duty_usd`` = duty of one unit
+      (``unit_cost_usd × duty_rate``; a layer rounds its total to the cent);
+    * ``unit_cost_basis`` = ``"skus"``, ``"cost_layer"`` or null.
+
+    Freight and inbound depend on the route: the planner adds them per route
+    (``core.plan.inputs.freight_per_unit``) and :func:`landed_per_unit` sums the parts.
+
+    >>> skus = pl.DataFrame({"sku_id": ["A"], "hs_code": ["9503"], "supplier_id": ["S"],
+    ...     "duty_rate": [0.1], "unit_cost": [10.0], "cost_currency": ["CNY"]})
+    >>> sup = pl.DataFrame({"supplier_id": ["S"], "country": ["CN"]})
+    >>> unit_cost_parts(skus, sup, LedgerSettings(), {"CNY": 0.125}).row(0)
+    ('A', 1.25, 0.1, 0.125, 'skus')
+    """
+    # frames of any width (a plan test passes a few columns): what is absent is unknown
+    skus = skus.with_columns(
+        pl.lit(None, dtype).alias(c)
+        for c, dtype in (
+            ("hs_code", pl.String),
+            ("supplier_id", pl.String),
+            ("duty_rate", pl.Float64),
+            ("unit_cost", pl.Float64),
+            ("cost_currency", pl.String),
+        )
+        if c not in skus.columns
+    )
+    suppliers = suppliers.with_columns(
+        pl.lit(None, dtype).alias(c)
+        for c, dtype in (("supplier_id", pl.String), ("country", pl.String))
+        if c not in suppliers.columns
+    )
+    duty = tariff_rate(skus, suppliers, settings).select(
+        "sku_id", (pl.col("duty6").cast(pl.Float64) / RATE_ONE).alias("duty_rate")
+    )
+    rates = pl.DataFrame(
+        {"__cur": list(fx_usd), "__fx": [float(v) for v in fx_usd.values()]},
+        schema={"__cur": pl.String, "__fx": pl.Float64},
+    )
+    base = (
+        skus.select(
+            "sku_id",
+            pl.col("unit_cost").cast(pl.Float64).alias("__uc"),
+            pl.col("cost_currency").fill_null("USD").alias("__cur"),
+        )
+        .join(rates, on="__cur", how="left")
+        .with_columns((pl.col("__uc") * pl.col("__fx")).alias("__sku_usd"))
+    )
+    if layers is not None and layers.height:
+        known = "known" if "known" in layers.columns else "cost_known"  # stored: cost_known
+        last = (
+            layers.filter(
+                pl.col(known).fill_null(False)
+                & pl.col("received_on").is_not_null()
+                & ~pl.col("in_transit").fill_null(False)
+                & (pl.col("quantity") > 0)
+            )
+            .sort("received_on")
+            .group_by("sku_id")
+            .agg(
+                (
+                    pl.col("factory_usd").last().cast(pl.Float64)
+                    / pl.col("quantity").last().cast(pl.Float64)
+                ).alias("__layer_usd")
+            )
+        )
+        base = base.join(last, on="sku_id", how="left")
+    else:
+        base = base.with_columns(pl.lit(None, pl.Float64).alias("__layer_usd"))
+    unit = pl.coalesce("__sku_usd", "__layer_usd")
+    return (
+        base.join(duty, on="sku_id", how="left")
+        .with_columns(pl.col("duty_rate").fill_null(0.0), unit.alias("unit_cost_usd"))
+        .select(
+            "sku_id",
+            "unit_cost_usd",
+            "duty_rate",
+            # per unit, unrounded: the ledger rounds a layer's duty to the cent, which is
+            # at most half a cent ÷ the layer's quantity per unit
+            (pl.col("unit_cost_usd") * pl.col("duty_rate")).alias("duty_usd"),
+            pl.when(pl.col("__sku_usd").is_not_null())
+            .then(pl.lit("skus"))
+            .when(pl.col("__layer_usd").is_not_null())
+            .then(pl.lit("cost_layer"))
+            .otherwise(None)
+            .alias("unit_cost_basis"),
+        )
+    )
+
+
+def landed_per_unit(
+    unit_cost_usd: float, duty_usd: float, freight_usd: float, inbound_usd: float
+) -> float:
+    """Landed cost of one unit: factory + freight + duty + inbound (a layer's ``landed_usd``
+    ÷ its quantity; the planner's no-ledger landed cost).
+
+    >>> landed_per_unit(1.4, 0.14, 0.5, 0.1)
+    2.14
+    """
+    return round(unit_cost_usd + freight_usd + duty_usd + inbound_usd, 10)
+
+
+__all__ = [
+    "CENT",
+    "FX_ONE",
+    "LAYER_COLUMNS",
+    "UNIT_COST_PARTS",
+    "cost_layers",
+    "landed_per_unit",
+    "standard_costs",
+    "tariff_rate",
+    "unit_cost_parts",
+]

@@ -22,6 +22,8 @@ import numpy as np
 import polars as pl
 from numpy.typing import NDArray
 
+from quickturn.core.ledger.landed import landed_per_unit, unit_cost_parts
+from quickturn.core.ledger.schedule import LedgerSettings
 from quickturn.core.plan.settings import PlanSettings, conversion_multiplier
 from quickturn.core.plan.simulate import (
     DIST_CODES,
@@ -404,8 +406,16 @@ def assemble_inputs(
     settings: PlanSettings,
     mean_demand: F64 | None = None,
     horizon: int | None = None,
+    unit_costs: pl.DataFrame | None = None,
 ) -> tuple[PlanInputs, SkuContext, list[Finding]]:
     """Turn the shop's tables into simulator arrays (see the module docstring).
+
+    ``unit_costs`` are the landed-cost parts of a unit per SKU
+    (:func:`quickturn.core.ledger.landed.unit_cost_parts`: unit cost in USD, duty rate with the
+    configured extra tariffs, duty per unit); without, they are computed here from ``skus``
+    and ``fx`` with the default ledger settings (no extra tariffs).  The landed cost of the
+    no-ledger path is the ledger's own definition, :func:`~quickturn.core.ledger.landed.landed_per_unit`
+    (factory + freight + duty + inbound on the slow route).
 
     ``demand`` holds the sample paths ``(n, m, h)`` of ``demand_sku_ids``.  Streaming
     planners pass ``mean_demand`` (each row's mean over paths and days, all the assembly
@@ -418,6 +428,9 @@ def assemble_inputs(
         demand = np.zeros((len(demand_sku_ids), 0, horizon))
     findings: list[Finding] = []
     sku_rows = {r["sku_id"]: r for r in skus.to_dicts()}
+    if unit_costs is None:
+        unit_costs = unit_cost_parts(skus, suppliers, LedgerSettings(), fx)
+    parts = {r["sku_id"]: r for r in unit_costs.to_dicts()}
     sup = {r["supplier_id"]: r for r in suppliers.to_dicts()}
     loc = {r["location_id"]: r for r in locations.to_dicts()}
     stock_kinds = set(settings.stock_location_kinds)
@@ -565,10 +578,10 @@ def assemble_inputs(
                 )
             )
             continue
-        unit_usd = unit_native * (rate or 1.0)
-        if math.isnan(unit_usd) and eco is not None and eco.get("cost_known"):
-            duty0 = _f(s.get("duty_rate"), 0.0)
-            unit_usd = _f(eco.get("landed_cost_usd")) / (1 + duty0)
+        # the unit cost as the source gives it (the SKU's unit cost × FX, else the factory
+        # cost per unit of the ledger's latest cost layer), never recovered from a landed cost
+        part = parts.get(sid, {})
+        unit_usd = _f(part.get("unit_cost_usd"))
         if math.isnan(unit_usd):
             findings.append(
                 Finding(
@@ -599,13 +612,19 @@ def assemble_inputs(
                 )
             )
             continue
-        duty = _f(s.get("duty_rate"), 0.0)
+        duty = _f(part.get("duty_rate"), 0.0)  # HTS duty rate + extra tariffs
+        duty_unit = _f(part.get("duty_usd"), 0.0)
         fast_prod = prod
         if settings.fast_production_days is not None:
             fast_prod = min(prod, float(settings.fast_production_days))
         slow_c = choice(slow_r) if slow_r is not None else None
         fast_c = choice(fast_r, fast_prod) if fast_r is not None else None
-        landed = unit_usd * (1 + duty) + (slow_c.freight_per_unit_usd if slow_c else 0.0)
+        landed = landed_per_unit(
+            unit_usd,
+            duty_unit,
+            slow_c.freight_per_unit_usd - inbound if slow_c else 0.0,
+            inbound if slow_c else 0.0,
+        )
         price_cur = str(s.get("price_currency") or "USD")
         price = _f(s.get("list_price")) * fx.get(price_cur, math.nan)
         source = "skus"
