@@ -1092,15 +1092,9 @@ def inventory_projection(
     if not has(store, "plan_sku_results") or latest_run(store, "plan") is None:
         raise NotFound("no plan run in this database yet: run `quickturn plan` first")
     from quickturn.core.plan import simulate as sim
-    from quickturn.core.plan.inputs import (
-        assemble_inputs,
-        delivery_days,
-        fit_route_lead_times,
-        fx_lookup,
-        in_transit_lots,
-    )
     from quickturn.services import plan as plan_service
     from quickturn.services import sense as sense_service
+    from quickturn.services.plan_inputs import assemble_plan_inputs
 
     if store.table("skus", columns=["sku_id"], where={"sku_id": sku_id}).height == 0:
         raise NotFound(f"unknown SKU {sku_id!r}")
@@ -1124,42 +1118,22 @@ def inventory_projection(
             store, today=today, h=h, n_paths=ps.scenarios, seed=ps.seed, sku_ids=[sku_id]
         )
     economics = unit_economics_from_journal(store, [sku_id], today=today, days=ps.economics_days)
-    stock = queries.inventory.latest_stock(store, before=today, sku_ids=[sku_id]).select(
-        "sku_id", "location_id", "on_hand_qty", "reserved_qty"
-    )
-    since = datetime.combine(today - timedelta(days=90), datetime.min.time())
-    delivered = queries.orders.delivered_orders(
-        store, since, datetime.combine(today, datetime.min.time())
-    )
-    us = delivery_days(delivered, made_to_order=False)
-    pod = delivery_days(delivered, made_to_order=True)
-    # lead times fitted to past shipments, as the plan fits them (services.plan.prepare): the
-    # page replays the plan's inputs, not the routes table's nominal days
-    shipments = store.table("shipments")
-    routes = fit_route_lead_times(store.table("routes"), shipments, today)
-    lots = in_transit_lots(
-        shipments,
-        store.table("shipment_lines", where={"sku_id": sku_id}),
-        store.table("purchase_orders", where={"sku_id": sku_id}),
-        routes,
-        today,
-    )
-    inputs, context, findings = assemble_inputs(
+    # the plan's own assembly (services.plan_inputs, as services.plan.prepare calls it): lead
+    # times fitted to past shipments, stock, lots in transit, FX, landed-cost parts with the
+    # ledger's tariffs; the page replays the plan's inputs, not the routes table's nominal days
+    assembled = assemble_plan_inputs(
+        store,
+        today=today,
+        settings=ps,
         skus=store.table("skus", where={"sku_id": sku_id}),
-        suppliers=store.table("suppliers"),
-        locations=store.table("locations"),
-        routes=routes,
-        stock=stock,
-        lots=lots,
-        fx=fx_lookup(store.table("fx_rates"), today),
         demand=np.asarray(paths.paths, dtype=np.float64),
         demand_sku_ids=list(paths.sku_ids),
         phase=list(paths.phase),
         economics=economics if economics.height else None,
-        us_days=(us[0], us[1]),
-        pod_days=(pod[0], pod[1]),
-        settings=ps,
+        app_settings=settings,
+        only_skus=[sku_id],
     )
+    inputs, context, findings = assembled.inputs, assembled.context, assembled.findings
     if inputs.n_skus == 0:
         why = "; ".join(f.message for f in findings) or "it is not planned"
         return {"start": today, "days": h, "scenarios": 0, "policies": [], "note": why}

@@ -10,7 +10,8 @@ Data flow::
     ledger.unit_economics(...)         → price, landed and variable cost (when available)
     comply.blocked_skus(...)           → SKUs that get no purchase order (when enabled)
         │
-        ▼  core.plan.inputs.assemble_inputs  → PlanInputs + SkuContext (+ findings)
+        ▼  services.plan_inputs.assemble_plan_inputs (the one assembly, shared with the web's
+        ▼  projection) → core.plan.inputs.assemble_inputs → PlanInputs + SkuContext (+ findings)
         ▼  core.plan.engine.evaluate (chunks of SKUs, progress) → decide (policy, budget)
         ▼
     runs (module "plan"), plan_sku_results (one row per SKU × family), plan_actions
@@ -38,14 +39,7 @@ import polars as pl
 
 from quickturn.config import Settings
 from quickturn.core.plan.engine import Evaluation, PlanOutcome, decide, evaluate, explain_choice
-from quickturn.core.plan.inputs import (
-    SkuContext,
-    assemble_inputs,
-    delivery_days,
-    fit_route_lead_times,
-    fx_lookup,
-    in_transit_lots,
-)
+from quickturn.core.plan.inputs import SkuContext
 from quickturn.core.plan.policies import ROUTE_SLOTS, family
 from quickturn.core.plan.settings import PlanSettings, plan_settings
 from quickturn.core.plan.simulate import (
@@ -75,6 +69,7 @@ from quickturn.errors import Finding, UsageError
 from quickturn.i18n import gettext
 from quickturn.services import economics as economics_service
 from quickturn.services.csvsafe import SafeWriter, cents
+from quickturn.services.plan_inputs import assemble_plan_inputs
 from quickturn.store import Store, queries
 
 Progress = Callable[[int, int], None]
@@ -149,12 +144,6 @@ localise_action = localise_row
 # loading
 
 
-def _latest_stock(store: Store, today: date) -> pl.DataFrame:
-    return queries.inventory.latest_stock(store, before=today).select(
-        "sku_id", "location_id", "on_hand_qty", "reserved_qty"
-    )
-
-
 def ledger_journal_economics(store: Store, today: date, days: int) -> pl.DataFrame | None:
     """Per-SKU unit economics from the journal the ledger persisted on its last run, or None
     when the ledger has not run (empty ``ledger_postings``).
@@ -168,16 +157,6 @@ def ledger_journal_economics(store: Store, today: date, days: int) -> pl.DataFra
     (the planner falls back to the list price and unit cost for them).
     """
     return economics_service.unit_economics_from_journal(store, today=today, days=days)
-
-
-def _delivery_stats(store: Store, today: date) -> tuple[tuple[float, float], tuple[float, float]]:
-    since = datetime.combine(today - timedelta(days=90), datetime.min.time())
-    orders = queries.orders.delivered_orders(
-        store, since, datetime.combine(today, datetime.min.time())
-    )
-    us = delivery_days(orders, made_to_order=False)
-    pod = delivery_days(orders, made_to_order=True)
-    return (us[0], us[1]), (pod[0], pod[1])
 
 
 @dataclass
@@ -246,35 +225,20 @@ def prepare(
     if settings.block_on_compliance:
         blocked = dict(comply_service.blocked_skus(store, today=today, settings=app_settings))
         sources["compliance"] = "comply.blocked_skus"
-    us_days, pod_days = _delivery_stats(store, today)
-    shipments = store.table("shipments")
-    routes = fit_route_lead_times(store.table("routes"), shipments, today)
-    if (routes["lead_time_source"] == "shipments").any():
-        sources["lead_times"] = "routes, fitted to past shipments"
-    lots = in_transit_lots(
-        shipments,
-        store.table("shipment_lines"),
-        store.table("purchase_orders"),
-        routes,
-        today,
-    )
-    inputs, context, findings = assemble_inputs(
+    # the one assembly of plan inputs (services.plan_inputs; the web's projection uses it too)
+    assembled = assemble_plan_inputs(
+        store,
+        today=today,
+        settings=settings,
         skus=skus,
-        suppliers=store.table("suppliers"),
-        locations=store.table("locations"),
-        routes=routes,
-        stock=_latest_stock(store, today),
-        lots=lots,
-        fx=fx_lookup(store.table("fx_rates"), today),
         demand_sku_ids=ids,
         mean_demand=mean_demand,
-        horizon=settings.horizon_days,
         phase=phase,
         economics=economics,
-        us_days=us_days,
-        pod_days=pod_days,
-        settings=settings,
+        app_settings=app_settings,
     )
+    inputs, context, findings = assembled.inputs, assembled.context, assembled.findings
+    sources.update(assembled.sources)
     if not stream:
         inputs = replace(inputs, demand=_paths(scenarios, list(inputs.sku_ids), settings))
     return Prepared(inputs, context, findings, blocked, sources, scenarios)
