@@ -20,8 +20,11 @@ Formulas (all exact integers in micro-USD, see ``docs/ledger.md``):
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import TypeVar
 
+import numpy as np
 import polars as pl
+from numpy.typing import NDArray
 
 from quickturn.core.ledger.amounts import (
     CENT,
@@ -40,6 +43,8 @@ from quickturn.core.ledger.fx import attach_fx
 from quickturn.core.ledger.inputs import LedgerInputs
 from quickturn.core.ledger.schedule import LedgerSettings
 from quickturn.errors import Finding
+
+F = TypeVar("F", float, NDArray[np.float64])
 
 LAYER_COLUMNS = [
     "layer_id",
@@ -592,16 +597,14 @@ def unit_cost_parts(
     )
 
 
-def landed_per_unit(
-    unit_cost_usd: float, duty_usd: float, freight_usd: float, inbound_usd: float
-) -> float:
+def landed_per_unit(unit_cost_usd: F, duty_usd: F, freight_usd: F, inbound_usd: F) -> F:
     """Landed cost of one unit: factory + freight + duty + inbound (a layer's ``landed_usd``
-    ÷ its quantity; the planner's no-ledger landed cost).
+    ÷ its quantity; the planner's no-ledger landed cost).  Floats or NumPy arrays.
 
-    >>> landed_per_unit(1.4, 0.14, 0.5, 0.1)
-    2.14
+    >>> landed_per_unit(1.25, 0.125, 0.5, 0.25)
+    2.125
     """
-    return round(unit_cost_usd + freight_usd + duty_usd + inbound_usd, 10)
+    return unit_cost_usd + freight_usd + duty_usd + inbound_usd
 
 
 __all__ = [

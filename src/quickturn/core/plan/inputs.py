@@ -8,6 +8,14 @@ and inbound fees), landed cost, price and variable cost, POD option and its conv
 penalty, stock on hand and lots in transit → :class:`~quickturn.core.plan.simulate.PlanInputs`
 plus a :class:`SkuContext` (the business names behind every row) and findings for SKUs
 that cannot be planned.  Pure: frames in, arrays out.
+
+``assemble_inputs`` works on arrays, one element per SKU: sizes, fees, costs, landed cost,
+price, variable cost, POD, the economics rows, capacity and cash shares are NumPy
+expressions; the cheapest slow route is an argmin over a SKUs × routes freight matrix per
+destination (:func:`_freight`, the same float64 operations as :func:`freight_per_unit`).
+What stays per SKU is building the business objects (``RouteChoice``, findings) and the two
+route rows.  ``tests/plan/test_inputs_snapshot.py`` checks the outputs against those of the
+per-SKU loop it replaced, on the test demo.
 """
 
 from __future__ import annotations
@@ -66,7 +74,7 @@ from quickturn.core.plan.simulate import (
     SLOW,
     PlanInputs,
 )
-from quickturn.errors import Finding
+from quickturn.errors import Finding, Severity
 
 DEFAULT_PRODUCTION_DAYS = 20.0
 DEFAULT_POD_DAYS = 7.0
@@ -353,18 +361,6 @@ def in_transit_lots(
     )
 
 
-def _unit_size(sku: dict[str, Any]) -> tuple[float, float, float, bool]:
-    """(weight kg, volume cbm, dimensional cm³, known?) of one unit."""
-    w = _f(sku.get("weight_g")) / 1000.0
-    dims = [_f(sku.get(k)) for k in ("length_cm", "width_cm", "height_cm")]
-    known = not math.isnan(w)
-    cm3 = dims[0] * dims[1] * dims[2] if not any(math.isnan(d) for d in dims) else math.nan
-    if math.isnan(w):
-        w = DEFAULT_WEIGHT_KG
-    cbm = cm3 / 1e6 if not math.isnan(cm3) else DEFAULT_CBM
-    return w, cbm, cm3, known
-
-
 def freight_per_unit(
     route: dict[str, Any], weight_kg: float, cbm: float, cm3: float, inbound_fee: float
 ) -> float:
@@ -385,6 +381,191 @@ def freight_per_unit(
         + _f(route.get("cost_per_cbm_usd"), 0.0) * cbm
         + _f(route.get("cost_per_unit_usd"), 0.0)
         + inbound_fee
+    )
+
+
+def _col(frame: pl.DataFrame, name: str, default: float = math.nan) -> F64:
+    """A column as float64 with ``_f``'s reading (null, NaN or text that is no number →
+    ``default``); a missing column is all ``default``."""
+    if name not in frame.columns:
+        return np.full(frame.height, default, dtype=np.float64)
+    col = frame[name]
+    if col.dtype.is_float() or col.dtype.is_integer():
+        out = col.cast(pl.Float64).fill_null(math.nan).to_numpy().astype(np.float64, copy=True)
+        out[np.isnan(out)] = default
+        return out
+    # decimals and text: Python's float(), exactly as _f reads them
+    return np.array([_f(v, default) for v in col.to_list()], dtype=np.float64)
+
+
+def _objs(frame: pl.DataFrame, name: str) -> list[Any]:
+    return frame[name].to_list() if name in frame.columns else [None] * frame.height
+
+
+def _strs(frame: pl.DataFrame, name: str) -> list[str | None]:
+    return [None if v is None else str(v) for v in _objs(frame, name)]
+
+
+def _dicts_col(rows: list[dict[str, Any]], key: str, default: float) -> F64:
+    """One field of a list of rows (supplier, location, …) as float64, read like ``_f``."""
+    return np.array([_f(r.get(key), default) for r in rows], dtype=np.float64)
+
+
+def _route_rates(r: dict[str, Any]) -> tuple[float, float, float, float]:
+    """(per kg, per cbm, per unit, volumetric divisor) of a route, read like ``_f``."""
+    return (
+        _f(r.get("cost_per_kg_usd"), 0.0),
+        _f(r.get("cost_per_cbm_usd"), 0.0),
+        _f(r.get("cost_per_unit_usd"), 0.0),
+        _f(r.get("volumetric_divisor")),
+    )
+
+
+def _freight(rates: F64, weight: F64, cbm: F64, cm3: F64, inbound: F64) -> F64:
+    """:func:`freight_per_unit` on arrays: ``rates`` (n, 4) from :func:`_route_rates`, one
+    row per SKU; the same operations in the same order, so the same float64 results."""
+    per_kg, per_cbm, per_unit, div = rates.T
+    dim = ~np.isnan(div) & (div > 0) & ~np.isnan(cm3)
+    kg = np.where(dim, np.maximum(weight, cm3 / np.where(dim, div, 1.0)), weight)
+    out: F64 = per_kg * kg + per_cbm * cbm + per_unit + inbound
+    return out
+
+
+def _pick_routes(
+    routes: list[dict[str, Any]],
+    modes: tuple[str, ...] | list[str],
+    dest: list[str | None],
+    weight: F64,
+    cbm: F64,
+    cm3: F64,
+    inbound: F64,
+    by: str,
+) -> list[dict[str, Any] | None]:
+    """Per SKU, the route of one of ``modes`` to its destination with the lowest freight per
+    unit (``by="cost"``) or the shortest stated transit (``by="lead"``); ties by route id."""
+    by_dest: dict[str | None, list[dict[str, Any]]] = {}
+    for r in sorted(routes, key=lambda r: r["route_id"]):
+        if r["mode"] in modes:
+            by_dest.setdefault(r["destination_id"], []).append(r)
+    out: list[dict[str, Any] | None] = [None] * len(dest)
+    dest_arr = np.array([d if d is not None else "" for d in dest], dtype=object)
+    for d, opts in by_dest.items():
+        rows = np.flatnonzero(dest_arr == d)
+        if rows.size == 0:
+            continue
+        if by == "cost":
+            # one column per route (in route-id order): argmin takes the first of equal costs
+            cost = np.stack(
+                [
+                    _freight(
+                        np.tile(np.asarray(_route_rates(r)), (rows.size, 1)),
+                        weight[rows],
+                        cbm[rows],
+                        cm3[rows],
+                        inbound[rows],
+                    )
+                    for r in opts
+                ],
+                axis=1,
+            )
+            best = np.argmin(cost, axis=1)
+            for k, j in enumerate(rows.tolist()):
+                out[j] = opts[int(best[k])]
+        else:
+            quickest = min(
+                opts, key=lambda r: (_f(r.get("lead_time_mean_days"), 99.0), r["route_id"])
+            )
+            for j in rows.tolist():
+                out[j] = quickest
+    return out
+
+
+def _choice(r: dict[str, Any] | None, prod: float, freight: float) -> RouteChoice | None:
+    """The business facts of route ``r`` for a SKU made in ``prod`` days."""
+    if r is None:
+        return None
+    transit = _f(r.get("lead_time_mean_days"), 30.0)
+    return RouteChoice(
+        r["route_id"],
+        r["mode"],
+        r["origin_id"],
+        prod + transit,
+        transit,
+        freight,
+        _f(r.get("lead_time_sd_days"), 0.0),
+        str(r.get("lead_time_source") or "route"),
+        int(r.get("lead_time_shipments") or 0),
+    )
+
+
+#: why a SKU is not planned (or planned on an assumption): severity, source, column, the
+#: message and fix in English and Chinese; ``{sid}``, ``{cur}``, ``{dest}``, ``{kg}`` filled in
+_SKU_FINDINGS: dict[str, tuple[Severity, str, str | None, str, str, str, str]] = {
+    "PLAN_NO_WEIGHT": (
+        "warn",
+        "skus",
+        "weight_g",
+        "SKU {sid} has no shipping weight; freight assumes {kg} kg per unit",
+        "Fill weight_g (and length/width/height_cm) in the SKU list.",
+        "SKU {sid} 缺少运输重量；运费按每件 {kg} 千克估算",
+        "请在 SKU 表中填写 weight_g（以及长宽高）。",
+    ),
+    "PLAN_NO_FX": (
+        "error",
+        "fx_rates",
+        None,
+        "SKU {sid}: no exchange rate for {cur} on or before the plan date",
+        "Import fx_rates for {cur}.",
+        "SKU {sid}：缺少 {cur} 在计划日期之前的汇率",
+        "请导入 {cur} 的汇率（fx_rates）。",
+    ),
+    "PLAN_UNKNOWN_COST": (
+        "warn",
+        "skus",
+        "unit_cost",
+        "SKU {sid} has no unit cost; it is not planned (a guess would hide the risk)",
+        "Fill unit_cost and cost_currency in the SKU list.",
+        "SKU {sid} 没有单位成本，未纳入计划（估算会掩盖风险）",
+        "请在 SKU 表中填写 unit_cost 和 cost_currency。",
+    ),
+    "PLAN_NO_ROUTE": (
+        "warn",
+        "routes",
+        None,
+        "SKU {sid}: no route from a factory or Chinese warehouse to a US warehouse{dest}",
+        "Add a route (sea, air, …) to the US warehouse that holds this SKU.",
+        "SKU {sid}：没有从工厂或国内仓到美国仓的线路",
+        "请为该 SKU 所在的美国仓添加线路（海运、空运等）。",
+    ),
+    "PLAN_NO_PRICE": (
+        "warn",
+        "skus",
+        "list_price",
+        "SKU {sid} has no price; it is not planned",
+        "Fill list_price (or import orders so the ledger knows the price).",
+        "SKU {sid} 没有售价，未纳入计划",
+        "请填写 list_price（或导入订单让账本得到实际售价）。",
+    ),
+}
+
+
+def _sku_finding(code: str, sid: str, cur: str = "", dest: str | None = None) -> Finding:
+    severity, source, column, message, fix, message_zh, fix_zh = _SKU_FINDINGS[code]
+    names = {"sid": sid, "cur": cur, "dest": f" ({dest})" if dest else "", "kg": DEFAULT_WEIGHT_KG}
+    record: dict[str, Any] = {"sku_id": sid}
+    if code == "PLAN_NO_ROUTE":
+        record["destination_id"] = dest
+    return Finding(
+        code,
+        severity,
+        message.format(**names),
+        source=source,
+        column=column,
+        value=cur if code == "PLAN_NO_FX" else None,
+        record=record,
+        fix=fix.format(**names),
+        message_zh=message_zh.format(**names),
+        fix_zh=fix_zh.format(**names),
     )
 
 
@@ -466,306 +647,255 @@ def assemble_inputs(
     curve = settings.conversion_curve
     base_conv = max(conversion_multiplier(us_mean, curve), 1e-9)
 
-    keep: list[int] = []
-    ctx: dict[str, list[Any]] = {k: [] for k in SkuContext.__dataclass_fields__}
-    eco_rows: list[NDArray[np.float64]] = []
-    route_arr: list[NDArray[np.float64]] = []
-    lots_out: list[list[tuple[float, float, float]]] = []
     if mean_demand is None:
         mean_demand = demand.mean(axis=(1, 2)) if demand.size else np.zeros(len(demand_sku_ids))
     default_dest = sorted({r["destination_id"] for r in route_rows})
-    dest_of: dict[str, str | None] = {}
-    volume: dict[str, float] = {}
-    for j, sid in enumerate(demand_sku_ids):
-        if sid not in sku_rows:
-            continue
+    # the SKUs of the demand that the SKU list knows, in demand order: row j of every
+    # per-SKU array below is SKU demand_sku_ids[rows[j]]
+    rows = [i for i, sid in enumerate(demand_sku_ids) if sid in sku_rows]
+    ids = [demand_sku_ids[i] for i in rows]
+    frame = pl.DataFrame({"sku_id": ids}, schema={"sku_id": pl.String}).join(
+        skus.unique("sku_id", keep="last"), on="sku_id", how="left", maintain_order="left"
+    )
+    dest: list[str | None] = []
+    for sid in ids:
         where = on_hand_by.get(sid, {})
-        dest_of[sid] = (
+        dest.append(
             max(where, key=lambda k: where[k])
             if where
             else (default_dest[0] if default_dest else None)
         )
-        volume[sid] = float(mean_demand[j]) * _unit_size(sku_rows[sid])[1]
+    supplier_of = [sup.get(s or "", {}) for s in _strs(frame, "supplier_id")]
+    loc_of = [loc.get(d or "", {}) for d in dest]
+
+    # -- unit size, fees and costs: per-SKU arithmetic on arrays ----------------------------
+    weight = _col(frame, "weight_g") / 1000.0
+    size_known = ~np.isnan(weight)
+    weight = np.where(size_known, weight, DEFAULT_WEIGHT_KG)
+    dims = _col(frame, "length_cm") * _col(frame, "width_cm") * _col(frame, "height_cm")
+    cm3 = dims  # NaN when any dimension is unknown
+    cbm = np.where(np.isnan(cm3), DEFAULT_CBM, cm3 / 1e6)
+    mean_j = np.asarray(mean_demand, dtype=np.float64)[np.asarray(rows, dtype=np.intp)]
+    volume = mean_j * cbm
     volume_at: dict[str | None, float] = {}
-    for sid, v in volume.items():
-        volume_at[dest_of[sid]] = volume_at.get(dest_of[sid], 0.0) + v
+    for d, v in zip(dest, volume.tolist(), strict=True):
+        volume_at[d] = volume_at.get(d, 0.0) + v
+    cost_cur = [s or "USD" for s in _strs(frame, "cost_currency")]
+    unit_native = _col(frame, "unit_cost")
+    rate_known = np.array([c in fx for c in cost_cur], dtype=bool)
+    rate = np.array([fx.get(c, 0.0) for c in cost_cur], dtype=np.float64)
+    rate_or_1 = np.where(rate_known & (rate != 0.0), rate, 1.0)
     # landed value of expected demand (unit cost as the proxy): shares of the cash limit
-    demand_value: dict[str, float] = {}
-    for j, sid in enumerate(demand_sku_ids):
-        if sid in sku_rows:
-            row = sku_rows[sid]
-            cost = _f(row.get("unit_cost"), 0.0) * fx.get(
-                str(row.get("cost_currency") or "USD"), 0.0
-            )
-            demand_value[sid] = float(mean_demand[j]) * max(cost, 0.0)
-    total_value = sum(demand_value.values())
-    for i, sid in enumerate(demand_sku_ids):
-        s = sku_rows.get(sid)
-        if s is None:
-            continue
-        where = on_hand_by.get(sid, {})
-        dest = dest_of[sid]
-        weight, cbm, cm3, size_known = _unit_size(s)
-        if not size_known:
-            findings.append(
-                Finding(
-                    "PLAN_NO_WEIGHT",
-                    "warn",
-                    f"SKU {sid} has no shipping weight; freight assumes {DEFAULT_WEIGHT_KG} kg per unit",
-                    source="skus",
-                    column="weight_g",
-                    record={"sku_id": sid},
-                    fix="Fill weight_g (and length/width/height_cm) in the SKU list.",
-                    message_zh=f"SKU {sid} 缺少运输重量；运费按每件 {DEFAULT_WEIGHT_KG} 千克估算",
-                    fix_zh="请在 SKU 表中填写 weight_g（以及长宽高）。",
-                )
-            )
-        inbound = _f(loc.get(dest or "", {}).get("inbound_cost_per_unit_usd"), 0.0)
-        supplier = sup.get(s.get("supplier_id") or "", {})
-        prod = _f(s.get("production_lead_time_days"))
-        if math.isnan(prod):
-            prod = _f(supplier.get("production_lead_time_days"), DEFAULT_PRODUCTION_DAYS)
-        candidates = [r for r in route_rows if r["destination_id"] == dest]
+    demand_value = mean_j * np.maximum(np.nan_to_num(unit_native, nan=0.0) * rate, 0.0)
+    total_value = float(sum(demand_value.tolist()))
+    inbound = _dicts_col(loc_of, "inbound_cost_per_unit_usd", 0.0)
+    outbound = _dicts_col(loc_of, "outbound_cost_per_unit_usd", 0.0)
+    storage = _dicts_col(loc_of, "storage_cost_per_cbm_day_usd", 0.0)
+    cap_cbm = _dicts_col(loc_of, "capacity_cbm", math.nan)
+    prod = _col(frame, "production_lead_time_days")
+    prod = np.where(
+        np.isnan(prod),
+        _dicts_col(supplier_of, "production_lead_time_days", DEFAULT_PRODUCTION_DAYS),
+        prod,
+    )
+    fast_prod = prod
+    if settings.fast_production_days is not None:
+        fast_prod = np.minimum(prod, float(settings.fast_production_days))
+    # the unit cost as the source gives it (the SKU's unit cost × FX, else the factory cost
+    # per unit of the ledger's latest cost layer), never recovered from a landed cost
+    part_of = [parts.get(sid, {}) for sid in ids]
+    unit_usd = _dicts_col(part_of, "unit_cost_usd", math.nan)
+    duty = _dicts_col(part_of, "duty_rate", 0.0)  # HTS duty rate + extra tariffs
+    duty_unit = _dicts_col(part_of, "duty_usd", 0.0)
 
-        def choice(
-            r: dict[str, Any],
-            prod: float = prod,
-            size: tuple[float, float, float, float] = (weight, cbm, cm3, inbound),
-        ) -> RouteChoice:
-            transit = _f(r.get("lead_time_mean_days"), 30.0)
-            return RouteChoice(
-                r["route_id"],
-                r["mode"],
-                r["origin_id"],
-                prod + transit,
-                transit,
-                freight_per_unit(r, *size),
-                _f(r.get("lead_time_sd_days"), 0.0),
-                str(r.get("lead_time_source") or "route"),
-                int(r.get("lead_time_shipments") or 0),
-            )
+    # -- route choice: the cheapest slow route and the quickest fast one per SKU ------------
+    slow_r = _pick_routes(route_rows, settings.slow_modes, dest, weight, cbm, cm3, inbound, "cost")
+    fast_r = _pick_routes(route_rows, settings.fast_modes, dest, weight, cbm, cm3, inbound, "lead")
+    slow_r, fast_r = (
+        [s if s is not None else f for s, f in zip(slow_r, fast_r, strict=True)],
+        [f if f is not None else s for s, f in zip(slow_r, fast_r, strict=True)],
+    )
+    has_slow = np.array([r is not None for r in slow_r], dtype=bool)
 
-        slow_opts = [r for r in candidates if r["mode"] in settings.slow_modes]
-        fast_opts = [r for r in candidates if r["mode"] in settings.fast_modes]
-        slow_r = min(
-            slow_opts, key=lambda r: (choice(r).freight_per_unit_usd, r["route_id"]), default=None
-        )
-        fast_r = min(
-            fast_opts,
-            key=lambda r: (_f(r.get("lead_time_mean_days"), 99.0), r["route_id"]),
-            default=None,
-        )
-        if slow_r is None:
-            slow_r = fast_r
-        if fast_r is None:
-            fast_r = slow_r
-        cost_cur = str(s.get("cost_currency") or "USD")
-        rate = fx.get(cost_cur)
-        unit_native = _f(s.get("unit_cost"))
-        eco = eco_map.get(sid)
-        if rate is None and not math.isnan(unit_native):
-            findings.append(
-                Finding(
-                    "PLAN_NO_FX",
-                    "error",
-                    f"SKU {sid}: no exchange rate for {cost_cur} on or before the plan date",
-                    source="fx_rates",
-                    value=cost_cur,
-                    record={"sku_id": sid},
-                    fix=f"Import fx_rates for {cost_cur}.",
-                    message_zh=f"SKU {sid}：缺少 {cost_cur} 在计划日期之前的汇率",
-                    fix_zh=f"请导入 {cost_cur} 的汇率（fx_rates）。",
-                )
-            )
-            continue
-        # the unit cost as the source gives it (the SKU's unit cost × FX, else the factory
-        # cost per unit of the ledger's latest cost layer), never recovered from a landed cost
-        part = parts.get(sid, {})
-        unit_usd = _f(part.get("unit_cost_usd"))
-        if math.isnan(unit_usd):
-            findings.append(
-                Finding(
-                    "PLAN_UNKNOWN_COST",
-                    "warn",
-                    f"SKU {sid} has no unit cost; it is not planned (a guess would hide the risk)",
-                    source="skus",
-                    column="unit_cost",
-                    record={"sku_id": sid},
-                    fix="Fill unit_cost and cost_currency in the SKU list.",
-                    message_zh=f"SKU {sid} 没有单位成本，未纳入计划（估算会掩盖风险）",
-                    fix_zh="请在 SKU 表中填写 unit_cost 和 cost_currency。",
-                )
-            )
-            continue
-        if slow_r is None and not bool(s.get("pod_eligible")):
-            findings.append(
-                Finding(
-                    "PLAN_NO_ROUTE",
-                    "warn",
-                    f"SKU {sid}: no route from a factory or Chinese warehouse to a US warehouse"
-                    + (f" ({dest})" if dest else ""),
-                    source="routes",
-                    record={"sku_id": sid, "destination_id": dest},
-                    fix="Add a route (sea, air, …) to the US warehouse that holds this SKU.",
-                    message_zh=f"SKU {sid}：没有从工厂或国内仓到美国仓的线路",
-                    fix_zh="请为该 SKU 所在的美国仓添加线路（海运、空运等）。",
-                )
-            )
-            continue
-        duty = _f(part.get("duty_rate"), 0.0)  # HTS duty rate + extra tariffs
-        duty_unit = _f(part.get("duty_usd"), 0.0)
-        fast_prod = prod
-        if settings.fast_production_days is not None:
-            fast_prod = min(prod, float(settings.fast_production_days))
-        slow_c = choice(slow_r) if slow_r is not None else None
-        fast_c = choice(fast_r, fast_prod) if fast_r is not None else None
-        landed = landed_per_unit(
-            unit_usd,
-            duty_unit,
-            slow_c.freight_per_unit_usd - inbound if slow_c else 0.0,
-            inbound if slow_c else 0.0,
-        )
-        price_cur = str(s.get("price_currency") or "USD")
-        price = _f(s.get("list_price")) * fx.get(price_cur, math.nan)
-        source = "skus"
-        lm = last_mile.get(dest or "", {})
-        outbound = _f(loc.get(dest or "", {}).get("outbound_cost_per_unit_usd"), 0.0)
-        last_mile_cost = (
-            _f(lm.get("cost_per_unit_usd"), 0.0) + _f(lm.get("cost_per_kg_usd"), 0.0) * weight
-        )
-        variable = (
-            (settings.referral_fee_rate + settings.commission_rate) * price
-            + outbound
-            + last_mile_cost
-        )
-        if eco is not None:
-            if not math.isnan(_f(eco.get("price_usd"))):
-                price = _f(eco.get("price_usd"))
-            # a window whose credits (fee refunds on earlier orders' returns) exceed its
-            # costs gives a negative per-unit figure: no sale earns money back, so the
-            # rule-based estimate stands then
-            if _f(eco.get("variable_cost_usd")) >= 0.0:
-                variable = _f(eco.get("variable_cost_usd"))
-            if eco.get("cost_known") and not math.isnan(_f(eco.get("landed_cost_usd"))):
-                landed = _f(eco.get("landed_cost_usd"))
-            source = "ledger"
-        if math.isnan(price):
-            findings.append(
-                Finding(
-                    "PLAN_NO_PRICE",
-                    "warn",
-                    f"SKU {sid} has no price; it is not planned",
-                    source="skus",
-                    column="list_price",
-                    record={"sku_id": sid},
-                    fix="Fill list_price (or import orders so the ledger knows the price).",
-                    message_zh=f"SKU {sid} 没有售价，未纳入计划",
-                    fix_zh="请填写 list_price（或导入订单让账本得到实际售价）。",
-                )
-            )
-            continue
-        pod_ok = bool(s.get("pod_eligible")) and not math.isnan(_f(s.get("pod_unit_cost")))
-        pod_mean = _f(s.get("pod_lead_time_days"))
-        if math.isnan(pod_mean):
-            pod_mean = pod_days[0] if math.isfinite(pod_days[0]) else DEFAULT_POD_DAYS
-        pod_sd = pod_days[1] if math.isfinite(pod_days[1]) else settings.pod_delivery_days_sd
-        pod_cost = _f(s.get("pod_unit_cost"), 0.0) * (rate or 1.0) + pod_ship
-        pod_conv = conversion_multiplier(pod_mean, curve) / base_conv
-        pod_var = variable - outbound - last_mile_cost  # POD partner ships; no 3PL fees
+    # -- price and variable cost -----------------------------------------------------------
+    price_cur = [s or "USD" for s in _strs(frame, "price_currency")]
+    price = _col(frame, "list_price") * np.array([fx.get(c, math.nan) for c in price_cur])
+    lm_of = [last_mile.get(d or "", {}) for d in dest]
+    last_mile_cost = (
+        _dicts_col(lm_of, "cost_per_unit_usd", 0.0)
+        + _dicts_col(lm_of, "cost_per_kg_usd", 0.0) * weight
+    )
+    variable = (
+        (settings.referral_fee_rate + settings.commission_rate) * price + outbound + last_mile_cost
+    )
+    no_rates = (0.0, 0.0, 0.0, math.nan)
 
-        sku_lots = lot_by.get(sid, [])
-        e = np.zeros(N_ECON)
-        e[E_PRICE] = price
-        e[E_VAR] = variable
-        e[E_UNIT] = unit_usd
-        e[E_LANDED] = landed
-        e[E_DUTY] = duty
-        e[E_STORAGE] = _f(loc.get(dest or "", {}).get("storage_cost_per_cbm_day_usd"), 0.0) * cbm
-        e[E_CAPITAL] = settings.capital_rate_annual / 365.0 * landed
-        e[E_SALVAGE] = settings.salvage_rate * landed
-        e[E_PENALTY] = settings.stockout_penalty_usd
-        e[E_MOQ] = _f(s.get("moq_qty"), 0.0)
-        e[E_CASE] = _f(s.get("case_pack_qty"), 0.0)
-        e[E_CAP] = math.inf
-        cap_cbm = _f(loc.get(dest or "", {}).get("capacity_cbm"))
-        if not math.isnan(cap_cbm) and cbm > 0:
-            # the warehouse is shared in proportion to each SKU's expected demand volume
-            total = volume_at.get(dest, 0.0)
-            share = volume[sid] / total if total > 0 else 1.0
-            e[E_CAP] = cap_cbm * share / cbm
-        e[E_CASH] = math.inf
-        if settings.cash_limit_usd is not None:
-            n_ = max(len(demand_value), 1)
-            share = demand_value.get(sid, 0.0) / total_value if total_value > 0 else 1.0 / n_
-            e[E_CASH] = settings.cash_limit_usd * share
-        e[E_DEPOSIT] = _f(supplier.get("deposit_rate"), 0.3)
-        e[E_SETTLE] = us_mean + settings.settlement_days_after_delivery
-        e[E_POD_OK] = 1.0 if pod_ok else 0.0
-        e[E_POD_COST] = pod_cost + (pod_var - variable)  # POD units skip 3PL outbound/last mile
-        e[E_POD_CONV] = min(pod_conv, 1.0)
-        e[E_ON_HAND] = sum(where.values())
-        at_origin = origin_by.get(sid, {})
-        e[E_ORIGIN] = sum(at_origin.values())
-        rr = np.zeros((2, N_ROUTE))
+    def route_freight(chosen: list[dict[str, Any] | None]) -> F64:
+        rates = np.array([_route_rates(r) if r is not None else no_rates for r in chosen])
+        return _freight(rates.reshape(len(chosen), 4), weight, cbm, cm3, inbound)
+
+    slow_freight = np.where(has_slow, route_freight(slow_r), 0.0)
+    fast_freight = route_freight(fast_r)
+    landed = landed_per_unit(
+        unit_usd,
+        duty_unit,
+        np.where(has_slow, slow_freight - inbound, 0.0),
+        np.where(has_slow, inbound, 0.0),
+    )
+    eco_of = [eco_map.get(sid) for sid in ids]
+    has_eco = np.array([e is not None for e in eco_of], dtype=bool)
+    eco_rows_ = [e or {} for e in eco_of]
+    eco_price = _dicts_col(eco_rows_, "price_usd", math.nan)
+    eco_var = _dicts_col(eco_rows_, "variable_cost_usd", math.nan)
+    eco_landed = _dicts_col(eco_rows_, "landed_cost_usd", math.nan)
+    eco_known = np.array([bool(e.get("cost_known")) for e in eco_rows_], dtype=bool)
+    price = np.where(has_eco & ~np.isnan(eco_price), eco_price, price)
+    # a window whose credits (fee refunds on earlier orders' returns) exceed its costs gives
+    # a negative per-unit figure: no sale earns money back, so the rule-based estimate stands
+    variable = np.where(has_eco & (eco_var >= 0.0), eco_var, variable)
+    landed = np.where(has_eco & eco_known & ~np.isnan(eco_landed), eco_landed, landed)
+
+    # -- POD --------------------------------------------------------------------------------
+    pod_eligible = np.array([bool(v) for v in _objs(frame, "pod_eligible")], dtype=bool)
+    pod_unit = _col(frame, "pod_unit_cost")
+    pod_ok = pod_eligible & ~np.isnan(pod_unit)
+    pod_mean = _col(frame, "pod_lead_time_days")
+    pod_default = pod_days[0] if math.isfinite(pod_days[0]) else DEFAULT_POD_DAYS
+    pod_mean = np.where(np.isnan(pod_mean), pod_default, pod_mean)
+    pod_sd = pod_days[1] if math.isfinite(pod_days[1]) else settings.pod_delivery_days_sd
+    pod_cost = np.nan_to_num(pod_unit, nan=0.0) * rate_or_1 + pod_ship
+    pod_conv = np.array([conversion_multiplier(float(d), curve) for d in pod_mean]) / base_conv
+    pod_var = variable - outbound - last_mile_cost  # POD partner ships; no 3PL fees
+
+    # -- which SKUs are planned: the first reason not to, in this order ---------------------
+    no_fx = ~rate_known & ~np.isnan(unit_native)
+    no_cost = ~no_fx & np.isnan(unit_usd)
+    no_route = ~no_fx & ~no_cost & ~has_slow & ~pod_eligible
+    no_price = ~no_fx & ~no_cost & ~no_route & np.isnan(price)
+    planned = ~(no_fx | no_cost | no_route | no_price)
+    for j, sid in enumerate(ids):
+        if not size_known[j]:
+            findings.append(_sku_finding("PLAN_NO_WEIGHT", sid))
+        if no_fx[j]:
+            findings.append(_sku_finding("PLAN_NO_FX", sid, cur=cost_cur[j]))
+        elif no_cost[j]:
+            findings.append(_sku_finding("PLAN_UNKNOWN_COST", sid))
+        elif no_route[j]:
+            findings.append(_sku_finding("PLAN_NO_ROUTE", sid, dest=dest[j]))
+        elif no_price[j]:
+            findings.append(_sku_finding("PLAN_NO_PRICE", sid))
+    sel = np.flatnonzero(planned)
+    keep = [rows[j] for j in sel]
+    n = len(keep)
+
+    # -- economics rows ----------------------------------------------------------------------
+    e = np.zeros((n, N_ECON))
+    e[:, E_PRICE] = price[sel]
+    e[:, E_VAR] = variable[sel]
+    e[:, E_UNIT] = unit_usd[sel]
+    e[:, E_LANDED] = landed[sel]
+    e[:, E_DUTY] = duty[sel]
+    e[:, E_STORAGE] = storage[sel] * cbm[sel]
+    e[:, E_CAPITAL] = settings.capital_rate_annual / 365.0 * landed[sel]
+    e[:, E_SALVAGE] = settings.salvage_rate * landed[sel]
+    e[:, E_PENALTY] = settings.stockout_penalty_usd
+    e[:, E_MOQ] = np.nan_to_num(_col(frame, "moq_qty")[sel], nan=0.0)
+    e[:, E_CASE] = np.nan_to_num(_col(frame, "case_pack_qty")[sel], nan=0.0)
+    # the warehouse is shared in proportion to each SKU's expected demand volume
+    total_at = np.array([volume_at.get(dest[j], 0.0) for j in sel], dtype=np.float64)
+    vol_share = np.divide(volume[sel], total_at, out=np.ones(n), where=total_at > 0)
+    has_cap = ~np.isnan(cap_cbm[sel]) & (cbm[sel] > 0)
+    e[:, E_CAP] = np.where(
+        has_cap, cap_cbm[sel] * vol_share / np.where(has_cap, cbm[sel], 1.0), math.inf
+    )
+    e[:, E_CASH] = math.inf
+    if settings.cash_limit_usd is not None:
+        n_ = max(len(ids), 1)
+        share = demand_value[sel] / total_value if total_value > 0 else np.full(n, 1.0 / n_)
+        e[:, E_CASH] = settings.cash_limit_usd * share
+    e[:, E_DEPOSIT] = _dicts_col([supplier_of[j] for j in sel], "deposit_rate", 0.3)
+    e[:, E_SETTLE] = us_mean + settings.settlement_days_after_delivery
+    e[:, E_POD_OK] = np.where(pod_ok[sel], 1.0, 0.0)
+    # POD units skip 3PL outbound/last mile
+    e[:, E_POD_COST] = pod_cost[sel] + (pod_var[sel] - variable[sel])
+    e[:, E_POD_CONV] = np.minimum(pod_conv[sel], 1.0)
+    on_hand = np.array([sum(on_hand_by.get(ids[j], {}).values()) for j in sel], dtype=float)
+    origin = np.array([sum(origin_by.get(ids[j], {}).values()) for j in sel], dtype=float)
+    e[:, E_ON_HAND] = on_hand
+    e[:, E_ORIGIN] = origin
+
+    # -- route rows: the chosen slow and fast route of each planned SKU ----------------------
+    rr = np.zeros((n, 2, N_ROUTE))
+    slow_c: list[RouteChoice | None] = []
+    fast_c: list[RouteChoice | None] = []
+    for k, j in enumerate(sel.tolist()):
+        sc = _choice(slow_r[j], float(prod[j]), float(slow_freight[j]))
+        fc = _choice(fast_r[j], float(fast_prod[j]), float(fast_freight[j]))
+        slow_c.append(sc)
+        fast_c.append(fc)
+        supplier = supplier_of[j]
         balance = str(supplier.get("balance_due") or "on_shipment")
-        for slot, c, rt_row in ((SLOW, slow_c, slow_r), (FAST, fast_c, fast_r)):
-            if c is None or rt_row is None:
+        for slot, c, r in ((SLOW, sc, slow_r[j]), (FAST, fc, fast_r[j])):
+            if c is None or r is None:
                 continue
-            r = rt_row
-            rr[slot, R_OK] = 1.0
-            rr[slot, R_MEAN] = c.lead_time_mean_days
-            rr[slot, R_SD] = _f(r.get("lead_time_sd_days"), 0.0)
-            made = fast_prod if slot == FAST else prod
-            rr[slot, R_MIN] = made + _f(r.get("lead_time_min_days"), 0.0)
+            made = float(fast_prod[j]) if slot == FAST else float(prod[j])
             pay = made
             if balance == "net_days":
                 pay = made + _f(supplier.get("balance_days"), 0.0)
             elif balance == "on_arrival":
                 pay = c.lead_time_mean_days
-            rr[slot, R_PAY] = pay
-            rr[slot, R_PROD] = made
-            rr[slot, R_FREIGHT] = c.freight_per_unit_usd
-            rr[slot, R_FIXED] = _f(r.get("fixed_cost_usd"), 0.0)
-            rr[slot, R_MINCHG] = _f(r.get("min_charge_usd"), 0.0)
+            row = rr[k, slot]
+            row[R_OK] = 1.0
+            row[R_MEAN] = c.lead_time_mean_days
+            row[R_SD] = _f(r.get("lead_time_sd_days"), 0.0)
+            row[R_MIN] = made + _f(r.get("lead_time_min_days"), 0.0)
+            row[R_PAY] = pay
+            row[R_PROD] = made
+            row[R_FREIGHT] = c.freight_per_unit_usd
+            row[R_FIXED] = _f(r.get("fixed_cost_usd"), 0.0)
+            row[R_MINCHG] = _f(r.get("min_charge_usd"), 0.0)
             dist = str(r.get("lead_time_dist") or "lognormal")
             quant = r.get("lead_time_quantiles")
             if dist == "empirical" and quant is not None and len(quant) == N_QUANT:
-                rr[slot, R_Q0 : R_Q0 + N_QUANT] = made + np.asarray(quant, dtype=np.float64)
+                row[R_Q0 : R_Q0 + N_QUANT] = made + np.asarray(quant, dtype=np.float64)
             elif dist not in DIST_CODES or dist == "empirical":
                 dist = "lognormal"  # too few shipments for an empirical distribution
-            rr[slot, R_DIST] = DIST_CODES[dist]
-        keep.append(i)
-        eco_rows.append(e)
-        route_arr.append(rr)
-        lots_out.append(sku_lots)
-        ctx["sku_ids"].append(sid)
-        ctx["title"].append(str(s.get("title") or sid))
-        ctx["supplier_id"].append(s.get("supplier_id"))
-        ctx["destination_id"].append(dest)
-        ctx["slow"].append(slow_c)
-        ctx["fast"].append(fast_c)
-        ctx["production_days"].append(prod)
-        ctx["cost_currency"].append(cost_cur)
-        ctx["unit_cost_native"].append(unit_native if not math.isnan(unit_native) else unit_usd)
-        ctx["fx_usd"].append(rate or 1.0)
-        ctx["price_usd"].append(price)
-        ctx["landed_cost_usd"].append(landed)
-        ctx["variable_cost_usd"].append(variable)
-        ctx["fulfilment_cost_usd"].append(outbound + last_mile_cost)
-        ctx["unit_margin_usd"].append(price - variable - landed)
-        ctx["on_hand"].append(e[E_ON_HAND])
-        ctx["in_transit"].append(sum(q for q, _, _ in sku_lots))
-        ctx["origin_stock"].append(e[E_ORIGIN])
-        ctx["origin_location_id"].append(
-            max(at_origin, key=lambda k: at_origin[k]) if at_origin else None
-        )
-        ctx["pod_days_mean"].append(pod_mean)
-        ctx["pod_days_sd"].append(pod_sd)
-        ctx["pod_eligible"].append(pod_ok)
-        ctx["phase"].append(phase[i] if phase else "unknown")
-        ctx["economics_source"].append(source)
+            row[R_DIST] = DIST_CODES[dist]
 
-    n = len(keep)
+    lots_out = [lot_by.get(ids[j], []) for j in sel]
+    titles = _strs(frame, "title")
+    suppliers_ = _objs(frame, "supplier_id")
+    origin_loc: list[str | None] = []
+    for j in sel:
+        at_origin = origin_by.get(ids[j], {})
+        origin_loc.append(max(at_origin, key=lambda k: at_origin[k]) if at_origin else None)
+    ctx: dict[str, Any] = {
+        "sku_ids": [ids[j] for j in sel],
+        "title": [titles[j] or ids[j] for j in sel],
+        "supplier_id": [suppliers_[j] for j in sel],
+        "destination_id": [dest[j] for j in sel],
+        "slow": slow_c,
+        "fast": fast_c,
+        "production_days": prod[sel],
+        "cost_currency": [cost_cur[j] for j in sel],
+        "unit_cost_native": np.where(np.isnan(unit_native), unit_usd, unit_native)[sel],
+        "fx_usd": rate_or_1[sel],
+        "price_usd": price[sel],
+        "landed_cost_usd": landed[sel],
+        "variable_cost_usd": variable[sel],
+        "fulfilment_cost_usd": (outbound + last_mile_cost)[sel],
+        "unit_margin_usd": (price - variable - landed)[sel],
+        "on_hand": on_hand,
+        "in_transit": np.array([sum(q for q, _, _ in lots) for lots in lots_out], dtype=float),
+        "origin_stock": origin,
+        "origin_location_id": origin_loc,
+        "pod_days_mean": pod_mean[sel],
+        "pod_days_sd": np.full(n, pod_sd),
+        "pod_eligible": pod_ok[sel],
+        "phase": [phase[i] if phase else "unknown" for i in keep],
+        "economics_source": ["ledger" if has_eco[j] else "skus" for j in sel],
+    }
+
     k = max([1, *[len(x) for x in lots_out]])
     pq, pe, ps = np.zeros((n, k)), np.zeros((n, k)), np.zeros((n, k))
     for j, sku_lots in enumerate(lots_out):
@@ -774,8 +904,8 @@ def assemble_inputs(
     idx = np.asarray(keep, dtype=np.intp)
     inputs = PlanInputs(
         demand=np.ascontiguousarray(demand[idx]) if n else np.zeros((0, *demand.shape[1:])),
-        economics=np.asarray(eco_rows).reshape(n, N_ECON),
-        routes=np.asarray(route_arr).reshape(n, 2, N_ROUTE),
+        economics=e,
+        routes=rr,
         pipeline_qty=pq,
         pipeline_eta=pe,
         pipeline_sd=ps,
