@@ -249,6 +249,26 @@ class Forecaster:
 
         ``weekday0`` is the weekday (Monday = 0) of column 0: one for the whole panel, or one
         per row when the rows are aligned on their own last day (``qt.sense.forecast``)."""
+        chunks = self.start_panel(
+            y, keys=keys, weekday0=weekday0, content=content, category=category
+        )
+        for chunk in chunks:
+            self.states_.extend(self._safe_fit(chunk))
+        return self
+
+    # -- distributed use (services.cluster): the panel-wide part on the client, chunks elsewhere
+    def start_panel(
+        self,
+        y: FloatArray,
+        *,
+        keys: IntArray | None = None,
+        weekday0: int | IntArray = 0,
+        content: ContentPosts | None = None,
+        category: Sequence[str] | None = None,
+    ) -> list[Chunk]:
+        """What ``fit`` does before the chunk loop (shared pools from the whole panel), then the
+        chunks themselves: ``fit_predict_chunks`` on any subset of them, in any process, gives
+        the rows that ``fit`` + ``predict`` give; ``adopt`` hands the states back."""
         self.y_ = sanitize(y)
         self.keys_ = _keys(keys, self.y_.shape[0])
         self.weekday0_ = weekdays(weekday0, self.y_.shape[0])
@@ -256,9 +276,41 @@ class Forecaster:
         self.category_ = list(category) if category is not None else None
         self.states_: list[tuple[Chunk, dict[str, Any] | None]] = []
         self._start_panel(self.y_, self.category_)
-        for chunk in self._chunks(self.y_, self.keys_, self.weekday0_, content, self.category_):
-            self.states_.extend(self._safe_fit(chunk))
-        return self
+        return self._chunks(self.y_, self.keys_, self.weekday0_, content, self.category_)
+
+    def fit_predict_chunks(
+        self,
+        chunks: Sequence[Chunk],
+        h: int,
+        *,
+        probs: FloatArray | Sequence[float] = DEFAULT_PROBS,
+        n_paths: int = 0,
+        seed: int = 0,
+    ) -> tuple[
+        list[tuple[Chunk, dict[str, Any] | None]],
+        list[tuple[Chunk, FloatArray, FloatArray, FloatArray | None, list[str]]],
+    ]:
+        """Fit and predict ``chunks`` (from ``start_panel``): the states and the predicted parts."""
+        probs_a = _probs(probs)
+        h = _horizon(h)
+        states: list[tuple[Chunk, dict[str, Any] | None]] = []
+        for chunk in chunks:
+            states.extend(self._safe_fit(chunk))
+        parts = [self._safe_predict(st, c, h, probs_a, n_paths, seed) for c, st in states]
+        return states, parts
+
+    def adopt(
+        self,
+        states: Sequence[tuple[Chunk, dict[str, Any] | None]],
+        parts: Sequence[tuple[Chunk, FloatArray, FloatArray, FloatArray | None, list[str]]],
+        h: int,
+        *,
+        probs: FloatArray | Sequence[float] = DEFAULT_PROBS,
+        n_paths: int = 0,
+    ) -> ForecastOutput:
+        """Keep the fitted ``states`` (as ``fit`` would) and assemble the predicted ``parts``."""
+        self.states_ = list(states)
+        return _assemble(list(parts), self.y_.shape[0], _horizon(h), _probs(probs), n_paths)
 
     def predict(
         self,
