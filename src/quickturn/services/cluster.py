@@ -1,22 +1,31 @@
 """Run partitions of SKUs on a ``dask.distributed`` cluster (optional extra ``quickturn[dask]``).
 
 The store is read once, on the client; the client cuts the work into partitions of SKUs
-(deterministic: the rows in their sorted order, in runs of ``partition_size``), sends each
-partition with a top-level (picklable) function to the workers, and gathers the results in
-partition order.  Without a cluster the same functions run in a plain local loop, so a
-cluster run gives exactly the local result for the same seed (the random streams are keyed
-per SKU, never per partition).
+(contiguous runs of rows in the order the local run uses), sends each partition with a
+top-level (picklable) function to the workers, and gathers the results in partition order.
+Without a cluster the same functions run in a plain local loop, so a cluster run gives exactly
+the local result for the same seed (the random streams are keyed per SKU, never per
+partition or per worker).
+
+What travels: the per-SKU rows of a partition (panel history, plan inputs) as Arrow IPC
+bytes (:func:`pack_rows` / :func:`unpack_rows`: one table row per SKU, n-d arrays as
+fixed-size lists, their shape and dtype in the schema metadata); fitted model state and
+small settings are pickled by Dask (NumPy buffers out of band).  Results come back pickled.
 
 ``cluster`` is an address (``tcp://host:8786``), an existing ``distributed.Client`` (Python
 API) or None; None falls back to ``QUICKTURN_DASK_SCHEDULER`` and then to the local loop.
-Dask is imported here only, and only when a cluster is used.
+Dask (and pyarrow) are imported here only, and only when a cluster is used.
 """
 
 from __future__ import annotations
 
+import json
 import os
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from typing import Any, TypeVar
+
+import numpy as np
 
 from quickturn.errors import UsageError
 
@@ -73,6 +82,21 @@ def connect(address: str, *, timeout: float = 10.0) -> Any:
         ) from e
 
 
+@contextmanager
+def session(cluster: Any) -> Iterator[Any]:
+    """The client to run on for one command: None (local), the given ``distributed.Client``,
+    or a client connected to the address (flag or environment), closed at the end."""
+    target = _resolve(cluster)
+    if not isinstance(target, str):
+        yield target
+        return
+    client = connect(target)
+    try:
+        yield client
+    finally:
+        client.close()
+
+
 def partition_bounds(n: int, size: int) -> list[tuple[int, int]]:
     """``[lo, hi)`` row ranges of ``n`` rows in runs of ``size`` (at least one range)."""
     if size < 1:
@@ -88,55 +112,150 @@ def partition_ids(sku_ids: Sequence[str], size: int = DEFAULT_PARTITION_SKUS) ->
 
 def map_partitions(
     fn: Callable[[T], R],
-    parts: Sequence[T],
+    parts: Iterable[T],
     *,
     cluster: Any = None,
     progress: Progress | None = None,
+    total: int | None = None,
+    in_flight: int | None = None,
 ) -> list[R]:
     """``[fn(p) for p in parts]``, on the cluster when one is given (in order either way).
 
-    ``fn`` must be a top-level function (pickled by reference) and pure: the tasks are
-    submitted with ``pure=False`` keys of their own, so re-running a plan never reuses a stale
-    result.  ``progress(done, total)`` is called after each finished partition."""
+    ``fn`` must be a top-level function (pickled by reference) and pure.  ``parts`` may be a
+    lazy iterator: on a cluster at most ``in_flight`` partitions (default: twice the
+    cluster's threads) are out at once, each scattered to a worker and then computed there,
+    so the client never holds every partition.  ``progress(done, total)`` is called after
+    each finished partition (``total``: ``len(parts)`` when it has one)."""
+    if total is None and isinstance(parts, Sequence):
+        total = len(parts)
     target = _resolve(cluster)
-    total = len(parts)
     if target is None:
         out: list[R] = []
         for i, p in enumerate(parts):
             out.append(fn(p))
             if progress is not None:
-                progress(i + 1, total)
+                progress(i + 1, total or i + 1)
         return out
-    own = isinstance(target, str)
-    client = connect(target) if own else target
-    try:
-        return _run_on(client, fn, parts, progress)
-    finally:
-        if own:
-            client.close()
+    with session(target) as client:
+        return _run_on(client, fn, parts, progress, total, in_flight)
 
 
 def _run_on(
-    client: Any, fn: Callable[[T], R], parts: Sequence[T], progress: Progress | None
+    client: Any,
+    fn: Callable[[T], R],
+    parts: Iterable[T],
+    progress: Progress | None,
+    total: int | None,
+    in_flight: int | None,
 ) -> list[R]:
     distributed = _distributed()
-    futures = [client.submit(fn, p, pure=False) for p in parts]
-    index = {f.key: i for i, f in enumerate(futures)}
-    results: list[Any] = [None] * len(futures)
-    done = 0
+    limit = in_flight or max(2, 2 * sum(client.nthreads().values()))
+    results: dict[int, Any] = {}
+    pending = distributed.as_completed()
+    index: dict[str, int] = {}
+    scattered: dict[str, Any] = {}  # task key -> its partition's data on the cluster
+    it = iter(enumerate(parts))
+
+    def submit_next() -> bool:
+        nxt = next(it, None)
+        if nxt is None:
+            return False
+        i, p = nxt
+        data = client.scatter([p], hash=False)[0]  # a list: a tuple would be split
+        fut = client.submit(fn, data, pure=False)
+        index[fut.key] = i
+        scattered[fut.key] = data
+        pending.add(fut)
+        return True
+
     try:
-        for fut in distributed.as_completed(futures):
-            results[index[fut.key]] = fut.result()
-            done += 1
+        for _ in range(limit):
+            if not submit_next():
+                break
+        for done, fut in enumerate(pending, start=1):
+            i = index.pop(fut.key)
+            results[i] = fut.result()
+            scattered.pop(fut.key).release()  # the partition leaves the worker's memory
+            fut.release()
             if progress is not None:
-                progress(done, len(futures))
+                progress(done, total or done)
+            submit_next()
     finally:
-        for f in futures:
+        for f in scattered.values():
             f.release()
-    return results
+    return [results[i] for i in range(len(results))]
 
 
 def chunks(seq: Sequence[T], size: int) -> Iterator[Sequence[T]]:
     """Consecutive slices of ``seq`` of ``size`` items."""
     for lo in range(0, len(seq), max(size, 1)):
         yield seq[lo : lo + size]
+
+
+# ---------------------------------------------------------------------------------------------
+# Arrow: the rows of a partition as IPC bytes
+# ---------------------------------------------------------------------------------------------
+
+Column = np.ndarray | Sequence[str]
+
+
+def pack_rows(columns: Mapping[str, Column]) -> bytes:
+    """Per-SKU columns (NumPy arrays whose first axis is the row, or lists of strings) as one
+    Arrow table in IPC stream bytes; n-d arrays become fixed-size lists of their flattened
+    trailing axes, with shape and dtype in the schema metadata (lossless, any size ≥ 0)."""
+    import pyarrow as pa
+
+    arrays: list[Any] = []
+    names: list[str] = []
+    meta: dict[str, Any] = {}
+    n = None
+    for name, value in columns.items():
+        if isinstance(value, np.ndarray):
+            a = np.ascontiguousarray(value)
+            rows, width = int(a.shape[0]), int(np.prod(a.shape[1:], dtype=np.int64))
+            meta[name] = {"shape": list(a.shape), "dtype": a.dtype.str}
+            flat = pa.array(a.reshape(-1))
+            if a.ndim == 1:
+                col = flat
+            elif width == 0:
+                col = pa.nulls(rows, pa.null())
+            else:
+                col = pa.FixedSizeListArray.from_arrays(flat, width)
+        else:
+            col = pa.array(list(value), pa.string())
+            rows = len(col)
+            meta[name] = {"strings": True}
+        if n is not None and rows != n:
+            raise ValueError(f"column {name!r} has {rows} rows, not {n}")
+        n = rows
+        arrays.append(col)
+        names.append(name)
+    table = pa.Table.from_arrays(arrays, names=names, metadata={"quickturn": json.dumps(meta)})
+    sink = pa.BufferOutputStream()
+    with pa.ipc.new_stream(sink, table.schema) as writer:
+        writer.write_table(table)
+    return bytes(sink.getvalue().to_pybytes())
+
+
+def unpack_rows(data: bytes) -> dict[str, Any]:
+    """The columns :func:`pack_rows` packed (writable NumPy arrays; lists of strings)."""
+    import pyarrow as pa
+
+    table = pa.ipc.open_stream(pa.py_buffer(data)).read_all()
+    meta = json.loads((table.schema.metadata or {})[b"quickturn"])
+    out: dict[str, Any] = {}
+    for name in table.column_names:
+        m = meta[name]
+        col = table.column(name).combine_chunks()
+        if m.get("strings"):
+            out[name] = [str(x) for x in col.to_pylist()]
+            continue
+        shape, dtype = tuple(m["shape"]), np.dtype(m["dtype"])
+        if len(shape) == 1:
+            flat = col.to_numpy(zero_copy_only=False)
+        elif int(np.prod(shape[1:], dtype=np.int64)) == 0:
+            flat = np.zeros(0, dtype=dtype)
+        else:
+            flat = col.flatten().to_numpy(zero_copy_only=False)
+        out[name] = np.array(flat, dtype=dtype).reshape(shape)
+    return out
