@@ -61,6 +61,15 @@ def test_map_partitions_local_and_on_the_cluster_in_order(dask_client: Any) -> N
     assert cl.map_partitions(_square, [3], cluster=dask_client.scheduler.address) == [9]
 
 
+def _blas(_x: int) -> int | None:
+    return cl.blas_threads()
+
+
+def test_tasks_run_with_the_clients_blas_threads(dask_client: Any) -> None:
+    # workers start with OPENBLAS_NUM_THREADS=1; a product's last bits depend on the count
+    assert cl.map_partitions(_blas, [0, 1], cluster=dask_client) == [cl.blas_threads()] * 2
+
+
 def test_resolve_scheduler_flag_then_env(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv(cl.ENV_VAR, raising=False)
     assert cl.resolve_scheduler(None) is None

@@ -149,6 +149,7 @@ def _run_on(
     in_flight: int | None,
 ) -> list[R]:
     distributed = _distributed()
+    blas = blas_threads()
     limit = in_flight or max(2, 2 * sum(client.nthreads().values()))
     results: dict[int, Any] = {}
     pending = distributed.as_completed()
@@ -162,7 +163,7 @@ def _run_on(
             return False
         i, p = nxt
         data = client.scatter([p], hash=False)[0]  # a list: a tuple would be split
-        fut = client.submit(fn, data, pure=False)
+        fut = client.submit(call_with_blas, fn, blas, data, pure=False)
         index[fut.key] = i
         scattered[fut.key] = data
         pending.add(fut)
@@ -186,10 +187,30 @@ def _run_on(
     return [results[i] for i in range(len(results))]
 
 
-def chunks(seq: Sequence[T], size: int) -> Iterator[Sequence[T]]:
-    """Consecutive slices of ``seq`` of ``size`` items."""
-    for lo in range(0, len(seq), max(size, 1)):
-        yield seq[lo : lo + size]
+def blas_threads() -> int | None:
+    """This process's BLAS thread count (threadpoolctl), None when it cannot be read.
+
+    A BLAS matrix product's last bits depend on how many threads computed it, and a Dask
+    worker starts with ``OPENBLAS_NUM_THREADS=1``: the tasks run with the client's count, so
+    that they compute what the local run computes."""
+    try:
+        from threadpoolctl import threadpool_info
+    except ImportError:  # pragma: no cover - threadpoolctl comes with the dask extra
+        return None
+    counts = [int(i["num_threads"]) for i in threadpool_info() if i.get("user_api") == "blas"]
+    return max(counts) if counts else None
+
+
+def call_with_blas(fn: Callable[[T], R], blas: int | None, part: T) -> R:
+    """``fn(part)`` with ``blas`` BLAS threads (on a worker; top level, pickled by reference)."""
+    if blas is None:
+        return fn(part)
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:  # pragma: no cover
+        return fn(part)
+    with threadpool_limits(limits=blas, user_api="blas"):
+        return fn(part)
 
 
 # ---------------------------------------------------------------------------------------------
