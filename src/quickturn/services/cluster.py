@@ -111,15 +111,18 @@ def partition_ids(sku_ids: Sequence[str], size: int = DEFAULT_PARTITION_SKUS) ->
 
 
 def map_partitions(
-    fn: Callable[[T], R],
+    fn: Callable[..., R],
     parts: Iterable[T],
     *,
     cluster: Any = None,
     progress: Progress | None = None,
     total: int | None = None,
     in_flight: int | None = None,
+    shared: Any = None,
 ) -> list[R]:
-    """``[fn(p) for p in parts]``, on the cluster when one is given (in order either way).
+    """``[fn(p) for p in parts]``, on the cluster when one is given (in order either way);
+    with ``shared``, ``fn(p, shared)``: ``shared`` (e.g. a fitted model's settings and pools)
+    goes to every worker once (a broadcast), not once per partition.
 
     ``fn`` must be a top-level function (pickled by reference) and pure.  ``parts`` may be a
     lazy iterator: on a cluster at most ``in_flight`` partitions (default: twice the
@@ -132,23 +135,25 @@ def map_partitions(
     if target is None:
         out: list[R] = []
         for i, p in enumerate(parts):
-            out.append(fn(p))
+            out.append(call_with_blas(fn, None, p, shared))
             if progress is not None:
                 progress(i + 1, total or i + 1)
         return out
     with session(target) as client:
-        return _run_on(client, fn, parts, progress, total, in_flight)
+        return _run_on(client, fn, parts, progress, total, in_flight, shared)
 
 
 def _run_on(
     client: Any,
-    fn: Callable[[T], R],
+    fn: Callable[..., R],
     parts: Iterable[T],
     progress: Progress | None,
     total: int | None,
     in_flight: int | None,
+    shared: Any,
 ) -> list[R]:
     distributed = _distributed()
+    common = None if shared is None else client.scatter(shared, broadcast=True, hash=False)
     blas = blas_threads()
     limit = in_flight or max(2, 2 * sum(client.nthreads().values()))
     results: dict[int, Any] = {}
@@ -163,7 +168,7 @@ def _run_on(
             return False
         i, p = nxt
         data = client.scatter([p], hash=False)[0]  # a list: a tuple would be split
-        fut = client.submit(call_with_blas, fn, blas, data, pure=False)
+        fut = client.submit(call_with_blas, fn, blas, data, common, pure=False)
         index[fut.key] = i
         scattered[fut.key] = data
         pending.add(fut)
@@ -184,6 +189,8 @@ def _run_on(
     finally:
         for f in scattered.values():
             f.release()
+        if common is not None:
+            common.release()
     return [results[i] for i in range(len(results))]
 
 
@@ -201,16 +208,18 @@ def blas_threads() -> int | None:
     return max(counts) if counts else None
 
 
-def call_with_blas(fn: Callable[[T], R], blas: int | None, part: T) -> R:
-    """``fn(part)`` with ``blas`` BLAS threads (on a worker; top level, pickled by reference)."""
+def call_with_blas(fn: Callable[..., R], blas: int | None, part: Any, shared: Any = None) -> R:
+    """``fn(part)`` (``fn(part, shared)`` with ``shared``) with ``blas`` BLAS threads (on a
+    worker; top level, pickled by reference)."""
+    args = (part,) if shared is None else (part, shared)
     if blas is None:
-        return fn(part)
+        return fn(*args)
     try:
         from threadpoolctl import threadpool_limits
     except ImportError:  # pragma: no cover
-        return fn(part)
+        return fn(*args)
     with threadpool_limits(limits=blas, user_api="blas"):
-        return fn(part)
+        return fn(*args)
 
 
 # ---------------------------------------------------------------------------------------------

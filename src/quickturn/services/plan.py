@@ -70,7 +70,14 @@ from quickturn.core.plan.simulate import (
     SimConfig,
     SimResult,
 )
-from quickturn.core.sense.stream import ScenarioPart, sample_part, summarise_part
+from quickturn.core.sense.base import Forecaster
+from quickturn.core.sense.stream import (
+    ScenarioPart,
+    attach,
+    detach,
+    sample_part,
+    summarise_part,
+)
 from quickturn.errors import Finding, UsageError
 from quickturn.i18n import gettext
 from quickturn.services import economics as economics_service
@@ -317,6 +324,10 @@ def _summarise(
     return mean, phase
 
 
+def _summarise_remote(part: ScenarioPart, model: Forecaster) -> tuple[np.ndarray, list[str]]:
+    return summarise_part(attach(part, model))
+
+
 def _summarise_on(
     scenarios: Any, ids: list[str], chunk_skus: int, progress: Progress | None, client: Any
 ) -> tuple[np.ndarray, list[str]]:
@@ -326,11 +337,12 @@ def _summarise_on(
     slices = _chunks(len(ids), chunk_skus)
     step = None if progress is None else (lambda d, _t: progress(slices[d - 1].stop, 2 * len(ids)))
     outs = map_partitions(
-        summarise_part,
-        (scenarios.part(ids[sl]) for sl in slices),
+        _summarise_remote,
+        (detach(scenarios.part(ids[sl])) for sl in slices),
         cluster=client,
         total=len(slices),
         progress=step,
+        shared=scenarios.bare,
     )
     mean = np.zeros(len(ids))
     phase: list[str] = []
@@ -409,7 +421,8 @@ def iter_plan_chunks(
 
 def pack_plan_chunk(chunk: PlanChunk) -> tuple[bytes, PlanChunk]:
     """A chunk for a worker: its inputs' per-SKU arrays as Arrow IPC bytes, and the chunk
-    with those inputs emptied (its fitted scenario part, settings and gating pickled)."""
+    with those inputs emptied (its fitted scenario part, settings and gating pickled; the
+    part without its model, which goes to each worker once)."""
     from quickturn.services.cluster import pack_rows
 
     inputs = chunk.inputs
@@ -419,17 +432,24 @@ def pack_plan_chunk(chunk: PlanChunk) -> tuple[bytes, PlanChunk]:
         if isinstance(getattr(inputs, f.name), np.ndarray)
     }
     cols["sku_ids"] = list(inputs.sku_ids)
-    return pack_rows(cols), replace(chunk, inputs=inputs.take(np.arange(0)))
+    rest = replace(chunk, inputs=inputs.take(np.arange(0)))
+    if chunk.scenarios is not None:
+        rest = replace(rest, scenarios=detach(chunk.scenarios))
+    return pack_rows(cols), rest
 
 
-def remote_plan_chunk(task: tuple[bytes, PlanChunk]) -> Evaluation:
-    """:func:`plan_chunk` of a :func:`pack_plan_chunk` chunk (top level: Dask workers run it)."""
+def remote_plan_chunk(task: tuple[bytes, PlanChunk], model: Forecaster | None = None) -> Evaluation:
+    """:func:`plan_chunk` of a :func:`pack_plan_chunk` chunk with its scenario part's
+    ``model`` (top level: Dask workers run it)."""
     from quickturn.services.cluster import unpack_rows
 
     data, chunk = task
     cols = unpack_rows(data)
     cols["sku_ids"] = tuple(cols["sku_ids"])
-    return plan_chunk(replace(chunk, inputs=replace(chunk.inputs, **cols)))
+    chunk = replace(chunk, inputs=replace(chunk.inputs, **cols))
+    if chunk.scenarios is not None and model is not None:
+        chunk = replace(chunk, scenarios=attach(chunk.scenarios, model))
+    return plan_chunk(chunk)
 
 
 def plan_outcome(
@@ -459,6 +479,7 @@ def plan_outcome(
             cluster=cluster,
             total=len(_chunks(n, settings.chunk_skus)),
             progress=None if progress is None else (lambda d, t: progress(n + n * d // t, 2 * n)),
+            shared=None if prepared.scenarios is None else prepared.scenarios.bare,
         )
     else:
         for part in iter_plan_chunks(prepared, settings, budget=budget):

@@ -153,10 +153,10 @@ Parts = list[tuple[Chunk, np.ndarray, np.ndarray, np.ndarray | None, list[str]]]
 @dataclass(frozen=True)
 class SensePartition:
     """One partition of panel rows ``[lo, lo + n)`` for a worker: the rows as Arrow IPC
-    bytes (history, keys, weekdays, categories; their content posts in a second table), the
-    model without its panel (shared pools from the whole panel) and what to predict."""
+    bytes (history, keys, weekdays, categories; their content posts in a second table) and
+    what to predict.  The model without its panel (settings, pools shared by the whole panel)
+    goes to each worker once, beside the partitions."""
 
-    model: Forecaster
     rows: bytes
     posts: bytes | None
     lo: int
@@ -184,7 +184,7 @@ def _pack_posts(content: sense_types.ContentPosts | None, lo: int, hi: int) -> b
     return cluster_service.pack_rows({"sku": sub.sku, "day": sub.day, "views": sub.views})
 
 
-def sense_partition(task: SensePartition) -> tuple[States, Parts]:
+def sense_partition(task: SensePartition, model: Forecaster) -> tuple[States, Parts]:
     """Fit (and with ``h`` predict) one partition on a worker: its rows' chunks are the
     local run's chunks (a partition is whole chunks), their rows numbered from 0."""
     cols = cluster_service.unpack_rows(task.rows)
@@ -192,7 +192,6 @@ def sense_partition(task: SensePartition) -> tuple[States, Parts]:
     if task.posts is not None:
         p = cluster_service.unpack_rows(task.posts)
         posts = sense_types.ContentPosts(p["sku"], p["day"], p["views"])
-    model = task.model
     chunks = model.chunk_panel(
         cols["y"], cols["keys"], cols["weekday0"], posts, cols.get("category")
     )
@@ -239,7 +238,6 @@ def fit_partitioned(
     bounds = cluster_service.partition_bounds(panel.n, step)
     tasks = (
         SensePartition(
-            bare,
             _pack_partition(model, lo, hi),
             _pack_posts(model.content_, lo, hi),
             lo,
@@ -251,7 +249,7 @@ def fit_partitioned(
         for lo, hi in bounds
     )
     results = cluster_service.map_partitions(
-        sense_partition, tasks, cluster=client, total=len(bounds)
+        sense_partition, tasks, cluster=client, total=len(bounds), shared=bare
     )
     states: States = []
     parts: Parts = []
