@@ -214,3 +214,38 @@ def test_backtest_frame_api_on_the_cluster_equals_local(dask_client: Any) -> Non
     assert a.skus.equals(b.skus)
     assert a.daily.equals(b.daily)
     assert a.orders.equals(b.orders)
+
+
+def test_cli_cluster_flag_and_env_variable(
+    demo_store: Store, demo_today: date, dask_client: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import json
+
+    from typer.testing import CliRunner
+
+    from quickturn.cli.app import app
+
+    url = demo_store.url
+    demo_store.close()
+    base = ["--db", url, "--json", "--as-of", demo_today.isoformat()]
+    plan = ["plan", *base, "--scenarios", "40", "--seed", "2"]
+    runner = CliRunner()
+    monkeypatch.delenv(cl.ENV_VAR, raising=False)
+    local = runner.invoke(app, plan)
+    assert local.exit_code in (0, 1), local.output
+    remote = runner.invoke(app, [*plan, "--cluster", dask_client.scheduler.address])
+    assert remote.exit_code == local.exit_code, remote.output
+    a, b = json.loads(local.stdout), json.loads(remote.stdout)
+    assert a["purchase_orders"] == b["purchase_orders"] and a["portfolio"] == b["portfolio"]
+    monkeypatch.setenv(cl.ENV_VAR, dask_client.scheduler.address)
+    sense = runner.invoke(app, ["sense", *base])
+    assert sense.exit_code == 0, sense.output
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    real = cl.connect
+    monkeypatch.setattr(cl, "connect", lambda a, timeout=2.0: real(a, timeout=timeout))
+    bad = runner.invoke(app, ["sense", *base, "--cluster", f"tcp://127.0.0.1:{port}"])
+    assert bad.exit_code == 2
+    assert f"127.0.0.1:{port}" in bad.output
