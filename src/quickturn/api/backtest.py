@@ -24,6 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
+from functools import partial
 from typing import Any
 
 import polars as pl
@@ -85,13 +86,18 @@ def run(
     life_days: int = 365,
     policy_options: dict[str, dict[str, Any]] | None = None,
     progress: Progress | None = None,
+    cluster: Any = None,
 ) -> BacktestResult:
     """Walk forward over ``demand`` from ``start`` (default: 26 weeks before the end) to
     ``end`` (exclusive; default: the day after the last ``ds``), one decision every
     ``every`` days, each policy ordering on what it could have known that day.
 
     Returns a :class:`BacktestResult` whose frames are pandas when ``demand`` was pandas.
+    ``cluster`` (a Dask scheduler address or ``distributed.Client``; default
+    ``QUICKTURN_DASK_SCHEDULER``) replays each policy as one task on the cluster.
     """
+    from quickturn.services.cluster import is_distributed, map_partitions
+
     d, was_pandas = _polars(demand, "demand")
     assert d is not None
     eco, _ = _polars(economics, "economics")
@@ -113,5 +119,6 @@ def run(
         life_days=life_days,
         policy_options=policy_options,
         progress=progress,
+        map_fn=partial(map_partitions, cluster=cluster) if is_distributed(cluster) else None,
     )
     return res.to_pandas() if was_pandas else res

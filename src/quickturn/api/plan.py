@@ -46,9 +46,13 @@ def run(
     scenarios: int | None = None,
     seed: int | None = None,
     persist: bool = True,
+    cluster: Any = None,
     **options: Any,
 ) -> PlanReport:
-    """Plan every active SKU (or ``sku``); ``options`` override ``PlanSettings`` fields."""
+    """Plan every active SKU (or ``sku``); ``options`` override ``PlanSettings`` fields.
+
+    ``cluster``: a Dask scheduler address (``tcp://host:8786``) or a ``distributed.Client``;
+    default ``QUICKTURN_DASK_SCHEDULER``, else everything runs in this process."""
     return _svc.run(
         store,
         today=today or _svc.default_as_of(store),
@@ -59,6 +63,7 @@ def run(
         seed=seed,
         persist=persist,
         options=options,
+        cluster=cluster,
     )
 
 

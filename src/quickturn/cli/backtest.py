@@ -17,6 +17,7 @@ import typer
 from quickturn.cli.common import (
     EXIT_USAGE,
     Cli,
+    ClusterOpt,
     ConfigOpt,
     DbOpt,
     JsonOpt,
@@ -149,6 +150,7 @@ def backtest(
         bool,
         typer.Option("--save/--no-save", help="Keep the result for the dashboard and the report."),
     ] = True,
+    cluster: ClusterOpt = None,
     db: DbOpt = None,
     config: ConfigOpt = None,
     json_: JsonOpt = False,
@@ -179,6 +181,7 @@ def backtest(
             app_settings=cli.settings,
             sku_ids=sku or None,
             progress=progress,
+            cluster=cluster,
         )
         run_id = None
         if save:

@@ -53,6 +53,15 @@ LangOpt = Annotated[
         show_default=False,
     ),
 ]
+ClusterOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--cluster",
+        help="Run on a Dask cluster: its scheduler address, e.g. tcp://host:8786 (default: "
+        "QUICKTURN_DASK_SCHEDULER, else this machine). Needs the extra quickturn[dask].",
+        show_default=False,
+    ),
+]
 ConfigOpt = Annotated[
     Path | None,
     typer.Option(

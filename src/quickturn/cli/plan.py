@@ -18,6 +18,7 @@ from quickturn.cli.common import (
     EXIT_FINDINGS,
     EXIT_USAGE,
     Cli,
+    ClusterOpt,
     ConfigOpt,
     DbOpt,
     JsonOpt,
@@ -98,6 +99,7 @@ def plan(
     scenarios: ScenariosOpt = None,
     seed: SeedOpt = None,
     as_of: AsOfOpt = None,
+    cluster: ClusterOpt = None,
     db: DbOpt = None,
     config: ConfigOpt = None,
     json_: JsonOpt = False,
@@ -135,6 +137,7 @@ def plan(
                 scenarios=scenarios,
                 seed=seed,
                 progress=progress,
+                cluster=cluster,
             )
     payload = report.to_dict(cli.lang)
     if json_:

@@ -15,6 +15,7 @@ import typer
 from quickturn.cli.common import (
     EXIT_USAGE,
     Cli,
+    ClusterOpt,
     DbOpt,
     JsonOpt,
     LangOpt,
@@ -83,6 +84,7 @@ def sense(
     as_of: AsOfOpt = None,
     seed: SeedOpt = 0,
     limit: Annotated[int, typer.Option("--limit", help="Rows in the phase table.", min=1)] = 25,
+    cluster: ClusterOpt = None,
     db: DbOpt = None,
     json_: JsonOpt = False,
     lang: LangOpt = None,
@@ -99,7 +101,7 @@ def sense(
         if sku and not store.table("skus", where={"sku_id": sku}).height:
             cli.fail(cli._("unknown SKU {sku!r}; see `quickturn db info`", sku=sku), EXIT_USAGE)
         with cli.progress(cli._("Sensing demand…")) as _advance:
-            res = svc.run(store, today=today, h=horizon, seed=seed, sku_ids=ids)
+            res = svc.run(store, today=today, h=horizon, seed=seed, sku_ids=ids, cluster=cluster)
     if res.phases.height == 0:
         cli.fail(cli._("no SKUs in the database: import skus and orders first"), EXIT_USAGE)
     weekly = _weekly(res.forecasts)

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, timedelta
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -270,8 +271,14 @@ def run(
     app_settings: Settings | None = None,
     sku_ids: Sequence[str] | None = None,
     progress: Progress | None = None,
+    cluster: Any = None,
 ) -> BacktestResult:
-    """Backtest ``policies`` on the shop's own past (default: its last 26 weeks)."""
+    """Backtest ``policies`` on the shop's own past (default: its last 26 weeks).
+
+    ``cluster`` (a Dask scheduler address or ``distributed.Client``): the store is read here,
+    and each policy is replayed as one task on the cluster."""
+    from quickturn.services.cluster import is_distributed, map_partitions
+
     d_start, d_end = default_window(store)
     s, e = start or (d_start if end is None else end - timedelta(days=7 * 26)), end or d_end
     frames = build_frames(store, start=s, end=e, app_settings=app_settings, sku_ids=sku_ids)
@@ -290,6 +297,7 @@ def run(
         progress=progress,
         findings=frames["findings"],
         sources=frames["sources"],
+        map_fn=partial(map_partitions, cluster=cluster) if is_distributed(cluster) else None,
     )
 
 

@@ -28,7 +28,7 @@ import json
 import math
 import uuid
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -64,7 +64,14 @@ from quickturn.core.plan.simulate import (
     SimConfig,
     SimResult,
 )
-from quickturn.core.sense.stream import ScenarioPart, sample_part, summarise_part
+from quickturn.core.sense.base import Forecaster
+from quickturn.core.sense.stream import (
+    ScenarioPart,
+    attach,
+    detach,
+    sample_part,
+    summarise_part,
+)
 from quickturn.errors import Finding, UsageError
 from quickturn.i18n import gettext
 from quickturn.services import economics as economics_service
@@ -180,11 +187,14 @@ def prepare(
     app_settings: Settings | None = None,
     progress: Progress | None = None,
     stream: bool = False,
+    cluster: Any = None,
 ) -> Prepared:
     """Load everything the planner needs, fit the sense model once and assemble the
     simulator inputs.  With ``stream`` the inputs carry no scenarios (:func:`plan_outcome`
     draws them chunk by chunk); without, every SKU's scenarios are drawn into them (for
-    callers that use them directly: one SKU's operating models, the backtest)."""
+    callers that use them directly: one SKU's operating models, the backtest).  ``cluster``
+    (a ``distributed.Client``): the sense model is fitted, and pass 1 summarised, by
+    partitions on its workers."""
     skus = store.table("skus")
     if sku_ids is not None:
         missing = sorted(set(sku_ids) - set(skus["sku_id"].to_list()))
@@ -206,8 +216,9 @@ def prepare(
         n_paths=settings.scenarios,
         seed=settings.seed,
         sku_ids=ids,
+        cluster=cluster,
     )
-    mean_demand, phase = _summarise(scenarios, ids, settings.chunk_skus, progress)
+    mean_demand, phase = _summarise(scenarios, ids, settings.chunk_skus, progress, cluster)
     sources["demand"] = "sense.demand_scenarios"
     economics = None
     if settings.use_ledger:
@@ -255,10 +266,17 @@ def _chunks(n: int, size: int) -> list[slice]:
 
 
 def _summarise(
-    scenarios: Any, ids: list[str], chunk_skus: int, progress: Progress | None
+    scenarios: Any,
+    ids: list[str],
+    chunk_skus: int,
+    progress: Progress | None,
+    cluster: Any = None,
 ) -> tuple[np.ndarray, list[str]]:
     """Each SKU's mean demand (what input assembly shares capacity and cash by) and phase,
-    drawn chunk by chunk (pass 1 of 2; progress counts both passes)."""
+    drawn chunk by chunk (pass 1 of 2; progress counts both passes); on the cluster's
+    workers when ``cluster`` is a ``distributed.Client``."""
+    if cluster is not None:
+        return _summarise_on(scenarios, ids, chunk_skus, progress, cluster)
     mean = np.zeros(len(ids))
     phase: list[str] = []
     for sl in _chunks(len(ids), chunk_skus):
@@ -267,6 +285,34 @@ def _summarise(
         phase.extend(ph)
         if progress is not None:
             progress(sl.stop, 2 * len(ids))
+    return mean, phase
+
+
+def _summarise_remote(part: ScenarioPart, model: Forecaster) -> tuple[np.ndarray, list[str]]:
+    return summarise_part(attach(part, model))
+
+
+def _summarise_on(
+    scenarios: Any, ids: list[str], chunk_skus: int, progress: Progress | None, client: Any
+) -> tuple[np.ndarray, list[str]]:
+    """:func:`_summarise` with each chunk's part drawn and summarised on a worker."""
+    from quickturn.services.cluster import map_partitions
+
+    slices = _chunks(len(ids), chunk_skus)
+    step = None if progress is None else (lambda d, _t: progress(slices[d - 1].stop, 2 * len(ids)))
+    outs = map_partitions(
+        _summarise_remote,
+        (detach(scenarios.part(ids[sl])) for sl in slices),
+        cluster=client,
+        total=len(slices),
+        progress=step,
+        shared=scenarios.bare,
+    )
+    mean = np.zeros(len(ids))
+    phase: list[str] = []
+    for sl, (m, ph) in zip(slices, outs, strict=True):
+        mean[sl] = m
+        phase.extend(ph)
     return mean, phase
 
 
@@ -337,6 +383,39 @@ def iter_plan_chunks(
         )
 
 
+def pack_plan_chunk(chunk: PlanChunk) -> tuple[bytes, PlanChunk]:
+    """A chunk for a worker: its inputs' per-SKU arrays as Arrow IPC bytes, and the chunk
+    with those inputs emptied (its fitted scenario part, settings and gating pickled; the
+    part without its model, which goes to each worker once)."""
+    from quickturn.services.cluster import pack_rows
+
+    inputs = chunk.inputs
+    cols: dict[str, Any] = {
+        f.name: getattr(inputs, f.name)
+        for f in fields(inputs)
+        if isinstance(getattr(inputs, f.name), np.ndarray)
+    }
+    cols["sku_ids"] = list(inputs.sku_ids)
+    rest = replace(chunk, inputs=inputs.take(np.arange(0)))
+    if chunk.scenarios is not None:
+        rest = replace(rest, scenarios=detach(chunk.scenarios))
+    return pack_rows(cols), rest
+
+
+def remote_plan_chunk(task: tuple[bytes, PlanChunk], model: Forecaster | None = None) -> Evaluation:
+    """:func:`plan_chunk` of a :func:`pack_plan_chunk` chunk with its scenario part's
+    ``model`` (top level: Dask workers run it)."""
+    from quickturn.services.cluster import unpack_rows
+
+    data, chunk = task
+    cols = unpack_rows(data)
+    cols["sku_ids"] = tuple(cols["sku_ids"])
+    chunk = replace(chunk, inputs=replace(chunk.inputs, **cols))
+    if chunk.scenarios is not None and model is not None:
+        chunk = replace(chunk, scenarios=attach(chunk.scenarios, model))
+    return plan_chunk(chunk)
+
+
 def plan_outcome(
     prepared: Prepared,
     settings: PlanSettings,
@@ -344,16 +423,33 @@ def plan_outcome(
     policy: str = "auto",
     budget: float | None = None,
     progress: Progress | None = None,
+    cluster: Any = None,
 ) -> PlanOutcome:
     """Evaluate chunk by chunk (scenarios drawn, simulated and reduced before the next
-    chunk; progress), then decide across all of them (the budget is portfolio-wide)."""
+    chunk; progress), then decide across all of them (the budget is portfolio-wide).
+
+    ``cluster`` (a ``distributed.Client``): the same chunks, built here, are evaluated by
+    :func:`plan_chunk` on its workers (a few in flight at a time), the decision is taken
+    here on the gathered evaluations — the local outcome, bit for bit."""
     config = sim_config(settings)
     n = prepared.inputs.n_skus
     evals: list[Evaluation] = []
-    for part in iter_plan_chunks(prepared, settings, budget=budget):
-        evals.append(plan_chunk(part))
-        if progress is not None:
-            progress(n + sum(e.gated.shape[0] for e in evals), 2 * n)
+    if cluster is not None:
+        from quickturn.services.cluster import map_partitions
+
+        evals = map_partitions(
+            remote_plan_chunk,
+            (pack_plan_chunk(c) for c in iter_plan_chunks(prepared, settings, budget=budget)),
+            cluster=cluster,
+            total=len(_chunks(n, settings.chunk_skus)),
+            progress=None if progress is None else (lambda d, t: progress(n + n * d // t, 2 * n)),
+            shared=None if prepared.scenarios is None else prepared.scenarios.bare,
+        )
+    else:
+        for part in iter_plan_chunks(prepared, settings, budget=budget):
+            evals.append(plan_chunk(part))
+            if progress is not None:
+                progress(n + sum(e.gated.shape[0] for e in evals), 2 * n)
     if not evals:
         search = None if budget is not None else settings.search_scenarios
         empty = replace(prepared.inputs, demand=_paths(None, [], settings))
@@ -631,8 +727,15 @@ def run(
     persist: bool = True,
     progress: Progress | None = None,
     options: dict[str, Any] | None = None,
+    cluster: Any = None,
 ) -> PlanReport:
-    """Plan every active SKU (or ``sku``) and, with ``persist``, store the run."""
+    """Plan every active SKU (or ``sku``) and, with ``persist``, store the run.
+
+    ``cluster`` (an address ``tcp://host:8786``, a ``distributed.Client``; default
+    ``QUICKTURN_DASK_SCHEDULER``): the sense fit, both passes over the chunks and their
+    simulations run on the cluster; the store is read and the decision taken here."""
+    from quickturn.services.cluster import session
+
     if policy != "auto" and policy not in ("heavy", "qr", "dual", "pod", "hybrid"):
         raise UsageError(
             f"--policy {policy!r} is not a policy; use auto, heavy, qr, dual, pod or hybrid"
@@ -642,16 +745,20 @@ def run(
     section = dict(app_settings.section("plan")) if app_settings else {}
     section.update(options or {})
     settings = plan_settings(section, scenarios=scenarios, seed=seed, horizon_days=horizon_days)
-    prepared = prepare(
-        store,
-        today=today,
-        settings=settings,
-        sku_ids=[sku] if sku else None,
-        app_settings=app_settings,
-        progress=progress,
-        stream=True,
-    )
-    outcome = plan_outcome(prepared, settings, policy=policy, budget=budget, progress=progress)
+    with session(cluster) as client:
+        prepared = prepare(
+            store,
+            today=today,
+            settings=settings,
+            sku_ids=[sku] if sku else None,
+            app_settings=app_settings,
+            progress=progress,
+            stream=True,
+            cluster=client,
+        )
+        outcome = plan_outcome(
+            prepared, settings, policy=policy, budget=budget, progress=progress, cluster=client
+        )
     rows = sku_result_rows(outcome, prepared.context)
     actions = action_rows(outcome, prepared.context, today)
     report = PlanReport(

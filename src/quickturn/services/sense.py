@@ -17,15 +17,16 @@ import json
 import time
 import uuid
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import numpy as np
 import polars as pl
 
+from quickturn.core.sense import types as sense_types
 from quickturn.core.sense.backtest import BacktestResult, rolling_origin
-from quickturn.core.sense.base import Forecaster, row_keys
+from quickturn.core.sense.base import Chunk, Forecaster, row_keys
 from quickturn.core.sense.baselines import BASELINES
 from quickturn.core.sense.history import content_posts, daily_units, demand_panel, stockout_days
 from quickturn.core.sense.lifecycle import Lifecycle
@@ -39,6 +40,7 @@ from quickturn.core.sense.stream import (
 )
 from quickturn.core.sense.types import PHASES, Panel, SamplePaths, quantile_probs
 from quickturn.errors import UsageError
+from quickturn.services import cluster as cluster_service
 from quickturn.store import Store
 from quickturn.store.queries import content as content_queries
 from quickturn.store.queries import inventory as inventory_queries
@@ -144,6 +146,122 @@ def _fit(panel: Panel, model: Lifecycle | None = None) -> Lifecycle:
     )
 
 
+States = list[tuple[Chunk, dict[str, Any] | None]]
+Parts = list[tuple[Chunk, np.ndarray, np.ndarray, np.ndarray | None, list[str]]]
+
+
+@dataclass(frozen=True)
+class SensePartition:
+    """One partition of panel rows ``[lo, lo + n)`` for a worker: the rows as Arrow IPC
+    bytes (history, keys, weekdays, categories; their content posts in a second table) and
+    what to predict.  The model without its panel (settings, pools shared by the whole panel)
+    goes to each worker once, beside the partitions."""
+
+    rows: bytes
+    posts: bytes | None
+    lo: int
+    h: int = 0  # 0: fit only
+    probs: tuple[float, ...] = (0.5,)
+    n_paths: int = 0
+    seed: int = 0
+
+
+def _pack_partition(model: Forecaster, lo: int, hi: int) -> bytes:
+    cols: dict[str, Any] = {
+        "y": model.y_[lo:hi],
+        "keys": model.keys_[lo:hi],
+        "weekday0": model.weekday0_[lo:hi],
+    }
+    if model.category_ is not None:
+        cols["category"] = model.category_[lo:hi]
+    return cluster_service.pack_rows(cols)
+
+
+def _pack_posts(content: sense_types.ContentPosts | None, lo: int, hi: int) -> bytes | None:
+    if content is None:
+        return None
+    sub = content.subset(np.arange(lo, hi, dtype=np.int64))
+    return cluster_service.pack_rows({"sku": sub.sku, "day": sub.day, "views": sub.views})
+
+
+def sense_partition(task: SensePartition, model: Forecaster) -> tuple[States, Parts]:
+    """Fit (and with ``h`` predict) one partition on a worker: its rows' chunks are the
+    local run's chunks (a partition is whole chunks), their rows numbered from 0."""
+    cols = cluster_service.unpack_rows(task.rows)
+    posts = None
+    if task.posts is not None:
+        p = cluster_service.unpack_rows(task.posts)
+        posts = sense_types.ContentPosts(p["sku"], p["day"], p["views"])
+    chunks = model.chunk_panel(
+        cols["y"], cols["keys"], cols["weekday0"], posts, cols.get("category")
+    )
+    states = model.fit_chunks(chunks)
+    if not task.h:
+        return states, []
+    parts = model.predict_states(
+        states, task.h, probs=list(task.probs), n_paths=task.n_paths, seed=task.seed
+    )
+    return states, parts
+
+
+def _shift(chunk: Chunk, lo: int) -> Chunk:
+    return replace(chunk, rows=chunk.rows + lo)
+
+
+def fit_partitioned(
+    panel: Panel,
+    client: Any,
+    *,
+    h: int = 0,
+    probs: Sequence[float] = (0.5,),
+    n_paths: int = 0,
+    seed: int = 0,
+    partition_skus: int = cluster_service.DEFAULT_PARTITION_SKUS,
+) -> tuple[Lifecycle, sense_types.ForecastOutput | None]:
+    """``_fit(panel)`` (and with ``h`` its ``predict``) with the chunks fitted on the
+    cluster ``client``, partitions of whole chunks (about ``partition_skus`` SKUs) each.
+
+    The panel-wide part (the pooled launch curves) is built once here and travels with each
+    partition inside the model; each SKU keeps its own random stream, so the model (its
+    states) and the forecast are the local ones whatever the partitioning."""
+    model = Lifecycle()
+    model.begin_panel(
+        panel.y,
+        keys=row_keys(panel.sku_ids),
+        weekday0=panel.start.weekday(),
+        content=panel.content,
+        category=panel.category,
+    )
+    bare = bare_model(model)
+    bare.chunk_size = model.chunk_size  # an instance value travels (a class one may not)
+    step = max(1, partition_skus // model.chunk_size) * model.chunk_size
+    bounds = cluster_service.partition_bounds(panel.n, step)
+    tasks = (
+        SensePartition(
+            _pack_partition(model, lo, hi),
+            _pack_posts(model.content_, lo, hi),
+            lo,
+            h,
+            tuple(float(p) for p in probs),
+            n_paths,
+            seed,
+        )
+        for lo, hi in bounds
+    )
+    results = cluster_service.map_partitions(
+        sense_partition, tasks, cluster=client, total=len(bounds), shared=bare
+    )
+    states: States = []
+    parts: Parts = []
+    for (lo, _hi), (st, pt) in zip(bounds, results, strict=True):
+        states.extend((_shift(c, lo), s) for c, s in st)
+        parts.extend((_shift(p[0], lo), *p[1:]) for p in pt)
+    if not h:
+        model.states_ = states
+        return model, None
+    return model, model.adopt(states, parts, h, probs=probs, n_paths=n_paths)
+
+
 def default_today(store: Store) -> date:
     """The day after the last order (shop-local) — "today" for a store of past data — or the
     calendar date when the store has no orders."""
@@ -194,11 +312,20 @@ class ScenarioModel:
 
 
 def scenario_model(
-    store: Store, *, today: date, h: int, n_paths: int, seed: int, **load: Any
+    store: Store,
+    *,
+    today: date,
+    h: int,
+    n_paths: int,
+    seed: int,
+    cluster: Any = None,
+    **load: Any,
 ) -> ScenarioModel:
     """Load the history and fit the model once, for :func:`demand_scenarios` or the planner's
     chunks (``ScenarioModel.part``).  ``load``: ``sku_ids`` (also SKUs the store does not
-    know, kept with no sales) and ``history_days`` (default 365), as in :func:`load_panel`."""
+    know, kept with no sales) and ``history_days`` (default 365), as in :func:`load_panel`.
+    ``cluster`` (a ``distributed.Client``): the chunks are fitted on its workers
+    (:func:`fit_partitioned`), the same model as a local fit."""
     sku_ids: Sequence[str] | None = load.get("sku_ids")
     history_days = int(load.get("history_days", 365))
     if h < 1 or n_paths < 1:
@@ -208,7 +335,12 @@ def scenario_model(
     ).panel
     # the model always learns from the whole shop (its pooled priors); parts are cut from
     # it, so a SKU's scenarios do not depend on which SKUs were asked for
-    model = _fit(panel) if panel.n else Lifecycle()
+    if not panel.n:
+        model = Lifecycle()
+    elif cluster is not None:
+        model = fit_partitioned(panel, cluster)[0]
+    else:
+        model = _fit(panel)
     return ScenarioModel(model, panel, today, h, n_paths, seed)
 
 
@@ -293,10 +425,15 @@ def run(
     history_days: int = 365,
     persist: bool = True,
     progress: Callable[[str], None] | None = None,
+    cluster: Any = None,
 ) -> SenseRun:
     """Forecast every SKU ``h`` days from ``today``, classify its phase, raise receding
     alerts, and (``persist``) write ``forecasts``, ``sku_phases`` and a ``runs`` row in one
-    transaction."""
+    transaction.
+
+    ``cluster`` (an address, a ``distributed.Client``; default ``QUICKTURN_DASK_SCHEDULER``):
+    the model is fitted and the forecast drawn by partitions of SKUs on the cluster; the
+    store is read and written, and the phases classified, here."""
     say = progress or (lambda _m: None)
     t0 = time.perf_counter()
     say("loading history")
@@ -308,9 +445,15 @@ def run(
         empty = SenseRun(run_id, today, h, pl.DataFrame(), pl.DataFrame(), {"skus": 0})
         return empty
     say("fitting the lifecycle model")
-    model = _fit(panel)
     probs = quantile_probs(STORED_LEVELS)
-    out = model.predict(h, probs=probs, seed=seed)
+    with cluster_service.session(cluster) as client:
+        if client is None:
+            model = _fit(panel)
+            out = model.predict(h, probs=probs, seed=seed)
+        else:
+            model, fc_out = fit_partitioned(panel, client, h=h, probs=probs.tolist(), seed=seed)
+            assert fc_out is not None
+            out = fc_out
     say("phases and alerts")
     rep = report(model, panel.y, panel.content, seed=seed)
     fc = _forecast_rows(run_id, panel, today, out.mean, out.quantiles, probs, out.model)

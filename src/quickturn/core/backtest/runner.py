@@ -8,13 +8,14 @@ Data flow: Polars frames (demand, economics, inventory, blocked, content) →
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date
 from typing import Any
 
 import polars as pl
 
-from quickturn.core.backtest.engine import BacktestConfig, Progress, run_backtest
+from quickturn.core.backtest.data import BacktestInputs
+from quickturn.core.backtest.engine import BacktestConfig, BacktestOutcome, Progress, run_backtest
 from quickturn.core.backtest.frames import inputs_from_frames
 from quickturn.core.backtest.policies import POLICIES, Policy, make_policy
 from quickturn.core.backtest.result import BacktestResult, build_result
@@ -47,6 +48,16 @@ def resolve_policies(
     return out
 
 
+#: ``map_fn(fn, tasks) -> [fn(t) for t in tasks]``, in order, wherever it runs them
+MapFn = Callable[[Callable[[Any], Any], list[Any]], list[Any]]
+
+
+def _replay_one(task: tuple[BacktestInputs, Policy, BacktestConfig]) -> BacktestOutcome:
+    """One policy's replay (top level so that a Dask worker can run it)."""
+    inputs, policy, config = task
+    return run_backtest(inputs, [policy], config)
+
+
 def run_frames(
     demand: pl.DataFrame,
     economics: pl.DataFrame | None = None,
@@ -66,8 +77,13 @@ def run_frames(
     progress: Progress | None = None,
     findings: list[Finding] | None = None,
     sources: dict[str, str] | None = None,
+    map_fn: MapFn | None = None,
 ) -> BacktestResult:
-    """Backtest ``policies`` on long frames (see :mod:`quickturn.core.backtest.frames`)."""
+    """Backtest ``policies`` on long frames (see :mod:`quickturn.core.backtest.frames`).
+
+    ``map_fn(fn, tasks)`` (e.g. ``services.cluster.map_partitions`` bound to a Dask cluster)
+    replays the policies one task each, wherever it runs them; every policy sees the same
+    demand, lead-time draws and seeds, so the result is the one of a single replay."""
     if int(every) != every or every < 1:
         raise UsageError(f"every must be a whole number of days ≥ 1, got {every!r}")
     if budget is not None and not budget >= 0:
@@ -92,5 +108,12 @@ def run_frames(
         life_days=int(life_days),
         history_days=int(history_days),
     )
-    outcome = run_backtest(inputs, pols, config, progress=progress)
+    if map_fn is None or len(pols) < 2:
+        outcome = run_backtest(inputs, pols, config, progress=progress)
+    else:
+        outs = map_fn(_replay_one, [(inputs, p, config) for p in pols])
+        outcome = outs[0]
+        for o in outs[1:]:
+            outcome.runs.update(o.runs)
+        outcome.seconds = float(sum(o.seconds for o in outs))
     return build_result(outcome, window, findings=findings, sources=sources)

@@ -249,6 +249,27 @@ class Forecaster:
 
         ``weekday0`` is the weekday (Monday = 0) of column 0: one for the whole panel, or one
         per row when the rows are aligned on their own last day (``qt.sense.forecast``)."""
+        self.begin_panel(y, keys=keys, weekday0=weekday0, content=content, category=category)
+        for chunk in self.chunk_panel(
+            self.y_, self.keys_, self.weekday0_, self.content_, self.category_
+        ):
+            self.states_.extend(self._safe_fit(chunk))
+        return self
+
+    # -- distributed use (services.cluster): the panel-wide part here, chunks anywhere -----
+    def begin_panel(
+        self,
+        y: FloatArray,
+        *,
+        keys: IntArray | None = None,
+        weekday0: int | IntArray = 0,
+        content: ContentPosts | None = None,
+        category: Sequence[str] | None = None,
+    ) -> None:
+        """What ``fit`` does before its chunk loop: keep the panel and build the pools shared
+        by every chunk (from the whole panel).  Then ``chunk_panel`` on any contiguous run of
+        whole chunks' rows and ``fit_chunks`` on them, in any process, give the states that
+        ``fit`` gives (``adopt`` hands them back)."""
         self.y_ = sanitize(y)
         self.keys_ = _keys(keys, self.y_.shape[0])
         self.weekday0_ = weekdays(weekday0, self.y_.shape[0])
@@ -256,9 +277,40 @@ class Forecaster:
         self.category_ = list(category) if category is not None else None
         self.states_: list[tuple[Chunk, dict[str, Any] | None]] = []
         self._start_panel(self.y_, self.category_)
-        for chunk in self._chunks(self.y_, self.keys_, self.weekday0_, content, self.category_):
-            self.states_.extend(self._safe_fit(chunk))
-        return self
+
+    def fit_chunks(self, chunks: Sequence[Chunk]) -> list[tuple[Chunk, dict[str, Any] | None]]:
+        """The fitted state of each chunk (split in halves where a fit fails, as ``fit``)."""
+        states: list[tuple[Chunk, dict[str, Any] | None]] = []
+        for chunk in chunks:
+            states.extend(self._safe_fit(chunk))
+        return states
+
+    def predict_states(
+        self,
+        states: Sequence[tuple[Chunk, dict[str, Any] | None]],
+        h: int,
+        *,
+        probs: FloatArray | Sequence[float] = DEFAULT_PROBS,
+        n_paths: int = 0,
+        seed: int = 0,
+    ) -> list[tuple[Chunk, FloatArray, FloatArray, FloatArray | None, list[str]]]:
+        """The predicted part of each fitted chunk (as ``predict`` computes them)."""
+        probs_a = _probs(probs)
+        h = _horizon(h)
+        return [self._safe_predict(st, c, h, probs_a, n_paths, seed) for c, st in states]
+
+    def adopt(
+        self,
+        states: Sequence[tuple[Chunk, dict[str, Any] | None]],
+        parts: Sequence[tuple[Chunk, FloatArray, FloatArray, FloatArray | None, list[str]]],
+        h: int,
+        *,
+        probs: FloatArray | Sequence[float] = DEFAULT_PROBS,
+        n_paths: int = 0,
+    ) -> ForecastOutput:
+        """Keep the fitted ``states`` (as ``fit`` would) and assemble the predicted ``parts``."""
+        self.states_ = list(states)
+        return _assemble(list(parts), self.y_.shape[0], _horizon(h), _probs(probs), n_paths)
 
     def predict(
         self,
@@ -299,13 +351,13 @@ class Forecaster:
         cat = list(category) if category is not None else None
         parts = []
         self._start_panel(ys, cat)
-        for chunk in self._chunks(ys, kk, weekdays(weekday0, ys.shape[0]), content, cat):
+        for chunk in self.chunk_panel(ys, kk, weekdays(weekday0, ys.shape[0]), content, cat):
             for sub, state in self._safe_fit(chunk):
                 parts.append(self._safe_predict(state, sub, h, probs_a, n_paths, seed))
         return _assemble(parts, ys.shape[0], h, probs_a, n_paths)
 
     # -- machinery -----------------------------------------------------------------------
-    def _chunks(
+    def chunk_panel(
         self,
         y: FloatArray,
         keys: IntArray,
@@ -313,6 +365,7 @@ class Forecaster:
         content: ContentPosts | None,
         category: list[str] | None,
     ) -> list[Chunk]:
+        """The fit chunks of ``chunk_size`` rows of a (sanitised) panel or run of its rows."""
         n = y.shape[0]
         out = []
         for a in range(0, max(n, 1), self.chunk_size):

@@ -17,7 +17,7 @@ exactly the rows the whole-panel ``predict`` / ``report`` gives.  Pure: no IO.
 from __future__ import annotations
 
 import copy
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -96,6 +96,17 @@ def scenario_part(
         seed=seed,
         phase_paths=phase_paths,
     )
+
+
+def detach(part: ScenarioPart) -> ScenarioPart:
+    """The part without its model (settings and shared pools, the same for every part of a
+    model): what a scheduler sends per part when the model itself goes once to each worker."""
+    return replace(part, model=Forecaster())
+
+
+def attach(part: ScenarioPart, model: Forecaster) -> ScenarioPart:
+    """A :func:`detach`-ed part with its model back."""
+    return replace(part, model=model)
 
 
 def sample_part(part: ScenarioPart) -> FloatArray:
