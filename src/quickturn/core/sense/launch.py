@@ -42,6 +42,9 @@ MAX_AGE = 120
 LEVEL_DAYS = 14
 #: days of curve kept per SKU (the longest horizon the phases report asks for)
 CURVE_DAYS = 365
+#: days after the SKU's age over which the level is pooled across launches (and the curve has
+#: mean 1)
+HORIZON_DAYS = 28
 #: an earlier SKU counts as a launch only if first seen this many days into the panel (a SKU
 #: first seen in the first weeks of a history is usually an old product that sold late)
 MIN_LAUNCH_DAY = 28
@@ -49,15 +52,22 @@ MIN_LAUNCH_DAY = 28
 
 @dataclass(frozen=True)
 class LaunchCurves:
-    """Per SKU: ``young`` (a curve applies), recent ``level`` (units/day, weekday-adjusted),
-    ``ratio`` (``n × CURVE_DAYS``, multiplier of the level on future day t+1), ``cv`` spread of
-    launches around the curve and ``n_launches`` behind it."""
+    """Per SKU: ``young`` (a curve applies), ``recent`` level (units/day over its last 14
+    days, weekday-adjusted), expected ``level`` over the next :data:`HORIZON_DAYS` days,
+    ``ratio`` (``n × CURVE_DAYS``, multiplier of ``level`` on future day t+1, mean 1 over the
+    first :data:`HORIZON_DAYS`), ``cv`` of ``level`` across analogous launches, ``n_launches``
+    behind it and ``pooled`` (the level is the posterior from the launches' level regression,
+    whose spread already holds the noise of the recent level; else recent × curve) and
+    ``size``, the launches' daily negative-binomial size around their curves (NaN if none)."""
 
     young: BoolArray
     level: FloatArray
     ratio: FloatArray
     cv: FloatArray
     n_launches: IntArray
+    recent: FloatArray
+    pooled: BoolArray
+    size: FloatArray
 
 
 def first_observed(y: FloatArray) -> IntArray:
@@ -131,6 +141,48 @@ def window_features(units: FloatArray, lo: int, hi: int) -> tuple[FloatArray, Fl
     return level, np.column_stack([sell, trend, peak])
 
 
+def _level_posterior(
+    x: FloatArray,
+    yv: FloatArray,
+    wf: FloatArray,
+    x_t: FloatArray,
+    slope_prior_sd: float,
+) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
+    """Weighted regression ``log F_j = α + β log L_j + e_j`` over earlier launches, one per
+    target (rows of ``wf``), and the predictive distribution of each target's ``log F``.
+
+    ``β`` is the credibility of the SKU's own level: kept in [0, 1], flat there by default;
+    a finite ``slope_prior_sd`` adds a normal prior centred on 1 (the own level carries over
+    unshrunk), combined with the data's slope by precision; the residuals ``e_j`` are kept whole (Duan's smearing: the mean of
+    ``exp(μ + e)`` is the retransformed mean without a normality assumption).
+    Returns ``(μ_t, v_t, e, ok)``: predictive centre, parameter variance, residuals per
+    (target, launch) and whether the regression had data (≥ 3 effective launches whose
+    levels differ)."""
+    sw = wf.sum(axis=1)
+    ok = sw > 0
+    sws = np.maximum(sw, 1e-300)
+    n_eff = sw**2 / np.maximum((wf * wf).sum(axis=1), 1e-300)
+    xb = wf @ x / sws
+    yb = wf @ yv / sws
+    sxx = np.maximum(wf @ (x * x) / sws - xb**2, 0.0)
+    sxy = wf @ (x * yv) / sws - xb * yb
+    b_hat = np.where(sxx > 1e-9, sxy / np.maximum(sxx, 1e-12), 1.0)
+    a_hat = yb - b_hat * xb
+    e_hat = yv[None, :] - a_hat[:, None] - b_hat[:, None] * x[None, :]
+    dof = np.maximum(n_eff - 2.0, 1.0)
+    s2 = (wf * e_hat**2).sum(axis=1) / sws * n_eff / dof
+    prec_d = n_eff * sxx / np.maximum(s2, 1e-6)
+    prec_0 = 1.0 / slope_prior_sd**2 if np.isfinite(slope_prior_sd) else 0.0
+    beta = np.clip((prec_d * b_hat + prec_0) / (prec_d + prec_0), 0.0, 1.0)
+    alpha = yb - beta * xb
+    e = yv[None, :] - alpha[:, None] - beta[:, None] * x[None, :]
+    mu = alpha + beta * x_t
+    v = s2 / np.maximum(n_eff, 1.0) + (x_t - xb) ** 2 / np.maximum(prec_d + prec_0, 1e-12)
+    # without spread in the launches' levels the slope is unidentified: no pooled level
+    ok = ok & (n_eff >= 3.0) & ((sxx > 1e-6) | (prec_0 > 0))
+    return mu, np.minimum(v, 4.0), e, ok
+
+
 def _curves_at_age(
     pool: LaunchPool,
     age: int,
@@ -140,9 +192,15 @@ def _curves_at_age(
     min_launches: int,
     category_boost: float,
     bandwidth: float,
-) -> tuple[FloatArray, FloatArray, FloatArray]:
-    """Analogue-weighted curves ``(m, CURVE_DAYS)``, their spread and effective launch count
-    for ``m`` targets of the same ``age``."""
+    slope_prior_sd: float = np.inf,
+    pool_level: bool = True,
+) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray, BoolArray, FloatArray]:
+    """Analogue-weighted curves for ``m`` targets of the same ``age``: the expected level
+    over the next :data:`HORIZON_DAYS` days, the curve ``(m, CURVE_DAYS)`` (mean 1 over those
+    days), the CV of that level, the effective launch count, and whether the level came from
+    the pooled regression (else it is the SKU's own level × the curve, no shrinkage), and the
+    negative-binomial size of the analogous launches' daily units around their own curve
+    (NaN without data)."""
     m = level_t.shape[0]
     lo = max(0, age - LEVEL_DAYS + 1)
     lev, feat = window_features(pool.units, lo, age)
@@ -150,8 +208,11 @@ def _curves_at_age(
     ratio = np.ones((m, CURVE_DAYS))
     cv = np.zeros(m)
     n_eff = np.zeros(m)
+    level = level_t.copy()
+    shrunk = np.zeros(m, dtype=bool)
+    size = np.full(m, np.nan)
     if use.sum() < min_launches:
-        return ratio, cv, n_eff
+        return level, ratio, cv, n_eff, shrunk, size
     lev, feat = lev[use], feat[use]
     obs = pool.obs_age[use]
     units = pool.units[use]
@@ -171,17 +232,44 @@ def _curves_at_age(
     den = w @ (vf * lev[:, None])
     eff = (w @ vf) ** 2 / np.maximum((w * w) @ vf, 1e-300)
     r = np.where(den > 0, num / np.maximum(den, 1e-300), 1.0)
-    h = 28
+    h = HORIZON_DAYS
     full = valid[:, :h].all(axis=1)
-    out_ratio = fut[:, :h].sum(axis=1) / np.maximum(lev, 1e-300)
+    fmean = np.where(full, np.nansum(np.where(valid[:, :h], fut[:, :h], 0.0), axis=1) / h, 0.0)
+    # the level over the next h days, regressed on the level so far across earlier
+    # launches (half a unit of continuity on each window's total keeps zeros finite)
+    c_l = 0.5 / (age - lo + 1)
+    c_f = 0.5 / h
+    x = np.log(lev + c_l)
+    yv = np.log(fmean + c_f)
+    wf = w * full
+    mu, v_par, e, ok = _level_posterior(x, yv, wf, np.log(level_t + c_l), slope_prior_sd)
+    sw = np.maximum(wf.sum(axis=1), 1e-300)
     for k in range(m):
-        ratio[k] = _tail_fit(r[k], eff[k], min_launches)
-        wk = w[k] * lev * full
-        if wk.sum() > 0:
-            rr = out_ratio / max(float(ratio[k, :h].sum()), 1e-12)
-            cv[k] = float(np.sqrt((wk * np.where(full, rr - 1.0, 0.0) ** 2).sum() / wk.sum()))
+        rk = _tail_fit(r[k], eff[k], min_launches)
+        rbar = max(float(rk[:h].mean()), 1e-12)
+        ratio[k] = rk / rbar
         n_eff[k] = eff[k, 0]
-    return ratio, cv, n_eff
+        if ok[k] and pool_level:
+            g = np.exp(mu[k] + e[k])
+            m1 = float((wf[k] * g).sum() / sw[k]) * np.exp(0.5 * v_par[k])
+            m2 = float((wf[k] * g * g).sum() / sw[k]) * np.exp(2.0 * v_par[k])
+            level[k] = max(m1 - c_f, 0.0)
+            cv[k] = np.sqrt(max(m2 - m1 * m1, 0.0)) / max(level[k], 1e-12)
+            shrunk[k] = True
+            # day-to-day over-dispersion of those launches around fmean_j × curve (moments)
+            mjt = fmean[:, None] * ratio[k, None, :h]
+            dev = np.where(full[:, None], (np.nan_to_num(fut[:, :h]) - mjt) ** 2 - mjt, 0.0)
+            den_k = float(wf[k] @ (mjt * mjt).sum(axis=1))
+            if den_k > 0:
+                inv = max(float(wf[k] @ dev.sum(axis=1)) / den_k, 1e-3)
+                size[k] = float(np.clip(1.0 / inv, 0.05, 1000.0))
+        else:
+            level[k] = level_t[k] * rbar
+            wk = w[k] * lev * full
+            if wk.sum() > 0:
+                rr = fmean * h / np.maximum(lev, 1e-300) / (rbar * h)
+                cv[k] = float(np.sqrt((wk * np.where(full, rr - 1.0, 0.0) ** 2).sum() / wk.sum()))
+    return level, ratio, cv, n_eff, shrunk, size
 
 
 @dataclass(frozen=True)
@@ -224,6 +312,8 @@ def launch_curves(
     category_boost: float = 2.0,
     bandwidth: float = 1.0,
     max_age: int = MAX_AGE,
+    slope_prior_sd: float = np.inf,
+    pool_level: bool = True,
 ) -> LaunchCurves:
     """Launch curves for the young SKUs of ``z`` (SKUs × days, NaN unobserved) from ``pool``.
 
@@ -233,6 +323,10 @@ def launch_curves(
     two launches' window features (:func:`window_features`) and ``b`` the ``bandwidth``:
     the curve is the weighted ratio of sums ``Σ w_j A_j(a+t) / Σ w_j L_j(a)`` — forecasting
     by analogy, so a launch that sold on one big day follows launches that did the same.
+
+    With ``pool_level`` the expected level is the posterior of the launches' regression of
+    later level on early level (:func:`_level_posterior`); without it (the pool's raw units
+    hold content-driven sales that the caller models apart) it is the recent level × curve.
     """
     n, t_n = z.shape
     first = first_observed(z)
@@ -240,18 +334,21 @@ def launch_curves(
     age = np.where(launched, t_n - 1 - first, -1)
     young = launched & (age < max_age)
     level = np.zeros(n)
+    recent = np.zeros(n)
+    pooled = np.zeros(n, dtype=bool)
+    size = np.full(n, np.nan)
     ratio = np.ones((n, CURVE_DAYS))
     cv = np.zeros(n)
     n_l = np.zeros(n, dtype=np.int64)
     if not young.any() or pool.n < min_launches:
-        return LaunchCurves(np.zeros(n, dtype=bool), level, ratio, cv, n_l)
+        return LaunchCurves(np.zeros(n, dtype=bool), level, ratio, cv, n_l, recent, pooled, size)
     cats = np.array(list(category), dtype=object) if category is not None else None
     by_age = _by_age(z, first, np.arange(n), t_n)
     for a in np.unique(age[young]):
         rows = np.flatnonzero(young & (age == a))
         lo = max(0, int(a) - LEVEL_DAYS + 1)
         lev_t, feat_t = window_features(by_age[rows], lo, int(a))
-        r, c, eff = _curves_at_age(
+        lv, r, c, eff, sh, sz = _curves_at_age(
             pool,
             int(a),
             lev_t,
@@ -260,11 +357,16 @@ def launch_curves(
             min_launches,
             category_boost,
             bandwidth,
+            slope_prior_sd,
+            pool_level,
         )
         ok = eff >= min_launches
         young[rows[~ok]] = False
-        level[rows] = lev_t
+        recent[rows] = lev_t
+        level[rows] = np.where(ok, lv, lev_t)
         ratio[rows[ok]] = r[ok]
         cv[rows[ok]] = c[ok]
+        pooled[rows] = ok & sh
+        size[rows] = np.where(ok & sh, sz, np.nan)
         n_l[rows] = np.round(eff).astype(np.int64)
-    return LaunchCurves(young, level, ratio, cv, n_l)
+    return LaunchCurves(young, level, ratio, cv, n_l, recent, pooled, size)

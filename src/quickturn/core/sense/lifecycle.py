@@ -548,6 +548,7 @@ class Lifecycle(Forecaster):
         launch_curves: bool = True,
         launch_min_launches: int = 5,
         launch_bandwidth: float = 1.0,
+        launch_slope_prior_sd: float = float("inf"),
         size_prior: float = 10.0,
         size_weight: float = 14.0,
         rw_scale: float = 0.5,
@@ -556,6 +557,7 @@ class Lifecycle(Forecaster):
         self.launch_curves = launch_curves
         self.launch_min_launches = launch_min_launches
         self.launch_bandwidth = launch_bandwidth
+        self.launch_slope_prior_sd = launch_slope_prior_sd
         self.size_prior = size_prior
         self.size_weight = size_weight
         self.rw_scale = rw_scale
@@ -722,14 +724,25 @@ class Lifecycle(Forecaster):
                     chunk.category,
                     min_launches=self.launch_min_launches,
                     bandwidth=self.launch_bandwidth,
+                    slope_prior_sd=self.launch_slope_prior_sd,
+                    # the pool holds raw units: with posts in the panel, content adds the
+                    # bursts, so a pooled level would count them twice
+                    pool_level=n_posts == 0,
                 )
             level = np.where(lc.young, lc.level, level)
+            # a young SKU's own 14 days say little about its daily dispersion: use that of
+            # the analogous launches around their curves
+            size = np.where(lc.young & np.isfinite(lc.size), lc.size, size)
         lv = np.maximum(level, 1e-9)
         cv2 = alpha / (2.0 - alpha) * (1.0 / lv + 1.0 / size)
         if lc is not None:
-            # a young level is a mean of ≤ 14 days; the curve itself varies launch to launch
+            # a young level is a mean of ≤ 14 days; the curve itself varies launch to launch.
+            # A pooled level's CV is the spread of earlier launches' outcomes given their
+            # recent level, which already holds that level's noise
+            rv = np.maximum(lc.recent, 1e-9)
             days = np.minimum(np.maximum(np.isfinite(zb).sum(axis=1), 1), LEVEL_DAYS)
-            cv2 = np.where(lc.young, (1.0 / lv + 1.0 / size) / days + lc.cv**2, cv2)
+            own = (1.0 / rv + 1.0 / size) / days + lc.cv**2
+            cv2 = np.where(lc.young, np.where(lc.pooled, lc.cv**2, own), cv2)
         level_cv = np.sqrt(np.minimum(cv2, 4.0)) * self.level_cv_scale
         rw_sd = np.minimum(alpha * np.sqrt(1.0 / lv + 1.0 / size), 0.3) * self.rw_scale
 
