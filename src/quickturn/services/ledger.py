@@ -68,10 +68,14 @@ def ledger_settings(settings: SettingsLike) -> LedgerSettings:
     return LedgerSettings.from_mapping(settings or {})
 
 
+#: the columns the ledger reads of its wide input tables (the others: every column)
+_ONLY = {"orders": list(ORDER_COLUMNS), "order_lines": list(LINE_COLUMNS)}
+
+
 def load_inputs(store: Store) -> LedgerInputs:
     """Every table the ledger reads (missing tables are empty)."""
     have = store.existing_tables()
-    only = {"orders": list(ORDER_COLUMNS), "order_lines": list(LINE_COLUMNS)}
+    only = _ONLY
     frames = {t: store.table(t, columns=only.get(t)) for t in TABLES if t in have}
     return LedgerInputs.from_frames(frames)
 
@@ -99,7 +103,9 @@ class LedgerRun:
     run_id: str
     result: LedgerResult
     postings: pl.DataFrame
-    inputs: LedgerInputs
+    #: the input tables (``None`` after an ``unchanged`` run, which loads none: :attr:`inputs`
+    #: loads them from ``store`` on first use)
+    loaded_inputs: LedgerInputs | None
     posted: int = 0
     reversed: int = 0
     findings: list[Finding] = field(default_factory=list)
@@ -109,6 +115,16 @@ class LedgerRun:
     mode: str = "full"
     #: orders whose postings were diffed again (``incremental``)
     orders_reposted: int = 0
+    store: Store | None = field(default=None, repr=False)
+
+    @property
+    def inputs(self) -> LedgerInputs:
+        """The ledger's input tables (loaded on first use after an ``unchanged`` run)."""
+        if self.loaded_inputs is None:
+            if self.store is None:
+                raise ValueError("this ledger run kept neither its inputs nor its store")
+            self.loaded_inputs = load_inputs(self.store)
+        return self.loaded_inputs
 
 
 def _money_out(df: pl.DataFrame, cols: tuple[str, ...]) -> pl.DataFrame:
@@ -182,8 +198,11 @@ def run(
     now = now or datetime.now(UTC).replace(tzinfo=None)
     run_id = f"ledger-{now:%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:6]}"
     lset = ledger_settings(settings)
-    inputs = load_inputs(store)
-    sources = inc.source_fingerprints(inputs, lset, as_of)
+    # fingerprints of the input tables, taken in the database: nothing is loaded to find
+    # that nothing changed
+    sources = inc.sources_frame(
+        q.table_fingerprints(store, {t: _ONLY.get(t) for t in TABLES}), lset, as_of
+    )
     have = store.existing_tables()
     incremental = "ledger_sources" in have and "ledger_lines" in have
     if not full and incremental:
@@ -196,8 +215,15 @@ def run(
             res.as_of = date.fromisoformat(stored_as_of) if stored_as_of else as_of
             res.findings = _findings_from(summary)
             return LedgerRun(
-                last, res, pl.DataFrame(), inputs, findings=list(res.findings), mode="unchanged"
+                last,
+                res,
+                pl.DataFrame(),
+                None,
+                findings=list(res.findings),
+                mode="unchanged",
+                store=store,
             )
+    inputs = load_inputs(store)
     result = build(store, settings=lset, as_of=as_of, inputs=inputs)
     if not persist:
         return LedgerRun(

@@ -51,7 +51,6 @@ from quickturn.core.ledger.amounts import (
     rate6,
     sort_pairs,
 )
-from quickturn.core.ledger.costing import RECEIPT, RESTOCK, REVERSE, SALE, cost_events
 from quickturn.core.ledger.findings import finding, sample
 from quickturn.core.ledger.fx import attach_fx, fx_table
 from quickturn.core.ledger.inputs import LedgerInputs
@@ -961,6 +960,10 @@ def costing(
     detail: bool,
 ) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame, list[Finding]]:
     """Run the costing pass; return (line costs, return cost details, consumption, findings)."""
+    # the FIFO pass is a Numba kernel: imported when a ledger is built, not when the journal
+    # is only read (``quickturn ledger`` on an unchanged shop imports this module)
+    from quickturn.core.ledger.costing import RECEIPT, RESTOCK, REVERSE, SALE, cost_events
+
     findings: list[Finding] = []
     recv = layers.filter(~pl.col("in_transit") & pl.col("received_on").is_not_null())
     has_returns = r.height > 0
