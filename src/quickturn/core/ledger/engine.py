@@ -93,6 +93,11 @@ class LedgerResult:
     settings: LedgerSettings
     findings: list[Finding] = field(default_factory=list)
     as_of: date | None = None
+    #: the shop's cost of goods came with consumption records (which layer each sale's units
+    #: came from): its postings are per layer.  Kept by a subset of the result whose own lines
+    #: consumed no layer (:func:`~quickturn.core.ledger.incremental.subset`), so that they are
+    #: posted as in the whole result
+    by_layer: bool = False
 
 
 # -- helpers -------------------------------------------------------------------------------
@@ -1532,6 +1537,7 @@ def build_ledger(
         settings=s,
         findings=findings,
         as_of=as_of,
+        by_layer=consumption.height > 0,
     )
 
 

@@ -180,15 +180,15 @@ def changed_orders(fresh: pl.DataFrame, stored: pl.DataFrame) -> pl.Series:
     return ids.alias("order_id")
 
 
-def subset(result: LedgerResult, order_ids: pl.Series) -> LedgerResult:
+def subset(result: LedgerResult, order_ids: pl.Series, *, overhead: bool = True) -> LedgerResult:
     """``result`` restricted to the lines of ``order_ids``; overhead (postings of no order
-    line) and the layers and pools are kept whole."""
+    line; none with ``overhead=False``) and the layers and pools are kept whole."""
     lines = result.lines.filter(pl.col("order_id").is_in(order_ids.implode()))
     nos = lines["line_no"].implode()
     return LedgerResult(
         lines=lines,
         details=result.details.filter(pl.col("line_no").is_in(nos)),
-        overhead=result.overhead,
+        overhead=result.overhead if overhead else result.overhead.clear(),
         layers=result.layers,
         ad_allocations=result.ad_allocations.filter(pl.col("line_no").is_in(nos)),
         ad_pools=result.ad_pools,
@@ -197,6 +197,7 @@ def subset(result: LedgerResult, order_ids: pl.Series) -> LedgerResult:
         settings=result.settings,
         findings=result.findings,
         as_of=result.as_of,
+        by_layer=result.by_layer or result.consumption.height > 0,
     )
 
 

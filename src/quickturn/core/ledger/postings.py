@@ -173,7 +173,9 @@ def postings(result: LedgerResult, *, line_keys: bool = True) -> pl.DataFrame:
 
     # 4. cost of goods: one posting per layer consumed (+ the standard-cost part)
     cons = result.consumption
-    if cons.height:
+    # per layer when the result has consumption records (a subset of it may have none of its
+    # own: its standard-cost lines are still posted as in the whole result)
+    if cons.height or result.by_layer:
         layers = result.layers.select("layer_id", "source_table", "source_key")
         layer_src = cons.filter(pl.col("cost_usd") >= 0).join(layers, on="layer_id", how="left")
         layer_src = layer_src.with_columns(
@@ -352,10 +354,15 @@ def journal_diff(
         reversed_ids, on="posting_id", how="anti"
     )
     to_post = fresh.join(active.select("entry_key"), on="entry_key", how="anti")
-    used = set(stored["posting_id"].to_list()) if stored.height else set()
-    ids = [k if k not in used else f"{k}:{run_id}" for k in to_post["entry_key"].to_list()]
+    key = pl.col("entry_key")
+    if stored.height:
+        used = key.is_in(stored["posting_id"].cast(pl.String).implode())
+        posting_id = pl.when(used).then(pl.concat_str([key, pl.lit(f":{run_id}")])).otherwise(key)
+    else:
+        posting_id = key
     to_post = to_post.with_columns(
-        pl.Series("posting_id", ids, dtype=pl.String), pl.lit(None, pl.String).alias("reversal_of")
+        posting_id.cast(pl.String).alias("posting_id"),
+        pl.lit(None, pl.String).alias("reversal_of"),
     )
     gone = active.join(fresh.select("entry_key"), on="entry_key", how="anti")
     return to_post, gone

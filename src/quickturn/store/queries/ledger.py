@@ -54,12 +54,13 @@ def journal_has_postings(store: Store) -> bool:
 
 
 def posting_identities(store: Store) -> pl.DataFrame:
-    """(posting_id, entry_key, reversal_of) of every stored posting (as text)."""
-    df = store.query("SELECT posting_id, entry_key, reversal_of FROM ledger_postings")
+    """(posting_id, entry_key, reversal_of, order_id) of every stored posting (as text)."""
+    df = store.query("SELECT posting_id, entry_key, reversal_of, order_id FROM ledger_postings")
     return df.with_columns(
         pl.col("posting_id").cast(pl.String),
         pl.col("entry_key").cast(pl.String),
         pl.col("reversal_of").cast(pl.String),
+        pl.col("order_id").cast(pl.String),
     )
 
 
