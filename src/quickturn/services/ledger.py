@@ -69,10 +69,14 @@ def ledger_settings(settings: SettingsLike) -> LedgerSettings:
     return LedgerSettings.from_mapping(settings or {})
 
 
+#: the columns the ledger reads of its wide input tables (the others: every column)
+_ONLY = {"orders": list(ORDER_COLUMNS), "order_lines": list(LINE_COLUMNS)}
+
+
 def load_inputs(store: Store) -> LedgerInputs:
     """Every table the ledger reads (missing tables are empty)."""
     have = store.existing_tables()
-    only = {"orders": list(ORDER_COLUMNS), "order_lines": list(LINE_COLUMNS)}
+    only = _ONLY
     frames = {t: store.table(t, columns=only.get(t)) for t in TABLES if t in have}
     return LedgerInputs.from_frames(frames)
 
@@ -99,8 +103,13 @@ def build(
 class LedgerRun:
     run_id: str
     result: LedgerResult
+    #: the postings of the ledger for a ``preview`` (``persist=False``); empty when the run
+    #: persisted (its postings were made and written one chunk of orders at a time: read the
+    #: journal, ``ledger_postings``)
     postings: pl.DataFrame
-    inputs: LedgerInputs
+    #: the input tables (``None`` after an ``unchanged`` run, which loads none: :attr:`inputs`
+    #: loads them from ``store`` on first use)
+    loaded_inputs: LedgerInputs | None
     posted: int = 0
     reversed: int = 0
     findings: list[Finding] = field(default_factory=list)
@@ -110,6 +119,16 @@ class LedgerRun:
     mode: str = "full"
     #: orders whose postings were diffed again (``incremental``)
     orders_reposted: int = 0
+    store: Store | None = field(default=None, repr=False)
+
+    @property
+    def inputs(self) -> LedgerInputs:
+        """The ledger's input tables (loaded on first use after an ``unchanged`` run)."""
+        if self.loaded_inputs is None:
+            if self.store is None:
+                raise ValueError("this ledger run kept neither its inputs nor its store")
+            self.loaded_inputs = load_inputs(self.store)
+        return self.loaded_inputs
 
 
 def _money_out(df: pl.DataFrame, cols: tuple[str, ...]) -> pl.DataFrame:
@@ -160,6 +179,65 @@ def _findings_from(summary: Mapping[str, Any] | None) -> list[Finding]:
     return out
 
 
+#: orders posted together: the postings, their diff and their write are made one chunk of
+#: orders at a time, so memory follows the chunk, not the shop (a 2M-line shop has ~10M
+#: postings: 15 GB when made at once)
+POST_CHUNK_ORDERS = 200_000
+
+
+def _post_orders(
+    store: Store,
+    result: LedgerResult,
+    orders: pl.Series,
+    stored_all: pl.DataFrame | None,
+    *,
+    run_id: str,
+    now: datetime,
+) -> tuple[int, int]:
+    """Post ``orders`` (and every posting of no order line) of ``result``: per chunk of
+    orders, the fresh postings are diffed against the stored ones of the same orders (from
+    ``stored_all`` when given, else read from the journal); new entries and the reversals of
+    stored entries that no longer hold are appended.  Returns (new postings, reversals).
+
+    Chunks are exact: an order's postings (entry keys include the order) are all made in one
+    chunk, and the postings of no order line are made and diffed in the first chunk only."""
+    n_new = n_rev = 0
+    n = max(orders.len(), 1)
+    for k, lo in enumerate(range(0, n, POST_CHUNK_ORDERS)):
+        chunk = orders.slice(lo, POST_CHUNK_ORDERS)
+        fresh = postings(inc.subset(result, chunk, overhead=k == 0))
+        if stored_all is not None:
+            keep = pl.col("order_id").is_in(chunk.implode())
+            stored = stored_all.filter(keep | pl.col("order_id").is_null() if k == 0 else keep)
+        else:
+            stored = q.posting_identities_of_orders(store, chunk.to_list(), no_order=k == 0)
+        to_post, gone = journal_diff(fresh, stored, run_id=run_id)
+        del fresh
+        gone_rows = [
+            store.table("ledger_postings", where={"posting_id": ids})
+            for ids in _chunks(gone["posting_id"].to_list())
+        ]
+        if gone_rows:
+            reversals = reverse(pl.concat(gone_rows)).with_columns(
+                pl.lit(run_id).alias("run_id"), pl.lit(now).alias("posted_at")
+            )
+            store.write("ledger_postings", reversals, mode="append")
+            n_rev += reversals.height
+        if to_post.height:
+            # in primary-key order: the key index is built from sorted keys (on DuckDB ~40%
+            # faster than random hash order for the demo's ~830k postings); row order carries
+            # no meaning
+            new = _money_out(
+                to_post.sort("posting_id").with_columns(
+                    pl.lit(run_id).alias("run_id"), pl.lit(now).alias("posted_at")
+                ),
+                MONEY_POSTING_COLUMNS,
+            )
+            store.write("ledger_postings", new, mode="append")
+            n_new += new.height
+    return n_new, n_rev
+
+
 def run(
     store: Store,
     *,
@@ -183,8 +261,11 @@ def run(
     now = now or datetime.now(UTC).replace(tzinfo=None)
     run_id = f"ledger-{now:%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:6]}"
     lset = ledger_settings(settings)
-    inputs = load_inputs(store)
-    sources = inc.source_fingerprints(inputs, lset, as_of)
+    # fingerprints of the input tables, taken in the database: nothing is loaded to find
+    # that nothing changed
+    sources = inc.sources_frame(
+        q.table_fingerprints(store, {t: _ONLY.get(t) for t in TABLES}), lset, as_of
+    )
     have = store.existing_tables()
     incremental = "ledger_sources" in have and "ledger_lines" in have
     if not full and incremental:
@@ -197,8 +278,15 @@ def run(
             res.as_of = date.fromisoformat(stored_as_of) if stored_as_of else as_of
             res.findings = _findings_from(summary)
             return LedgerRun(
-                last, res, pl.DataFrame(), inputs, findings=list(res.findings), mode="unchanged"
+                last,
+                res,
+                pl.DataFrame(),
+                None,
+                findings=list(res.findings),
+                mode="unchanged",
+                store=store,
             )
+    inputs = load_inputs(store)
     result = build(store, settings=lset, as_of=as_of, inputs=inputs)
     if not persist:
         return LedgerRun(
@@ -207,38 +295,23 @@ def run(
     salt = inc.settings_key(lset, as_of)
     fresh_lines = inc.line_fingerprints(result, salt)
     stored_lines = q.posted_line_fingerprints(store) if incremental else pl.DataFrame()
+    stored_all: pl.DataFrame | None = None
     if full or not incremental or stored_lines.height == 0:
         mode = "full"
-        fresh = postings(result)
-        stored = q.posting_identities(store)
-        orders = fresh_lines["order_id"]
-        if stored_lines.height:
-            orders = pl.concat([orders, stored_lines["order_id"]])
+        # every stored posting (with its order): an order the journal holds and the ledger no
+        # longer has (cancelled, removed) is re-posted too, i.e. reversed
+        stored_all = q.posting_identities(store)
+        orders = pl.concat(
+            [
+                fresh_lines["order_id"],
+                stored_all["order_id"].drop_nulls(),
+                stored_lines["order_id"] if stored_lines.height else pl.Series([], dtype=pl.String),
+            ]
+        )
         orders = orders.unique().sort()
     else:
         mode = "incremental"
         orders = inc.changed_orders(fresh_lines, stored_lines)
-        fresh = postings(inc.subset(result, orders))
-        stored = q.posting_identities_of_orders(store, orders.to_list())
-    to_post, gone = journal_diff(fresh, stored, run_id=run_id)
-    gone_rows: list[pl.DataFrame] = []
-    gone_ids = gone["posting_id"].to_list()
-    for chunk in _chunks(gone_ids):
-        gone_rows.append(store.table("ledger_postings", where={"posting_id": chunk}))
-    reversals = pl.DataFrame()
-    if gone_rows:
-        g = pl.concat(gone_rows)
-        reversals = reverse(g).with_columns(
-            pl.lit(run_id).alias("run_id"), pl.lit(now).alias("posted_at")
-        )
-    # in primary-key order: the key index is built from sorted keys (on DuckDB ~40% faster
-    # than random hash order for the demo's ~830k postings); row order carries no meaning
-    new = _money_out(
-        to_post.sort("posting_id").with_columns(
-            pl.lit(run_id).alias("run_id"), pl.lit(now).alias("posted_at")
-        ),
-        MONEY_POSTING_COLUMNS,
-    )
     # the posted lines of the re-posted orders (an order is replaced as a whole)
     line_rows = (
         inc.line_attributes(result)
@@ -270,20 +343,18 @@ def run(
         ("factory_usd", "freight_usd", "duty_usd", "inbound_usd", "landed_usd", "unit_landed_usd"),
     )
     summary = summary_of(result)
-    summary.update(
-        {
-            "posted": new.height,
-            "reversed": reversals.height,
-            "mode": mode,
-            "orders_reposted": orders.len(),
-            "finding_records": [f.to_dict() for f in result.findings],
-        }
-    )
     with store.transaction():
-        if new.height:
-            store.write("ledger_postings", new, mode="append")
-        if reversals.height:
-            store.write("ledger_postings", reversals, mode="append")
+        n_new, n_rev = _post_orders(store, result, orders, stored_all, run_id=run_id, now=now)
+        del stored_all
+        summary.update(
+            {
+                "posted": n_new,
+                "reversed": n_rev,
+                "mode": mode,
+                "orders_reposted": orders.len(),
+                "finding_records": [f.to_dict() for f in result.findings],
+            }
+        )
         if incremental:
             if mode == "full":
                 store.write("ledger_lines", line_rows, mode="replace")
@@ -319,10 +390,10 @@ def run(
     return LedgerRun(
         run_id,
         result,
-        fresh,
+        pl.DataFrame(),
         inputs,
-        posted=new.height,
-        reversed=reversals.height,
+        posted=n_new,
+        reversed=n_rev,
         findings=list(result.findings),
         mode=mode,
         orders_reposted=orders.len(),

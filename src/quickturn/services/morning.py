@@ -198,6 +198,8 @@ def _ledger_step(
     summary = {
         "run_id": r.run_id,
         **ledger.summary_of(r.result),
+        "mode": r.mode,
+        "orders_reposted": r.orders_reposted,
         "posted": r.posted,
         "reversed": r.reversed,
         "finding_counts": _count_severity(r.findings),

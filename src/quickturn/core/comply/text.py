@@ -250,6 +250,9 @@ def condition_holds(cond: Condition, attrs: Mapping[str, Any]) -> bool:
 
 
 _PREFIX_LEN = 5
+#: entries of the per-text memo of :meth:`TextEngine.check` before it is emptied (a text's
+#: entry is its normalised form and matches: a few KB)
+MEMO_MAX = 200_000
 _PREFIX_MAX = 400
 
 
@@ -615,8 +618,19 @@ class TextEngine:
             merged.append(f)
         return merged
 
-    def check_item(self, item: TextItem, *, scopes: Iterable[str] | None = None) -> list[Finding]:
-        """Findings for one item (``scopes`` limits which field scopes are checked)."""
+    def check_item(
+        self,
+        item: TextItem,
+        *,
+        scopes: Iterable[str] | None = None,
+        memo: dict[Any, Any] | None = None,
+    ) -> list[Finding]:
+        """Findings for one item (``scopes`` limits which field scopes are checked).
+
+        ``memo`` (a dict shared over many items, see :meth:`check`) keeps the work that
+        depends on a field's text alone — normalising, the automaton scan and each rule's
+        matches — so that a text repeated over many items (a shop's templated captions) is
+        analysed once; the findings are the same with or without it."""
         allowed = set(scopes) if scopes is not None else None
         fields: list[tuple[str, str, Normalized, dict[int, list[tuple[int, int]]], set[int]]] = []
         touched: set[int] = set(self._always_rules)
@@ -624,10 +638,16 @@ class TextEngine:
         for fld, scope, text in item.texts:
             if not text:
                 continue
-            norm = self.prepare(text)
-            hits, woken = self.scan(norm.text)
-            if not self.prefilter:
-                woken = set(range(len(part_rule)))
+            got = memo.get(text) if memo is not None else None
+            if got is None:
+                norm = self.prepare(text)
+                hits, woken = self.scan(norm.text)
+                if not self.prefilter:
+                    woken = set(range(len(part_rule)))
+                if memo is not None:
+                    memo[text] = (norm, hits, woken)
+            else:
+                norm, hits, woken = got
             fields.append((fld, scope, norm, hits, woken))
             touched.update(part_rule[g] for g in hits)
             touched.update(part_rule[g] for g in woken)
@@ -644,7 +664,15 @@ class TextEngine:
                     continue
                 if scope != "text" and scope not in c.scopes:
                     continue
-                for s, e, amount in self.matches(c, norm.text, hits, woken):
+                if memo is None:
+                    accepted = self.matches(c, norm.text, hits, woken)
+                else:
+                    mkey = (index, norm.text)
+                    cached: list[tuple[int, int, float | None]] | None = memo.get(mkey)
+                    if cached is None:
+                        cached = memo[mkey] = self.matches(c, norm.text, hits, woken)
+                    accepted = cached
+                for s, e, amount in accepted:
                     os_, oe = norm.span(s, e)
                     found.append((fld, scope, os_, oe, norm.original[os_:oe], amount))
             if not found:
@@ -665,8 +693,11 @@ class TextEngine:
     ) -> list[Finding]:
         sc = list(scopes) if scopes is not None else None
         out: list[Finding] = []
+        memo: dict[Any, Any] = {}  # per-text work shared by the items (see check_item)
         for item in items:
-            out.extend(self.check_item(item, scopes=sc))
+            if len(memo) > MEMO_MAX:  # bounded: a batch of unique texts does not pile up
+                memo.clear()
+            out.extend(self.check_item(item, scopes=sc, memo=memo))
         return out
 
     def codes_for(self, text: str, scope: str = "text") -> set[str]:

@@ -49,7 +49,6 @@ from quickturn.core.ledger.amounts import (
     rate6,
     sort_pairs,
 )
-from quickturn.core.ledger.costing import RECEIPT, RESTOCK, REVERSE, SALE, cost_events
 from quickturn.core.ledger.findings import finding, sample
 from quickturn.core.ledger.fx import attach_fx, fx_table
 from quickturn.core.ledger.inputs import LedgerInputs
@@ -93,6 +92,11 @@ class LedgerResult:
     settings: LedgerSettings
     findings: list[Finding] = field(default_factory=list)
     as_of: date | None = None
+    #: the shop's cost of goods came with consumption records (which layer each sale's units
+    #: came from): its postings are per layer.  Kept by a subset of the result whose own lines
+    #: consumed no layer (:func:`~quickturn.core.ledger.incremental.subset`), so that they are
+    #: posted as in the whole result
+    by_layer: bool = False
 
 
 # -- helpers -------------------------------------------------------------------------------
@@ -960,6 +964,10 @@ def costing(
     detail: bool,
 ) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame, list[Finding]]:
     """Run the costing pass; return (line costs, return cost details, consumption, findings)."""
+    # the FIFO pass is a Numba kernel: imported when a ledger is built, not when the journal
+    # is only read (``quickturn ledger`` on an unchanged shop imports this module)
+    from quickturn.core.ledger.costing import RECEIPT, RESTOCK, REVERSE, SALE, cost_events
+
     findings: list[Finding] = []
     recv = layers.filter(~pl.col("in_transit") & pl.col("received_on").is_not_null())
     has_returns = r.height > 0
@@ -1528,6 +1536,7 @@ def build_ledger(
         settings=s,
         findings=findings,
         as_of=as_of,
+        by_layer=consumption.height > 0,
     )
 
 

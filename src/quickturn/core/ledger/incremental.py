@@ -3,7 +3,8 @@
 Pure functions (frames in, frames out) used by :func:`quickturn.services.ledger.run`:
 
 * :func:`source_fingerprints` — one fingerprint per input table (row count + hash of its rows)
-  and one of the settings and ``as_of``.  When none changed since the last posting run, the
+  and one of the settings and ``as_of``; :func:`sources_frame` the same from fingerprints the
+  database took (``quickturn ledger`` uses those: an unchanged shop loads no table).  When none changed since the last posting run, the
   journal already holds the ledger and nothing is built: the report reads the journal.
 * :func:`line_fingerprints` — one fingerprint per order line (``order_id, sku_id``) of a built
   ledger, over *everything its postings are made of*: the line's row of the wide ``lines``
@@ -79,6 +80,21 @@ def source_fingerprints(
         {
             "name": [*names, SETTINGS_SOURCE],
             "fingerprint": [*fps, settings_key(settings, as_of)],
+        },
+        schema={"name": pl.String, "fingerprint": pl.String},
+    )
+
+
+def sources_frame(
+    tables: Mapping[str, str], settings: LedgerSettings, as_of: date | None
+) -> pl.DataFrame:
+    """``name, fingerprint`` from per-table fingerprints taken elsewhere (in the database, by
+    :func:`quickturn.store.queries.ledger.table_fingerprints`) plus the settings' row."""
+    names = sorted(tables)
+    return pl.DataFrame(
+        {
+            "name": [*names, SETTINGS_SOURCE],
+            "fingerprint": [*(tables[n] for n in names), settings_key(settings, as_of)],
         },
         schema={"name": pl.String, "fingerprint": pl.String},
     )
@@ -164,15 +180,15 @@ def changed_orders(fresh: pl.DataFrame, stored: pl.DataFrame) -> pl.Series:
     return ids.alias("order_id")
 
 
-def subset(result: LedgerResult, order_ids: pl.Series) -> LedgerResult:
+def subset(result: LedgerResult, order_ids: pl.Series, *, overhead: bool = True) -> LedgerResult:
     """``result`` restricted to the lines of ``order_ids``; overhead (postings of no order
-    line) and the layers and pools are kept whole."""
+    line; none with ``overhead=False``) and the layers and pools are kept whole."""
     lines = result.lines.filter(pl.col("order_id").is_in(order_ids.implode()))
     nos = lines["line_no"].implode()
     return LedgerResult(
         lines=lines,
         details=result.details.filter(pl.col("line_no").is_in(nos)),
-        overhead=result.overhead,
+        overhead=result.overhead if overhead else result.overhead.clear(),
         layers=result.layers,
         ad_allocations=result.ad_allocations.filter(pl.col("line_no").is_in(nos)),
         ad_pools=result.ad_pools,
@@ -181,6 +197,7 @@ def subset(result: LedgerResult, order_ids: pl.Series) -> LedgerResult:
         settings=result.settings,
         findings=result.findings,
         as_of=result.as_of,
+        by_layer=result.by_layer or result.consumption.height > 0,
     )
 
 
@@ -261,5 +278,6 @@ __all__ = [
     "same_sources",
     "settings_key",
     "source_fingerprints",
+    "sources_frame",
     "subset",
 ]

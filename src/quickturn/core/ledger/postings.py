@@ -13,12 +13,9 @@ once the settlement line arrives).  Stored rows are never updated or deleted.
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 import polars as pl
 
-from quickturn.core.jit import njit
 from quickturn.core.ledger.accounts import ACCOUNTS, ESTIMATED_LINE_ACCOUNTS
 from quickturn.core.ledger.engine import LedgerResult
 
@@ -176,7 +173,9 @@ def postings(result: LedgerResult, *, line_keys: bool = True) -> pl.DataFrame:
 
     # 4. cost of goods: one posting per layer consumed (+ the standard-cost part)
     cons = result.consumption
-    if cons.height:
+    # per layer when the result has consumption records (a subset of it may have none of its
+    # own: its standard-cost lines are still posted as in the whole result)
+    if cons.height or result.by_layer:
         layers = result.layers.select("layer_id", "source_table", "source_key")
         layer_src = cons.filter(pl.col("cost_usd") >= 0).join(layers, on="layer_id", how="left")
         layer_src = layer_src.with_columns(
@@ -277,33 +276,14 @@ def postings(result: LedgerResult, *, line_keys: bool = True) -> pl.DataFrame:
     return with_entry_keys(out)
 
 
-@njit(cache=True)
-def _fnv128_hex(data: Any, offsets: Any) -> Any:  # pragma: no cover - compiled
-    """Two 64-bit FNV-1a hashes (different offset bases) of each UTF-8 string, written as
-    32 lower-case hex digits per string into one byte buffer."""
-    n = offsets.shape[0] - 1
-    out = np.empty(n * 32, np.uint8)
-    hexd = np.array([48, 49, 50, 51, 52, 53, 54, 55, 56, 57, 97, 98, 99, 100, 101, 102], np.uint8)
-    prime = np.uint64(1099511628211)
-    for i in range(n):
-        h1 = np.uint64(14695981039346656037)
-        h2 = np.uint64(9650029242287828579)
-        for j in range(offsets[i], offsets[i + 1]):
-            b = np.uint64(data[j])
-            h1 = (h1 ^ b) * prime
-            h2 = (h2 ^ (b + np.uint64(158))) * prime
-        for k in range(16):
-            out[i * 32 + 15 - k] = hexd[np.int64(h1 & np.uint64(15))]
-            h1 = h1 >> np.uint64(4)
-            out[i * 32 + 31 - k] = hexd[np.int64(h2 & np.uint64(15))]
-            h2 = h2 >> np.uint64(4)
-    return out
-
-
 def stable_hash(values: pl.Series) -> pl.Series:
     """A 128-bit hash of each string as 32 hex digits — our own FNV-1a, so entry keys stay
     the same across Polars versions and machines (nulls hash as the empty string)."""
     import pyarrow as pa
+
+    # the Numba kernel is imported here: reading the journal (``quickturn ledger`` on an
+    # unchanged shop) imports this module but needs no entry keys, and no Numba
+    from quickturn.core.ledger.kernels import fnv128_hex
 
     arr = values.fill_null("").cast(pl.String).to_arrow()
     if isinstance(arr, pa.ChunkedArray):
@@ -312,7 +292,7 @@ def stable_hash(values: pl.Series) -> pl.Series:
     off_dtype = np.int64 if pa.types.is_large_string(arr.type) else np.int32
     offsets = np.frombuffer(bufs[1], dtype=off_dtype)[arr.offset : arr.offset + len(arr) + 1]
     data = np.frombuffer(bufs[2], dtype=np.uint8) if bufs[2] is not None else np.zeros(1, np.uint8)
-    hexed = _fnv128_hex(data, offsets.astype(np.int64))
+    hexed = fnv128_hex(data, offsets.astype(np.int64))
     n = len(arr)
     out = pa.LargeStringArray.from_buffers(
         n, pa.py_buffer(np.arange(0, 32 * (n + 1), 32, dtype=np.int64)), pa.py_buffer(hexed)
@@ -374,10 +354,15 @@ def journal_diff(
         reversed_ids, on="posting_id", how="anti"
     )
     to_post = fresh.join(active.select("entry_key"), on="entry_key", how="anti")
-    used = set(stored["posting_id"].to_list()) if stored.height else set()
-    ids = [k if k not in used else f"{k}:{run_id}" for k in to_post["entry_key"].to_list()]
+    key = pl.col("entry_key")
+    if stored.height:
+        used = key.is_in(stored["posting_id"].cast(pl.String).implode())
+        posting_id = pl.when(used).then(pl.concat_str([key, pl.lit(f":{run_id}")])).otherwise(key)
+    else:
+        posting_id = key
     to_post = to_post.with_columns(
-        pl.Series("posting_id", ids, dtype=pl.String), pl.lit(None, pl.String).alias("reversal_of")
+        posting_id.cast(pl.String).alias("posting_id"),
+        pl.lit(None, pl.String).alias("reversal_of"),
     )
     gone = active.join(fresh.select("entry_key"), on="entry_key", how="anti")
     return to_post, gone

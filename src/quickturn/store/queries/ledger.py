@@ -54,12 +54,13 @@ def journal_has_postings(store: Store) -> bool:
 
 
 def posting_identities(store: Store) -> pl.DataFrame:
-    """(posting_id, entry_key, reversal_of) of every stored posting (as text)."""
-    df = store.query("SELECT posting_id, entry_key, reversal_of FROM ledger_postings")
+    """(posting_id, entry_key, reversal_of, order_id) of every stored posting (as text)."""
+    df = store.query("SELECT posting_id, entry_key, reversal_of, order_id FROM ledger_postings")
     return df.with_columns(
         pl.col("posting_id").cast(pl.String),
         pl.col("entry_key").cast(pl.String),
         pl.col("reversal_of").cast(pl.String),
+        pl.col("order_id").cast(pl.String),
     )
 
 
@@ -345,3 +346,34 @@ def journal_lines_wide(store: Store, components: Sequence[str]) -> pl.DataFrame:
     return df.with_columns(
         [pl.col("c_" + a).cast(pl.Int64) for a in [*components, "gross_revenue"]]
     )
+
+
+def table_fingerprints(store: Store, columns: Mapping[str, Sequence[str] | None]) -> dict[str, str]:
+    """``table → fingerprint`` computed in the database, nothing loaded: ``"0"`` for a missing
+    or empty table, else ``"<rows>:<sum of 64-bit row hashes>"`` over the named columns
+    (``None``: every column) — independent of row order.  DuckDB hashes with ``hash(…)``,
+    PostgreSQL with the first 60 bits of ``md5(ROW(…)::text)``: a fingerprint is compared only
+    with one taken on the same database."""
+    have = store.existing_tables()
+    out = {t: "0" for t in columns}
+    parts: list[str] = []
+    for t, cols in columns.items():
+        if t not in have:
+            continue
+        present = list(store.query(f"SELECT * FROM {ident(t)} LIMIT 0").columns)
+        use = present if cols is None else [c for c in cols if c in present]
+        if not use:
+            continue
+        names = ", ".join(ident(c) for c in use)
+        if store.backend == "postgres":
+            h = f"('x' || substr(md5(ROW({names})::text), 1, 15))::bit(60)::bigint"
+        else:
+            h = f"hash({names})"
+        parts.append(
+            f"SELECT '{t}' AS name, count(*) AS n, "
+            f"CAST(coalesce(sum({h}), 0) AS VARCHAR(40)) AS h FROM {ident(t)}"
+        )
+    if parts:
+        for name, n, h in store.query(" UNION ALL ".join(parts)).rows():
+            out[str(name)] = f"{int(n)}:{h}" if int(n) else "0"
+    return out
