@@ -37,7 +37,14 @@ import numpy as np
 import polars as pl
 
 from quickturn.config import Settings
-from quickturn.core.plan.engine import Evaluation, PlanOutcome, decide, evaluate, explain_choice
+from quickturn.core.plan.engine import (
+    Evaluation,
+    PlanOutcome,
+    decide,
+    drop_profit,
+    evaluate,
+    explain_choice,
+)
 from quickturn.core.plan.inputs import (
     SkuContext,
     assemble_inputs,
@@ -110,7 +117,7 @@ class PlanReport:
             "policy": self.outcome.requested,
             "budget_usd": self.outcome.budget,
             "budget_spent_usd": self.outcome.budget_spent if self.outcome.budget else None,
-            "scenarios": int(self.outcome.profit.shape[1]) if self.outcome.n_skus else 0,
+            "scenarios": self.outcome.n_scenarios,
             "horizon_days": self.settings.horizon_days,
             "risk": {"alpha": self.settings.risk_alpha, "lambda": self.settings.risk_lambda},
             "portfolio": self.portfolio(),
@@ -345,9 +352,9 @@ def plan_chunk(chunk: PlanChunk) -> Evaluation:
     if chunk.keep_search:
         return ev
     s = ev.search
-    empty = SimResult(
-        s.metrics, s.profit[..., :0], s.day0_qty, s.day0_eta, s.risk_alpha, s.risk_lambda
-    )
+    # a fresh empty array, not a ``[..., :0]`` view, which would keep every search profit
+    none = np.zeros((*s.profit.shape[:2], 0))
+    empty = SimResult(s.metrics, none, s.day0_qty, s.day0_eta, s.risk_alpha, s.risk_lambda)
     return replace(ev, search=empty)
 
 
@@ -386,15 +393,27 @@ def plan_outcome(
     config = sim_config(settings)
     n = prepared.inputs.n_skus
     evals: list[Evaluation] = []
+    # without a budget each chunk's per-scenario profits are reduced as it arrives: only the
+    # portfolio's per-scenario profit is kept (rows added in SKU order, exactly the sum a
+    # whole batch gives), so memory does not grow with SKUs × scenarios × families
+    total: np.ndarray | None = None if budget is not None else np.zeros(settings.scenarios)
+    done = 0
     for part in iter_plan_chunks(prepared, settings, budget=budget):
-        evals.append(plan_chunk(part))
+        ev = plan_chunk(part)
+        if total is not None:
+            ev, rows = drop_profit(ev, policy)
+            for row in rows:
+                total += row
+        evals.append(ev)
+        done += ev.gated.shape[0]
         if progress is not None:
-            progress(n + sum(e.gated.shape[0] for e in evals), 2 * n)
+            progress(n + done, 2 * n)
     if not evals:
         search = None if budget is not None else settings.search_scenarios
         empty = replace(prepared.inputs, demand=_paths(None, [], settings))
         evals.append(evaluate(empty, config, search_scenarios=search, gated=np.zeros(0, bool)))
-    return decide(evals, config, policy=policy, budget=budget)
+        total = None
+    return decide(evals, config, policy=policy, budget=budget, total_profit=total)
 
 
 def _fulfilment(metrics: np.ndarray, ctx: SkuContext, i: int) -> tuple[float, float]:
