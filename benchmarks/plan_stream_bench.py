@@ -105,7 +105,7 @@ def case(n_skus: int, scenarios: int, cache: Path, chunk: int | None) -> dict[st
 
 
 SYNTHETIC = r"""
-import json, resource, sys, time
+import json, os, resource, sys, time
 from dataclasses import replace
 from datetime import date
 import numpy as np
@@ -117,6 +117,7 @@ from quickturn.core.sense.synthetic import synthetic_panel
 from quickturn.services import plan, sense
 n, m = int(sys.argv[1]), int(sys.argv[2])
 settings = PlanSettings(scenarios=m)
+load0 = os.getloadavg()[0]
 t0 = time.perf_counter()
 panel = synthetic_panel(n, 365, seed=1).panel
 cat = synthetic_catalogue(n)
@@ -135,6 +136,8 @@ t3 = time.perf_counter()
 print(json.dumps({"skus": n, "scenarios": m, "chunk_skus": settings.chunk_skus,
     "setup_s": round(t1 - t0, 1), "sense_fit_s": round(t2 - t1, 1),
     "plan_outcome_s": round(t3 - t2, 1), "wall_s": round(t3 - t0, 1),
+    "cpu_s": round(time.process_time(), 1),
+    "load_1min_start_end": [round(load0, 1), round(os.getloadavg()[0], 1)],
     "expected_profit_usd": outcome.portfolio()["expected_profit_usd"],
     "peak_rss_gb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e6, 2),
     "what": "synthetic panel (core.sense.synthetic) and synthetic plan inputs (plan_bench "

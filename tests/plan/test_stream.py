@@ -44,6 +44,7 @@ def test_streamed_plan_equals_one_chunk_exactly(
     assert streamed.sku_rows == whole.sku_rows
     assert streamed.actions == whole.actions
     assert streamed.portfolio() == whole.portfolio()
+    assert np.array_equal(streamed.outcome.portfolio_profit(), whole.outcome.portfolio_profit())
     assert np.array_equal(streamed.outcome.profit, whole.outcome.profit)
     assert streamed.context.phase == whole.context.phase
     if budget is not None:
@@ -66,3 +67,38 @@ def test_scenario_parts_match_the_whole_panel(
     rows = [ids.index(s) for s in pick]
     assert np.array_equal(sample_part(part), whole.paths[rows])
     assert part_phases(part) == [whole.phase[i] for i in rows]
+
+
+@pytest.mark.parametrize("policy", ["auto", "qr"])
+def test_reduced_profits_give_the_decisions_of_the_full_ones(
+    shop: Store, demo_today: date, policy: str
+) -> None:
+    """Without a budget the plan keeps only the portfolio's per-scenario profit (no SKU ×
+    scenario × family array): every decision and figure equals the one :func:`decide` makes
+    from every family's per-scenario profits, bit for bit."""
+    from dataclasses import fields
+
+    from quickturn.core.plan.engine import decide
+    from quickturn.core.plan.settings import plan_settings
+
+    settings = plan_settings({**OPTIONS, "chunk_skus": 7})
+    prepared = plan.prepare(shop, today=demo_today, settings=settings, stream=True)
+    evals = [plan.plan_chunk(c) for c in plan.iter_plan_chunks(prepared, settings)]
+    assert evals[0].full.profit.shape[-1] == settings.scenarios
+    full = decide(evals, plan.sim_config(settings), policy=policy)
+    reduced = plan.plan_outcome(prepared, settings, policy=policy)
+    assert reduced.profit.shape == (full.n_skus, 0)
+    assert reduced.total_profit is not None and reduced.n_scenarios == settings.scenarios
+    assert np.array_equal(reduced.total_profit, full.profit.sum(axis=0))
+    for f in fields(full):
+        if f.name in ("profit", "total_profit"):
+            continue
+        a, b = getattr(full, f.name), getattr(reduced, f.name)
+        if isinstance(a, np.ndarray):
+            assert np.array_equal(a, b, equal_nan=True), f.name
+        else:
+            assert a == b, f.name
+    assert reduced.portfolio() == full.portfolio()
+    ctx = prepared.context
+    assert plan.sku_result_rows(reduced, ctx) == plan.sku_result_rows(full, ctx)
+    assert plan.action_rows(reduced, ctx, demo_today) == plan.action_rows(full, ctx, demo_today)

@@ -38,7 +38,14 @@ import numpy as np
 import polars as pl
 
 from quickturn.config import Settings
-from quickturn.core.plan.engine import Evaluation, PlanOutcome, decide, evaluate, explain_choice
+from quickturn.core.plan.engine import (
+    Evaluation,
+    PlanOutcome,
+    decide,
+    drop_profit,
+    evaluate,
+    explain_choice,
+)
 from quickturn.core.plan.inputs import SkuContext
 from quickturn.core.plan.policies import ROUTE_SLOTS, family
 from quickturn.core.plan.settings import PlanSettings, plan_settings
@@ -112,7 +119,7 @@ class PlanReport:
             "policy": self.outcome.requested,
             "budget_usd": self.outcome.budget,
             "budget_spent_usd": self.outcome.budget_spent if self.outcome.budget else None,
-            "scenarios": int(self.outcome.profit.shape[1]) if self.outcome.n_skus else 0,
+            "scenarios": self.outcome.n_scenarios,
             "horizon_days": self.settings.horizon_days,
             "risk": {"alpha": self.settings.risk_alpha, "lambda": self.settings.risk_lambda},
             "portfolio": self.portfolio(),
@@ -355,9 +362,9 @@ def plan_chunk(chunk: PlanChunk) -> Evaluation:
     if chunk.keep_search:
         return ev
     s = ev.search
-    empty = SimResult(
-        s.metrics, s.profit[..., :0], s.day0_qty, s.day0_eta, s.risk_alpha, s.risk_lambda
-    )
+    # a fresh empty array, not a ``[..., :0]`` view, which would keep every search profit
+    none = np.zeros((*s.profit.shape[:2], 0))
+    empty = SimResult(s.metrics, none, s.day0_qty, s.day0_eta, s.risk_alpha, s.risk_lambda)
     return replace(ev, search=empty)
 
 
@@ -434,27 +441,50 @@ def plan_outcome(
     config = sim_config(settings)
     n = prepared.inputs.n_skus
     evals: list[Evaluation] = []
+    # without a budget each chunk's per-scenario profits are reduced as it arrives: only the
+    # portfolio's per-scenario profit is kept (rows added in SKU order, exactly the sum a
+    # whole batch gives), so memory does not grow with SKUs × scenarios × families
+    total: np.ndarray | None = None if budget is not None else np.zeros(settings.scenarios)
+
+    def reduce(ev: Evaluation) -> Evaluation:
+        if total is None:
+            return ev
+        ev, rows = drop_profit(ev, policy)
+        for row in rows:
+            total[:] += row
+        return ev
+
     if cluster is not None:
         from quickturn.services.cluster import map_partitions
 
-        evals = map_partitions(
-            remote_plan_chunk,
-            (pack_plan_chunk(c) for c in iter_plan_chunks(prepared, settings, budget=budget)),
-            cluster=cluster,
-            total=len(_chunks(n, settings.chunk_skus)),
-            progress=None if progress is None else (lambda d, t: progress(n + n * d // t, 2 * n)),
-            shared=None if prepared.scenarios is None else prepared.scenarios.bare,
-        )
+        # chunks come back in order; they are reduced on the client in the same order
+        evals = [
+            reduce(ev)
+            for ev in map_partitions(
+                remote_plan_chunk,
+                (pack_plan_chunk(c) for c in iter_plan_chunks(prepared, settings, budget=budget)),
+                cluster=cluster,
+                total=len(_chunks(n, settings.chunk_skus)),
+                progress=None
+                if progress is None
+                else (lambda d, t: progress(n + n * d // t, 2 * n)),
+                shared=None if prepared.scenarios is None else prepared.scenarios.bare,
+            )
+        ]
     else:
+        done = 0
         for part in iter_plan_chunks(prepared, settings, budget=budget):
-            evals.append(plan_chunk(part))
+            ev = reduce(plan_chunk(part))
+            evals.append(ev)
+            done += ev.gated.shape[0]
             if progress is not None:
-                progress(n + sum(e.gated.shape[0] for e in evals), 2 * n)
+                progress(n + done, 2 * n)
     if not evals:
         search = None if budget is not None else settings.search_scenarios
         empty = replace(prepared.inputs, demand=_paths(None, [], settings))
         evals.append(evaluate(empty, config, search_scenarios=search, gated=np.zeros(0, bool)))
-    return decide(evals, config, policy=policy, budget=budget)
+        total = None
+    return decide(evals, config, policy=policy, budget=budget, total_profit=total)
 
 
 def _fulfilment(metrics: np.ndarray, ctx: SkuContext, i: int) -> tuple[float, float]:

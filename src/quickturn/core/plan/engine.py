@@ -11,7 +11,7 @@ per-family and final figures, today's orders and the reasons.  Pure: no IO.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -87,10 +87,25 @@ class PlanOutcome:
     risk_alpha: float = 0.95
     risk_lambda: float = 0.2
     notes: tuple[str, ...] = field(default_factory=tuple)
+    #: (m,) the portfolio's per-scenario profit (the sum of ``profit`` over SKUs) when the
+    #: plan streamed and ``profit`` is ``(n, 0)``; None: sum ``profit``
+    total_profit: F64 | None = None
 
     @property
     def n_skus(self) -> int:
         return len(self.sku_ids)
+
+    @property
+    def n_scenarios(self) -> int:
+        if self.total_profit is not None:
+            return int(self.total_profit.shape[0])
+        return int(self.profit.shape[1]) if self.n_skus else 0
+
+    def portfolio_profit(self) -> F64:
+        """(m,) per-scenario profit of the whole portfolio."""
+        if self.total_profit is not None:
+            return self.total_profit
+        return np.asarray(self.profit.sum(axis=0), dtype=np.float64)
 
     def metric(self, name: str) -> F64:
         return np.asarray(self.metrics[:, METRIC_NAMES.index(name)], dtype=np.float64)
@@ -101,7 +116,7 @@ class PlanOutcome:
     def portfolio(self) -> dict[str, float]:
         """Portfolio figures: sums, fill rate, CVaR of the summed per-scenario profit."""
         m = self.metrics
-        total = self.profit.sum(axis=0) if self.n_skus else np.zeros(1)
+        total = self.portfolio_profit() if self.n_skus else np.zeros(1)
         sold, lost = float(m[:, M_SOLD].sum()), float(m[:, M_LOST].sum())
         cv = float(cvar_of_loss(total[None, :], self.risk_alpha)[0]) if total.size else 0.0
         end_stock = float(np.maximum(m[:, M_END_UNITS] - m[:, M_BACKLOG_END], 0.0).sum())
@@ -177,6 +192,11 @@ class Evaluation:
     family_cost: F64  # (n, F)
     gated: NDArray[np.bool_]  # (n,)
     search_is_full: bool
+    #: ``full``'s objective, CVaR and 5 % quantile per SKU and family (n, F), unmasked: what
+    #: :func:`decide` needs of the per-scenario profits once :func:`drop_profit` dropped them
+    full_objective: F64
+    full_cvar: F64
+    full_p05: F64
 
 
 def evaluate(
@@ -244,7 +264,59 @@ def evaluate(
         family_cost=day0_cost(inputs, full.day0_qty),
         gated=gated_mask,
         search_is_full=search_n == m,
+        full_objective=full.objective,
+        full_cvar=full.cvar,
+        full_p05=_p05(full.profit),
     )
+
+
+def choose(
+    objective: F64, active: NDArray[np.bool_], names: tuple[str, ...], policy: str
+) -> tuple[NDArray[np.intp], int]:
+    """The family of each SKU before the budget (``auto``: the highest objective of the
+    families that apply; else ``policy`` where it applies) and how many SKUs cannot use
+    ``policy``.  Per SKU, so a chunk of SKUs chooses exactly as the whole batch."""
+    score = np.where(active, objective, -np.inf)
+    score = np.where(np.isnan(score), -np.inf, score)
+    chosen = np.asarray(np.argmax(score, axis=1), dtype=np.intp)
+    if policy == "auto":
+        return chosen, 0
+    k = names.index(policy)
+    ok = active[:, k]
+    return np.where(ok, k, chosen).astype(np.intp), int((~ok).sum())
+
+
+def drop_profit(ev: Evaluation, policy: str = "auto") -> tuple[Evaluation, F64]:
+    """``ev`` without its per-scenario profits (and, past the search, its candidate grid),
+    and the per-scenario profit ``(n, m)`` of the family :func:`decide` will choose for each
+    SKU under ``policy`` without a budget: the reduction that keeps a streamed plan's memory
+    independent of the number of SKUs (the caller sums the rows into the portfolio's
+    per-scenario profit and passes it to :func:`decide` as ``total_profit``)."""
+    chosen, _ = choose(ev.full_objective, ev.family_active, ev.names, policy)
+    rows = np.arange(chosen.shape[0])
+    profit = np.ascontiguousarray(ev.full.profit[rows, chosen])
+    f, s = ev.full, ev.search
+    # fresh empty arrays, not ``[..., :0]`` views: a view keeps its whole buffer alive
+    full = SimResult(
+        f.metrics, _none(f.profit), f.day0_qty, f.day0_eta, f.risk_alpha, f.risk_lambda
+    )
+    search = SimResult(
+        _none(s.metrics, 1),
+        _none(s.profit, 1),
+        _none(s.day0_qty, 1),
+        _none(s.day0_eta, 1),
+        s.risk_alpha,
+        s.risk_lambda,
+    )
+    slim = replace(ev, full=full, search=search, candidates=_none(ev.candidates, 1))
+    return slim, profit
+
+
+def _none(a: F64, axis: int = -1) -> F64:
+    """An empty array shaped like ``a`` with length 0 along ``axis`` (owning no buffer)."""
+    shape = list(a.shape)
+    shape[axis] = 0
+    return np.zeros(shape, dtype=a.dtype)
 
 
 def _simulate_unique(inputs: PlanInputs, cands: F64, config: SimConfig) -> SimResult:
@@ -285,11 +357,15 @@ def decide(
     *,
     policy: str = "auto",
     budget: float | None = None,
+    total_profit: F64 | None = None,
 ) -> PlanOutcome:
     """Choose a family per SKU (``auto``: highest objective), then apply the cash budget.
 
     With a budget every candidate must have been evaluated on all scenarios
     (``search_scenarios`` = all), so that the allocation compares like with like.
+    Evaluations reduced by :func:`drop_profit` (no budget) come with ``total_profit``, the
+    sum of the rows it returned: the outcome then has the portfolio's per-scenario profit
+    but no per-SKU one (``profit`` is ``(n, 0)``); every other figure is the same.
     """
     ev = evaluations[0]
     names = ev.names
@@ -299,6 +375,8 @@ def decide(
         )
     if budget is not None and not all(e.search_is_full for e in evaluations):
         raise ValueError("a budget needs every candidate evaluated on all scenarios")
+    if budget is not None and total_profit is not None:
+        raise ValueError("a budget needs the per-scenario profits (not drop_profit)")
     full = _cat_results([e.full for e in evaluations])
     fam_active = np.concatenate([e.family_active for e in evaluations])
     fam_params = np.concatenate([e.family_params for e in evaluations])
@@ -306,19 +384,17 @@ def decide(
     gated = np.concatenate([e.gated for e in evaluations])
     n = fam_active.shape[0]
     rows = np.arange(n)
-    fam_obj = np.where(fam_active, full.objective, np.nan)
-    fam_cvar = np.where(fam_active, full.cvar, np.nan)
-    fam_p05 = np.where(fam_active, _p05(full.profit), np.nan)
+    raw_obj = np.concatenate([e.full_objective for e in evaluations])
+    raw_cvar = np.concatenate([e.full_cvar for e in evaluations])
+    raw_p05 = np.concatenate([e.full_p05 for e in evaluations])
+    fam_obj = np.where(fam_active, raw_obj, np.nan)
+    fam_cvar = np.where(fam_active, raw_cvar, np.nan)
+    fam_p05 = np.where(fam_active, raw_p05, np.nan)
 
     notes: list[str] = []
-    score = np.where(np.isnan(fam_obj), -np.inf, fam_obj)
-    chosen = np.asarray(np.argmax(score, axis=1), dtype=np.intp)
-    if policy != "auto":
-        k = names.index(policy)
-        ok = fam_active[:, k]
-        chosen = np.where(ok, k, chosen).astype(np.intp)
-        if not ok.all():
-            notes.append(f"{int((~ok).sum())} SKU(s) cannot use {policy}; best family used instead")
+    chosen, cannot = choose(raw_obj, fam_active, names, policy)
+    if cannot:
+        notes.append(f"{cannot} SKU(s) cannot use {policy}; best family used instead")
     final = SimResult(
         full.metrics[rows, chosen][:, None],
         full.profit[rows, chosen][:, None],
@@ -370,6 +446,13 @@ def decide(
             final_idx = np.where(held, pick, final_idx).astype(np.intp)
     metrics = final.metrics[:, 0]
     profit = final.profit[:, 0]
+    # a SKU's objective, CVaR and 5 % quantile are row-wise figures of its profits: the
+    # chosen family's from the evaluation, recomputed only where the budget held it back
+    objective, cvar, p05 = raw_obj[rows, chosen], raw_cvar[rows, chosen], raw_p05[rows, chosen]
+    if held.any():
+        objective = np.where(held, final.objective[:, 0], objective)
+        cvar = np.where(held, final.cvar[:, 0], cvar)
+        p05 = np.where(held, _p05(profit), p05)
     final_cost = cost_all[rows, final_idx] if n else np.zeros(0)
     return PlanOutcome(
         sku_ids=tuple(s for e in evaluations for s in e.sku_ids),
@@ -385,9 +468,9 @@ def decide(
         chosen=chosen,
         params=final_params,
         metrics=metrics,
-        objective=final.objective[:, 0],
-        cvar=final.cvar[:, 0],
-        p05=_p05(profit),
+        objective=objective,
+        cvar=cvar,
+        p05=p05,
         day0_qty=final.day0_qty[:, 0],
         day0_eta=final.day0_eta[:, 0],
         day0_cost=final_cost,
@@ -400,6 +483,7 @@ def decide(
         risk_alpha=config.risk_alpha,
         risk_lambda=config.risk_lambda,
         notes=tuple(notes),
+        total_profit=total_profit,
     )
 
 
@@ -442,8 +526,11 @@ def concat_outcomes(parts: list[PlanOutcome]) -> PlanOutcome:
     cat: dict[str, Any] = {}
     for name in PlanOutcome.__dataclass_fields__:
         v = getattr(first, name)
-        if isinstance(v, np.ndarray):
+        if isinstance(v, np.ndarray) and name != "total_profit":
             cat[name] = np.concatenate([getattr(p, name) for p in parts], axis=0)
+    totals = [p.total_profit for p in parts]
+    if all(t is not None for t in totals):
+        cat["total_profit"] = np.sum([p.portfolio_profit() for p in parts], axis=0)
     cat["sku_ids"] = tuple(s for p in parts for s in p.sku_ids)
     return PlanOutcome(
         families=first.families,

@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from quickturn.core.sense.base import Chunk, Forecaster, _assemble
+from quickturn.core.sense.base import Chunk, Forecaster
 from quickturn.core.sense.phases import phase_probabilities
 from quickturn.core.sense.types import PHASES, FloatArray, IntArray
 
@@ -110,15 +110,30 @@ def attach(part: ScenarioPart, model: Forecaster) -> ScenarioPart:
 
 
 def sample_part(part: ScenarioPart) -> FloatArray:
-    """Sample paths ``(n, n_paths, h)`` of the part's rows (as the whole-panel ``predict``)."""
+    """Sample paths ``(n, n_paths, h)`` of the part's rows (as the whole-panel ``predict``).
+
+    Filled piece by piece (each piece's draw freed before the next), and a part that is one
+    piece in row order returns that piece's draw as it is: no second copy of the paths."""
     probs = np.array([0.5])
-    outs = [
-        part.model._safe_predict(state, chunk, part.h, probs, part.n_paths, part.seed)
-        for chunk, state in part.pieces
-    ]
-    out = _assemble(outs, part.n, part.h, probs, part.n_paths)
-    assert out.paths is not None
-    return out.paths
+    paths: FloatArray | None = None
+    for chunk, state in part.pieces:
+        _, _, _, drawn, _ = part.model._safe_predict(
+            state, chunk, part.h, probs, part.n_paths, part.seed
+        )
+        if (
+            paths is None
+            and drawn is not None
+            and len(part.pieces) == 1
+            and drawn.shape == (part.n, part.n_paths, part.h)
+            and bool((chunk.rows == np.arange(part.n)).all())
+        ):
+            return np.ascontiguousarray(drawn, dtype=np.float64)
+        if paths is None:
+            paths = np.zeros((part.n, part.n_paths, part.h))
+        if drawn is not None:
+            paths[chunk.rows] = drawn
+        del drawn
+    return paths if paths is not None else np.zeros((part.n, part.n_paths, part.h))
 
 
 def part_phases(part: ScenarioPart) -> list[str]:
