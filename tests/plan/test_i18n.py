@@ -14,7 +14,7 @@ CATALOG = SRC / "locale" / "zh" / "LC_MESSAGES" / "plan.po"
 FILES = [
     "cli/plan.py",
     "cli/channel.py",
-    "services/plan.py",
+    *(f"services/plan/{m}.py" for m in ("report", "load", "evaluate", "persist", "runner", "read")),
     "core/plan/engine.py",
     "core/channel/models.py",
 ]

@@ -304,7 +304,8 @@ def test_a_negative_ledger_variable_cost_falls_back_to_the_rule(
             "units_sold": [3.0],
         }
     )
-    monkeypatch.setattr(svc, "ledger_journal_economics", lambda *a, **k: journal)
+    # patched where prepare looks it up
+    monkeypatch.setattr(svc.load, "ledger_journal_economics", lambda *a, **k: journal)
     got = svc.prepare(demo_store, today=demo_today, settings=settings)
     assert got.inputs.economics[row, E_VAR] == pytest.approx(base.inputs.economics[row, E_VAR])
     assert got.inputs.economics[row, E_VAR] > 0
