@@ -153,7 +153,8 @@ def bootstrap_paths(
 def quantiles_from_paths(paths: FloatArray, probs: FloatArray) -> FloatArray:
     """``(n, q, h)`` quantiles of ``(n, P, h)`` paths (linear interpolation between order stats)."""
     n, n_paths, h = paths.shape
-    if n_paths == 0:
+    if n_paths == 0 or probs.shape[0] == 0:
+        # no quantiles asked for (sample paths only): no sort of every day's paths
         return np.zeros((n, probs.shape[0], h))
     s = np.sort(paths, axis=1)
     pos = probs * (n_paths - 1)

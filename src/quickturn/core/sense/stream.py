@@ -113,8 +113,9 @@ def sample_part(part: ScenarioPart) -> FloatArray:
     """Sample paths ``(n, n_paths, h)`` of the part's rows (as the whole-panel ``predict``).
 
     Filled piece by piece (each piece's draw freed before the next), and a part that is one
-    piece in row order returns that piece's draw as it is: no second copy of the paths."""
-    probs = np.array([0.5])
+    piece in row order returns that piece's draw as it is: no second copy of the paths.  No
+    quantiles are asked for (the paths do not depend on them): no sort of every day's paths."""
+    probs = np.zeros(0)
     paths: FloatArray | None = None
     for chunk, state in part.pieces:
         _, _, _, drawn, _ = part.model._safe_predict(
