@@ -11,6 +11,7 @@ import pytest
 from quickturn.core.channel.models import OperatingModelSettings, model_facts, model_inputs
 from quickturn.core.plan.engine import decide, evaluate, run_plan
 from quickturn.core.plan.inputs import (
+    LOTS_SCHEMA,
     assemble_inputs,
     fit_route_lead_times,
     freight_per_unit,
@@ -356,15 +357,7 @@ def test_stock_in_the_chinese_warehouse_is_transferable_origin_stock() -> None:
         locations=locations,
         routes=f["routes"],
         stock=stock,
-        lots=pl.DataFrame(
-            schema={
-                "sku_id": pl.Utf8,
-                "qty": pl.Float64,
-                "eta_days": pl.Float64,
-                "sd_days": pl.Float64,
-                "source": pl.Utf8,
-            }
-        ),
+        lots=pl.DataFrame(schema=LOTS_SCHEMA),
         fx={"USD": 1.0, "CNY": 0.14},
         demand=rng.poisson(3.0, size=(3, 20, 40)).astype(float),
         demand_sku_ids=["A", "B", "C"],

@@ -20,7 +20,7 @@ from quickturn.core.ledger.fx import fx_table
 from quickturn.core.ledger.inputs import LedgerInputs
 from quickturn.core.ledger.landed import cost_layers, unit_cost_parts
 from quickturn.core.ledger.schedule import LedgerSettings
-from quickturn.core.plan.inputs import assemble_inputs
+from quickturn.core.plan.inputs import LOTS_SCHEMA, assemble_inputs
 from quickturn.core.plan.settings import plan_settings
 from quickturn.core.plan.simulate import E_DUTY, E_LANDED, E_UNIT
 
@@ -131,15 +131,7 @@ def _plan_landed(t: dict[str, pl.DataFrame], settings: LedgerSettings):  # type:
         stock=pl.DataFrame(
             {"sku_id": ["TOY"], "location_id": ["US1"], "on_hand_qty": [10], "reserved_qty": [0]}
         ),
-        lots=pl.DataFrame(
-            schema={
-                "sku_id": pl.String,
-                "qty": pl.Float64,
-                "eta_days": pl.Float64,
-                "sd_days": pl.Float64,
-                "source": pl.String,
-            }
-        ),
+        lots=pl.DataFrame(schema=LOTS_SCHEMA),
         fx=fx,
         demand=np.ones((1, 4, 30)),
         demand_sku_ids=["TOY"],

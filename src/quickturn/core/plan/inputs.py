@@ -285,6 +285,16 @@ def fit_route_lead_times(
     return pl.DataFrame(rows, schema=out.schema)
 
 
+#: columns of the lots in transit (``in_transit_lots``, ``assemble_inputs(lots=…)``)
+LOTS_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
+    "sku_id": pl.String,
+    "qty": pl.Float64,
+    "eta_days": pl.Float64,
+    "sd_days": pl.Float64,
+    "source": pl.String,
+}
+
+
 def in_transit_lots(
     shipments: pl.DataFrame,
     shipment_lines: pl.DataFrame,
@@ -349,16 +359,7 @@ def in_transit_lots(
                     "source": str(r["po_id"]),
                 }
             )
-    return pl.DataFrame(
-        rows,
-        schema={
-            "sku_id": pl.String,
-            "qty": pl.Float64,
-            "eta_days": pl.Float64,
-            "sd_days": pl.Float64,
-            "source": pl.String,
-        },
-    )
+    return pl.DataFrame(rows, schema=LOTS_SCHEMA)
 
 
 def freight_per_unit(

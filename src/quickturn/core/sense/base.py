@@ -251,10 +251,11 @@ class Forecaster:
         ``weekday0`` is the weekday (Monday = 0) of column 0: one for the whole panel, or one
         per row when the rows are aligned on their own last day (``qt.sense.forecast``)."""
         self.begin_panel(y, keys=keys, weekday0=weekday0, content=content, category=category)
-        for chunk in self.chunk_panel(
-            self.y_, self.keys_, self.weekday0_, self.content_, self.category_
-        ):
-            self.states_.extend(self._safe_fit(chunk))
+        self.states_.extend(
+            self.fit_chunks(
+                self.chunk_panel(self.y_, self.keys_, self.weekday0_, self.content_, self.category_)
+            )
+        )
         return self
 
     # -- distributed use (services.cluster): the panel-wide part here, chunks anywhere -----

@@ -21,7 +21,8 @@ Data flow::
 ``compare``/``explain`` plan one SKU afresh (nothing persisted); ``export_purchase_orders``
 writes the latest run's purchase orders as a CSV a supplier can receive.
 
-The package: ``report``, ``load``, ``evaluate``, ``persist``, ``runner``, ``read``; every name is re-exported here."""
+The package: ``report``, ``load``, ``evaluate``, ``persist``, ``runner``, ``read``; their
+public names are re-exported here."""
 
 from quickturn.core.plan.settings import plan_settings
 from quickturn.services.plan.evaluate import (
@@ -37,17 +38,12 @@ from quickturn.services.plan.load import (
     CHUNK_SKUS,
     Prepared,
     _chunks,
-    _paths,
-    _summarise,
-    _summarise_on,
-    _summarise_remote,
     ledger_journal_economics,
     prepare,
 )
 from quickturn.services.plan.persist import persist_report
 from quickturn.services.plan.read import (
     EXPORT_COLUMNS,
-    _not_planned,
     compare,
     default_as_of,
     explain,
@@ -58,17 +54,13 @@ from quickturn.services.plan.report import (
     PlanReport,
     Progress,
     Reason,
-    _edge,
-    _fulfilment,
-    _money,
-    _num,
     action_rows,
     localise_action,
     localise_row,
     render_reason,
     sku_result_rows,
 )
-from quickturn.services.plan.runner import _hottest, demo_step, run
+from quickturn.services.plan.runner import demo_step, run
 
 __all__ = [
     "CHUNK_SKUS",
@@ -79,16 +71,6 @@ __all__ = [
     "Progress",
     "Reason",
     "_chunks",
-    "_edge",
-    "_fulfilment",
-    "_hottest",
-    "_money",
-    "_not_planned",
-    "_num",
-    "_paths",
-    "_summarise",
-    "_summarise_on",
-    "_summarise_remote",
     "action_rows",
     "compare",
     "default_as_of",
