@@ -69,6 +69,31 @@ def test_scenario_parts_match_the_whole_panel(
     assert part_phases(part) == [whole.phase[i] for i in rows]
 
 
+def test_expected_demand_agrees_with_the_mean_of_the_paths(
+    demo_store: Store, demo_today: date
+) -> None:
+    """Pass 1 of the plan takes each SKU's mean demand from the model's mean forecast (no
+    paths drawn); it is the quantity the paths are drawn around: within Monte Carlo error
+    of the paths' average for every SKU, and within 2% for the shop."""
+    from quickturn.core.sense.stream import mean_part, sample_part, summarise_part
+
+    n_paths = 2000
+    sm = sense.scenario_model(demo_store, today=demo_today, h=28, n_paths=n_paths, seed=11)
+    part = sm.part(list(sm.panel.sku_ids))
+    paths = sample_part(part)
+    expected = mean_part(part)
+    per_path = paths.mean(axis=2)  # (n, n_paths): each path's mean day
+    drawn = per_path.mean(axis=1)
+    se = per_path.std(axis=1, ddof=1) / np.sqrt(n_paths)
+    assert expected.shape == drawn.shape and (expected >= 0).all()
+    assert drawn.sum() > 0
+    off = np.abs(expected - drawn) > 5 * se + 1e-6
+    assert not off.any(), [(i, expected[i], drawn[i], se[i]) for i in np.flatnonzero(off)]
+    assert abs(expected.sum() / drawn.sum() - 1) < 0.02
+    mean, _ = summarise_part(part)
+    assert np.array_equal(mean, expected)
+
+
 @pytest.mark.parametrize("policy", ["auto", "qr"])
 def test_reduced_profits_give_the_decisions_of_the_full_ones(
     shop: Store, demo_today: date, policy: str

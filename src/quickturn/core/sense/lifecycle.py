@@ -915,6 +915,9 @@ class Lifecycle(Forecaster):
     ) -> tuple[FloatArray, FloatArray, FloatArray | None]:
         base, active, new = self.mean_components(state, chunk.weekday0, h)
         mean = base + active + new
+        if n_paths == 0 and probs.size == 0:
+            # the mean alone (the plan's first pass): no paths to draw
+            return mean, np.zeros((mean.shape[0], 0, h)), None
         m = max(n_paths, self.n_quantile_paths)
         paths = self.simulate(state, base, chunk.keys, seed, m)
         q = quantiles_from_paths(paths, probs)

@@ -7,7 +7,7 @@ Data flow::
         ▼
     ScenarioPart (picklable: model parameters, the rows' states, their history)
         ├─ sample_part(part)   → sample paths (len(rows) × n_paths × h)
-        └─ summarise_part(part) → mean demand per row and the phase per row
+        └─ summarise_part(part) → expected demand per row (no paths) and the phase per row
 
 A row's paths and phase depend only on its own state and on its fit chunk's shared pools
 (kept whole in every part), and its random stream is keyed by its SKU, so a part gives
@@ -156,8 +156,22 @@ def part_phases(part: ScenarioPart) -> list[str]:
     return [PHASES[int(j)] for j in np.argmax(probs, axis=1)]
 
 
+def mean_part(part: ScenarioPart) -> FloatArray:
+    """Each row's expected daily demand over the horizon: the model's mean forecast (what its
+    paths are drawn around, fallback rows included), averaged over the ``h`` days.  No path
+    is drawn, so this costs a small fraction of :func:`sample_part`."""
+    out = np.zeros(part.n)
+    for chunk, state in part.pieces:
+        _, mean, _, _, _ = part.model._safe_predict(state, chunk, part.h, np.zeros(0), 0, part.seed)
+        out[chunk.rows] = mean.mean(axis=1) if mean.size else 0.0
+    return out
+
+
 def summarise_part(part: ScenarioPart) -> tuple[FloatArray, list[str]]:
-    """Mean daily demand over every path and day, and the phase, of each row."""
-    paths = sample_part(part)
-    mean = paths.mean(axis=(1, 2)) if paths.size else np.zeros(part.n)
-    return np.asarray(mean, dtype=np.float64), part_phases(part)
+    """Expected daily demand (:func:`mean_part`) and the phase of each row.
+
+    Until 2026-12 the mean was the average of every sampled path and day, which drew every
+    path twice per plan (here and again in the plan's second pass); the model's own mean is
+    the same quantity without the Monte Carlo noise (``tests/plan/test_stream.py`` checks
+    the two agree)."""
+    return mean_part(part), part_phases(part)
