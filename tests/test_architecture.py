@@ -311,3 +311,64 @@ def test_the_floor_checks_catch_offenders(tmp_path: Path) -> None:
     assert import_module_calls(bad) == [5]
     assert cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [("a", "b", "c")]
     assert cycles({"a": {"b"}, "b": set()}) == []
+
+
+# ---------------------------------------------------------------------------------------------
+# read models (issue 15): each domain's ``read`` module and ``services.readbase`` only read
+
+#: the ``Store`` methods that change the database
+STORE_WRITES = frozenset(
+    {"write", "write_many", "delete", "set_state", "transaction", "checkpoint", "migrate"}
+)
+#: service modules whose job is to write (a read module must not import them)
+WRITING_MODULES = frozenset({"persist", "sync_writes"})
+
+
+def read_modules() -> list[Path]:
+    """``services/readbase.py`` and every ``services/<domain>/read.py``."""
+    services = PKG / "services"
+    return [services / "readbase.py", *sorted(services.glob("*/read.py"))]
+
+
+def store_writes(path: Path) -> list[str]:
+    """``line: call`` of every call of a Store write method (``x.write(…)``, ``x.delete(…)``,
+    ``with x.transaction()``…) and every import of a writing module."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    out: list[str] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+            if node.func.attr in STORE_WRITES:
+                out.append(f"{node.lineno}: .{node.func.attr}(…)")
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            names = {*node.module.split("."), *(a.name for a in node.names)}
+            if names & WRITING_MODULES:
+                out.append(f"{node.lineno}: from {node.module} import …")
+    return out
+
+
+def test_read_modules_do_not_write() -> None:
+    """The dashboard's and the report's read models run on a read-only connection: they
+    call no write method of the store and import no module whose job is to write."""
+    paths = read_modules()
+    domains = {p.parent.name for p in paths[1:]}
+    assert {"ledger", "sense", "plan", "health", "comply", "backtest"} <= domains
+    problems = [f"{_rel(p)}:{hit}" for p in paths for hit in store_writes(p)]
+    assert not problems, "a read module writes:\n" + "\n".join(problems)
+
+
+def test_the_read_check_catches_a_write(tmp_path: Path) -> None:
+    bad = tmp_path / "read.py"
+    bad.write_text(
+        "from quickturn.services.plan import persist\n"
+        "def f(store):\n"
+        "    store.table('skus')\n"
+        "    store.write('skus', frame)\n"
+        "    with store.transaction() as tx:\n"
+        "        tx.delete('skus')\n"
+    )
+    assert store_writes(bad) == [
+        "1: from quickturn.services.plan import …",
+        "4: .write(…)",
+        "5: .transaction(…)",
+        "6: .delete(…)",
+    ]

@@ -210,7 +210,7 @@ def test_latest_stock_and_shipments(shop: Store) -> None:
 
 
 def test_dashboard_stock_uses_the_latest_stock(shop: Store) -> None:
-    from quickturn.services.dashboard import stock_on_hand
+    from quickturn.services.sense.read import stock_on_hand
 
     got = stock_on_hand(shop).sort("sku_id").rows()
     # A: its newest sellable day is Feb 3 (L1 only; L2's Feb 2 and the Chinese warehouse do

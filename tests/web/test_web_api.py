@@ -476,17 +476,18 @@ def test_projection_from_the_shop_scenarios_equals_the_one_sku_projection(
     are exactly those of the SKU asked for alone (each SKU has its own random stream)."""
     if not plan_module_installed():
         pytest.skip("the plan module is not in this build: no simulator to replay")
-    from quickturn.services import dashboard
+    from quickturn.services import readbase
+    from quickturn.services.plan import read as plan_read
 
     store = open_store(web_demo_file, read_only=True, migrate=False)
     try:
-        today = dashboard.as_of(store)
-        shop = dashboard.projection_scenarios(store, today=today)
+        today = readbase.as_of(store)
+        shop = plan_read.projection_scenarios(store, today=today)
         assert shop is not None and shop.paths.shape[0] == store.table("skus").height
         plan = store.table("plan_sku_results").filter(pl.col("order_qty") > 0)
         sku = str(plan["sku_id"][0])
-        alone = dashboard.inventory_projection(store, sku, today=today)
-        sliced = dashboard.inventory_projection(store, sku, today=today, paths=shop)
+        alone = plan_read.inventory_projection(store, sku, today=today)
+        sliced = plan_read.inventory_projection(store, sku, today=today, paths=shop)
     finally:
         store.close()
     assert alone["policies"] and sliced == alone

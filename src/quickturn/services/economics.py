@@ -4,7 +4,7 @@ Data flow: ``ledger_postings`` (+ ``order_lines``) → two aggregates of
 :mod:`quickturn.store.queries.ledger` (``sku_account_amounts``, ``posted_line_units``) →
 :func:`quickturn.core.ledger.economics.journal_unit_economics` → one row per SKU sold in the
 window.  The plan (``services.plan.ledger_journal_economics``) and the web's inventory
-projection (``services.dashboard.unit_economics_from_journal``) both call this, so the page
+projection (``services.ledger.read.unit_economics_from_journal``) both call this, so the page
 and the plan it replays price a unit the same way.
 """
 

@@ -10,7 +10,7 @@ economics → :func:`quickturn.core.plan.inputs.assemble_inputs` → ``PlanInput
 ``SkuContext`` and findings.
 
 Called by ``services.plan.prepare`` (the plan, and through it the backtest) and by
-``services.dashboard.inventory_projection`` (the web's replay of one SKU), so the page
+``services.plan.read.inventory_projection`` (the web's replay of one SKU), so the page
 replays exactly the inputs the plan assembles.
 """
 

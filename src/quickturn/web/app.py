@@ -29,7 +29,7 @@ from fastapi.staticfiles import StaticFiles
 from quickturn import __version__
 from quickturn.config import Settings
 from quickturn.errors import ConfigError, UsageError
-from quickturn.services import dashboard
+from quickturn.services import readbase
 from quickturn.web import i18n
 from quickturn.web.data import Cache, Database, DatabaseBusy, Warmer
 from quickturn.web.render import render
@@ -211,8 +211,8 @@ def create_app(
             message=message,
         )
 
-    @app.exception_handler(dashboard.NotFound)
-    async def not_found(request: Request, exc: dashboard.NotFound) -> Response:
+    @app.exception_handler(readbase.NotFound)
+    async def not_found(request: Request, exc: readbase.NotFound) -> Response:
         return _error(request, 404, str(exc))
 
     @app.exception_handler(UsageError)

@@ -14,7 +14,7 @@ note, instead of failing.
 Results are cached by *database fingerprint*: for a DuckDB file its size and modification
 time (and those of its ``.wal``), read with ``os.stat`` without opening the file; for
 PostgreSQL the newest run, state change and SKU count
-(:func:`quickturn.services.dashboard.fingerprint`, looked up at most every 5 s) plus a
+(:func:`quickturn.services.readbase.fingerprint`, looked up at most every 5 s) plus a
 10-minute clock, so an import that no module has run on yet shows within 10 minutes.  A change of fingerprint invalidates every entry, and
 a background thread recomputes the pages everyone opens first (overview, SKU list).
 
@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from quickturn.errors import StoreError
-from quickturn.services import dashboard
+from quickturn.services import readbase
 from quickturn.store import Store, is_postgres_url, open_store
 from quickturn.store.duckdb import DatabaseLocked, is_lock_error, writer_waiting
 
@@ -224,7 +224,7 @@ class Database:
             if self._fp is not None and now - self._fp[0] < PG_FINGERPRINT_TTL:
                 return self._fp[1]
         with self.read() as store:
-            fp = dashboard.fingerprint(store) + f";t={int(time.time() // PG_MAX_AGE)}"
+            fp = readbase.fingerprint(store) + f";t={int(time.time() // PG_MAX_AGE)}"
         with self._fp_lock:
             self._fp = (time.monotonic(), fp)
         return fp

@@ -1,6 +1,6 @@
 """Inventory projection bands of one SKU (computed on demand, cached per SKU and change).
 
-Data flow: :func:`quickturn.services.dashboard.inventory_projection` (the plan's simulator
+Data flow: :func:`quickturn.services.plan.read.inventory_projection` (the plan's simulator
 replayed for this SKU, on its row of the shop's demand scenarios computed once per database
 change by :func:`shop_scenarios`) → quantiles per day → :class:`~quickturn.web.schemas.ProjectionPublic`
 → the SKU page's chart (``charts.inventory_bands``), fetched after the page has loaded so the
@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from quickturn.core.sense.types import SamplePaths
-from quickturn.services import dashboard
+from quickturn.services.plan import read as plan_read
 from quickturn.web import schemas as s
 from quickturn.web.views import Views
 
@@ -24,7 +24,7 @@ def shop_scenarios(views: Views) -> SamplePaths | None:
     settings = views.web.settings
     return views.cached(
         ("projection_scenarios",),
-        lambda st: dashboard.projection_scenarios(st, today=today, settings=settings),
+        lambda st: plan_read.projection_scenarios(st, today=today, settings=settings),
     )
 
 
@@ -34,7 +34,7 @@ def projection(views: Views, sku_id: str) -> s.ProjectionPublic:
     paths = shop_scenarios(views)
     data: dict[str, Any] = views.cached(
         ("projection", sku_id),
-        lambda st: dashboard.inventory_projection(
+        lambda st: plan_read.inventory_projection(
             st, sku_id, today=today, settings=settings, paths=paths
         ),
     )

@@ -17,7 +17,7 @@ from markupsafe import Markup
 
 from quickturn import __version__
 from quickturn.config import Settings
-from quickturn.services import dashboard
+from quickturn.services.ledger import read as ledger_read
 from quickturn.web import charts, i18n, labels
 from quickturn.web import schemas as s
 from quickturn.web.app import plotly_js
@@ -53,7 +53,7 @@ def report_context(views: Views, lang: str, days: int) -> dict[str, Any]:
     if overview.kpis.ledger:
         comps = views.components_by_sku(days)
         figs["waterfall"] = charts.waterfall(
-            [s.WaterfallStepPublic(**r) for r in dashboard.waterfall(comps)], _, lang
+            [s.WaterfallStepPublic(**r) for r in ledger_read.waterfall(comps)], _, lang
         )
     if points:
         spend: dict[Any, float] = {}

@@ -1,8 +1,10 @@
 """What each page and API endpoint shows, built once per database change.
 
 Data flow: a request → :class:`Views` (the request's language, the app's cache) → cached
-frames from :mod:`quickturn.services.dashboard` (computed on a short read-only connection;
-see :mod:`quickturn.web.data`) → filtering, sorting and paging in memory → the Pydantic
+frames from each domain's read module (``services.ledger.read``, ``sense.read``,
+``plan.read``, ``health.read``, ``comply.read``, ``backtest.read``; the basics from
+:mod:`quickturn.services.readbase`), computed on a short read-only connection (see
+:mod:`quickturn.web.data`) → filtering, sorting and paging in memory → the Pydantic
 schemas of :mod:`quickturn.web.schemas`.  The JSON API returns these objects; the pages
 render them with charts.
 """
@@ -20,7 +22,13 @@ import polars as pl
 from quickturn import __version__
 from quickturn.config import Settings
 from quickturn.errors import Finding, UsageError
-from quickturn.services import dashboard
+from quickturn.services import readbase
+from quickturn.services.backtest import read as backtest_read
+from quickturn.services.comply import read as comply_read
+from quickturn.services.health import read as health_read
+from quickturn.services.ledger import read as ledger_read
+from quickturn.services.plan import read as plan_read
+from quickturn.services.sense import read as sense_read
 from quickturn.store import Store
 from quickturn.web import schemas as s
 from quickturn.web.data import Cache, Database
@@ -92,14 +100,14 @@ class Views:
         return value
 
     def today(self) -> date:
-        return self.cached(("as_of",), dashboard.as_of)
+        return self.cached(("as_of",), readbase.as_of)
 
     def _text(self, en: str | None, zh: str | None) -> str | None:
         return zh if self.lang == "zh" and zh else en
 
     # -- meta ---------------------------------------------------------------------------------
     def meta(self) -> s.MetaPublic:
-        info = self.cached(("shop_info",), dashboard.shop_info)
+        info = self.cached(("shop_info",), readbase.shop_info)
         return s.MetaPublic(
             version=__version__,
             as_of=info["as_of"],
@@ -114,11 +122,11 @@ class Views:
     # -- overview -----------------------------------------------------------------------------
     def kpis(self, days: int) -> s.KpisPublic:
         today = self.today()
-        k = self.cached(("kpis", days), lambda st: dashboard.kpis(st, today=today, days=days))
+        k = self.cached(("kpis", days), lambda st: ledger_read.kpis(st, today=today, days=days))
         return s.KpisPublic(**k)
 
     def cash(self) -> tuple[s.CashSummaryPublic, list[s.CashPointPublic]]:
-        c = self.cached(("cash",), dashboard.cash)
+        c = self.cached(("cash",), ledger_read.cash)
         summary = s.CashSummaryPublic(run=c["run"], **c["summary"])
         points = [s.CashPointPublic(**r) for r in _rows(c["daily"])] if c["daily"].height else []
         return summary, points
@@ -127,7 +135,7 @@ class Views:
         today = self.today()
         settings = self.web.settings
         return self.cached(
-            ("health",), lambda st: dashboard.health(st, today=today, settings=settings)
+            ("health",), lambda st: health_read.health(st, today=today, settings=settings)
         )
 
     def health_metrics(self) -> list[s.HealthMetricPublic]:
@@ -140,7 +148,7 @@ class Views:
                     value=r.get("value"),
                     threshold=r.get("threshold"),
                     status=r.get("status"),
-                    higher_is_better=r["metric"] in dashboard.HIGHER_IS_BETTER,
+                    higher_is_better=r["metric"] in health_read.HIGHER_IS_BETTER,
                     numerator=r.get("numerator"),
                     denominator=r.get("denominator"),
                     window_start=r.get("window_start"),
@@ -150,7 +158,7 @@ class Views:
         return out
 
     def plan_data(self) -> dict[str, Any]:
-        return self.cached(("plan",), dashboard.plan_overview)
+        return self.cached(("plan",), plan_read.plan_overview)
 
     def actions(self, limit: int | None = None) -> tuple[list[s.ActionPublic], int]:
         p = self.plan_data()
@@ -164,7 +172,7 @@ class Views:
         h = self.health_data()
         rows = self.cached(
             ("open_findings",),
-            lambda st: dashboard.open_findings(st, health_findings=h["findings"]),
+            lambda st: health_read.open_findings(st, health_findings=h["findings"]),
         )
         return [
             s.FindingCountPublic(
@@ -183,7 +191,7 @@ class Views:
         plan = self.plan_data()
         spend = None
         if plan.get("run") is not None:
-            spend = float(dashboard.purchase_order_spend(plan["actions"])["amount_usd"].sum())
+            spend = float(plan_read.purchase_order_spend(plan["actions"])["amount_usd"].sum())
         h = self.health_data()
         model = s.OverviewPublic(
             meta=self.meta(),
@@ -203,7 +211,7 @@ class Views:
     def sku_frame(self, days: int) -> pl.DataFrame:
         today = self.today()
         return self.cached(
-            ("sku_table", days), lambda st: dashboard.sku_table(st, today=today, days=days)
+            ("sku_table", days), lambda st: sense_read.sku_table(st, today=today, days=days)
         )
 
     def sku_list(
@@ -273,14 +281,14 @@ class Views:
     def daily_units(self) -> pl.DataFrame:
         today = self.today()
         return self.cached(
-            ("daily_units",), lambda st: dashboard.daily_units(st, today=today, days=365)
+            ("daily_units",), lambda st: sense_read.daily_units(st, today=today, days=365)
         )
 
     def components_by_sku(self, days: int) -> pl.DataFrame:
         today = self.today()
         return self.cached(
             ("components_by_sku", days),
-            lambda st: dashboard.components_by_sku(st, today=today, days=days),
+            lambda st: ledger_read.components_by_sku(st, today=today, days=days),
         )
 
     def sku_detail(self, sku_id: str, days: int = 90) -> s.SkuDetailPublic:
@@ -288,7 +296,7 @@ class Views:
         history = self.daily_units()
         d = self.cached(
             ("sku_detail", sku_id),
-            lambda st: dashboard.sku_detail(st, sku_id, today=today, history=history),
+            lambda st: sense_read.sku_detail(st, sku_id, today=today, history=history),
         )
         comps = self.components_by_sku(days).filter(pl.col("sku_id") == sku_id)
         row = d.sku
@@ -326,7 +334,7 @@ class Views:
             history=[s.DemandPointPublic(**r) for r in _rows(d.history)],
             forecast=[s.ForecastPointPublic(**r) for r in _rows(d.forecast)],
             content=[s.ContentEventPublic(**r) for r in _rows(d.content)],
-            waterfall=[s.WaterfallStepPublic(**r) for r in dashboard.waterfall(comps)],
+            waterfall=[s.WaterfallStepPublic(**r) for r in ledger_read.waterfall(comps)],
             policies=[s.PolicyResultPublic(**r) for r in _rows(d.policies)],
             actions=[s.ActionPublic(**r, title=titles.get(r["sku_id"])) for r in _rows(d.actions)],
             findings=[self._comply(r) for r in _rows(d.findings)],
@@ -341,7 +349,7 @@ class Views:
         if p.get("run") is None:
             return s.PlanPublic(cash=points, cash_summary=cash)
         params = p.get("params") or {}
-        spend = dashboard.purchase_order_spend(p["actions"])
+        spend = plan_read.purchase_order_spend(p["actions"])
         return s.PlanPublic(
             run=s.RunPublic(**p["run"]),
             horizon_days=params.get("horizon_days"),
@@ -356,7 +364,7 @@ class Views:
 
     # -- backtest -----------------------------------------------------------------------------
     def backtest(self) -> s.BacktestPublic:
-        b = self.cached(("backtest",), dashboard.backtest_overview)
+        b = self.cached(("backtest",), backtest_read.backtest_overview)
         if b.get("run") is None:
             return s.BacktestPublic()
         pols = b.get("policies") or {}
@@ -393,7 +401,7 @@ class Views:
         today = self.today()
         return self.cached(
             ("ledger_rollup", by, days),
-            lambda st: dashboard.ledger_rollup(st, by=by, today=today, days=days),
+            lambda st: ledger_read.ledger_rollup(st, by=by, today=today, days=days),
         )
 
     def ledger(self, by: str = "sku", days: int | None = None) -> s.LedgerRollupPublic:
@@ -409,7 +417,7 @@ class Views:
         limit = max(1, min(limit, 1000))
         frame, total = self.cached(
             ("ledger_lines", by, key, days),
-            lambda st: dashboard.ledger_lines(
+            lambda st: ledger_read.ledger_lines(
                 st, by=by, key=key, today=today, days=days, limit=100_000
             ),
         )
@@ -427,10 +435,10 @@ class Views:
     def line_sources(self, order_id: str | None, sku_id: str | None) -> s.LineSourcesPublic:
         df = self.cached(
             ("line_sources", order_id, sku_id),
-            lambda st: dashboard.line_sources(st, order_id=order_id, sku_id=sku_id),
+            lambda st: ledger_read.line_sources(st, order_id=order_id, sku_id=sku_id),
         )
         if df.height == 0:
-            raise dashboard.NotFound(
+            raise readbase.NotFound(
                 f"no ledger postings for order {order_id or '—'} and SKU {sku_id or '—'}"
             )
         return s.LineSourcesPublic(
@@ -445,11 +453,11 @@ class Views:
         today = self.today()
         vids = self.cached(
             ("content_profit", "content", days),
-            lambda st: dashboard.content_profit(st, by="content", today=today, days=days),
+            lambda st: ledger_read.content_profit(st, by="content", today=today, days=days),
         )
         creators = self.cached(
             ("content_profit", "creator", days),
-            lambda st: dashboard.content_profit(st, by="creator", today=today, days=days),
+            lambda st: ledger_read.content_profit(st, by="creator", today=today, days=days),
         )
 
         def top_and_bottom(df: pl.DataFrame) -> pl.DataFrame:
@@ -535,7 +543,7 @@ class Views:
     def comply(
         self, *, severity: str = "", q: str = "", offset: int = 0, limit: int = 200
     ) -> s.ComplyListPublic:
-        df = self.cached(("comply_findings",), dashboard.comply_findings)
+        df = self.cached(("comply_findings",), comply_read.comply_findings)
         by_sev = dict(df.group_by("severity").agg(pl.len()).iter_rows()) if df.height else {}
         if severity:
             df = df.filter(pl.col("severity") == severity)
@@ -558,7 +566,7 @@ class Views:
         df = df.with_columns(
             pl.col("severity").replace_strict(order, default=3, return_dtype=pl.Int64).alias("_o")
         ).sort(["_o", "finding_id"])
-        info = self.cached(("shop_info",), dashboard.shop_info)
+        info = self.cached(("shop_info",), readbase.shop_info)
         run = info["runs"].get("comply")
         return s.ComplyListPublic(
             total=df.height,
@@ -572,10 +580,10 @@ class Views:
         settings = self.web.settings
         try:
             findings = self.web.cache.db.read_call(
-                lambda st: dashboard.check_text(text, settings=settings, store=st)
+                lambda st: comply_read.check_text(text, settings=settings, store=st)
             )
         except Exception:  # the database is busy or has no content: the text rules still apply
-            findings = dashboard.check_text(text, settings=settings)
+            findings = comply_read.check_text(text, settings=settings)
         rows = []
         spans = []
         for f in findings:
@@ -618,7 +626,7 @@ def _f(v: Any) -> float | None:
 def _total(df: pl.DataFrame) -> s.LedgerRowPublic:
     if df.height == 0:
         return s.LedgerRowPublic(key=None)
-    sums = {c: float(df[c].sum() or 0.0) for c in (*dashboard.COMPONENTS, "margin")}
+    sums = {c: float(df[c].sum() or 0.0) for c in (*ledger_read.COMPONENTS, "margin")}
     rev = sums["revenue"]
     row: dict[str, Any] = {
         **sums,

@@ -43,12 +43,20 @@ from quickturn.services.plan.load import (
 )
 from quickturn.services.plan.persist import persist_report
 from quickturn.services.plan.read import (
+    BAND_QUANTILES,
     EXPORT_COLUMNS,
+    PROJECTION_SCENARIOS,
     compare,
     default_as_of,
     explain,
     export_purchase_orders,
+    export_purchase_orders_csv,
+    inventory_projection,
     latest_run_id,
+    plan_overview,
+    plan_simulator_available,
+    projection_scenarios,
+    purchase_order_spend,
 )
 from quickturn.services.plan.report import (
     PlanReport,
@@ -63,8 +71,10 @@ from quickturn.services.plan.report import (
 from quickturn.services.plan.runner import demo_step, run
 
 __all__ = [
+    "BAND_QUANTILES",
     "CHUNK_SKUS",
     "EXPORT_COLUMNS",
+    "PROJECTION_SCENARIOS",
     "PlanChunk",
     "PlanReport",
     "Prepared",
@@ -77,6 +87,8 @@ __all__ = [
     "demo_step",
     "explain",
     "export_purchase_orders",
+    "export_purchase_orders_csv",
+    "inventory_projection",
     "iter_plan_chunks",
     "latest_run_id",
     "ledger_journal_economics",
@@ -86,8 +98,12 @@ __all__ = [
     "persist_report",
     "plan_chunk",
     "plan_outcome",
+    "plan_overview",
     "plan_settings",
+    "plan_simulator_available",
     "prepare",
+    "projection_scenarios",
+    "purchase_order_spend",
     "remote_plan_chunk",
     "render_reason",
     "run",

@@ -1,4 +1,7 @@
-"""plan: read plans back: the latest run, the supplier PO export, compare and explain one SKU."""
+"""plan: read plans back: the latest run, the supplier PO export, compare and explain one SKU;
+and the read models of the dashboard and the report: the latest run's actions and policy
+comparison, today's purchase-order spend, and one SKU's inventory projection (the plan's
+simulator replayed on the plan's own inputs, nothing persisted)."""
 
 from __future__ import annotations
 
@@ -8,14 +11,22 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+import polars as pl
+
 from quickturn.config import Settings
 from quickturn.core.plan.simulate import (
     M_DEMAND,
 )
+from quickturn.core.sense.types import SamplePaths
 from quickturn.errors import Finding, UsageError
 from quickturn.services.csvsafe import SafeWriter, cents
+from quickturn.services.ledger.read import unit_economics_from_journal
+from quickturn.services.plan.evaluate import plan_outcome, sim_config
+from quickturn.services.plan.load import Prepared
 from quickturn.services.plan.report import PlanReport
 from quickturn.services.plan.runner import run
+from quickturn.services.readbase import POLICIES, NotFound, has, latest_run, run_public
 from quickturn.store import Store, queries
 
 
@@ -249,3 +260,285 @@ def explain(
         },
         "findings": [f.to_dict() for f in report.findings if f.record.get("sku_id") == sku],
     }
+
+
+# ---------------------------------------------------------------------------------------------
+# the dashboard's and the report's read models
+
+
+def plan_overview(store: Store) -> dict[str, Any]:
+    """The latest plan run: today's actions (with SKU titles and route modes), the policy
+    families compared over the SKUs where each applies, and the run's summary."""
+    if not has(store, "plan_sku_results", "plan_actions"):
+        return {"run": None}
+    run = latest_run(store, "plan")
+    if run is None:
+        return {"run": None}
+    rid = run["run_id"]
+    acts = store.table("plan_actions", where={"run_id": rid}).drop("run_id")
+    titles = store.table("skus", columns=["sku_id", "title"])
+    routes = store.table("routes", columns=["route_id", "mode"])
+    kind_order = {"purchase_order": 0, "transfer": 1, "pod": 2}
+    acts = (
+        acts.join(titles, on="sku_id", how="left")
+        .join(routes, on="route_id", how="left")
+        .with_columns(
+            pl.col("kind").replace_strict(kind_order, default=9, return_dtype=pl.Int64).alias("_k")
+        )
+        .sort(["_k", "total_cost_usd", "quantity"], descending=[False, True, True], nulls_last=True)
+        .drop("_k")
+    )
+    res = store.table(
+        "plan_sku_results",
+        columns=[
+            "sku_id",
+            "policy",
+            "chosen",
+            "expected_profit_usd",
+            "profit_p05_usd",
+            "cvar_usd",
+            "stockout_prob",
+            "dead_stock_value_usd",
+            "peak_cash_usd",
+            "fill_rate",
+            "order_qty",
+        ],
+        where={"run_id": rid},
+    )
+    comparison = (
+        res.group_by("policy")
+        .agg(
+            pl.len().alias("skus"),
+            pl.col("chosen").sum().alias("chosen"),
+            pl.col("expected_profit_usd").sum(),
+            pl.col("profit_p05_usd").sum(),
+            pl.col("dead_stock_value_usd").sum(),
+            pl.col("peak_cash_usd").sum(),
+            pl.col("stockout_prob").mean().alias("mean_stockout_prob"),
+            pl.col("fill_rate").mean().alias("mean_fill_rate"),
+        )
+        .with_columns(pl.col("chosen").cast(pl.Int64), pl.col("skus").cast(pl.Int64))
+    )
+    # the same SKUs under each family: those where every family applies (a fair comparison)
+    n_fam = res["policy"].n_unique()
+    common = res.group_by("sku_id").agg(pl.len().alias("n")).filter(pl.col("n") == n_fam)["sku_id"]
+    chosen = res.filter(pl.col("chosen")).select(
+        pl.lit("chosen").alias("policy"),
+        pl.col("expected_profit_usd").sum(),
+        pl.col("dead_stock_value_usd").sum(),
+        pl.col("peak_cash_usd").sum(),
+        pl.col("stockout_prob").mean().alias("mean_stockout_prob"),
+    )
+    order = {p: i for i, p in enumerate(POLICIES)}
+    comparison = (
+        comparison.with_columns(
+            pl.col("policy").replace_strict(order, default=99, return_dtype=pl.Int64).alias("_o")
+        )
+        .sort("_o")
+        .drop("_o")
+    )
+    return {
+        "run": run_public(run),
+        "params": run["params"],
+        "summary": run["summary"],
+        "actions": acts,
+        "comparison": comparison,
+        "chosen_total": chosen.row(0, named=True) if chosen.height else {},
+        "common_skus": common.len(),
+    }
+
+
+def purchase_order_spend(actions: pl.DataFrame) -> pl.DataFrame:
+    """(date, amount_usd) cash paid for today's purchase orders, by order date."""
+    if actions.height == 0 or "total_cost_usd" not in actions.columns:
+        return pl.DataFrame(schema={"date": pl.Date, "amount_usd": pl.Float64})
+    return (
+        actions.filter(pl.col("kind") == "purchase_order")
+        .group_by(pl.col("order_date").alias("date"))
+        .agg(pl.col("total_cost_usd").sum().alias("amount_usd"))
+        .sort("date")
+    )
+
+
+def export_purchase_orders_csv(store: Store, path: Any) -> dict[str, Any]:
+    """Write the latest plan run's purchase orders as the supplier CSV (the plan module's
+    exporter, so the web download and ``quickturn plan export`` are the same file)."""
+    if not has(store, "plan_actions") or latest_run(store, "plan") is None:
+        raise NotFound("no plan run in this database yet: run `quickturn plan` first")
+    result: dict[str, Any] = export_purchase_orders(store, path)
+    return result
+
+
+# ---------------------------------------------------------------------------------------------
+# inventory projection of one SKU (the plan's simulator replayed)
+
+#: scenarios and quantiles of the projection bands
+PROJECTION_SCENARIOS = 100
+BAND_QUANTILES = (0.1, 0.5, 0.9)
+
+
+def plan_simulator_available() -> bool:
+    """True: the plan module is part of every build (the projection replays its simulator).
+    Kept for the SKU page's template flag."""
+    return True
+
+
+def _projection_settings(store: Store, settings: Settings | None, scenarios: int) -> Any:
+    """The plan settings of the latest plan run (seed, horizon), with ``scenarios`` paths."""
+    from quickturn.core.plan.settings import plan_settings
+
+    run = latest_run(store, "plan")
+    run_params = run["params"] if run and isinstance(run["params"], dict) else {}
+    section = dict(settings.section("plan")) if settings is not None else {}
+    return plan_settings(
+        section,
+        scenarios=scenarios,
+        search_scenarios=min(scenarios, int(section.get("search_scenarios") or scenarios)),
+        seed=run_params.get("seed"),
+        horizon_days=run_params.get("horizon_days"),
+    )
+
+
+def projection_scenarios(
+    store: Store,
+    *,
+    today: date,
+    settings: Settings | None = None,
+    scenarios: int = PROJECTION_SCENARIOS,
+) -> SamplePaths | None:
+    """The whole shop's demand scenarios for the inventory projection, computed once.
+
+    Sense always learns from every SKU of the shop, so one SKU's scenarios cost as much as
+    all of them; the web computes them once per database change (in its background warmer)
+    and :func:`inventory_projection` slices its SKU's row.  Stored as float32 (whole units of
+    demand are exact in float32) to halve the memory.  ``None`` when there is no plan run.
+    """
+    if not has(store, "plan_sku_results") or latest_run(store, "plan") is None:
+        return None
+    from quickturn.services import sense as sense_service
+
+    ps = _projection_settings(store, settings, scenarios)
+    out = sense_service.demand_scenarios(
+        store, today=today, h=ps.horizon_days, n_paths=ps.scenarios, seed=ps.seed
+    )
+    return SamplePaths(out.paths.astype(np.float32), out.sku_ids, out.start, out.phase)
+
+
+def inventory_projection(
+    store: Store,
+    sku_id: str,
+    *,
+    today: date,
+    settings: Settings | None = None,
+    scenarios: int = PROJECTION_SCENARIOS,
+    paths: SamplePaths | None = None,
+) -> dict[str, Any]:
+    """Units on hand per day under each policy family for one SKU: the 10th, 50th and 90th
+    percentile and the mean over demand scenarios, for the chosen policy and the alternatives.
+
+    How: the plan's own inputs for this SKU are assembled as the plan does (sense demand
+    scenarios, stock, lots in transit, routes with lead times fitted to past shipments, FX;
+    unit economics from the ledger journal by the plan's own function), every family is
+    optimised with the plan's engine, and the plan's simulator is replayed once with one
+    demand scenario per row (no cash budget), returning its daily trace of units on hand
+    (``simulate(..., trace=True)``).
+    """
+    if not has(store, "plan_sku_results") or latest_run(store, "plan") is None:
+        raise NotFound("no plan run in this database yet: run `quickturn plan` first")
+    from quickturn.core.plan import simulate as sim
+    from quickturn.services import sense as sense_service
+    from quickturn.services.plan_inputs import assemble_plan_inputs
+
+    if store.table("skus", columns=["sku_id"], where={"sku_id": sku_id}).height == 0:
+        raise NotFound(f"unknown SKU {sku_id!r}")
+    ps = _projection_settings(store, settings, scenarios)
+    h = ps.horizon_days
+    if (
+        paths is not None
+        and sku_id in paths.sku_ids
+        and paths.paths.shape[1:]
+        == (
+            ps.scenarios,
+            h,
+        )
+    ):
+        # the shop's scenarios computed once (:func:`projection_scenarios`): a SKU's paths do
+        # not depend on which SKUs were asked for, so its row is exactly what sense gives it
+        i = paths.sku_ids.index(sku_id)
+        paths = SamplePaths(paths.paths[i : i + 1], [sku_id], paths.start, [paths.phase[i]])
+    else:
+        paths = sense_service.demand_scenarios(
+            store, today=today, h=h, n_paths=ps.scenarios, seed=ps.seed, sku_ids=[sku_id]
+        )
+    economics = unit_economics_from_journal(store, [sku_id], today=today, days=ps.economics_days)
+    # the plan's own assembly (services.plan_inputs, as services.plan.prepare calls it): lead
+    # times fitted to past shipments, stock, lots in transit, FX, landed-cost parts with the
+    # ledger's tariffs; the page replays the plan's inputs, not the routes table's nominal days
+    assembled = assemble_plan_inputs(
+        store,
+        today=today,
+        settings=ps,
+        skus=store.table("skus", where={"sku_id": sku_id}),
+        demand=np.asarray(paths.paths, dtype=np.float64),
+        demand_sku_ids=list(paths.sku_ids),
+        phase=list(paths.phase),
+        economics=economics if economics.height else None,
+        app_settings=settings,
+        only_skus=[sku_id],
+    )
+    inputs, context, findings = assembled.inputs, assembled.context, assembled.findings
+    if inputs.n_skus == 0:
+        why = "; ".join(f.message for f in findings) or "it is not planned"
+        return {"start": today, "days": h, "scenarios": 0, "policies": [], "note": why}
+    blocked = {}
+    try:
+        from quickturn.services import comply as comply_service
+
+        blocked = comply_service.blocked_skus(store, today=today, settings=settings)
+    except Exception:  # compliance gating is optional here, as in the plan
+        blocked = {}
+    prepared = Prepared(inputs, context, findings, blocked, {})
+    outcome = plan_outcome(prepared, ps)
+    fams = list(outcome.families)
+    fam_params = np.asarray(outcome.family_params[0], dtype=np.float64)  # (F, N_PARAMS)
+    active = fam_params[:, sim.P_ACTIVE] > 0.5
+    chosen_name = outcome.chosen_family(0)
+    # one scenario per row: (m, 1, h); independent random streams per row
+    m = inputs.n_scenarios
+    eco = np.repeat(inputs.economics, m, axis=0)
+    eco[:, sim.E_CASH] = np.inf
+    rows = sim.PlanInputs(
+        demand=np.ascontiguousarray(inputs.demand[0][:, None, :]),
+        economics=eco,
+        routes=np.repeat(inputs.routes, m, axis=0),
+        pipeline_qty=np.repeat(inputs.pipeline_qty, m, axis=0),
+        pipeline_eta=np.repeat(inputs.pipeline_eta, m, axis=0),
+        pipeline_sd=np.repeat(inputs.pipeline_sd, m, axis=0),
+        sku_key=np.array(
+            [(int(inputs.sku_key[0]) * 1_000_003 + s) % (2**62) for s in range(m)], dtype=np.int64
+        ),
+        sku_ids=tuple(f"{sku_id}#{s}" for s in range(m)),
+        forecast=np.repeat(inputs.mean_forecast(), m, axis=0),
+    )
+    params = np.repeat(fam_params[None, :, :], m, axis=0)
+    # one run with the simulator's daily trace: units on hand at the end of each day
+    trace = sim.simulate(rows, params, sim_config(ps), trace=True).on_hand
+    assert trace is not None  # (m, F, 1, h)
+    on_hand = np.maximum(np.nan_to_num(trace[:, :, 0, :]).transpose(2, 0, 1), 0.0)  # (h, m, F)
+    bands = []
+    for k, name in enumerate(fams):
+        if not active[k]:
+            continue
+        q = np.quantile(on_hand[:, :, k], BAND_QUANTILES, axis=1)  # (3, h)
+        bands.append(
+            {
+                "policy": name,
+                "chosen": name == chosen_name,
+                "p10": [round(float(v), 2) for v in q[0]],
+                "p50": [round(float(v), 2) for v in q[1]],
+                "p90": [round(float(v), 2) for v in q[2]],
+                "mean": [round(float(v), 2) for v in on_hand[:, :, k].mean(axis=1)],
+            }
+        )
+    bands.sort(key=lambda b: (not b["chosen"], POLICIES.index(b["policy"])))
+    return {"start": today, "days": h, "scenarios": m, "policies": bands, "note": None}

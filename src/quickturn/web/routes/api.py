@@ -9,7 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
-from quickturn.services import dashboard
+from quickturn.services.plan import read as plan_read
 from quickturn.web import projection as projection_view
 from quickturn.web import schemas as s
 from quickturn.web.deps import CsrfDep, ViewsDep, WebDep
@@ -98,7 +98,7 @@ def purchase_orders_csv(web: WebDep) -> Response:
 def purchase_orders_response(web: WebDep) -> Response:
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "purchase-orders.csv"
-        info = web.db.read_call(lambda st: dashboard.export_purchase_orders_csv(st, out))
+        info = web.db.read_call(lambda st: plan_read.export_purchase_orders_csv(st, out))
         body = out.read_bytes()
     name = f"purchase-orders-{info.get('run_id', 'plan')}.csv"
     return Response(

@@ -7,7 +7,8 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
-from quickturn.services import dashboard
+from quickturn.services.ledger import read as ledger_read
+from quickturn.services.plan import read as plan_read
 from quickturn.web import charts, labels, projection
 from quickturn.web import schemas as s
 from quickturn.web.deps import CsrfDep, LangDep, TranslatorDep, ViewsDep, WebDep
@@ -30,14 +31,14 @@ def overview(
     plan = views.plan_data()
     spend: list[tuple[object, float]] = []
     if plan.get("run") is not None:
-        spend = list(dashboard.purchase_order_spend(plan["actions"]).iter_rows())
+        spend = list(plan_read.purchase_order_spend(plan["actions"]).iter_rows())
     figs = {}
     if points:
         figs["cash"] = charts.cash_chart(points, _, lang, spend=spend)  # type: ignore[arg-type]
     if model.kpis.ledger:
         comps = views.components_by_sku(days)
         figs["waterfall"] = charts.waterfall(
-            [s.WaterfallStepPublic(**r) for r in dashboard.waterfall(comps)], _, lang
+            [s.WaterfallStepPublic(**r) for r in ledger_read.waterfall(comps)], _, lang
         )
     return render(
         request,
@@ -112,7 +113,7 @@ def sku(
         page="skus",
         model=model,
         figs=figs,
-        projection_available=dashboard.plan_simulator_available(),
+        projection_available=plan_read.plan_simulator_available(),
         days=days,
         day_choices=DAY_CHOICES,
         stale=views.stale,

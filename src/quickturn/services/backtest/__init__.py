@@ -327,7 +327,7 @@ def saved_payload(res: BacktestResult) -> dict[str, Any]:
 
 def save(store: Store, res: BacktestResult, *, params: dict[str, Any]) -> str:
     """Record the run in ``runs`` (module ``backtest``); return its id.  A re-run adds a new
-    run; readers (``dashboard.backtest``) take the newest.  Nothing else in the store
+    run; readers (``backtest.read.backtest_overview``) take the newest.  Nothing else in the store
     changes."""
     import json
     import uuid
