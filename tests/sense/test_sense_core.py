@@ -142,6 +142,21 @@ def test_lifecycle_follows_a_decaying_burst_from_its_views() -> None:
     np.testing.assert_allclose(out.mean[0], (base + active + new)[0])
 
 
+def test_new_post_scale_scales_the_new_post_term() -> None:
+    """``new_post_scale`` multiplies the expected rate of new posts: 0 switches them off (in
+    the mean and in the paths), 2 doubles their expected demand; the rest is unchanged."""
+    y, _lam, content = _burst(post=90)
+    parts = {}
+    for scale in (0.0, 1.0, 2.0):
+        m = Lifecycle(new_post_scale=scale).fit(y, content=content)
+        parts[scale] = m.mean_components(m.states_[0][1], 0, 30)
+    assert parts[1.0][2].sum() > 0 and parts[0.0][2].sum() == 0
+    np.testing.assert_allclose(parts[2.0][2], 2 * parts[1.0][2])
+    for scale in (0.0, 2.0):
+        np.testing.assert_array_equal(parts[scale][0], parts[1.0][0])
+        np.testing.assert_array_equal(parts[scale][1], parts[1.0][1])
+
+
 def test_exponential_kernel_chosen_for_an_exponential_burst() -> None:
     y, _, content = _burst(post=55)
     m = Lifecycle().fit(y, content=content)

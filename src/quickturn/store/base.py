@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from quickturn.errors import StoreError, UsageError
 from quickturn.schema import TABLES_BY_NAME, Table, get_table
+from quickturn.store.ddl import create_table_sql
 
 if TYPE_CHECKING:
     import polars as pl
@@ -80,6 +81,11 @@ def split_sql(sql: str) -> list[str]:
     if buf:
         statements.append("\n".join(buf))
     return statements
+
+
+def rebuild_name(name: str) -> str:
+    """The name of table ``name``'s copy while it is rebuilt (:meth:`Store.start_rebuild`)."""
+    return f"qt_rebuild_{name}"
 
 
 def ident(name: str) -> str:
@@ -285,11 +291,19 @@ class Store(ABC):
         return rows
 
     # -- writes ----------------------------------------------------------------------------
-    def write(self, name: str, frame: pl.DataFrame, *, mode: WriteMode = "upsert") -> WriteResult:
+    def write(
+        self,
+        name: str,
+        frame: pl.DataFrame,
+        *,
+        mode: WriteMode = "upsert",
+        into: str | None = None,
+    ) -> WriteResult:
         """Write a typed frame: ``upsert`` by natural key, ``append`` or ``replace`` the table.
 
         The frame must have the table's columns (missing ones are written as NULL) and no
-        duplicate keys (validate first).  Runs inside a transaction.
+        duplicate keys (validate first).  Runs inside a transaction.  ``into``: the name
+        :meth:`start_rebuild` gave, to write ``name``'s rebuilt copy instead of ``name``.
         """
         import polars as pl
 
@@ -308,15 +322,20 @@ class Store(ABC):
                 f"frame for {t.name!r} has duplicate keys {t.key}; validate before writing"
             )
         cols = ", ".join(ident(c) for c in schema)
+        target = ident(t.name)
+        if into is not None:
+            if into != rebuild_name(t.name):
+                raise UsageError(f"{into!r} is not the rebuild of {t.name!r}")
+            target = ident(into)
         with self.transaction():
             if mode == "replace":
-                self._exec(f"DELETE FROM {ident(t.name)}")
+                self._exec(f"DELETE FROM {target}")
             if frame.height == 0:
                 return WriteResult(t.name, 0, 0)
             stage = self._stage(frame, t)
             try:
                 updated = self._count_matches(t, stage) if mode == "upsert" else 0
-                sql = f"INSERT INTO {ident(t.name)} ({cols}) SELECT {cols} FROM {stage}"
+                sql = f"INSERT INTO {target} ({cols}) SELECT {cols} FROM {stage}"
                 if updated:
                     # portable upsert (DuckDB ≥ 0.8, PostgreSQL ≥ 9.5): the natural key is the
                     # primary key of every table; far faster than DELETE + INSERT on DuckDB
@@ -331,6 +350,42 @@ class Store(ABC):
             finally:
                 self._unstage(stage)
         return WriteResult(t.name, frame.height - updated, updated)
+
+    # -- rebuilding a big table in committed pieces --------------------------------------------
+    def start_rebuild(self, name: str) -> str:
+        """An empty copy of table ``name`` (same columns and key), committed, under
+        :func:`rebuild_name`; a leftover of an interrupted rebuild is dropped first.
+
+        For a write too big for one transaction (DuckDB keeps a transaction's rows in memory
+        until it commits: ~0.35 GB per million rows; the first posting of a 2M-line shop is
+        10M postings): write the copy piece by piece with ``write(name, …, into=...)``, each
+        piece committed, then :meth:`finish_rebuild` swaps it in inside the caller's
+        transaction.  Readers see the old table until that transaction commits, and a rebuild
+        that fails or is interrupted leaves the table as it was."""
+        staged = rebuild_name(name)
+        t = get_table(name)
+        with self.transaction():
+            self._exec(f"DROP TABLE IF EXISTS {ident(staged)}")
+            self._exec(create_table_sql(t).replace(f"EXISTS {t.name} (", f"EXISTS {staged} (", 1))
+        return staged
+
+    def finish_rebuild(self, name: str) -> None:
+        """Replace table ``name`` by its rebuilt copy (call inside a transaction)."""
+        t = get_table(name)
+        staged = rebuild_name(name)
+        with self.transaction():
+            self._exec(f"DROP TABLE {ident(t.name)}")
+            self._exec(f"ALTER TABLE {ident(staged)} RENAME TO {ident(t.name)}")
+            self._renamed(staged, t.name)
+
+    def drop_rebuild(self, name: str) -> None:
+        """Drop the rebuilt copy of ``name`` (a rebuild given up); the table stays as it was."""
+        with self.transaction():
+            self._exec(f"DROP TABLE IF EXISTS {ident(rebuild_name(name))}")
+
+    def _renamed(self, old: str, new: str) -> None:
+        """Backend hook after a rebuilt table took its name (PostgreSQL: its key's index)."""
+        return None
 
     def _count_matches(self, t: Table, stage: str) -> int:
         """Rows of the staged relation whose natural key already exists in ``t``."""

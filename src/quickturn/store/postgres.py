@@ -14,7 +14,7 @@ import psycopg
 
 from quickturn.errors import StoreError
 from quickturn.schema import Table
-from quickturn.store.base import Store
+from quickturn.store.base import Store, ident
 
 _counter = itertools.count()
 
@@ -201,6 +201,12 @@ class PostgresStore(Store):
     def _rollback(self) -> None:
         with contextlib.suppress(StoreError):
             self._exec("ROLLBACK")
+
+    def _renamed(self, old: str, new: str) -> None:
+        # the primary key's index keeps the name it was created with; give it the table's
+        # (the next rebuild creates the old name again)
+        old_key, new_key = ident(old + "_pkey"), ident(new + "_pkey")
+        self._exec(f"ALTER INDEX IF EXISTS {old_key} RENAME TO {new_key}")
 
     def existing_tables(self) -> set[str]:
         rows = self._rows(

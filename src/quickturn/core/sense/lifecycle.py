@@ -896,8 +896,10 @@ class Lifecycle(Forecaster):
         ages = state["age_now"][:, None] + np.arange(h)[None, :]
         bk = np.clip(np.searchsorted(edges, ages, side="right") - 1, 0, nb_ - 1)
         pd_ = self.new_post_prior_days
-        rho = (state["post_cnt"][:, None] + pd_ * state["rate_b"][bk]) / (
-            state["post_expo"][:, None] + pd_
+        rho = (
+            (state["post_cnt"][:, None] + pd_ * state["rate_b"][bk])
+            / (state["post_expo"][:, None] + pd_)
+            * self.new_post_scale
         )
         pool_b = state["bucket_map"][bk]
         own_w = state["own_w"][:, None]

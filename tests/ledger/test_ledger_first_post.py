@@ -1,0 +1,78 @@
+"""The first posting of a shop (an empty journal) is written into a copy of the journal piece
+by piece, each piece committed, and swapped in at the end (issue 16: one transaction of a
+2M-line shop's 10M postings is held in memory until it commits).  It gives the journal one
+transaction gives; interrupted, it leaves the journal as it was; on both backends."""
+
+from __future__ import annotations
+
+import polars as pl
+import pytest
+from test_ledger_incremental import _by_account, _journal_by_account
+
+from quickturn.core.ledger.postings import postings
+from quickturn.errors import StoreError
+from quickturn.services import ledger as svc
+from quickturn.store import Store
+from quickturn.store.base import rebuild_name
+
+
+def test_first_post_is_staged_and_equals_the_built_ledger(
+    demo_store_any: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = demo_store_any
+    monkeypatch.setattr(svc, "POST_CHUNK_ORDERS", 700)  # several committed pieces
+    pieces: list[int] = []
+    write = store.write
+
+    def spy(name: str, frame: pl.DataFrame, **kw: object) -> object:
+        if kw.get("into") is not None:
+            pieces.append(store._tx_depth)
+        return write(name, frame, **kw)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(store, "write", spy)
+    first = svc.run(store)
+    assert first.mode == "full" and first.posted > 0
+    # every piece was written on its own (no outer transaction), and more than one
+    assert len(pieces) > 3 and set(pieces) == {0}
+    assert rebuild_name("ledger_postings") not in store.existing_tables()
+    assert rebuild_name("ledger_lines") not in store.existing_tables()
+    assert _journal_by_account(store).equals(_by_account(postings(svc.build(store))))
+    assert store.count("ledger_lines") == first.result.lines.height
+    # a second first post (journal emptied) swaps again: on PostgreSQL the key's index was
+    # renamed with its table, so the copy's name is free
+    store.delete("ledger_postings")
+    store.delete("ledger_lines")
+    store.delete("ledger_sources")
+    again = svc.run(store)
+    assert again.mode == "full" and again.posted == first.posted
+    assert _journal_by_account(store).equals(_by_account(postings(svc.build(store))))
+    with pytest.raises(StoreError):  # the key is still enforced after the swap
+        store.write("ledger_postings", store.table("ledger_postings").head(1), mode="append")
+
+
+def test_interrupted_first_post_leaves_the_journal_as_it_was(
+    demo_store_any: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = demo_store_any
+    monkeypatch.setattr(svc, "POST_CHUNK_ORDERS", 700)
+    write = store.write
+    calls = {"n": 0}
+
+    def failing(name: str, frame: pl.DataFrame, **kw: object) -> object:
+        if kw.get("into") is not None:
+            calls["n"] += 1
+            if calls["n"] == 3:
+                raise KeyboardInterrupt  # the user pressed Ctrl+C mid-way
+        return write(name, frame, **kw)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(store, "write", failing)
+    with pytest.raises(KeyboardInterrupt):
+        svc.run(store)
+    assert store.count("ledger_postings") == 0
+    assert store.count("ledger_lines") == 0
+    assert rebuild_name("ledger_postings") not in store.existing_tables()
+    assert not [r for r in store.table("runs").to_dicts() if r["module"] == "ledger"]
+    monkeypatch.setattr(store, "write", write)
+    done = svc.run(store)  # re-running is safe
+    assert done.mode == "full"
+    assert _journal_by_account(store).equals(_by_account(postings(svc.build(store))))
