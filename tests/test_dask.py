@@ -157,6 +157,42 @@ def test_sense_forecast_on_the_cluster_equals_local(
     assert a.phases.drop("run_id").equals(b.phases.drop("run_id"))
 
 
+def test_frame_api_forecast_on_the_cluster_equals_local(
+    demo_frames: dict[str, Any], dask_client: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``qt.sense.forecast(df, cluster=...)``: the statsforecast-style frame, series ending
+    on different days (each forecast from its own last ``ds``), equals the local one."""
+    from quickturn.api import sense as api
+    from quickturn.services import sense as svc
+
+    lines = demo_frames["order_lines"].join(
+        demo_frames["orders"].select("order_id", "created_at"), on="order_id"
+    )
+    df = (
+        lines.group_by("sku_id", pl.col("created_at").dt.date().alias("ds"))
+        .agg(pl.col("quantity").sum().cast(pl.Float64).alias("y"))
+        .rename({"sku_id": "unique_id"})
+        .sort("unique_id", "ds")
+    )
+    ids = df["unique_id"].unique().sort().to_list()[:30]
+    df = df.filter(pl.col("unique_id").is_in(ids))
+    # a third of the series end 5 days earlier: their own last ds, not the frame's
+    early = ids[::3]
+    last = df["ds"].max()
+    df = df.filter(~pl.col("unique_id").is_in(early) | (pl.col("ds") <= last - timedelta(days=5)))
+    monkeypatch.setattr(svc.Lifecycle, "chunk_size", 8)  # 4 fit chunks, partitions of 2
+    assert svc.fit_partitioned.__kwdefaults__ is not None
+    monkeypatch.setitem(svc.fit_partitioned.__kwdefaults__, "partition_skus", 16)
+    local = api.forecast(df, h=10, seed=4)
+    remote = api.forecast(df, h=10, seed=4, cluster=dask_client)
+    assert local.height == 30 * 10
+    assert remote.equals(local)
+    starts = local.group_by("unique_id").agg(pl.col("ds").min()).sort("unique_id")
+    ends = df.group_by("unique_id").agg(pl.col("ds").max()).sort("unique_id")
+    assert (starts["ds"] == ends["ds"] + timedelta(days=1)).all()
+    assert starts["ds"].n_unique() > 1
+
+
 def test_rows_travel_as_arrow_losslessly() -> None:
     rng = np.random.default_rng(0)
     cols = {

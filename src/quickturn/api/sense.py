@@ -215,6 +215,7 @@ def forecast(
     content: Any | None = None,
     seed: int = 0,
     as_of: Any | None = None,
+    cluster: Any = None,
 ) -> Any:
     """Forecast every series ``h`` days ahead: ``unique_id, ds, mean, lo-<l>, hi-<l>…, model``.
 
@@ -224,10 +225,35 @@ def forecast(
     type it was given (pandas or Polars).  ``levels`` are central interval levels in percent;
     ``model`` names the forecaster (the ``model`` column says which one produced each row
     after any fallback).
+
+    ``cluster`` (a ``distributed.Client`` or an address ``tcp://host:8786``; default the
+    ``QUICKTURN_DASK_SCHEDULER`` environment variable, else local): the lifecycle model is
+    fitted and forecast by partitions of series on the cluster's workers — the local frame,
+    bit for bit, for the same seed.  The baselines are cheap and always run here.
     """
     al = _prepare(df, content, as_of)
     panel = al.panel
     m = _make_model(model)
+    if isinstance(m, Lifecycle):
+        from quickturn.services.cluster import session
+        from quickturn.services.sense import fit_partitioned
+
+        with session(cluster) as client:
+            if client is not None:
+                if int(h) != h or h < 1:
+                    raise ValueError(
+                        f"horizon h must be a positive whole number of days, got {h!r}"
+                    )
+                _, out = fit_partitioned(
+                    panel,
+                    client,
+                    h=int(h),
+                    probs=list(quantile_probs(levels)),
+                    seed=seed,
+                    weekday0=al.weekday0,
+                )
+                assert out is not None
+                return _output(al, out, levels)
     out = m.forecast(
         panel.y,
         h,

@@ -217,18 +217,20 @@ def fit_partitioned(
     n_paths: int = 0,
     seed: int = 0,
     partition_skus: int = cluster_service.DEFAULT_PARTITION_SKUS,
+    weekday0: int | np.ndarray | None = None,
 ) -> tuple[Lifecycle, sense_types.ForecastOutput | None]:
     """``_fit(panel)`` (and with ``h`` its ``predict``) with the chunks fitted on the
     cluster ``client``, partitions of whole chunks (about ``partition_skus`` SKUs) each.
 
     The panel-wide part (the pooled launch curves) is built once here and travels with each
     partition inside the model; each SKU keeps its own random stream, so the model (its
-    states) and the forecast are the local ones whatever the partitioning."""
+    states) and the forecast are the local ones whatever the partitioning.  ``weekday0``:
+    the weekday of each row's first day (default: the panel's start, the same for all)."""
     model = Lifecycle()
     model.begin_panel(
         panel.y,
         keys=row_keys(panel.sku_ids),
-        weekday0=panel.start.weekday(),
+        weekday0=panel.start.weekday() if weekday0 is None else weekday0,
         content=panel.content,
         category=panel.category,
     )
