@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -82,6 +83,61 @@ def test_db_info_needs_duckdb_only(tmp_path: Path) -> None:
     assert out["loaded"] == ["duckdb"]
     out = _loaded_after(_run_cli(["db", "info", "--db", str(db), "--json"]))
     assert out["loaded"] == ["duckdb"]
+
+
+#: what ``quickturn ledger`` on an unchanged shop must not import: it reads the journal
+#: (summed in the database) and builds nothing — no kernels, no other module's packages
+LEDGER_UNCHANGED_NEVER = (
+    "numba",
+    "scipy",
+    "pandas",
+    "psycopg",
+    "quickturn.core.sense",
+    "quickturn.core.plan",
+    "quickturn.services.sense",
+    "quickturn.services.plan",
+    "quickturn.core.ledger.costing",
+    "quickturn.core.ledger.kernels",
+)
+
+
+def test_ledger_on_an_unchanged_shop_imports_no_kernels_and_no_other_module(
+    demo_db_file: Path, tmp_path: Path
+) -> None:
+    """``quickturn ledger --by sku --json`` on an unchanged shop: the journal is rolled up in
+    the database, so Numba, SciPy and the sense / plan packages are never imported."""
+    db = tmp_path / "ledger.duckdb"
+    shutil.copyfile(demo_db_file, db)
+    args = ["ledger", "--by", "sku", "--json", "--db", str(db)]
+    first = subprocess.run(
+        [sys.executable, "-m", "quickturn", *args],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert first.returncode in (0, 1), first.stderr  # 1: findings
+    assert json.loads(first.stdout)["mode"] == "full"
+    probe = (
+        "import contextlib, io, json, sys\n"
+        "from quickturn.cli.app import app\n"
+        "out = io.StringIO()\n"
+        "with contextlib.redirect_stdout(out):\n"
+        "    try:\n"
+        f"        app({args!r})\n"
+        "    except SystemExit as exc:\n"
+        "        assert exc.code in (0, 1, None), exc.code\n"
+        f"never = {LEDGER_UNCHANGED_NEVER!r}\n"
+        "loaded = sorted(m for m in sys.modules if any(m == n or m.startswith(n + '.') "
+        "for n in never))\n"
+        "print(json.dumps({'loaded': loaded, 'mode': json.loads(out.getvalue())['mode']}))\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, timeout=120, check=False
+    )
+    assert proc.returncode == 0, proc.stderr
+    out = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert out == {"loaded": [], "mode": "unchanged"}
 
 
 KERNEL = (

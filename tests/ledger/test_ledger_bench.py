@@ -53,7 +53,16 @@ def test_ledger_bench_quick() -> None:
 @pytest.mark.slow
 def test_ledger_incremental_bench_quick() -> None:
     out = _quick("ledger_incremental_bench.py")
-    assert {"inputs", "steps", "cli_unchanged_s", "equal_to_full_rebuild", "targets"} <= set(out)
+    assert {
+        "inputs",
+        "steps",
+        "cli_unchanged_s",
+        "cli_unchanged_cpu_s",
+        "equal_to_full_rebuild",
+        "targets",
+    } <= set(out)
+    assert len(out["cli_unchanged_runs"]) == 5 and out["check"]["equal_by"]["sku_in_db"] is True
+    assert all({"seconds", "cpu_s", "load_avg"} <= set(s) for s in out["steps"].values())
     steps = out["steps"]
     assert [steps[s]["mode"] for s in ("full", "unchanged", "incremental", "unchanged_after")] == [
         "full",

@@ -10,7 +10,7 @@ import polars as pl
 import pytest
 
 from quickturn.core.ledger.postings import postings
-from quickturn.core.ledger.reports import rollup
+from quickturn.core.ledger.reports import SUM_DIMENSIONS, rollup
 from quickturn.services import ledger as svc
 from quickturn.store import Store
 
@@ -44,8 +44,22 @@ def assert_journal_is_the_full_ledger(store: Store) -> None:
         ), by
     again = svc.run(store)  # nothing changed since: read from the journal, nothing written
     assert again.mode == "unchanged" and again.posted == 0
+    assert again.loaded_result is None and again.loaded_inputs is None  # nothing read yet
+    assert again.order_lines == fresh.lines.height and again.as_of == fresh.as_of
+    # an unchanged run is rolled up in the database: the same table as from a fresh build
+    lo, hi = fresh.lines["order_date"].min(), fresh.lines["order_date"].max()
+    mid = lo + (hi - lo) / 2  # type: ignore[operator]
+    for by in [*SUM_DIMENSIONS, ["creator", "source"]]:
+        for f, t in ((None, None), (mid, None), (None, mid)):
+            got = svc.margins(store, by=by, date_from=f, date_to=t, run=again)
+            want = svc.margins(store, by=by, date_from=f, date_to=t, result=fresh)
+            assert got.schema == want.schema and got.equals(want), (by, f, t)
+    assert again.loaded_result is None  # margins read no line of the journal
     assert svc.margins(store, by="sku", result=again.result).equals(
         svc.margins(store, by="sku", result=fresh)
+    )
+    assert svc.margins(store, by="month", run=again).equals(
+        svc.margins(store, by="month", result=fresh)
     )
 
 

@@ -194,8 +194,7 @@ def report(
             date_from=f,
             date_to=t,
             currency=currency,
-            result=r.result,
-            inputs=r.inputs,
+            run=r,
         )
     errors = has_errors(r.findings)
     if csv:
@@ -209,7 +208,7 @@ def report(
                 "currency": currency.upper(),
                 "from": f,
                 "to": t,
-                "as_of": r.result.as_of,
+                "as_of": r.as_of,
                 "rows": table,
                 "posted": r.posted,
                 "reversed": r.reversed,
@@ -225,7 +224,7 @@ def report(
         cli.console.print(
             _(
                 "Ledger: {lines} order lines, revenue {cur} {rev}, contribution margin {cur} {margin}.",
-                lines=r.result.lines.height,
+                lines=r.order_lines,
                 cur=currency.upper(),
                 rev=money(total["revenue"]),
                 margin=money(total["margin"]),

@@ -191,6 +191,12 @@ def rollup(
         out = lf.group_by(keys).agg(aggs)
     else:
         raise ValueError(f"reports are in USD or CNY, not {currency!r}")
+    return _finish(out, keys, as_decimal=as_decimal)
+
+
+def _finish(out: pl.LazyFrame, keys: list[str], *, as_decimal: bool) -> pl.DataFrame:
+    """A roll-up's rows (keys, counts, Int64 amounts) with the margin rate, sorted (margin
+    descending), amounts as Decimals, in the report's column order."""
     out = out.with_columns(
         pl.when(pl.col("revenue") != 0)
         .then(pl.col("margin").cast(pl.Float64) / pl.col("revenue").cast(pl.Float64))
@@ -213,6 +219,84 @@ def rollup(
     )
 
 
+#: ``--by`` values :func:`rollup_sums` can roll up: dimensions every posting of an order line
+#: carries (and ``ledger_lines`` holds), so sums taken in the database per key add up
+SUM_DIMENSIONS = ("sku", "content", "creator", "route", "model", "market", "source")
+
+
+def sum_keys(by: str | list[str]) -> list[str] | None:
+    """The key columns of ``by`` when :func:`rollup_sums` can roll it up, else ``None``."""
+    dims = [by] if isinstance(by, str) else list(by)
+    if not dims or any(d not in SUM_DIMENSIONS for d in dims):
+        return None
+    keys: list[str] = []
+    for d in dims:
+        keys += [k for k in DIMENSION_COLUMNS[d] if k not in keys]
+    return keys
+
+
+def rollup_sums(
+    amounts: pl.DataFrame,
+    counts: pl.DataFrame,
+    overhead: pl.DataFrame | None,
+    *,
+    keys: list[str],
+    as_decimal: bool = True,
+) -> pl.DataFrame:
+    """:func:`rollup` (USD) from sums the database took per key, without the order lines.
+
+    ``amounts``: ``keys…, component, amount_usd`` — the net micro-USD of the order lines'
+    postings per key and waterfall component (a sample order's postings are all in
+    ``samples``, so a component's sum is the group's total); ``counts``: ``keys…, orders,
+    units, lines_cost_unknown, lines_estimated`` of the order lines per key; ``overhead``:
+    the postings of no order line (as in :func:`rollup`).  Both already cut to the dates.
+    A key is reported when it has an order line or overhead (as :func:`rollup` on the lines
+    read back from the journal: postings of an order line the journal no longer holds net to
+    zero and add no row).  Same rows, columns, types and order as :func:`rollup`.
+    """
+    zero = [pl.lit(0, pl.Int64).alias(g) for g in GROUPS]
+    count_cols = ("orders", "units", "lines_cost_unknown", "lines_estimated")
+    parts = [
+        counts.lazy().select(
+            *[pl.col(k).cast(pl.String) for k in keys],
+            *[pl.col(c).cast(pl.Int64) for c in count_cols],
+            *zero,
+            pl.lit(True).alias("__row"),
+        ),
+        amounts.lazy()
+        .group_by(keys)
+        .agg(
+            pl.col("amount_usd").filter(pl.col("component") == g).sum().cast(pl.Int64).alias(g)
+            for g in GROUPS
+        )
+        .with_columns(pl.lit(False).alias("__row")),
+    ]
+    if overhead is not None and overhead.height:
+        o = overhead_as_lines(overhead)
+        have = o.collect_schema().names()
+        parts.append(
+            o.with_columns(group_exprs())
+            .select(
+                *[pl.col(k) if k in have else pl.lit(None, pl.String).alias(k) for k in keys],
+                *GROUPS,
+            )
+            .with_columns(pl.lit(True).alias("__row"))
+        )
+    out = (
+        pl.concat(parts, how="diagonal_relaxed")
+        .group_by(keys)
+        .agg(*[pl.col(c).sum() for c in (*count_cols, *GROUPS)], pl.col("__row").any())
+        .filter(pl.col("__row"))
+        .with_columns(
+            pl.col("orders").cast(pl.UInt32),
+            pl.col("lines_cost_unknown").cast(pl.UInt32),
+            pl.col("lines_estimated").cast(pl.UInt32),
+            pl.sum_horizontal([pl.col(g) for g in GROUPS]).alias("margin"),
+        )
+    )
+    return _finish(out, keys, as_decimal=as_decimal)
+
+
 def losers(table: pl.DataFrame, key: str, n: int = 10) -> pl.DataFrame:
     """Rows of a roll-up whose margin is negative, worst first (unallocated keys dropped)."""
     return table.filter(pl.col(key).is_not_null() & (pl.col("margin") < 0)).sort("margin").head(n)
@@ -233,8 +317,11 @@ __all__ = [
     "BY_CHOICES",
     "DIMENSION_COLUMNS",
     "FX_ONE",
+    "SUM_DIMENSIONS",
     "losers",
     "rollup",
+    "rollup_sums",
+    "sum_keys",
     "waterfall",
     "with_groups",
 ]

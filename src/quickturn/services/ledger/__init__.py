@@ -43,8 +43,11 @@ from quickturn.core.ledger.reconcile import reconcile
 from quickturn.core.ledger.reports import (
     AMOUNT_COLUMNS,
     BY_CHOICES,
+    SUM_DIMENSIONS,
     cny_rates,
     rollup,
+    rollup_sums,
+    sum_keys,
 )
 from quickturn.core.ledger.schedule import LedgerSettings
 from quickturn.errors import Finding, UsageError
@@ -103,7 +106,9 @@ def build(
 @dataclass
 class LedgerRun:
     run_id: str
-    result: LedgerResult
+    #: the ledger (``None`` after an ``unchanged`` run until first used: :attr:`result` reads
+    #: it back from the journal, and :func:`margins` rolls such a run up in the database)
+    loaded_result: LedgerResult | None
     #: the postings of the ledger for a ``preview`` (``persist=False``); empty when the run
     #: persisted (its postings were made and written one chunk of orders at a time: read the
     #: journal, ``ledger_postings``)
@@ -121,6 +126,23 @@ class LedgerRun:
     #: orders whose postings were diffed again (``incremental``)
     orders_reposted: int = 0
     store: Store | None = field(default=None, repr=False)
+    #: the business date of the books (the ledger's ``as_of``)
+    as_of: date | None = None
+    #: order lines of the ledger (of the last posting run after an ``unchanged`` run)
+    order_lines: int = 0
+    settings: LedgerSettings | None = field(default=None, repr=False)
+
+    @property
+    def result(self) -> LedgerResult:
+        """The ledger (after an ``unchanged`` run: read back from the journal on first use)."""
+        if self.loaded_result is None:
+            if self.store is None:
+                raise ValueError("this ledger run kept neither its result nor its store")
+            res = journal_result(self.store, settings=self.settings)
+            res.as_of = self.as_of
+            res.findings = list(self.findings)
+            self.loaded_result = res
+        return self.loaded_result
 
     @property
     def inputs(self) -> LedgerInputs:
@@ -216,12 +238,12 @@ def _post_orders(
             stored = q.posting_identities_of_orders(store, chunk.to_list(), no_order=k == 0)
         to_post, gone = journal_diff(fresh, stored, run_id=run_id)
         del fresh
-        gone_rows = [
-            store.table("ledger_postings", where={"posting_id": ids})
-            for ids in _chunks(gone["posting_id"].to_list())
-        ]
-        if gone_rows:
-            reversals = reverse(pl.concat(gone_rows)).with_columns(
+        if gone.height:
+            # one array parameter, not IN lists of 5,000 placeholders (~7x faster on DuckDB)
+            gone_rows = queries.modules.rows_with_keys(
+                store, "ledger_postings", "posting_id", gone["posting_id"].to_list()
+            )
+            reversals = reverse(gone_rows).with_columns(
                 pl.lit(run_id).alias("run_id"), pl.lit(now).alias("posted_at")
             )
             store.write("ledger_postings", reversals, mode="append", into=into)
@@ -277,25 +299,36 @@ def run(
         stored_sources = q.ledger_source_fingerprints(store)
         if stored_sources.height and inc.same_sources(sources, stored_sources):
             last = str(stored_sources["run_id"][0])
-            summary = q.ledger_run_summary(store, last)
-            res = journal_result(store, settings=lset)
-            stored_as_of = (summary or {}).get("as_of")
-            res.as_of = date.fromisoformat(stored_as_of) if stored_as_of else as_of
-            res.findings = _findings_from(summary)
-            return LedgerRun(
+            summary = q.ledger_run_summary(store, last) or {}
+            stored_as_of = summary.get("as_of")
+            n_lines = summary.get("order_lines")
+            unchanged = LedgerRun(
                 last,
-                res,
+                None,  # read from the journal when used (margins roll it up in the database)
                 pl.DataFrame(),
                 None,
-                findings=list(res.findings),
+                findings=_findings_from(summary),
                 mode="unchanged",
                 store=store,
+                as_of=date.fromisoformat(stored_as_of) if stored_as_of else as_of,
+                settings=lset,
             )
+            unchanged.order_lines = (
+                int(n_lines) if isinstance(n_lines, int) else unchanged.result.lines.height
+            )
+            return unchanged
     inputs = load_inputs(store)
     result = build(store, settings=lset, as_of=as_of, inputs=inputs)
     if not persist:
         return LedgerRun(
-            run_id, result, postings(result), inputs, findings=list(result.findings), mode="preview"
+            run_id,
+            result,
+            postings(result),
+            inputs,
+            findings=list(result.findings),
+            mode="preview",
+            as_of=result.as_of,
+            order_lines=result.lines.height,
         )
     salt = inc.settings_key(lset, as_of)
     fresh_lines = inc.line_fingerprints(result, salt)
@@ -437,6 +470,8 @@ def run(
         findings=list(result.findings),
         mode=mode,
         orders_reposted=orders.len(),
+        as_of=result.as_of,
+        order_lines=result.lines.height,
     )
 
 
@@ -478,12 +513,28 @@ def margins(
     settings: SettingsLike = None,
     result: LedgerResult | None = None,
     inputs: LedgerInputs | None = None,
+    run: LedgerRun | None = None,
 ) -> pl.DataFrame:
-    """Contribution margin by dimension(s) with every waterfall component (Decimal columns)."""
+    """Contribution margin by dimension(s) with every waterfall component (Decimal columns).
+
+    Of ``result``, else of ``run``'s ledger, else of a fresh build.  An ``unchanged`` run
+    whose ledger was not read yet is rolled up in the database (:func:`journal_margins`)
+    for the dimensions every posting of a line carries (USD): the same table, to the
+    micro-unit, without reading the journal line by line."""
     currency = currency.upper()
     if currency not in ("USD", "CNY"):
         raise UsageError(f"--currency must be USD or CNY, got {currency!r}")
     dims = _by_list(by)
+    if result is None and run is not None:
+        if (
+            run.loaded_result is None
+            and run.mode == "unchanged"
+            and currency == "USD"
+            and sum_keys(dims) is not None
+        ):
+            return journal_margins(store, by=dims, date_from=date_from, date_to=date_to)
+        result = run.result
+        inputs = inputs if inputs is not None else run.loaded_inputs
     if result is None:
         inputs = inputs if inputs is not None else load_inputs(store)
         result = build(store, settings=settings, inputs=inputs, detail=False)
@@ -504,6 +555,30 @@ def margins(
         currency=currency,
         cny_rates=rates,
     )
+
+
+def journal_margins(
+    store: Store,
+    *,
+    by: str | list[str] = "sku",
+    date_from: date | None = None,
+    date_to: date | None = None,
+) -> pl.DataFrame:
+    """:func:`margins` (USD) of the journal, summed in the database per key: for the
+    dimensions of :data:`~quickturn.core.ledger.reports.SUM_DIMENSIONS` (others: ``UsageError``).
+    Equal to the roll-up of :func:`journal_result` (net of reversals)."""
+    dims = _by_list(by)
+    keys = sum_keys(dims)
+    if keys is None:
+        raise UsageError(f"the journal is rolled up in the database by {', '.join(SUM_DIMENSIONS)}")
+    amounts = q.journal_line_amounts_by(store, keys, date_from, date_to)
+    counts = q.journal_line_counts_by(store, keys, date_from, date_to)
+    overhead = inc.journal_overhead(q.journal_no_order_amounts(store))
+    if date_from is not None:
+        overhead = overhead.filter(pl.col("date") >= date_from)
+    if date_to is not None:
+        overhead = overhead.filter(pl.col("date") <= date_to)
+    return rollup_sums(amounts, counts, overhead, keys=keys)
 
 
 def line_waterfalls(result: LedgerResult, *, limit: int | None = None) -> pl.DataFrame:
@@ -858,6 +933,7 @@ __all__ = [
     "cash",
     "drilldown",
     "explain",
+    "journal_margins",
     "ledger_settings",
     "line_waterfalls",
     "load_inputs",

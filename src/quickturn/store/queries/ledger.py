@@ -273,37 +273,27 @@ def ledger_source_fingerprints(store: Store) -> pl.DataFrame:
 
 
 def posting_identities_of_orders(
-    store: Store, order_ids: Sequence[str], *, no_order: bool = True, chunk: int = 5000
+    store: Store, order_ids: Sequence[str], *, no_order: bool = True, chunk: int = 50_000
 ) -> pl.DataFrame:
     """(posting_id, entry_key, reversal_of, order_id) of the postings of ``order_ids`` (and,
     with ``no_order``, of every posting of no order) — the stored part a re-post is diffed
     against."""
-    ids = list(order_ids)
-    parts: list[pl.DataFrame] = []
+    ids = [str(i) for i in order_ids]
     cols = "posting_id, entry_key, reversal_of, order_id"
-    if len(ids) > chunk:  # many orders: one scan of the journal beats long IN lists
-        every = store.query(f"SELECT {cols} FROM ledger_postings").with_columns(
-            [
-                pl.col(c).cast(pl.String)
-                for c in ("posting_id", "entry_key", "reversal_of", "order_id")
-            ]
-        )
+    text = [
+        pl.col(c).cast(pl.String) for c in ("posting_id", "entry_key", "reversal_of", "order_id")
+    ]
+    if len(ids) > chunk:  # most orders: one scan of the journal beats a long list
+        every = store.query(f"SELECT {cols} FROM ledger_postings").with_columns(text)
         keep = pl.col("order_id").is_in(pl.Series(ids, dtype=pl.String).implode())
         return every.filter(keep | pl.col("order_id").is_null() if no_order else keep)
-    for i in range(0, len(ids), chunk):
-        part = ids[i : i + chunk]
-        marks = ", ".join("?" for _ in part)
-        parts.append(
-            store.query(f"SELECT {cols} FROM ledger_postings WHERE order_id IN ({marks})", part)
-        )
+    # the orders as one array parameter (fast on both backends; IN lists of thousands of
+    # placeholders bind slowly)
+    conds = ["order_id IN (SELECT unnest(CAST(? AS TEXT[])))"]
     if no_order:
-        parts.append(store.query(f"SELECT {cols} FROM ledger_postings WHERE order_id IS NULL"))
-    schema = {c: pl.String for c in ("posting_id", "entry_key", "reversal_of", "order_id")}
-    if not parts:
-        return pl.DataFrame(schema=schema)
-    return pl.concat(
-        [p.select([pl.col(c).cast(pl.String) for c in schema]) for p in parts], how="vertical"
-    )
+        conds.append("order_id IS NULL")
+    df = store.query(f"SELECT {cols} FROM ledger_postings WHERE {' OR '.join(conds)}", [ids])
+    return df.with_columns(text)
 
 
 def ledger_run_summary(store: Store, run_id: str) -> dict[str, Any] | None:
@@ -377,3 +367,62 @@ def table_fingerprints(store: Store, columns: Mapping[str, Sequence[str] | None]
         for name, n, h in store.query(" UNION ALL ".join(parts)).rows():
             out[str(name)] = f"{int(n)}:{h}" if int(n) else "0"
     return out
+
+
+def _line_keys(keys: Sequence[str]) -> str:
+    """``keys`` as SQL: columns that ``ledger_postings`` and ``ledger_lines`` both hold."""
+    for k in keys:
+        get_table("ledger_postings").column(k)
+        get_table("ledger_lines").column(k)
+    return ", ".join(ident(k) for k in keys)
+
+
+def _order_days(lo: date | None, hi: date | None) -> tuple[str, list[Any]]:
+    conds: list[str] = []
+    params: list[Any] = []
+    if lo is not None:
+        conds.append("order_date >= ?")
+        params.append(lo)
+    if hi is not None:
+        conds.append("order_date <= ?")
+        params.append(hi)
+    return "".join(f" AND {c}" for c in conds), params
+
+
+def journal_line_amounts_by(
+    store: Store, keys: Sequence[str], lo: date | None = None, hi: date | None = None
+) -> pl.DataFrame:
+    """(keys…, component, amount_usd): the net micro-USD (Int64, reversals included) of the
+    postings of order lines per key and waterfall component, order dates in ``[lo, hi]``."""
+    cols = _line_keys(keys)
+    days, params = _order_days(lo, hi)
+    df = store.query(
+        f"SELECT {cols}, component, {MICRO_SUM} AS amount_usd FROM ledger_postings "
+        f"WHERE order_id IS NOT NULL{days} GROUP BY {cols}, component",
+        params,
+    )
+    return df.with_columns(pl.col("amount_usd").cast(pl.Int64))
+
+
+def journal_line_counts_by(
+    store: Store, keys: Sequence[str], lo: date | None = None, hi: date | None = None
+) -> pl.DataFrame:
+    """(keys…, orders, units, lines_cost_unknown, lines_estimated) of the posted order lines
+    (``ledger_lines``) per key, order dates in ``[lo, hi]``: distinct orders, units of
+    non-sample lines, lines whose cost of goods is unknown, lines with estimated fees."""
+    cols = _line_keys(keys)
+    days, params = _order_days(lo, hi)
+    df = store.query(
+        f"SELECT {cols}, count(DISTINCT order_id) AS orders, "
+        "coalesce(sum(CASE WHEN NOT is_sample THEN quantity ELSE 0 END), 0) AS units, "
+        "sum(CASE WHEN NOT cost_known THEN 1 ELSE 0 END) AS lines_cost_unknown, "
+        "sum(CASE WHEN fees_basis = 'estimated' THEN 1 ELSE 0 END) AS lines_estimated "
+        f"FROM ledger_lines WHERE order_id IS NOT NULL{days} GROUP BY {cols}",
+        params,
+    )
+    return df.with_columns(
+        [
+            pl.col(c).cast(pl.Int64)
+            for c in ("orders", "units", "lines_cost_unknown", "lines_estimated")
+        ]
+    )
