@@ -262,21 +262,32 @@ def diagnosis(res: Any, archetype: dict[str, str]) -> dict[str, Any]:
 
 
 def qr_sweep(
-    frames: dict[str, Any], start: date, end: date, ids: list[str]
+    frames: dict[str, Any], start: date, end: date, ids: list[str], *, waive_moq: bool = False
 ) -> dict[str, dict[str, Any]]:
     """The fixed quick-response rule at several safety covers on the same frames (viral SKUs'
-    totals): the points of the frontier the rule can reach."""
+    totals): the points of the frontier the rule can reach; also with the 7-day velocity
+    alone (the fastest reaction).  ``waive_moq``: every SKU's MOQ and case pack set to 0 (the
+    supplier takes any batch), with heavy and the no-order baseline on the same economics,
+    names suffixed ``_moq0`` — tells whether the MOQ is what keeps the rule from winning."""
     from quickturn.core.backtest.policies import QuickResponsePolicy
     from quickturn.core.backtest.runner import run_frames
 
-    pols = []
+    tag = "_moq0" if waive_moq else ""
+    pols: list[Any] = []
     for sd in QR_SAFETY_DAYS:
-        name = f"qr_safety_{sd:g}"
+        name = f"qr_safety_{sd:g}{tag}"
         cls = type(name, (QuickResponsePolicy,), {"name": name})
         pols.append(cls(safety_days=sd))
+    name = f"qr_v7_safety_0{tag}"
+    cls = type(name, (QuickResponsePolicy,), {"name": name})
+    pols.append(cls(windows=(7,), weights=(1.0,), safety_days=0.0))
+    economics = frames["economics"].filter(pl.col("unique_id").is_in(ids))
+    if waive_moq:
+        economics = economics.with_columns(moq=pl.lit(0.0), case_pack=pl.lit(0.0))
+        pols.append("heavy")
     res = run_frames(
         frames["demand"].filter(pl.col("unique_id").is_in(ids)),
-        frames["economics"].filter(pl.col("unique_id").is_in(ids)),
+        economics,
         start=start,
         end=end,
         every=7,
@@ -290,7 +301,8 @@ def qr_sweep(
         else frames["blocked"].filter(pl.col("unique_id").is_in(ids)),
         content=frames["content"],
     )
-    return _totals(res.skus)
+    out = _totals(res.skus)
+    return {(p + tag if p in ("heavy", "none") else p): r for p, r in out.items()}
 
 
 def viral_frontier(
@@ -320,7 +332,10 @@ def viral_frontier(
     base = vt.get("none", {})
     names = ("none", "heavy", "qr", "quickturn", "erp", "oracle")
     front = {p: point(vt[p], base) for p in names if p in vt}
-    front.update({p: point(r, sweep.get("none", {})) for p, r in sweep.items() if p != "none"})
+    for p, r in sweep.items():
+        if p not in ("none", "none_moq0"):
+            own = sweep.get("none_moq0" if p.endswith("_moq0") else "none", {})
+            front[p] = point(r, own)
     h, q, k = front.get("heavy", {}), front.get("qr", {}), front.get("quickturn", {})
     out: dict[str, Any] = {
         "skus": n,
@@ -347,14 +362,18 @@ def viral_frontier(
         and out["qr_dead_stock_vs_heavy"] <= 0.5
         and (out["qr_profit_minus_heavy_usd"] or 0) >= 0
     )
-    best = [
-        p
-        for p, r in front.items()
-        if p.startswith("qr")
-        and (h.get("dead_stock_added_value_usd") or 0) > 0
-        and (r["dead_stock_added_value_usd"] or 0) <= 0.5 * h["dead_stock_added_value_usd"]
-        and r["profit_usd"] >= h["profit_usd"]
-    ]
+
+    def beats_heavy(p: str, r: dict[str, Any]) -> bool:
+        # a waived-MOQ point against heavy on the same economics
+        hv = front.get("heavy_moq0", {}) if p.endswith("_moq0") else h
+        added = hv.get("dead_stock_added_value_usd") or 0
+        return bool(
+            added > 0
+            and (r["dead_stock_added_value_usd"] or 0) <= 0.5 * added
+            and r["profit_usd"] >= hv["profit_usd"]
+        )
+
+    best = [p for p, r in front.items() if p.startswith("qr") and beats_heavy(p, r)]
     out["qr_points_meeting_target_on_added_dead_stock"] = best
     out["quickturn_meets_target"] = bool(
         out["quickturn_dead_stock_added_vs_heavy"] is not None
@@ -392,6 +411,7 @@ def demo(n_skus: int, days: int, weeks: int) -> dict[str, Any]:
             store.close()
     viral_ids = [s for s, a in archetype.items() if a == "burst"]
     sweep = qr_sweep(frames, start, end, viral_ids)
+    sweep.update(qr_sweep(frames, start, end, viral_ids, waive_moq=True))
     del frames
     t = _policy_table(res.totals)
     vt = _totals(res.skus.filter(pl.col("unique_id").is_in(viral_ids)))
