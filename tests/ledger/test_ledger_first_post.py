@@ -76,3 +76,15 @@ def test_interrupted_first_post_leaves_the_journal_as_it_was(
     done = svc.run(store)  # re-running is safe
     assert done.mode == "full"
     assert _journal_by_account(store).equals(_by_account(postings(svc.build(store))))
+
+
+def test_big_shop_inputs_are_let_go_before_posting_and_loaded_on_demand(
+    demo_store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(svc, "KEEP_INPUTS_MAX_LINES", 0)
+    run = svc.run(demo_store)
+    assert run.loaded_inputs is None  # not held while posting, nor after
+    assert run.inputs.order_lines.height == demo_store.count("order_lines")
+    monkeypatch.setattr(svc, "KEEP_INPUTS_MAX_LINES", 10**9)
+    demo_store.delete("ledger_sources")  # force a build again
+    assert svc.run(demo_store).loaded_inputs is not None

@@ -202,6 +202,10 @@ def _findings_from(summary: Mapping[str, Any] | None) -> list[Finding]:
     return out
 
 
+#: a posting run keeps its input tables for its caller up to this many order lines; above,
+#: they are dropped before posting and :attr:`LedgerRun.inputs` loads them again when asked
+KEEP_INPUTS_MAX_LINES = 500_000
+
 #: orders posted together: the postings, their diff and their write are made one chunk of
 #: orders at a time, so memory follows the chunk, not the shop (a 2M-line shop has ~10M
 #: postings: 15 GB when made at once)
@@ -330,6 +334,12 @@ def run(
             as_of=result.as_of,
             order_lines=result.lines.height,
         )
+    # a big shop's input tables (2.4 GB at 2M order lines) are not needed to post: they are
+    # let go here and loaded again only if a caller asks for them (CNY roll-ups, cash)
+    kept_inputs: LedgerInputs | None = inputs
+    if inputs.order_lines.height > KEEP_INPUTS_MAX_LINES:
+        kept_inputs = None
+    del inputs
     salt = inc.settings_key(lset, as_of)
     fresh_lines = inc.line_fingerprints(result, salt)
     stored_lines = q.posted_line_fingerprints(store) if incremental else pl.DataFrame()
@@ -464,12 +474,13 @@ def run(
         run_id,
         result,
         pl.DataFrame(),
-        inputs,
+        kept_inputs,
         posted=n_new,
         reversed=n_rev,
         findings=list(result.findings),
         mode=mode,
         orders_reposted=orders.len(),
+        store=store,
         as_of=result.as_of,
         order_lines=result.lines.height,
     )
