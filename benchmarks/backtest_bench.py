@@ -272,15 +272,13 @@ def qr_sweep(
     from quickturn.core.backtest.policies import QuickResponsePolicy
     from quickturn.core.backtest.runner import run_frames
 
-    tag = "_moq0" if waive_moq else ""
-    pols: list[Any] = []
-    for sd in QR_SAFETY_DAYS:
-        name = f"qr_safety_{sd:g}{tag}"
+    def variant(name: str, **params: Any) -> QuickResponsePolicy:
         cls = type(name, (QuickResponsePolicy,), {"name": name})
-        pols.append(cls(safety_days=sd))
-    name = f"qr_v7_safety_0{tag}"
-    cls = type(name, (QuickResponsePolicy,), {"name": name})
-    pols.append(cls(windows=(7,), weights=(1.0,), safety_days=0.0))
+        return cls(**params)
+
+    tag = "_moq0" if waive_moq else ""
+    pols: list[Any] = [variant(f"qr_safety_{sd:g}{tag}", safety_days=sd) for sd in QR_SAFETY_DAYS]
+    pols.append(variant(f"qr_v7_safety_0{tag}", windows=(7,), weights=(1.0,), safety_days=0.0))
     economics = frames["economics"].filter(pl.col("unique_id").is_in(ids))
     if waive_moq:
         economics = economics.with_columns(moq=pl.lit(0.0), case_pack=pl.lit(0.0))

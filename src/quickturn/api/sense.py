@@ -31,7 +31,7 @@ import numpy as np
 import polars as pl
 
 from quickturn.core.sense.backtest import BacktestResult, rolling_origin
-from quickturn.core.sense.base import Forecaster, row_keys
+from quickturn.core.sense.base import Forecaster, horizon, row_keys
 from quickturn.core.sense.baselines import BASELINES
 from quickturn.core.sense.history import panel_from_long, posts_from_long
 from quickturn.core.sense.lifecycle import Lifecycle
@@ -240,14 +240,10 @@ def forecast(
 
         with session(cluster) as client:
             if client is not None:
-                if int(h) != h or h < 1:
-                    raise ValueError(
-                        f"horizon h must be a positive whole number of days, got {h!r}"
-                    )
                 _, out = fit_partitioned(
                     panel,
                     client,
-                    h=int(h),
+                    h=horizon(h),
                     probs=list(quantile_probs(levels)),
                     seed=seed,
                     weekday0=al.weekday0,

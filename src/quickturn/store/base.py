@@ -366,7 +366,7 @@ class Store(ABC):
         t = get_table(name)
         with self.transaction():
             self._exec(f"DROP TABLE IF EXISTS {ident(staged)}")
-            self._exec(create_table_sql(t).replace(f"EXISTS {t.name} (", f"EXISTS {staged} (", 1))
+            self._exec(create_table_sql(t, staged))
         return staged
 
     def finish_rebuild(self, name: str) -> None:

@@ -6,13 +6,14 @@ from __future__ import annotations
 from quickturn.schema import SQL_TYPES, TABLES_BY_NAME, Table
 
 
-def create_table_sql(table: Table) -> str:
+def create_table_sql(table: Table, name: str | None = None) -> str:
+    """``CREATE TABLE`` of ``table`` (under ``name``: a copy with the same columns and key)."""
     cols = [
         f"    {c.name} {SQL_TYPES[c.type]}" + (" NOT NULL" if c.name in table.key else "")
         for c in table.columns
     ]
     cols.append(f"    PRIMARY KEY ({', '.join(table.key)})")
-    return f"CREATE TABLE IF NOT EXISTS {table.name} (\n" + ",\n".join(cols) + "\n);"
+    return f"CREATE TABLE IF NOT EXISTS {name or table.name} (\n" + ",\n".join(cols) + "\n);"
 
 
 def create_all_sql(names: list[str] | None = None) -> str:

@@ -298,7 +298,7 @@ class Forecaster:
     ) -> list[tuple[Chunk, FloatArray, FloatArray, FloatArray | None, list[str]]]:
         """The predicted part of each fitted chunk (as ``predict`` computes them)."""
         probs_a = _probs(probs)
-        h = _horizon(h)
+        h = horizon(h)
         return [self._safe_predict(st, c, h, probs_a, n_paths, seed) for c, st in states]
 
     def adopt(
@@ -312,7 +312,7 @@ class Forecaster:
     ) -> ForecastOutput:
         """Keep the fitted ``states`` (as ``fit`` would) and assemble the predicted ``parts``."""
         self.states_ = list(states)
-        return _assemble(list(parts), self.y_.shape[0], _horizon(h), _probs(probs), n_paths)
+        return _assemble(list(parts), self.y_.shape[0], horizon(h), _probs(probs), n_paths)
 
     def predict(
         self,
@@ -325,7 +325,7 @@ class Forecaster:
         if not hasattr(self, "states_"):
             raise RuntimeError(f"{type(self).__name__}.predict called before fit")
         probs_a = _probs(probs)
-        h = _horizon(h)
+        h = horizon(h)
         parts = [
             self._safe_predict(state, chunk, h, probs_a, n_paths, seed)
             for chunk, state in self.states_
@@ -349,7 +349,7 @@ class Forecaster:
         ys = sanitize(y)
         kk = _keys(keys, ys.shape[0])
         probs_a = _probs(probs)
-        h = _horizon(h)
+        h = horizon(h)
         cat = list(category) if category is not None else None
         parts = []
         self._start_panel(ys, cat)
@@ -472,7 +472,7 @@ def _probs(probs: FloatArray | Sequence[float]) -> FloatArray:
     return np.sort(p)
 
 
-def _horizon(h: int) -> int:
+def horizon(h: int) -> int:
     if int(h) != h or h < 1:
         raise ValueError(f"horizon h must be a positive whole number of days, got {h!r}")
     return int(h)
