@@ -74,6 +74,10 @@ class Finding:
     fix: str | None = None
     fix_zh: str | None = None
     record: dict[str, Any] = field(default_factory=dict)
+    #: how the message was made (a template and its parameters), when it was made from one:
+    #: lets findings about disjoint parts of the data be merged into one
+    #: (:func:`quickturn.core.ledger.findings.merge`); not compared, not in :meth:`to_dict`
+    template: Any = field(default=None, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         if self.severity in SEVERITY_ALIASES:
@@ -98,6 +102,7 @@ class Finding:
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
+        d.pop("template", None)
         d["value"] = _jsonable(self.value)
         d["record"] = {k: _jsonable(v) for k, v in self.record.items()}
         return d

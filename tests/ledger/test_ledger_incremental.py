@@ -5,6 +5,7 @@ micro-unit, what a full rebuild gives; an unchanged shop is read back from the j
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
 import polars as pl
 import pytest
@@ -108,10 +109,12 @@ def demo_batches(demo_frames: dict[str, pl.DataFrame]) -> dict[str, dict[str, pl
     }
 
 
+@pytest.mark.parametrize("partitioned", [False, True], ids=["whole", "partitioned"])
 def test_incremental_ledger_equals_a_full_rebuild_after_several_imports(
     store: Store,
     demo_batches: dict[str, dict[str, pl.DataFrame]],
     monkeypatch: pytest.MonkeyPatch,
+    partitioned: bool,
 ) -> None:
     # postings are made, diffed and written in chunks of orders: small chunks here, so that
     # every run goes through several (the default chunk holds the whole test shop) — some
@@ -119,6 +122,18 @@ def test_incremental_ledger_equals_a_full_rebuild_after_several_imports(
     monkeypatch.setattr(svc, "POST_CHUNK_ORDERS", 997)
     now = datetime(2026, 3, 2, 6)
     store.write_many(demo_batches["first"])
+    calls: list[str] = []
+    if partitioned:  # a "big" shop: built, checked and posted three partitions at a time
+        monkeypatch.setattr(svc, "PARTITION_ORDERS", store.count("orders") // 3 + 1)
+        by_parts = svc._run_partitioned
+
+        def spy(*a: Any, **kw: Any) -> svc.LedgerRun:
+            r = by_parts(*a, **kw)
+            calls.append(r.mode)
+            assert r.loaded_result is None and r.summary is not None
+            return r
+
+        monkeypatch.setattr(svc, "_run_partitioned", spy)
     first = svc.run(store, now=now)
     assert first.mode == "full" and first.posted > 0
     assert_journal_is_the_full_ledger(store)
@@ -171,6 +186,8 @@ def test_incremental_ledger_equals_a_full_rebuild_after_several_imports(
     # the full rebuild diffs every line against the journal: nothing left to post
     full = svc.run(store, full=True, now=now + timedelta(hours=8))
     assert full.mode == "full" and full.posted == 0 and full.reversed == 0
+    if partitioned:
+        assert calls[0] == "full" and "incremental" in calls and calls[-1] == "full"
 
 
 def test_settings_change_is_not_read_from_the_journal(

@@ -197,7 +197,7 @@ def _ledger_step(
     r = ledger.run(store, settings=settings, persist=True, as_of=day)
     summary = {
         "run_id": r.run_id,
-        **ledger.summary_of(r.result),
+        **(r.summary if r.summary is not None else ledger.summary_of(r.result)),
         "mode": r.mode,
         "orders_reposted": r.orders_reposted,
         "posted": r.posted,

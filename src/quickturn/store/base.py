@@ -112,6 +112,9 @@ class Store(ABC):
 
     url: str
     backend: str
+    #: appended to a text expression to compare and sort it by bytes (as Polars does), not by
+    #: a locale's collation (PostgreSQL: ``COLLATE "C"``; DuckDB compares bytes already)
+    byte_order: str = ""
 
     def __init__(self) -> None:
         self._tx_depth = 0

@@ -68,6 +68,7 @@ def _max_scale(values: pl.Series) -> int:
 
 class PostgresStore(Store):
     backend = "postgres"
+    byte_order = ' COLLATE "C"'
 
     def __init__(self, url: str) -> None:
         super().__init__()

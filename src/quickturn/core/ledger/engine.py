@@ -514,6 +514,8 @@ def estimate_accounts(
                 fix="Set skus.weight_g (and length_cm, width_cm, height_cm).",
                 source="skus",
                 column="weight_g",
+                value=no_weight,
+                counts_value="n",
                 n=len(no_weight),
                 skus=sample(no_weight),
             )
@@ -1493,20 +1495,119 @@ def build_ledger(
     """Compute every order line's contribution margin with all components (pure)."""
     s = settings or LedgerSettings()
     fx = fx_table(inputs.fx_rates)
-    stage = line_stage(inputs, s, fx)
-    findings = list(stage.findings)
-    lines = stage.lines
+    return finish_ledger(line_stage(inputs, s, fx), inputs, s, fx, as_of=as_of, detail=detail)
+
+
+def finish_ledger(
+    stage: LineStage,
+    inputs: LedgerInputs,
+    s: LedgerSettings,
+    fx: pl.DataFrame,
+    *,
+    as_of: date | None = None,
+    detail: bool = True,
+) -> LedgerResult:
+    """The ledger from the line stage of every order: cost layers and the costing pass per SKU,
+    ad spend per period, every account summed per line.  ``inputs``' order-scoped tables are
+    not read (the stage has them), so they may be empty (a build by partitions of orders)."""
+    cross = cross_order(stage.lines, stage.returns, inputs, s, fx, as_of=as_of, detail=detail)
+    lines, details = assemble(
+        stage.lines,
+        stage.details,
+        stage.basis_cols,
+        cross.line_costs,
+        cross.cost_details,
+        cross.ad_allocations,
+    )
+    return LedgerResult(
+        lines=lines,
+        details=details,
+        overhead=pl.concat([stage.overhead, cross.ad_overhead]),
+        layers=cross.layers,
+        ad_allocations=cross.ad_allocations,
+        ad_pools=cross.ad_pools,
+        consumption=cross.consumption,
+        standard_costs=cross.standard_costs,
+        settings=s,
+        findings=[*stage.findings, *cross.findings],
+        as_of=cross.as_of,
+        by_layer=cross.consumption.height > 0,
+    )
+
+
+@dataclass
+class CrossOrder:
+    """What needs every order at once: cost layers, the costing pass per SKU (line costs,
+    return cost details, consumption) and the ad pools per period."""
+
+    as_of: date
+    layers: pl.DataFrame
+    standard_costs: pl.DataFrame
+    line_costs: pl.DataFrame
+    cost_details: pl.DataFrame
+    consumption: pl.DataFrame
+    ad_allocations: pl.DataFrame
+    ad_pools: pl.DataFrame
+    ad_overhead: pl.DataFrame
+    findings: list[Finding]
+
+
+def cross_order(
+    lines: pl.DataFrame,
+    returns: pl.DataFrame,
+    inputs: LedgerInputs,
+    s: LedgerSettings,
+    fx: pl.DataFrame,
+    *,
+    as_of: date | None = None,
+    detail: bool = True,
+) -> CrossOrder:
+    """The cross-order passes over every order line (``lines`` needs only the columns of
+    :data:`CROSS_LINE_COLUMNS`) and the prepared returns."""
     if as_of is None:
         as_of = lines["order_date"].max() if lines.height else date(2000, 1, 1)  # type: ignore[assignment]
     assert isinstance(as_of, date)
+    findings: list[Finding] = []
     layers, f = cost_layers(inputs, s, fx)
     findings += f
     std = standard_costs(inputs, s, fx, layers, as_of)
-    lc, ret_cost_det, consumption, f = costing(lines, stage.returns, layers, std, s, detail=detail)
+    lc, ret_cost_det, consumption, f = costing(lines, returns, layers, std, s, detail=detail)
     findings += f
     ad_alloc, ad_pools, ad_over, f = attribution.allocate_ads(lines, inputs, s, fx)
     findings += f
-    details = pl.concat([stage.details, ret_cost_det])
+    return CrossOrder(
+        as_of, layers, std, lc, ret_cost_det, consumption, ad_alloc, ad_pools, ad_over, findings
+    )
+
+
+#: the line columns the cross-order passes read
+CROSS_LINE_COLUMNS = (
+    "line_no",
+    "sku_id",
+    "created_at",
+    "quantity",
+    "order_date",
+    "sales",
+    "content_id",
+    "traffic_source",
+    "is_sample",
+)
+
+
+def assemble(
+    lines: pl.DataFrame,
+    details: pl.DataFrame,
+    basis_cols: list[str],
+    line_costs: pl.DataFrame,
+    cost_details: pl.DataFrame,
+    ad_alloc: pl.DataFrame,
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """(lines, details) of the ledger: the line stage's lines with their costs, every
+    account summed per line (:func:`add_details`), the fees' basis and the margin.  Works on
+    any set of whole orders (``line_costs``, ``cost_details`` and ``ad_alloc`` may hold other
+    lines too: only ``lines``' are used)."""
+    details = pl.concat([details, cost_details])
+    lc = line_costs
     if lc.height == lines.height and lc["line_no"].equals(lines["line_no"]):
         lines = pl.concat([lines, lc.drop("line_no")], how="horizontal")
     else:
@@ -1514,8 +1615,8 @@ def build_ledger(
     lines = add_details(lines, details, ad_alloc)
     lines = lines.with_columns(
         pl.when(
-            pl.any_horizontal([pl.col(c).fill_null(False) for c in stage.basis_cols])
-            if stage.basis_cols
+            pl.any_horizontal([pl.col(c).fill_null(False) for c in basis_cols])
+            if basis_cols
             else pl.lit(False)
         )
         .then(pl.lit("actual"))
@@ -1524,20 +1625,7 @@ def build_ledger(
         (pl.col("unknown_units").fill_null(0) == 0).alias("cost_known"),
         pl.sum_horizontal([pl.col(a) for a in ACCOUNT_NAMES]).alias("margin"),
     )
-    return LedgerResult(
-        lines=lines,
-        details=details,
-        overhead=pl.concat([stage.overhead, ad_over]),
-        layers=layers,
-        ad_allocations=ad_alloc,
-        ad_pools=ad_pools,
-        consumption=consumption,
-        standard_costs=std,
-        settings=s,
-        findings=findings,
-        as_of=as_of,
-        by_layer=consumption.height > 0,
-    )
+    return lines, details
 
 
 __all__ = [

@@ -15,14 +15,30 @@ The function is pure: reading the partitions (from Parquet, a database, …) is 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import shutil
+import tempfile
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
 from datetime import date
+from pathlib import Path
 
 import polars as pl
 
 from quickturn.core.ledger import attribution
 from quickturn.core.ledger.accounts import ACCOUNT_NAMES, GROUPS
-from quickturn.core.ledger.engine import add_details, costing, line_stage
+from quickturn.core.ledger.engine import (
+    CROSS_LINE_COLUMNS,
+    CrossOrder,
+    LedgerResult,
+    LineStage,
+    add_details,
+    assemble,
+    costing,
+    cross_order,
+    finish_ledger,
+    line_stage,
+)
+from quickturn.core.ledger.findings import merge as merge_findings
 from quickturn.core.ledger.fx import fx_table
 from quickturn.core.ledger.inputs import LedgerInputs
 from quickturn.core.ledger.landed import cost_layers, standard_costs
@@ -33,17 +49,8 @@ from quickturn.errors import Finding
 ORDER_SCOPED = ("orders", "order_lines", "returns", "settlement_lines", "bills")
 #: accounts that need every order at once (costing pass, ad pools)
 CROSS_ACCOUNTS = ("cogs", "cogs_reversal", "return_write_off", "replacement", "ads")
-SLIM_LINE = (
-    "line_no",
-    "sku_id",
-    "created_at",
-    "quantity",
-    "order_date",
-    "sales",
-    "content_id",
-    "traffic_source",
-    "is_sample",
-)
+#: what the cross-order passes read of every line
+SLIM_LINE = CROSS_LINE_COLUMNS
 SLIM_RETURN = (
     "line_no",
     "sku_id",
@@ -232,6 +239,251 @@ def rollup_partitions(
         pl.sum_horizontal([pl.col(g) for g in GROUPS]).alias("margin")
     )
     return sort_unique_keys(out, keys), findings
+
+
+def _concat_lines(parts: list[pl.DataFrame]) -> pl.DataFrame:
+    """The partitions' lines as one frame, columns in the order of a whole-shop build: each
+    partition has the ``has_<family>`` columns of the actual families its orders have (sorted,
+    in one run); the whole shop has them all (null where an order has none)."""
+    out = pl.concat(parts, how="diagonal_relaxed")
+    fams = sorted(c for c in out.columns if c.startswith("has_"))
+    first = parts[0].columns
+    at = next((i for i, c in enumerate(first) if c.startswith("has_")), None)
+    if at is None:  # the first partition has none: they go before the sales family's columns
+        at = first.index("gross_revenue") if "gross_revenue" in first else len(first)
+    rest = [c for c in first if not c.startswith("has_")]
+    head = [c for c in first[:at] if not c.startswith("has_")]
+    order = [*head, *fams, *rest[len(head) :]]
+    order += [c for c in out.columns if c not in order]
+    return out.select(order)
+
+
+def build_partitions(
+    partitions: Iterable[LedgerInputs],
+    settings: LedgerSettings | None = None,
+    *,
+    as_of: date | None = None,
+    detail: bool = True,
+) -> LedgerResult:
+    """:func:`~quickturn.core.ledger.engine.build_ledger` of the union of ``partitions``
+    (disjoint, contiguous ranges of order ids in ascending order; shop-level rows — settlement
+    lines and bills of no order — in the first; every partition holds the shared tables), in
+    memory bounded by the partition for the line stage, which is the bulk of a build.
+
+    Each partition's line stage is kept with its line and order numbers shifted to follow the
+    previous partitions', so the stages join into the whole shop's; the costing pass and the
+    ad pools then run once over every line (:func:`~quickturn.core.ledger.engine.finish_ledger`).
+    Equal to the whole-shop build (a test checks it), findings merged per kind
+    (:func:`~quickturn.core.ledger.findings.merge`)."""
+    s = settings or LedgerSettings()
+    shared: LedgerInputs | None = None
+    fx: pl.DataFrame | None = None
+    lines: list[pl.DataFrame] = []
+    details: list[pl.DataFrame] = []
+    overheads: list[pl.DataFrame] = []
+    returns: list[pl.DataFrame] = []
+    basis: set[str] = set()
+    findings: list[Finding] = []
+    n_lines = n_orders = 0
+    for part in partitions:
+        if shared is None:
+            shared = part.replace(**{t: getattr(part, t).head(0) for t in ORDER_SCOPED})
+            fx = fx_table(part.fx_rates)
+        assert fx is not None
+        stage = line_stage(part, s, fx)
+        shift = [pl.col("line_no") + n_lines]
+        lines.append(stage.lines.with_columns(*shift, pl.col("order_idx") + n_orders))
+        details.append(stage.details.with_columns(shift))
+        r = stage.returns
+        if "order_idx" in r.columns:
+            r = r.with_columns(pl.col("order_idx") + n_orders)
+        returns.append(r.with_columns(shift))
+        overheads.append(stage.overhead)
+        basis.update(stage.basis_cols)
+        findings += stage.findings
+        n_lines += stage.lines.height
+        n_orders += part.orders.height  # order_idx numbers every order, kept or not
+        del stage, part, r
+    if shared is None or fx is None:
+        raise ValueError("no partitions")
+    whole = LineStage(
+        _concat_lines(lines),
+        pl.concat(details, how="vertical_relaxed"),
+        pl.concat(overheads, how="vertical_relaxed"),
+        pl.concat([r for r in returns if r.height] or returns[:1], how="diagonal_relaxed"),
+        sorted(basis),
+        merge_findings(findings),
+    )
+    del lines, details, overheads, returns
+    return finish_ledger(whole, shared, s, fx, as_of=as_of, detail=detail)
+
+
+def _line_order(columns: list[list[str]]) -> list[str]:
+    """The whole shop's line columns from the partitions' (as :func:`_concat_lines` orders
+    them)."""
+    return _concat_lines([pl.DataFrame(schema=dict.fromkeys(c, pl.Int8)) for c in columns]).columns
+
+
+@dataclass
+class SpilledLedger:
+    """A ledger built by partitions of orders whose per-line frames wait on disk, one file
+    set per partition, while the cross-order results (:class:`CrossOrder`) stay in memory.
+
+    :meth:`partitions` gives each partition's :class:`LedgerResult` in turn — the whole
+    ledger's rows of those orders (the overhead, rows of no order line, all in the first) —
+    so a caller can post, fingerprint and check the ledger holding one partition at a time.
+    :meth:`close` (or the context manager) removes the files."""
+
+    directory: Path
+    settings: LedgerSettings
+    cross: CrossOrder
+    columns: list[str]
+    basis_cols: list[str]
+    overhead: pl.DataFrame
+    findings: list[Finding]
+    #: per partition: (first line number, line count, lowest order id or None for the first)
+    spans: list[tuple[int, int, str | None]] = field(default_factory=list)
+    by_layer: bool = False
+
+    @property
+    def as_of(self) -> date:
+        return self.cross.as_of
+
+    @property
+    def n_lines(self) -> int:
+        return sum(n for _lo, n, _id in self.spans)
+
+    def __enter__(self) -> SpilledLedger:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        shutil.rmtree(self.directory, ignore_errors=True)
+
+    def partition(self, i: int) -> LedgerResult:
+        lo, n, _ = self.spans[i]
+        d = self.directory
+        lines = pl.read_ipc(d / f"{i}.lines.arrow")
+        missing = [c for c in self.columns if c not in lines.columns]
+        lines = lines.with_columns([pl.lit(None, pl.Boolean).alias(c) for c in missing])
+        lines = lines.select(self.columns)
+        details = pl.read_ipc(d / f"{i}.details.arrow")
+        mine = pl.col("line_no").is_between(lo, lo + n - 1)
+        c = self.cross
+        lc = c.line_costs.slice(lo, n) if _dense(c.line_costs, lo, n) else c.line_costs.filter(mine)
+        ad = c.ad_allocations.filter(mine)
+        lines, details = assemble(
+            lines, details, self.basis_cols, lc, c.cost_details.filter(mine), ad
+        )
+        return LedgerResult(
+            lines=lines,
+            details=details,
+            overhead=self.overhead if i == 0 else self.overhead.clear(),
+            layers=c.layers,
+            ad_allocations=ad,
+            ad_pools=c.ad_pools,
+            consumption=c.consumption.filter(mine),
+            standard_costs=c.standard_costs,
+            settings=self.settings,
+            findings=self.findings,
+            as_of=c.as_of,
+            by_layer=self.by_layer,
+        )
+
+    def partitions(self) -> Iterator[LedgerResult]:
+        for i in range(len(self.spans)):
+            yield self.partition(i)
+
+
+def _dense(lc: pl.DataFrame, lo: int, n: int) -> bool:
+    """``lc``'s rows lo..lo+n-1 are lines lo..lo+n-1 (the costing pass keeps line order)."""
+    if lc.height < lo + n or n == 0:
+        return False
+    part = lc["line_no"].slice(lo, n)
+    return int(part[0]) == lo and int(part[-1]) == lo + n - 1
+
+
+def spill_partitions(
+    partitions: Iterable[LedgerInputs],
+    settings: LedgerSettings | None = None,
+    *,
+    as_of: date | None = None,
+    detail: bool = True,
+    directory: str | Path | None = None,
+) -> SpilledLedger:
+    """:func:`build_partitions` holding one partition at a time: each partition's line stage
+    goes to Arrow files in a new temporary directory (under ``directory``) and only the
+    columns the cross-order passes read stay in memory; the costing pass and the ad pools
+    run over every line, then :meth:`SpilledLedger.partitions` assembles each partition.
+    Equal to the whole-shop build partition by partition (a test checks it)."""
+    s = settings or LedgerSettings()
+    where = Path(tempfile.mkdtemp(prefix="quickturn-ledger-", dir=directory))
+    try:
+        shared: LedgerInputs | None = None
+        fx: pl.DataFrame | None = None
+        slim: list[pl.DataFrame] = []
+        returns: list[pl.DataFrame] = []
+        overheads: list[pl.DataFrame] = []
+        columns: list[list[str]] = []
+        basis: set[str] = set()
+        findings: list[Finding] = []
+        spans: list[tuple[int, int, str | None]] = []
+        n_lines = n_orders = 0
+        no_returns: pl.DataFrame | None = None
+        for i, part in enumerate(partitions):
+            if shared is None:
+                shared = part.replace(**{t: getattr(part, t).head(0) for t in ORDER_SCOPED})
+                fx = fx_table(part.fx_rates)
+            assert fx is not None
+            stage = line_stage(part, s, fx)
+            shift = pl.col("line_no") + n_lines
+            lines = stage.lines.with_columns(shift, pl.col("order_idx") + n_orders)
+            lines.write_ipc(where / f"{i}.lines.arrow")
+            stage.details.with_columns(shift).write_ipc(where / f"{i}.details.arrow")
+            slim.append(lines.select(CROSS_LINE_COLUMNS))
+            columns.append(lines.columns)
+            r = stage.returns
+            if "order_idx" in r.columns:
+                r = r.with_columns(pl.col("order_idx") + n_orders)
+            if r.height:
+                returns.append(r.with_columns(shift))
+            elif no_returns is None:
+                no_returns = r
+            overheads.append(stage.overhead)
+            basis.update(stage.basis_cols)
+            findings += stage.findings
+            low = None if i == 0 or part.orders.height == 0 else part.orders["order_id"].min()
+            spans.append((n_lines, lines.height, None if low is None else str(low)))
+            n_lines += lines.height
+            n_orders += part.orders.height  # order_idx numbers every order, kept or not
+            del stage, part, r, lines
+        if shared is None or fx is None:
+            raise ValueError("no partitions")
+        all_lines = pl.concat(slim)
+        del slim
+        if returns:
+            prepared = pl.concat(returns, how="diagonal_relaxed")
+        else:
+            assert no_returns is not None
+            prepared = no_returns
+        cross = cross_order(all_lines, prepared, shared, s, fx, as_of=as_of, detail=detail)
+        del all_lines, prepared, returns
+        return SpilledLedger(
+            directory=where,
+            settings=s,
+            cross=cross,
+            columns=_line_order(columns),
+            basis_cols=sorted(basis),
+            overhead=pl.concat([*overheads, cross.ad_overhead], how="vertical_relaxed"),
+            findings=merge_findings([*findings, *cross.findings]),
+            spans=spans,
+            by_layer=cross.consumption.height > 0,
+        )
+    except BaseException:
+        shutil.rmtree(where, ignore_errors=True)
+        raise
 
 
 def sort_unique_keys(df: pl.DataFrame, keys: list[str]) -> pl.DataFrame:

@@ -17,9 +17,10 @@ for the CLI, the web dashboard and the Python API.
 from __future__ import annotations
 
 import contextlib
+import itertools
 import json
 import uuid
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -85,6 +86,34 @@ def load_inputs(store: Store) -> LedgerInputs:
     return LedgerInputs.from_frames(frames)
 
 
+#: a shop with more orders than this is built by partitions of this many orders (contiguous
+#: ranges of order ids, :func:`load_partitions`): the line stage, the bulk of a build, then
+#: holds one partition at a time (a 2M-line shop: ~3 GB less at the peak)
+PARTITION_ORDERS = 250_000
+
+
+def load_partitions(store: Store, per_partition: int = PARTITION_ORDERS) -> Iterator[LedgerInputs]:
+    """The ledger's inputs as partitions of orders for
+    :func:`~quickturn.core.ledger.stream.build_partitions`: the shared tables read once, the
+    order-scoped ones (:data:`~quickturn.store.queries.ledger.ORDER_SCOPED`) one range of
+    ``per_partition`` order ids at a time, ascending; rows of no order in the first."""
+    have = store.existing_tables()
+    shared = {
+        t: store.table(t, columns=_ONLY.get(t))
+        for t in TABLES
+        if t in have and t not in q.ORDER_SCOPED
+    }
+    bounds = q.order_id_bounds(store, per_partition) if "orders" in have else []
+    edges: list[str | None] = [None, *bounds, None]
+    for lo, hi in itertools.pairwise(edges):
+        scoped = {
+            t: q.order_partition(store, t, _ONLY.get(t), lo, hi)
+            for t in q.ORDER_SCOPED
+            if t in have
+        }
+        yield LedgerInputs.from_frames({**shared, **scoped})
+
+
 def build(
     store: Store,
     *,
@@ -93,9 +122,17 @@ def build(
     detail: bool = True,
     inputs: LedgerInputs | None = None,
 ) -> LedgerResult:
-    """Run the ledger on the store's data (nothing is written)."""
-    inputs = inputs if inputs is not None else load_inputs(store)
-    result = build_ledger(inputs, ledger_settings(settings), as_of=as_of, detail=detail)
+    """Run the ledger on the store's data (nothing is written).  Without ``inputs``, a shop
+    of more than :data:`PARTITION_ORDERS` orders is built by partitions of orders (the same
+    ledger, in less memory)."""
+    lset = ledger_settings(settings)
+    if inputs is None and q.order_count(store) > PARTITION_ORDERS:
+        from quickturn.core.ledger.stream import build_partitions
+
+        result = build_partitions(load_partitions(store), lset, as_of=as_of, detail=detail)
+    else:
+        inputs = inputs if inputs is not None else load_inputs(store)
+        result = build_ledger(inputs, lset, as_of=as_of, detail=detail)
     result.findings.extend(reconcile(result))
     return result
 
@@ -131,6 +168,9 @@ class LedgerRun:
     #: order lines of the ledger (of the last posting run after an ``unchanged`` run)
     order_lines: int = 0
     settings: LedgerSettings | None = field(default=None, repr=False)
+    #: :func:`summary_of` the ledger, when the run made it without keeping the ledger (a
+    #: shop posted by partitions)
+    summary: dict[str, Any] | None = None
 
     @property
     def result(self) -> LedgerResult:
@@ -209,7 +249,7 @@ KEEP_INPUTS_MAX_LINES = 500_000
 #: orders posted together: the postings, their diff and their write are made one chunk of
 #: orders at a time, so memory follows the chunk, not the shop (a 2M-line shop has ~10M
 #: postings: 15 GB when made at once)
-POST_CHUNK_ORDERS = 200_000
+POST_CHUNK_ORDERS = 50_000
 
 
 def _post_orders(
@@ -221,6 +261,7 @@ def _post_orders(
     run_id: str,
     now: datetime,
     into: str | None = None,
+    with_overhead: bool = True,
 ) -> tuple[int, int]:
     """Post ``orders`` (and every posting of no order line) of ``result``: per chunk of
     orders, the fresh postings are diffed against the stored ones of the same orders (from
@@ -229,17 +270,20 @@ def _post_orders(
 
     Chunks are exact: an order's postings (entry keys include the order) are all made in one
     chunk, and the postings of no order line are made and diffed in the first chunk only.
-    ``into``: write the journal's rebuilt copy (:meth:`Store.start_rebuild`) instead."""
+    ``into``: write the journal's rebuilt copy (:meth:`Store.start_rebuild`) instead.
+    ``with_overhead=False``: the postings of no order line are neither made nor diffed (a
+    partition of a shop other than the first)."""
     n_new = n_rev = 0
     n = max(orders.len(), 1)
     for k, lo in enumerate(range(0, n, POST_CHUNK_ORDERS)):
         chunk = orders.slice(lo, POST_CHUNK_ORDERS)
-        fresh = postings(inc.subset(result, chunk, overhead=k == 0))
+        no_order = with_overhead and k == 0
+        fresh = postings(inc.subset(result, chunk, overhead=no_order))
         if stored_all is not None:
             keep = pl.col("order_id").is_in(chunk.implode())
-            stored = stored_all.filter(keep | pl.col("order_id").is_null() if k == 0 else keep)
+            stored = stored_all.filter(keep | pl.col("order_id").is_null() if no_order else keep)
         else:
-            stored = q.posting_identities_of_orders(store, chunk.to_list(), no_order=k == 0)
+            stored = q.posting_identities_of_orders(store, chunk.to_list(), no_order=no_order)
         to_post, gone = journal_diff(fresh, stored, run_id=run_id)
         del fresh
         if gone.height:
@@ -265,6 +309,230 @@ def _post_orders(
             store.write("ledger_postings", new, mode="append", into=into)
             n_new += new.height
     return n_new, n_rev
+
+
+def _layer_rows(layers: pl.DataFrame, run_id: str) -> pl.DataFrame:
+    """``ledger_cost_layers`` rows of the ledger's cost layers."""
+    rows = layers.select(
+        "layer_id",
+        pl.lit(run_id).alias("run_id"),
+        "sku_id",
+        "source_table",
+        "source_key",
+        "received_on",
+        "quantity",
+        "factory_usd",
+        "freight_usd",
+        "duty_usd",
+        "inbound_usd",
+        "landed_usd",
+        pl.when(pl.col("quantity") > 0)
+        .then(pl.col("landed_usd") // pl.col("quantity"))
+        .alias("unit_landed_usd"),
+        pl.col("known").alias("cost_known"),
+        "basis",
+        "in_transit",
+    )
+    return _money_out(
+        rows,
+        ("factory_usd", "freight_usd", "duty_usd", "inbound_usd", "landed_usd", "unit_landed_usd"),
+    )
+
+
+def _write_run(
+    store: Store,
+    *,
+    run_id: str,
+    now: datetime,
+    as_of: date | None,
+    settings: LedgerSettings,
+    mode: str,
+    summary: Mapping[str, Any],
+    sources: pl.DataFrame | None,
+    layers: pl.DataFrame,
+) -> None:
+    """The run's own rows: the sources' fingerprints (``None``: no incremental tables), the
+    cost layers and the ``runs`` record with its summary."""
+    if sources is not None:
+        store.write(
+            "ledger_sources", sources.with_columns(pl.lit(run_id).alias("run_id")), mode="replace"
+        )
+    store.write("ledger_cost_layers", layers, mode="replace")
+    store.write(
+        "runs",
+        pl.DataFrame(
+            {
+                "run_id": [run_id],
+                "module": ["ledger"],
+                "created_at": [now],
+                "as_of": [as_of],
+                "params": [json.dumps({"costing_method": settings.costing_method, "mode": mode})],
+                "summary": [json.dumps(summary, default=str)],
+            }
+        ),
+    )
+
+
+def _in_range(lo: str | None, hi: str | None, *, no_order: bool) -> pl.Expr:
+    """Order ids in ``[lo, hi)`` (by bytes; ``None``: unbounded); ``no_order``: also null."""
+    c = pl.col("order_id")
+    cond = pl.lit(True)
+    if lo is not None:
+        cond = cond & (c >= lo)
+    if hi is not None:
+        cond = cond & (c < hi)
+    return cond.fill_null(no_order)
+
+
+def _run_partitioned(
+    store: Store,
+    lset: LedgerSettings,
+    as_of: date | None,
+    sources: pl.DataFrame,
+    *,
+    incremental: bool,
+    full: bool,
+    now: datetime,
+) -> LedgerRun:
+    """:func:`run` for a shop of more than :data:`PARTITION_ORDERS` orders: the ledger is
+    built by partitions of orders (:func:`~quickturn.core.ledger.stream.spill_partitions`)
+    and fingerprinted, checked and posted one partition at a time, so memory follows the
+    partition, not the shop.  The journal, the posted lines, the findings and the summary are
+    those of :func:`run` on the whole ledger (a test checks it)."""
+    from quickturn.core.ledger import reconcile as rec
+    from quickturn.core.ledger.stream import spill_partitions
+
+    run_id = f"ledger-{now:%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:6]}"
+    salt = inc.settings_key(lset, as_of)
+    stored_lines = q.posted_line_fingerprints(store) if incremental else pl.DataFrame()
+    mode = "full" if full or not incremental or stored_lines.height == 0 else "incremental"
+    stored_all = q.posting_identities(store) if mode == "full" else None
+    first = stored_all is not None and stored_all.height == 0
+    staged: list[str] = []
+    n_new = n_rev = n_orders = 0
+    totals = dict.fromkeys(LINE_TOTALS, 0)
+    checks: list[rec.Checks] = []
+
+    def post(spilled: Any, into: str | None, lines_into: str | None) -> None:
+        nonlocal n_new, n_rev, n_orders
+        lows = [low for _lo, _n, low in spilled.spans]
+        for i, part in enumerate(spilled.partitions()):
+            lo, hi = lows[i], lows[i + 1] if i + 1 < len(lows) else None
+            fresh = inc.line_fingerprints(part, salt)
+            theirs = _in_range(lo, hi, no_order=False)
+            mine_stored = stored_lines.filter(theirs) if stored_lines.height else stored_lines
+            part_stored: pl.DataFrame | None = None
+            if stored_all is not None:
+                part_stored = stored_all.filter(_in_range(lo, hi, no_order=i == 0))
+                orders = (
+                    pl.concat(
+                        [
+                            fresh["order_id"],
+                            part_stored["order_id"].drop_nulls(),
+                            mine_stored["order_id"]
+                            if mine_stored.height
+                            else pl.Series([], dtype=pl.String),
+                        ]
+                    )
+                    .unique()
+                    .sort()
+                )
+            else:
+                orders = inc.changed_orders(fresh, mine_stored)
+            rows = (
+                inc.line_attributes(part)
+                .with_columns(fresh["fingerprint"], pl.lit(run_id).alias("run_id"))
+                .filter(pl.col("order_id").is_in(orders.implode()))
+            )
+            a, b = _post_orders(
+                store,
+                part,
+                orders,
+                part_stored,
+                run_id=run_id,
+                now=now,
+                into=into,
+                with_overhead=i == 0,
+            )
+            n_new, n_rev, n_orders = n_new + a, n_rev + b, n_orders + orders.len()
+            if incremental:
+                if lines_into is not None or mode == "full":
+                    for lo_row in range(0, rows.height, POST_CHUNK_ORDERS):
+                        store.write(
+                            "ledger_lines",
+                            rows.slice(lo_row, POST_CHUNK_ORDERS),
+                            mode="append",
+                            into=lines_into,
+                        )
+                else:
+                    gone = mine_stored.join(fresh, on=["order_id", "sku_id"], how="anti")
+                    for chunk in _chunks(gone["order_id"].unique().to_list()):
+                        store.delete("ledger_lines", where={"order_id": chunk})
+                    if rows.height:
+                        store.write("ledger_lines", rows, mode="upsert")
+            for k, v in _line_totals(part.lines).items():
+                totals[k] += v
+            checks.append(rec.collect(part))
+            del part, fresh, rows
+
+    def finish(spilled: Any, findings: list[Finding]) -> None:
+        summary = _summary(totals, spilled.as_of, findings)
+        summary.update(
+            {
+                "posted": n_new,
+                "reversed": n_rev,
+                "mode": mode,
+                "orders_reposted": n_orders,
+                "finding_records": [f.to_dict() for f in findings],
+            }
+        )
+        _write_run(
+            store,
+            run_id=run_id,
+            now=now,
+            as_of=spilled.as_of,
+            settings=lset,
+            mode=mode,
+            summary=summary,
+            sources=sources if incremental else None,
+            layers=_layer_rows(spilled.cross.layers, run_id),
+        )
+        out.summary = summary
+
+    out = LedgerRun(run_id, None, pl.DataFrame(), None, mode=mode, store=store, settings=lset)
+    with spill_partitions(load_partitions(store), lset, as_of=as_of) as spilled:
+        try:
+            if first:
+                staged.append("ledger_postings")
+                into = store.start_rebuild("ledger_postings")
+                lines_into = None
+                if incremental:
+                    staged.append("ledger_lines")
+                    lines_into = store.start_rebuild("ledger_lines")
+                post(spilled, into, lines_into)
+                findings = [*spilled.findings, *rec.report(rec.combine(checks))]
+                with store.transaction():
+                    store.finish_rebuild("ledger_postings")
+                    if incremental:
+                        store.finish_rebuild("ledger_lines")
+                    finish(spilled, findings)
+            else:
+                with store.transaction():
+                    if incremental and mode == "full":
+                        store.delete("ledger_lines")
+                    post(spilled, None, None)
+                    findings = [*spilled.findings, *rec.report(rec.combine(checks))]
+                    finish(spilled, findings)
+        except BaseException:
+            for name in staged:
+                with contextlib.suppress(Exception):
+                    store.drop_rebuild(name)
+            raise
+    out.posted, out.reversed, out.orders_reposted = n_new, n_rev, n_orders
+    out.findings = findings
+    out.as_of = spilled.as_of
+    out.order_lines = totals["order_lines"]
+    return out
 
 
 def run(
@@ -321,7 +589,15 @@ def run(
                 int(n_lines) if isinstance(n_lines, int) else unchanged.result.lines.height
             )
             return unchanged
-    inputs = load_inputs(store)
+    # a big shop is built and posted by partitions of orders and its input tables (2.4 GB at
+    # 2M order lines) are not kept: :attr:`LedgerRun.inputs` loads them again if a caller
+    # asks (CNY roll-ups, cash)
+    big = q.order_count(store) > PARTITION_ORDERS
+    if big and persist:
+        return _run_partitioned(
+            store, lset, as_of, sources, incremental=incremental, full=full, now=now
+        )
+    inputs: LedgerInputs | None = None if big else load_inputs(store)
     result = build(store, settings=lset, as_of=as_of, inputs=inputs)
     if not persist:
         return LedgerRun(
@@ -334,10 +610,9 @@ def run(
             as_of=result.as_of,
             order_lines=result.lines.height,
         )
-    # a big shop's input tables (2.4 GB at 2M order lines) are not needed to post: they are
-    # let go here and loaded again only if a caller asks for them (CNY roll-ups, cash)
+    # input tables over KEEP_INPUTS_MAX_LINES are not needed to post: they are let go here
     kept_inputs: LedgerInputs | None = inputs
-    if inputs.order_lines.height > KEEP_INPUTS_MAX_LINES:
+    if inputs is not None and inputs.order_lines.height > KEEP_INPUTS_MAX_LINES:
         kept_inputs = None
     del inputs
     salt = inc.settings_key(lset, as_of)
@@ -366,30 +641,7 @@ def run(
         .with_columns(fresh_lines["fingerprint"], pl.lit(run_id).alias("run_id"))
         .filter(pl.col("order_id").is_in(orders.implode()))
     )
-    layers = result.layers.select(
-        "layer_id",
-        pl.lit(run_id).alias("run_id"),
-        "sku_id",
-        "source_table",
-        "source_key",
-        "received_on",
-        "quantity",
-        "factory_usd",
-        "freight_usd",
-        "duty_usd",
-        "inbound_usd",
-        "landed_usd",
-        pl.when(pl.col("quantity") > 0)
-        .then(pl.col("landed_usd") // pl.col("quantity"))
-        .alias("unit_landed_usd"),
-        pl.col("known").alias("cost_known"),
-        "basis",
-        "in_transit",
-    )
-    layers = _money_out(
-        layers,
-        ("factory_usd", "freight_usd", "duty_usd", "inbound_usd", "landed_usd", "unit_landed_usd"),
-    )
+    layers = _layer_rows(result.layers, run_id)
     summary = summary_of(result)
     # the first posting (an empty journal) is written into a copy of the journal piece by
     # piece, each piece committed, and swapped in by the transaction below: one transaction
@@ -442,28 +694,16 @@ def run(
                         store.delete("ledger_lines", where={"order_id": chunk})
                     if line_rows.height:
                         store.write("ledger_lines", line_rows, mode="upsert")
-                store.write(
-                    "ledger_sources",
-                    sources.with_columns(pl.lit(run_id).alias("run_id")),
-                    mode="replace",
-                )
-            store.write("ledger_cost_layers", layers, mode="replace")
-            store.write(
-                "runs",
-                pl.DataFrame(
-                    {
-                        "run_id": [run_id],
-                        "module": ["ledger"],
-                        "created_at": [now],
-                        "as_of": [result.as_of],
-                        "params": [
-                            json.dumps(
-                                {"costing_method": result.settings.costing_method, "mode": mode}
-                            )
-                        ],
-                        "summary": [json.dumps(summary, default=str)],
-                    }
-                ),
+            _write_run(
+                store,
+                run_id=run_id,
+                now=now,
+                as_of=result.as_of,
+                settings=result.settings,
+                mode=mode,
+                summary=summary,
+                sources=sources if incremental else None,
+                layers=layers,
             )
     except BaseException:
         for name in staged:
@@ -486,21 +726,48 @@ def run(
     )
 
 
-def summary_of(result: LedgerResult) -> dict[str, Any]:
-    lines = result.lines
-    total = {
-        g: int(lines[g].sum()) if g in lines.columns else 0 for g in ("gross_revenue", "margin")
-    }
+def _line_totals(lines: pl.DataFrame) -> dict[str, int]:
+    """The additive figures of :func:`summary_of` (in micro-USD; over disjoint orders they add
+    up)."""
+    if lines.height == 0:
+        return dict.fromkeys(LINE_TOTALS, 0)
     return {
-        "as_of": result.as_of,
         "order_lines": lines.height,
-        "orders": lines["order_id"].n_unique() if lines.height else 0,
-        "gross_revenue_usd": total["gross_revenue"] / MICRO,
-        "margin_usd": total["margin"] / MICRO,
-        "lines_cost_unknown": int((~lines["cost_known"]).sum()) if lines.height else 0,
-        "lines_estimated": int((lines["fees_basis"] == "estimated").sum()) if lines.height else 0,
-        "findings": {f.code: f.severity for f in result.findings},
+        "orders": lines["order_id"].n_unique(),
+        "gross_revenue": int(lines["gross_revenue"].sum()) if "gross_revenue" in lines else 0,
+        "margin": int(lines["margin"].sum()) if "margin" in lines else 0,
+        "lines_cost_unknown": int((~lines["cost_known"]).sum()),
+        "lines_estimated": int((lines["fees_basis"] == "estimated").sum()),
     }
+
+
+LINE_TOTALS = (
+    "order_lines",
+    "orders",
+    "gross_revenue",
+    "margin",
+    "lines_cost_unknown",
+    "lines_estimated",
+)
+
+
+def _summary(
+    totals: Mapping[str, int], as_of: date | None, findings: list[Finding]
+) -> dict[str, Any]:
+    return {
+        "as_of": as_of,
+        "order_lines": totals["order_lines"],
+        "orders": totals["orders"],
+        "gross_revenue_usd": totals["gross_revenue"] / MICRO,
+        "margin_usd": totals["margin"] / MICRO,
+        "lines_cost_unknown": totals["lines_cost_unknown"],
+        "lines_estimated": totals["lines_estimated"],
+        "findings": {f.code: f.severity for f in findings},
+    }
+
+
+def summary_of(result: LedgerResult) -> dict[str, Any]:
+    return _summary(_line_totals(result.lines), result.as_of, result.findings)
 
 
 # -- reports ----------------------------------------------------------------------------------

@@ -48,6 +48,60 @@ def _column(name: str) -> str:
     return ident(name)
 
 
+#: the ledger's tables of rows that belong to one order (or, with no order, to the shop)
+ORDER_SCOPED = ("orders", "order_lines", "returns", "settlement_lines", "bills")
+
+
+def order_count(store: Store) -> int:
+    """Orders in the store (0 without an ``orders`` table)."""
+    if "orders" not in store.existing_tables():
+        return 0
+    return store.count("orders")
+
+
+def order_id_bounds(store: Store, per_partition: int) -> list[str]:
+    """The first order id of every partition but the first, when the orders are cut into
+    contiguous ranges of ``per_partition`` ids (ascending by bytes, as Polars sorts)."""
+    o = f"order_id{store.byte_order}"
+    df = store.query(
+        f"SELECT order_id FROM (SELECT order_id, row_number() OVER (ORDER BY {o}) AS rn "
+        f"FROM orders) t WHERE rn > 1 AND (rn - 1) % ? = 0 ORDER BY {o}",
+        [per_partition],
+    )
+    return [str(v) for v in df["order_id"].to_list()]
+
+
+def order_partition(
+    store: Store, name: str, columns: Sequence[str] | None, lo: str | None, hi: str | None
+) -> pl.DataFrame:
+    """The rows of order-scoped table ``name`` whose order id is in ``[lo, hi)`` (by bytes;
+    ``None``: unbounded), typed as :meth:`Store.table` types them.  The first partition
+    (``lo`` is None) also holds the rows of no order."""
+    from quickturn.validate import polars_schema
+
+    if name not in ORDER_SCOPED:
+        raise ValueError(f"{name!r} is not an order-scoped table")
+    t = get_table(name)
+    cols = list(columns) if columns else t.column_names
+    o = f"order_id{store.byte_order}"
+    conds: list[str] = []
+    params: list[Any] = []
+    if lo is not None:
+        conds.append(f"{o} >= ?")
+        params.append(lo)
+    if hi is not None:
+        conds.append(f"{o} < ?")
+        params.append(hi)
+    where = " AND ".join(conds) or "TRUE"
+    if lo is None:
+        where = f"({where}) OR order_id IS NULL"
+    df = store.query(
+        f"SELECT {', '.join(ident(c) for c in cols)} FROM {ident(t.name)} WHERE {where}", params
+    )
+    schema = polars_schema(t)
+    return df.with_columns([pl.col(c).cast(schema[c]) for c in cols])
+
+
 def journal_has_postings(store: Store) -> bool:
     """True when the ledger has persisted at least one posting."""
     return bool(store.query("SELECT 1 AS x FROM ledger_postings LIMIT 1").height)
