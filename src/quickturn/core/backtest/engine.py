@@ -198,10 +198,7 @@ def remaining_demand(
 def _record_content(content: ContentPosts | None, day: int) -> ContentPosts | None:
     if content is None or content.n == 0:
         return content
-    keep = content.day < day
-    return ContentPosts(
-        content.sku[keep], content.day[keep], np.ascontiguousarray(content.views[keep][:, :day])
-    )
+    return content.window(0, day)
 
 
 def run_backtest(

@@ -385,12 +385,7 @@ def sense_window(
     y[(cols < first_day[:, None]) | censored[:, a:day]] = np.nan
     posts = None
     if content is not None and content.n:
-        keep = (content.day >= a) & (content.day < day)
-        posts = ContentPosts(
-            content.sku[keep],
-            (content.day[keep] - a).astype(np.int64),
-            np.ascontiguousarray(content.views[keep][:, a:day]),
-        )
+        posts = content.window(a, day)
     return y, a, posts
 
 

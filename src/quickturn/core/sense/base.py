@@ -213,7 +213,13 @@ class Forecaster:
     chunk_size: int = 2048
 
     # -- subclass hooks ------------------------------------------------------------------
-    def _start_panel(self, y: FloatArray, category: list[str] | None) -> None:
+    def _start_panel(
+        self,
+        y: FloatArray,
+        category: list[str] | None,
+        content: ContentPosts | None = None,
+        weekday0: IntArray | None = None,
+    ) -> None:
         """Called once with the whole panel before it is cut into chunks (shared pools)."""
 
     def _fit_chunk(self, chunk: Chunk) -> dict[str, Any]:
@@ -278,7 +284,7 @@ class Forecaster:
         self.content_ = content
         self.category_ = list(category) if category is not None else None
         self.states_: list[tuple[Chunk, dict[str, Any] | None]] = []
-        self._start_panel(self.y_, self.category_)
+        self._start_panel(self.y_, self.category_, self.content_, self.weekday0_)
 
     def fit_chunks(self, chunks: Sequence[Chunk]) -> list[tuple[Chunk, dict[str, Any] | None]]:
         """The fitted state of each chunk (split in halves where a fit fails, as ``fit``)."""
@@ -352,8 +358,9 @@ class Forecaster:
         h = horizon(h)
         cat = list(category) if category is not None else None
         parts = []
-        self._start_panel(ys, cat)
-        for chunk in self.chunk_panel(ys, kk, weekdays(weekday0, ys.shape[0]), content, cat):
+        wd0 = weekdays(weekday0, ys.shape[0])
+        self._start_panel(ys, cat, content, wd0)
+        for chunk in self.chunk_panel(ys, kk, wd0, content, cat):
             for sub, state in self._safe_fit(chunk):
                 parts.append(self._safe_predict(state, sub, h, probs_a, n_paths, seed))
         return _assemble(parts, ys.shape[0], h, probs_a, n_paths)

@@ -182,14 +182,19 @@ def content_posts(
     """One post per (content, SKU in the panel) posted inside the panel's window.
 
     Views of a post are its daily ``content_metrics.views``; a post with no metrics rows
-    has zero views (its burst size then rests on the SKU's history).
+    has zero views (its burst size then rests on the SKU's history).  With a
+    ``content.creator_id`` column each post is marked as an affiliate creator's (an id) or
+    the shop's own (empty) — :attr:`ContentPosts.creator`.
     """
     n_days = panel.n_days
     end = panel.start + timedelta(days=n_days - 1)
     index = {s: i for i, s in enumerate(panel.sku_ids)}
-    c = content.select("content_id", "posted_at").with_columns(
-        local_date("posted_at", tz).alias("post_date")
-    )
+    has_creator = "creator_id" in content.columns
+    c = content.select(
+        "content_id",
+        "posted_at",
+        (pl.col("creator_id").is_not_null() if has_creator else pl.lit(False)).alias("_cr"),
+    ).with_columns(local_date("posted_at", tz).alias("post_date"))
     cs = content_skus.filter(pl.col("sku_id").is_in(panel.sku_ids)).join(
         c, on="content_id", how="inner"
     )
@@ -209,7 +214,8 @@ def content_posts(
     sku = np.array([index[s] for s in cs["sku_id"].to_list()], dtype=np.int64)
     day = _day_index(cs["post_date"], panel.start).astype(np.int64)
     views = vmat[[cpos[x] for x in cs["content_id"].to_list()]]
-    return ContentPosts(sku=sku, day=day, views=views)
+    creator = cs["_cr"].to_numpy().astype(bool) if has_creator else None
+    return ContentPosts(sku=sku, day=day, views=views, creator=creator)
 
 
 def daily_signals(content_skus: pl.DataFrame, metrics: pl.DataFrame) -> pl.DataFrame:
@@ -275,28 +281,33 @@ def posts_from_long(
     time_col: str = "ds",
     min_jump: float = 3.0,
 ) -> ContentPosts:
-    """Long content frame (``unique_id, ds, views[, content_id]``) → posts.
+    """Long content frame (``unique_id, ds, views[, content_id][, creator_id]``) → posts.
 
     With ``content_id`` each (content, SKU) is one post that starts on its first day with
     views.  Without it, a SKU's daily views are split into posts where views jump by more
-    than ``min_jump`` × the previous day (a new video taking off).
+    than ``min_jump`` × the previous day (a new video taking off).  With ``creator_id`` a post
+    whose rows carry an id is an affiliate creator's, one with only nulls the shop's own
+    (:attr:`ContentPosts.creator`); without the column posts are not told apart.
     """
     if "views" not in content.columns:
         raise KeyError(f"content frame needs a 'views' column; it has {content.columns}")
     n_days = panel.n_days
     index = {s: i for i, s in enumerate(panel.sku_ids)}
     has_cid = "content_id" in content.columns
+    has_creator = "creator_id" in content.columns
     c = content.select(
         pl.col(id_col).cast(pl.String).alias("uid"),
         pl.col(time_col).cast(pl.Date).alias("ds"),
         pl.col("views").cast(pl.Float64).fill_null(0.0).alias("views"),
         (pl.col("content_id").cast(pl.String) if has_cid else pl.lit("_")).alias("cid"),
+        (pl.col("creator_id").is_not_null() if has_creator else pl.lit(False)).alias("cr"),
     ).filter(pl.col("uid").is_in(panel.sku_ids))
     c = c.with_columns(pl.Series("col", _day_index(c["ds"], panel.start)))
     c = c.filter((pl.col("col") >= 0) & (pl.col("col") < n_days))
     sku: list[int] = []
     day: list[int] = []
     rows: list[FloatArray] = []
+    creator: list[bool] = []
     for (uid, cid), grp in c.group_by(["uid", "cid"], maintain_order=True):
         v = np.zeros(n_days)
         np.add.at(v, grp["col"].to_numpy(), grp["views"].to_numpy())
@@ -313,6 +324,7 @@ def posts_from_long(
             sku.append(index[str(uid)])
             day.append(a)
             rows.append(seg)
+            creator.append(bool(grp["cr"].any()))
         del cid
     if not sku:
         return ContentPosts.empty(n_days)
@@ -320,6 +332,7 @@ def posts_from_long(
         sku=np.array(sku, dtype=np.int64),
         day=np.array(day, dtype=np.int64),
         views=np.vstack(rows),
+        creator=np.array(creator, dtype=bool) if has_creator else None,
     )
 
 

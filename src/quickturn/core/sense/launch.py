@@ -286,6 +286,15 @@ class LaunchPool:
         return int(self.obs_age.shape[0])
 
 
+def launch_rows(y: FloatArray, *, min_launch_day: int = MIN_LAUNCH_DAY) -> IntArray:
+    """Rows of ``y`` that count as launches: first observed on or after ``min_launch_day``."""
+    first = first_observed(y)
+    out: IntArray = np.flatnonzero((first >= min_launch_day) & (first < y.shape[1])).astype(
+        np.int64
+    )
+    return out
+
+
 def launch_pool(
     y: FloatArray,
     category: Sequence[str] | None = None,
@@ -296,7 +305,7 @@ def launch_pool(
     (built once per panel, before it is cut into chunks, so chunks share one pool)."""
     t_n = y.shape[1]
     first = first_observed(y)
-    rows = np.flatnonzero((first >= min_launch_day) & (first < t_n))
+    rows = launch_rows(y, min_launch_day=min_launch_day)
     units = _by_age(y, first, rows, t_n)
     obs_age = (t_n - 1 - first[rows]).astype(np.int64)
     cats = np.array(list(category), dtype=object)[rows] if category is not None else None

@@ -27,6 +27,7 @@ kernel; Crane & Sornette (2008) for exponential vs power-law relaxation of burst
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
@@ -45,7 +46,7 @@ from quickturn.core.sense.base import (
     weekdays,
 )
 from quickturn.core.sense.kernels import KernelGrid, kernel_grid
-from quickturn.core.sense.launch import LEVEL_DAYS, launch_curves, launch_pool
+from quickturn.core.sense.launch import LEVEL_DAYS, launch_curves, launch_pool, launch_rows
 from quickturn.core.sense.types import ContentPosts, FloatArray, IntArray
 
 SES_ALPHAS: tuple[float, ...] = (0.02, 0.05, 0.1, 0.2, 0.35)
@@ -423,6 +424,7 @@ def lifecycle_paths(
     a0: float,
     own_w: FloatArray,
     own_ptr: IntArray,
+    own_off: IntArray,
     own_cum: FloatArray,
     own_sizes: FloatArray,
     pool_bucket: IntArray,
@@ -441,7 +443,10 @@ def lifecycle_paths(
 
     Per path: draw the level multiplier (and its random
     walk), each active post's kernel and conversion, new posts (Poisson count, lognormal views,
-    kernel from the prior, conversion around the SKU's), then negative-binomial noise."""
+    kernel from the prior, conversion around the SKU's), then negative-binomial noise.
+    ``rho_cum`` is the cumulative new-post rate over kinds × horizon days (kind-major: one
+    block of ``h`` days per kind), ``own_off[i, k]`` where kind k's posts start among SKU i's
+    and ``own_w[i, k]`` the weight of those posts' sizes against the shop's."""
     n, h = base.shape
     length = shape.shape[1]
     out = np.zeros((n, n_paths, 1 if mode == 1 else h))
@@ -468,18 +473,21 @@ def lifecycle_paths(
                     if a >= length:
                         break
                     mu[t] += amp * shape[g, a]
-            lam_new = rho_cum[i, h - 1]
+            lam_new = rho_cum[i, rho_cum.shape[1] - 1]
             if lam_new > 0.0 and c_sku[i] > 0.0:
                 n_new = np.random.poisson(lam_new)
                 for _ in range(n_new):
-                    u0 = _pick(rho_cum[i], np.random.random())
+                    # the (kind, day) of the new post: rho_cum runs over kinds × horizon days
+                    uk = _pick(rho_cum[i], np.random.random())
+                    kind = uk // h
+                    u0 = uk - kind * h
                     g = _pick(prior_cum, np.random.random())
-                    o0 = own_ptr[i]
-                    o1 = own_ptr[i + 1]
-                    if o1 > o0 and np.random.random() < own_w[i]:
+                    o0 = own_ptr[i] + own_off[i, kind]
+                    o1 = own_ptr[i] + own_off[i, kind + 1]
+                    if o1 > o0 and np.random.random() < own_w[i, kind]:
                         vv = own_sizes[o0 + _pick(own_cum[o0:o1], np.random.random())]
                     else:
-                        b = pool_bucket[i, u0]
+                        b = pool_bucket[i, uk]
                         m0 = pool_ptr[b]
                         m1 = pool_ptr[b + 1]
                         vv = pool_sizes[np.random.randint(m0, m1)] if m1 > m0 else 0.0
@@ -526,6 +534,16 @@ class Lifecycle(Forecaster):
     forecast as its recent 14-day level × the shop's launch curve at its age
     (:mod:`quickturn.core.sense.launch`), learned from ≥ ``launch_min_launches`` [5] earlier
     launches (category first), instead of a flat level.
+    ``post_kinds`` [False]: when the posts say who posted (:attr:`ContentPosts.creator`),
+    learn the rate and size of new posts per kind — the shop's own account vs affiliate
+    creators — each pooled across the shop by SKU age and shrunk per SKU, and winsorize sizes
+    within each kind; a SKU with only own videos is then not given creators' posts at the
+    rate of the SKUs creators picked up.  ``launch_content_free`` [False]: with posts, the
+    launch pool holds each earlier launch's units attributed to its baseline by EM (content
+    counted once: the curve multiplies the content-free level, posts add content apart)
+    instead of its raw units.  Both are off by default: on the demo backtest neither, alone
+    or together, passes the issue-14 acceptance (``docs/sense.md``, "Why testing SKUs are
+    over-forecast").
     """
 
     name = "lifecycle"
@@ -553,6 +571,8 @@ class Lifecycle(Forecaster):
         size_weight: float = 14.0,
         rw_scale: float = 0.5,
         level_cv_scale: float = 1.0,
+        post_kinds: bool = False,
+        launch_content_free: bool = False,
     ) -> None:
         self.launch_curves = launch_curves
         self.launch_min_launches = launch_min_launches
@@ -575,82 +595,59 @@ class Lifecycle(Forecaster):
         self.new_post_scale = new_post_scale
         self.pool_cap_quantile = pool_cap_quantile
         self.own_size_pseudo = own_size_pseudo
+        self.post_kinds = post_kinds
+        self.launch_content_free = launch_content_free
 
     # -- fit -------------------------------------------------------------------------------
-    def _start_panel(self, y: FloatArray, category: list[str] | None) -> None:
-        """Earlier launches of the whole panel, shared by its chunks."""
-        self.launch_pool_ = launch_pool(y, category) if self.launch_curves else None
+    def _start_panel(
+        self,
+        y: FloatArray,
+        category: list[str] | None,
+        content: ContentPosts | None = None,
+        weekday0: IntArray | None = None,
+    ) -> None:
+        """Earlier launches of the whole panel, shared by its chunks.
 
-    def _fit_chunk(self, chunk: Chunk) -> dict[str, Any]:
-        y = chunk.y
+        With posts, each launch enters the pool with the units EM attributes to its
+        baseline (``zb``), not its raw units: the forecast multiplies the curve into the
+        content-free level and adds the posts apart, so content is counted once."""
+        if not self.launch_curves:
+            self.launch_pool_ = None
+            return
+        units = y
+        if self.launch_content_free and content is not None and content.n:
+            n, t_n = y.shape
+            rows = launch_rows(y)
+            if rows.size:
+                wd0 = weekdays(weekday0 if weekday0 is not None else 0, n)
+                sub = content.subset(rows)
+                cat = [category[i] for i in rows] if category is not None else None
+                pa = _post_arrays(sub, rows.size, t_n)
+                if pa.sku.size:
+                    zb = self._attribute(y[rows], wd0[rows], cat, pa)[5]
+                    units = y.copy()
+                    units[rows] = zb
+        self.launch_pool_ = launch_pool(units, category)
+
+    def _attribute(
+        self,
+        y: FloatArray,
+        weekday0: IntArray,
+        category: list[str] | None,
+        pa: _PostArrays,
+    ) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray, FloatArray, FloatArray]:
+        """EM pass 1 without pooling → category conversion; pass 2 with it.  Returns the
+        fitted baseline ``b·w`` (smoothed baseline × weekday factors), each post's
+        conversion, attributed units and views, the SKU's conversion and ``zb``, the units
+        attributed to the baseline (NaN unobserved)."""
         n, t_n = y.shape
-        grid = default_grid()
-        g_n = grid.size
-        wd = day_of_week(chunk.weekday0, 0, t_n)
-        dow0 = weekday_factors(y, chunk.weekday0)
-        posts = chunk.content if chunk.content is not None else ContentPosts.empty(t_n)
-        posts = posts.sliced(t_n) if posts.views.shape[1] >= t_n else posts
-        order = np.argsort(posts.sku, kind="stable")
-        p_sku = posts.sku[order]
-        p_day = posts.day[order]
-        views = np.ascontiguousarray(posts.views[order][:, :t_n], dtype=np.float64)
-        views = np.where(np.isfinite(views) & (views > 0), views, 0.0)
+        p_sku, p_day, p_end, views, ptr = pa.sku, pa.day, pa.end, pa.views, pa.ptr
         n_posts = p_sku.shape[0]
-        ptr = np.zeros(n + 1, dtype=np.int64)
-        np.add.at(ptr, p_sku + 1, 1)
-        ptr = np.cumsum(ptr)
-        # post extent: from posting to the last day with views
-        p_end = np.full(n_posts, 0, dtype=np.int64)
-        for k in range(n_posts):
-            nz = np.flatnonzero(views[k, p_day[k] :])
-            p_end[k] = p_day[k] + (int(nz[-1]) + 1 if nz.size else 0)
-        m_obs = t_n - p_day  # days of views observed since posting
-
-        # -- kernels: prior from long-observed posts, posterior for active ones --------------
-        recent = np.array(
-            [
-                views[k, max(p_day[k], t_n - self.active_days) : t_n].sum() > 0
-                for k in range(n_posts)
-            ],
-            dtype=bool,
-        )
-        active = recent & (m_obs < grid.length) & (p_end > p_day)
-        informative = (m_obs >= 14) & (p_end > p_day)
-        fit_m = np.minimum(m_obs, self.fit_days).astype(np.int64)
-        size_v = 30.0
-        # default prior: the two families equally likely, uniform within each
-        fam_n = np.bincount(grid.family, minlength=2).astype(np.float64)
-        prior = 0.5 / fam_n[grid.family]
-        if informative.any():
-            idx = np.flatnonzero(informative)
-            if idx.size > 600:
-                idx = idx[np.linspace(0, idx.size - 1, 600).astype(np.int64)]
-            sub = idx[np.linspace(0, idx.size - 1, min(idx.size, 150)).astype(np.int64)]
-            ll0, vh0 = post_loglik(views[sub], p_day[sub], fit_m[sub], grid.shape, size_v)
-            size_v = views_dispersion(views[sub], p_day[sub], fit_m[sub], ll0, vh0, grid.shape)
-            ll0, _ = post_loglik(views[idx], p_day[idx], fit_m[idx], grid.shape, size_v)
-            best = np.argmax(ll0, axis=1)
-            counts = np.bincount(best, minlength=g_n).astype(np.float64)
-            prior = counts + 0.05 * counts.sum() * prior + 1e-3 * prior
-            prior /= prior.sum()
-        act_idx = np.flatnonzero(active)
-        if act_idx.size:
-            ll, vhat = post_loglik(
-                views[act_idx], p_day[act_idx], fit_m[act_idx], grid.shape, size_v
-            )
-            lw = ll + np.log(prior)[None, :]
-            lw -= lw.max(axis=1, keepdims=True)
-            w = np.exp(lw)
-            w /= w.sum(axis=1, keepdims=True)
-        else:
-            w = np.zeros((0, g_n))
-            vhat = np.zeros((0, g_n))
-            ll = np.zeros((0, g_n))
-
-        # -- EM, pass 1 without pooling → category conversion; pass 2 with it ---------------
+        wd = day_of_week(weekday0, 0, t_n)
+        dow0 = weekday_factors(y, weekday0)
         dowf = np.ascontiguousarray(np.take_along_axis(dow0, wd, axis=1))
         zeros = np.zeros(n)
-        cat_idx, cat_n = _category_index(chunk.category, n)
+        cat_idx, cat_n = _category_index(category, n)
         tot_y = np.nansum(y, axis=1)
         tot_x = np.zeros(n)
         np.add.at(tot_x, p_sku, views.sum(axis=1))
@@ -699,6 +696,65 @@ class Lifecycle(Forecaster):
             self.alpha_b,
         )
         c_sku = np.where(ptr[1:] > ptr[:-1], c_sku, c_cat)
+        return b * dowf, c_post, z_post, x_post, c_sku, zb
+
+    def _fit_chunk(self, chunk: Chunk) -> dict[str, Any]:
+        y = chunk.y
+        n, t_n = y.shape
+        grid = default_grid()
+        g_n = grid.size
+        wd = day_of_week(chunk.weekday0, 0, t_n)
+        pa = _post_arrays(chunk.content, n, t_n, kinds=self.post_kinds)
+        p_sku, p_day, p_kind, n_kinds = pa.sku, pa.day, pa.kind, pa.n_kinds
+        views, p_end = pa.views, pa.end
+        n_posts = p_sku.shape[0]
+        m_obs = t_n - p_day  # days of views observed since posting
+
+        # -- kernels: prior from long-observed posts, posterior for active ones --------------
+        recent = np.array(
+            [
+                views[k, max(p_day[k], t_n - self.active_days) : t_n].sum() > 0
+                for k in range(n_posts)
+            ],
+            dtype=bool,
+        )
+        active = recent & (m_obs < grid.length) & (p_end > p_day)
+        informative = (m_obs >= 14) & (p_end > p_day)
+        fit_m = np.minimum(m_obs, self.fit_days).astype(np.int64)
+        size_v = 30.0
+        # default prior: the two families equally likely, uniform within each
+        fam_n = np.bincount(grid.family, minlength=2).astype(np.float64)
+        prior = 0.5 / fam_n[grid.family]
+        if informative.any():
+            idx = np.flatnonzero(informative)
+            if idx.size > 600:
+                idx = idx[np.linspace(0, idx.size - 1, 600).astype(np.int64)]
+            sub = idx[np.linspace(0, idx.size - 1, min(idx.size, 150)).astype(np.int64)]
+            ll0, vh0 = post_loglik(views[sub], p_day[sub], fit_m[sub], grid.shape, size_v)
+            size_v = views_dispersion(views[sub], p_day[sub], fit_m[sub], ll0, vh0, grid.shape)
+            ll0, _ = post_loglik(views[idx], p_day[idx], fit_m[idx], grid.shape, size_v)
+            best = np.argmax(ll0, axis=1)
+            counts = np.bincount(best, minlength=g_n).astype(np.float64)
+            prior = counts + 0.05 * counts.sum() * prior + 1e-3 * prior
+            prior /= prior.sum()
+        act_idx = np.flatnonzero(active)
+        if act_idx.size:
+            ll, vhat = post_loglik(
+                views[act_idx], p_day[act_idx], fit_m[act_idx], grid.shape, size_v
+            )
+            lw = ll + np.log(prior)[None, :]
+            lw -= lw.max(axis=1, keepdims=True)
+            w = np.exp(lw)
+            w /= w.sum(axis=1, keepdims=True)
+        else:
+            w = np.zeros((0, g_n))
+            vhat = np.zeros((0, g_n))
+            ll = np.zeros((0, g_n))
+
+        # -- EM: each day's units to the baseline and to each post ----------------------------
+        fitted_base, c_post, z_post, x_post, c_sku, zb = self._attribute(
+            y, chunk.weekday0, chunk.category, pa
+        )
 
         # -- baseline level today ------------------------------------------------------------
         dow = weekday_factors(zb, chunk.weekday0)
@@ -758,11 +814,18 @@ class Lifecycle(Forecaster):
         post_total = views.sum(axis=1)
         if act_idx.size:  # a young post's total so far understates it: use the expected total
             post_total[act_idx] = np.maximum(post_total[act_idx], (w * vhat).sum(axis=1))
-        if self.pool_cap_quantile < 1.0 and post_total.size:
-            post_total = np.minimum(post_total, np.quantile(post_total, self.pool_cap_quantile))
+        if self.pool_cap_quantile < 1.0:
+            # winsorized within each kind: a creator's viral is not capped at own videos' reach
+            for k in range(n_kinds):
+                mine = p_kind == k
+                if mine.any():
+                    cap = np.quantile(post_total[mine], self.pool_cap_quantile)
+                    post_total[mine] = np.minimum(post_total[mine], cap)
         sizes = _new_post_rates(
             p_sku,
             p_day,
+            p_kind,
+            n_kinds,
             post_total,
             n,
             t_n,
@@ -807,7 +870,7 @@ class Lifecycle(Forecaster):
             **sizes,
             "prior": prior,
             "kernel": kernel,
-            "fitted_base": b * dowf,
+            "fitted_base": fitted_base,
             "fitted_content": content_hist,
         }
 
@@ -880,7 +943,7 @@ class Lifecycle(Forecaster):
         rho, _, size_mean = self.new_post_profile(state, h)
         # expected units from posts made on day u, seen on day j ≥ u: Σ_u ρ_u E[V_u] c S̄(j−u)
         shape_bar = state["prior"] @ grid.shape[:, :h]
-        flow = rho * size_mean * state["c_sku"][:, None]
+        flow = (rho * size_mean).sum(axis=1) * state["c_sku"][:, None]
         new = np.zeros((n, h))
         for u in range(h):
             new[:, u:] += flow[:, u : u + 1] * shape_bar[None, : h - u]
@@ -889,21 +952,23 @@ class Lifecycle(Forecaster):
     def new_post_profile(
         self, state: dict[str, Any], h: int
     ) -> tuple[FloatArray, IntArray, FloatArray]:
-        """Per SKU and horizon day: new-post rate, the shop's post-size bucket at that age,
-        and the expected size of a post made that day (``(n, h)`` each)."""
+        """Per SKU, kind of post (own account / affiliate creator, or one kind) and horizon
+        day: new-post rate, the shop's post-size bucket of that kind at that age, and the
+        expected size of such a post made that day (``(n, kinds, h)`` each)."""
         edges = np.array(AGE_EDGES)
         nb_ = edges.shape[0] - 1
         ages = state["age_now"][:, None] + np.arange(h)[None, :]
         bk = np.clip(np.searchsorted(edges, ages, side="right") - 1, 0, nb_ - 1)
         pd_ = self.new_post_prior_days
+        rate_b = state["rate_b"]  # (kinds, buckets)
         rho = (
-            (state["post_cnt"][:, None] + pd_ * state["rate_b"][bk])
-            / (state["post_expo"][:, None] + pd_)
+            (state["post_cnt"][:, :, None] + pd_ * rate_b[:, bk].transpose(1, 0, 2))
+            / (state["post_expo"][:, None, None] + pd_)
             * self.new_post_scale
         )
-        pool_b = state["bucket_map"][bk]
-        own_w = state["own_w"][:, None]
-        size_mean = own_w * state["own_mean"][:, None] + (1.0 - own_w) * state["mean_b"][pool_b]
+        pool_b = state["bucket_map"][:, bk].transpose(1, 0, 2)
+        own_w = state["own_w"][:, :, None]
+        size_mean = own_w * state["own_mean"][:, :, None] + (1.0 - own_w) * state["mean_b"][pool_b]
         return rho, pool_b.astype(np.int64), size_mean
 
     def _predict_chunk(
@@ -937,6 +1002,9 @@ class Lifecycle(Forecaster):
         """Sample paths given the baseline mean ``base`` (``mode``: see :func:`lifecycle_paths`)."""
         grid = default_grid()
         rho, pool_b, _ = self.new_post_profile(state, base.shape[1])
+        n_rows = rho.shape[0]
+        rho = rho.reshape(n_rows, -1)  # kinds × days, kind-major
+        pool_b = pool_b.reshape(n_rows, -1)
         out: FloatArray = lifecycle_paths(
             np.ascontiguousarray(base),
             state["size"],
@@ -951,8 +1019,9 @@ class Lifecycle(Forecaster):
             np.ascontiguousarray(np.cumsum(rho, axis=1)),
             state["c_sku"],
             self.a0,
-            state["own_w"],
+            np.ascontiguousarray(state["own_w"]),
             state["own_ptr"],
+            np.ascontiguousarray(state["own_off"]),
             state["own_cum"],
             state["own_sizes"],
             np.ascontiguousarray(pool_b),
@@ -987,11 +1056,20 @@ _ROW_KEYS = frozenset(
         "post_expo",
         "own_w",
         "own_mean",
+        "own_off",
     }
 )
 #: … shared by the chunk's SKUs …
 _SHARED_KEYS = frozenset(
-    {"t_end", "prior", "rate_b", "mean_b", "bucket_map", "pool_ptr", "pool_sizes"}
+    {
+        "t_end",
+        "prior",
+        "rate_b",
+        "mean_b",
+        "bucket_map",
+        "pool_ptr",
+        "pool_sizes",
+    }
 )
 #: … one row per post, indexed by a per-SKU pointer …
 _CSR_KEYS: dict[str, tuple[str, ...]] = {
@@ -1011,6 +1089,48 @@ _LAUNCH_KEYS = frozenset({"launch_rows", "launch_ratio"})
 _CSR_ALL = frozenset(k for ptr, ks in _CSR_KEYS.items() for k in (ptr, *ks))
 
 
+@dataclass(frozen=True)
+class _PostArrays:
+    """A chunk's posts in the order the model uses them: by SKU, then kind (own, creator)."""
+
+    sku: IntArray
+    day: IntArray
+    kind: IntArray  # 0 the shop's own account (or not told apart), 1 an affiliate creator
+    n_kinds: int
+    views: FloatArray  # (posts, t_n), zero outside views
+    ptr: IntArray  # CSR: posts of SKU i are ptr[i]:ptr[i+1]
+    end: IntArray  # day after the last day with views
+
+
+def _post_arrays(
+    content: ContentPosts | None, n: int, t_n: int, *, kinds: bool = False
+) -> _PostArrays:
+    """Posts sorted by SKU then kind; with ``kinds`` and :attr:`ContentPosts.creator` two
+    kinds (own account, affiliate creator), else one."""
+    posts = content if content is not None else ContentPosts.empty(t_n)
+    posts = posts.sliced(t_n) if posts.views.shape[1] >= t_n else posts
+    told = kinds and posts.creator is not None
+    n_kinds = 2 if told else 1
+    kind_all = (
+        np.asarray(posts.creator, dtype=np.int64) if told else np.zeros(posts.n, dtype=np.int64)
+    )
+    order = np.lexsort((kind_all, posts.sku))
+    p_sku = posts.sku[order]
+    p_day = posts.day[order]
+    views = np.ascontiguousarray(posts.views[order][:, :t_n], dtype=np.float64)
+    views = np.where(np.isfinite(views) & (views > 0), views, 0.0)
+    n_posts = p_sku.shape[0]
+    ptr = np.zeros(n + 1, dtype=np.int64)
+    np.add.at(ptr, p_sku + 1, 1)
+    ptr = np.cumsum(ptr)
+    # post extent: from posting to the last day with views
+    p_end = np.full(n_posts, 0, dtype=np.int64)
+    for k in range(n_posts):
+        nz = np.flatnonzero(views[k, p_day[k] :])
+        p_end[k] = p_day[k] + (int(nz[-1]) + 1 if nz.size else 0)
+    return _PostArrays(p_sku, p_day, kind_all[order], n_kinds, views, ptr, p_end)
+
+
 def _category_index(category: list[str] | None, n: int) -> tuple[IntArray, int]:
     if category is None:
         return np.zeros(n, dtype=np.int64), 1
@@ -1026,6 +1146,8 @@ AGE_EDGES: tuple[float, ...] = (0.0, 7.0, 14.0, 30.0, 60.0, 120.0, np.inf)
 def _new_post_rates(
     p_sku: IntArray,
     p_day: IntArray,
+    p_kind: IntArray,
+    n_kinds: int,
     tot: FloatArray,
     n: int,
     t_n: int,
@@ -1033,15 +1155,20 @@ def _new_post_rates(
     halflife: float,
     own_pseudo: float = 10.0,
 ) -> dict[str, Any]:
-    """What the rate of new posts and the distribution of their total views are built from.
+    """What the rate of new posts and the distribution of their total views are built from,
+    per kind of post (``p_kind``: 0 the shop's own account, 1 an affiliate creator; one kind
+    when the posts are not told apart).
 
     The prior is the shop's launch pattern: posts per SKU-day and their sizes by SKU age
     (days since launch; SKUs already selling when the history starts count as old), learned
-    from the whole panel — sellers seed a new SKU with creator content.  Each SKU's own
-    recency-weighted post rate (half-life ``halflife``) is shrunk towards the prior at its age
-    on each future day (:meth:`Lifecycle.new_post_profile`).  A new post's views are drawn
-    from the SKU's own past posts (recency-weighted) with probability ``w = c / (c + k0)``
-    (``c`` its recency-weighted post count), else from the shop's posts made at that age —
+    from the whole panel for each kind — sellers seed a new SKU with their own videos, and
+    creators pick some SKUs up with posts that reach a far larger audience.  Each SKU's own
+    recency-weighted post rate of each kind (half-life ``halflife``) is shrunk towards the
+    prior of that kind at its age on each future day (:meth:`Lifecycle.new_post_profile`), so
+    a SKU with only own videos is not given creators' posts at the rate and size of the
+    SKUs creators did pick up.  A new post's views are drawn from the SKU's own past posts of
+    that kind (recency-weighted) with probability ``w = c / (c + k0)`` (``c`` their
+    recency-weighted count), else from the shop's posts of that kind made at that age —
     empirical distributions, not a fitted family, because launch posts and routine posts
     differ by orders of magnitude.
     """
@@ -1058,43 +1185,59 @@ def _new_post_rates(
         expo_b[b] = days_in[launched].sum() + (life[~launched].sum() if b == nb_ - 1 else 0.0)
     age_post = np.where(launched[p_sku], p_day - first[p_sku], np.inf)
     bucket = np.clip(np.searchsorted(edges, age_post, side="right") - 1, 0, nb_ - 1)
-    cnt_b = np.bincount(bucket, minlength=nb_).astype(np.float64)
-    all_rate = cnt_b.sum() / max(expo_b.sum(), 1.0)
-    rate_b = (cnt_b + all_rate * 30.0) / (expo_b + 30.0)
-    order = np.argsort(bucket, kind="stable")
-    pool_sizes = np.ascontiguousarray(tot[order])
-    pool_ptr = np.zeros(nb_ + 1, dtype=np.int64)
-    pool_ptr[1:] = np.cumsum(cnt_b).astype(np.int64)
-    mean_b = np.array(
-        [pool_sizes[pool_ptr[b] : pool_ptr[b + 1]].mean() if cnt_b[b] else 0.0 for b in range(nb_)]
-    )
-    all_mean = float(tot.mean()) if tot.size else 0.0
-    mean_b = np.where(cnt_b > 0, mean_b, all_mean)
+    # buckets are kind-major: kind k, age bucket b is k·nb + b; kind k's fallback (all its
+    # posts, for age buckets without any) is n_kinds·nb + k
+    key = p_kind * nb_ + bucket
+    cnt_kb = np.bincount(key, minlength=n_kinds * nb_).astype(np.float64).reshape(n_kinds, nb_)
+    all_rate = cnt_kb.sum(axis=1, keepdims=True) / max(expo_b.sum(), 1.0)
+    rate_b = (cnt_kb + all_rate * 30.0) / (expo_b[None, :] + 30.0)
+    order = np.argsort(key, kind="stable")
+    sizes_sorted = tot[order]
+    ptr_kb = np.zeros(n_kinds * nb_ + 1, dtype=np.int64)
+    ptr_kb[1:] = np.cumsum(cnt_kb.ravel()).astype(np.int64)
+    mean_kb = np.array(
+        [
+            sizes_sorted[ptr_kb[j] : ptr_kb[j + 1]].mean() if ptr_kb[j + 1] > ptr_kb[j] else 0.0
+            for j in range(n_kinds * nb_)
+        ]
+    ).reshape(n_kinds, nb_)
+    kind_sizes = [tot[p_kind == k] for k in range(n_kinds)]
+    kind_mean = np.array([float(v.mean()) if v.size else 0.0 for v in kind_sizes])
+    mean_kb = np.where(cnt_kb > 0, mean_kb, kind_mean[:, None])
     age_now = np.where(launched, t_n - first, np.inf)
-    # buckets without any post fall back to the whole pool (an extra bucket at the end)
-    bucket_map = np.arange(nb_, dtype=np.int64)
-    mean_all_b = np.append(mean_b, all_mean)
-    if (cnt_b == 0).any() and tot.size:
-        bucket_map = np.where(cnt_b > 0, bucket_map, nb_)
-        pool_ptr = np.append(pool_ptr, pool_ptr[-1] + tot.size)
-        pool_sizes = np.concatenate([pool_sizes, tot])
-    # SKU's own posts, recency-weighted
+    bucket_map = np.where(
+        cnt_kb > 0,
+        np.arange(n_kinds * nb_, dtype=np.int64).reshape(n_kinds, nb_),
+        n_kinds * nb_ + np.arange(n_kinds, dtype=np.int64)[:, None],
+    )
+    mean_all_b = np.concatenate([mean_kb.ravel(), kind_mean])
+    pool_ptr = np.concatenate(
+        [ptr_kb, ptr_kb[-1] + np.cumsum([v.size for v in kind_sizes], dtype=np.int64)]
+    )
+    pool_sizes = np.concatenate([sizes_sorted, *kind_sizes])
+    # SKU's own posts of each kind, recency-weighted (p_sku sorted, then p_kind within a SKU)
     decay = np.log(2.0) / halflife
     expo = (1.0 - np.exp(-decay * life)) / (1.0 - np.exp(-decay))
     wpost = np.exp(-decay * (t_n - 1 - p_day))
-    cnt = np.zeros(n)
-    np.add.at(cnt, p_sku, wpost)
+    cnt = np.zeros((n, n_kinds))
+    np.add.at(cnt, (p_sku, p_kind), wpost)
     own_w = cnt / (cnt + own_pseudo)
     own_ptr = np.zeros(n + 1, dtype=np.int64)
     np.add.at(own_ptr, p_sku + 1, 1)
     own_ptr = np.cumsum(own_ptr)
-    # p_sku is sorted, so posts of SKU i are own_ptr[i]:own_ptr[i+1]
+    n_ik = np.zeros((n, n_kinds), dtype=np.int64)
+    np.add.at(n_ik, (p_sku, p_kind), 1)
+    own_off = np.zeros((n, n_kinds + 1), dtype=np.int64)
+    own_off[:, 1:] = np.cumsum(n_ik, axis=1)
     own_cum = np.zeros(p_sku.shape[0])
-    own_mean = np.zeros(n)
+    own_mean = np.zeros((n, n_kinds))
     for i in np.flatnonzero(own_ptr[1:] > own_ptr[:-1]):
-        a, b = own_ptr[i], own_ptr[i + 1]
-        own_cum[a:b] = np.cumsum(wpost[a:b])
-        own_mean[i] = float((wpost[a:b] * tot[a:b]).sum() / max(wpost[a:b].sum(), 1e-300))
+        for k in range(n_kinds):
+            a, b = own_ptr[i] + own_off[i, k], own_ptr[i] + own_off[i, k + 1]
+            if b <= a:
+                continue
+            own_cum[a:b] = np.cumsum(wpost[a:b])
+            own_mean[i, k] = float((wpost[a:b] * tot[a:b]).sum() / max(wpost[a:b].sum(), 1e-300))
     return {
         "age_now": age_now.astype(np.float64),
         "post_cnt": cnt,
@@ -1104,6 +1247,7 @@ def _new_post_rates(
         "bucket_map": bucket_map,
         "own_w": own_w,
         "own_mean": own_mean,
+        "own_off": own_off,
         "own_ptr": own_ptr,
         "own_cum": own_cum,
         "own_sizes": np.ascontiguousarray(tot),

@@ -50,23 +50,40 @@ class ContentPosts:
     ``day`` is the column index of the posting day in the panel; ``views`` holds the daily
     views of the post (``posts × days`` of the panel, zero outside its life).  Only views up
     to the panel's last day are ever used, so a backtest that slices the panel cannot see the
-    future.
+    future.  ``creator`` (optional) tells who posted: ``True`` an affiliate creator, ``False``
+    the shop's own account.  The two reach very different audiences, so the lifecycle model
+    learns the rate and size of new posts per kind; without it all posts are one kind.
     """
 
     sku: IntArray  # row index into the panel
     day: IntArray  # column index of the posting day
     views: FloatArray  # (n_posts, n_days) daily views of each post
+    creator: BoolArray | None = None  # per post: posted by an affiliate creator
 
     @property
     def n(self) -> int:
         return int(self.sku.shape[0])
+
+    def _creator(self, keep: BoolArray) -> BoolArray | None:
+        return self.creator[keep] if self.creator is not None else None
 
     def sliced(self, end: int, start: int = 0) -> ContentPosts:
         """Posts and views restricted to panel columns ``start:end`` (posts made before ``end``)."""
         keep = self.day < end
         day = self.day[keep] - start
         views = self.views[keep][:, start:end]
-        return ContentPosts(self.sku[keep], day.astype(np.int64), views)
+        return ContentPosts(self.sku[keep], day.astype(np.int64), views, self._creator(keep))
+
+    def window(self, start: int, end: int) -> ContentPosts:
+        """Posts made on columns ``start ≤ day < end``, re-based to ``start``, views of
+        columns ``start:end`` only."""
+        keep = (self.day >= start) & (self.day < end)
+        return ContentPosts(
+            self.sku[keep],
+            (self.day[keep] - start).astype(np.int64),
+            np.ascontiguousarray(self.views[keep][:, start:end]),
+            self._creator(keep),
+        )
 
     def subset(self, rows: IntArray) -> ContentPosts:
         """Posts of the panel rows ``rows`` (re-indexed to 0..len(rows)-1)."""
@@ -74,7 +91,7 @@ class ContentPosts:
         pos[rows] = np.arange(rows.shape[0])
         new = pos[self.sku] if self.n else self.sku
         keep = new >= 0
-        return ContentPosts(new[keep], self.day[keep], self.views[keep])
+        return ContentPosts(new[keep], self.day[keep], self.views[keep], self._creator(keep))
 
     @staticmethod
     def empty(n_days: int) -> ContentPosts:

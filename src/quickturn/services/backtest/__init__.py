@@ -128,22 +128,26 @@ def demand_frame(y: np.ndarray, sku_ids: Sequence[str], start: date) -> pl.DataF
 
 
 def content_frame(store: Store, sku_ids: Sequence[str], lo: date, hi: date) -> pl.DataFrame | None:
-    """Views per (SKU, day, content) from ``content_skus`` × ``content_metrics``."""
+    """Views per (SKU, day, content) from ``content_skus`` × ``content_metrics``, with the
+    content's ``creator_id`` (empty: the shop's own account)."""
     if "content_metrics" not in store.existing_tables():
         return None
     links = store.table("content_skus", columns=["content_id", "sku_id"])
     metrics = store.table("content_metrics", columns=["content_id", "date", "views"])
     if not links.height or not metrics.height:
         return None
+    who = store.table("content", columns=["content_id", "creator_id"])
     out = (
         metrics.filter(pl.col("date").is_between(lo, hi))
         .join(links, on="content_id")
         .filter(pl.col("sku_id").is_in(list(sku_ids)))
+        .join(who, on="content_id", how="left")
         .select(
             pl.col("sku_id").alias("unique_id"),
             pl.col("date").cast(pl.Date).alias("ds"),
             pl.col("views").cast(pl.Float64).fill_null(0.0),
             pl.col("content_id").cast(pl.String),
+            pl.col("creator_id").cast(pl.String),
         )
     )
     return out if out.height else None

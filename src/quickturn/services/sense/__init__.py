@@ -124,7 +124,7 @@ def load_panel(
     category = [str(cat_map.get(s) or "uncategorised") for s in ids]
     posts = None
     if with_content:
-        content = store.table("content", columns=["content_id", "posted_at"])
+        content = store.table("content", columns=["content_id", "posted_at", "creator_id"])
         if content.height:
             cs = store.table("content_skus")
             metrics = content_queries.metrics_between(store, start, end)
@@ -181,7 +181,10 @@ def _pack_posts(content: sense_types.ContentPosts | None, lo: int, hi: int) -> b
     if content is None:
         return None
     sub = content.subset(np.arange(lo, hi, dtype=np.int64))
-    return cluster_service.pack_rows({"sku": sub.sku, "day": sub.day, "views": sub.views})
+    cols: dict[str, Any] = {"sku": sub.sku, "day": sub.day, "views": sub.views}
+    if sub.creator is not None:
+        cols["creator"] = sub.creator
+    return cluster_service.pack_rows(cols)
 
 
 def sense_partition(task: SensePartition, model: Forecaster) -> tuple[States, Parts]:
@@ -191,7 +194,10 @@ def sense_partition(task: SensePartition, model: Forecaster) -> tuple[States, Pa
     posts = None
     if task.posts is not None:
         p = cluster_service.unpack_rows(task.posts)
-        posts = sense_types.ContentPosts(p["sku"], p["day"], p["views"])
+        cr = p.get("creator")
+        posts = sense_types.ContentPosts(
+            p["sku"], p["day"], p["views"], np.asarray(cr, dtype=bool) if cr is not None else None
+        )
     chunks = model.chunk_panel(
         cols["y"], cols["keys"], cols["weekday0"], posts, cols.get("category")
     )
