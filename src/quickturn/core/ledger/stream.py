@@ -1,4 +1,4 @@
-"""Contribution-margin roll-ups for shops too large to hold in memory at once.
+"""The ledger and its roll-ups for shops too large to hold in memory at once.
 
 Data flow: the caller yields *partitions* — :class:`~quickturn.core.ledger.inputs.LedgerInputs`
 each holding the order-scoped tables (orders, order lines, returns, settlement lines, bills)
@@ -8,9 +8,13 @@ full ledger and is reduced at once to sums per roll-up key; only a slim record p
 (SKU, time, units, sales, attribution) is kept for the two passes that need every order at
 once — the costing pass per SKU and the ad pools per period — which run at the end exactly as
 in :func:`~quickturn.core.ledger.engine.build_ledger`.  The result equals
-``rollup(build_ledger(all).lines, …)`` exactly (a test checks it), in bounded memory.
+``rollup(build_ledger(all).lines, …)`` exactly (a test checks it), in bounded memory
+(:func:`rollup_partitions`).  :func:`build_partitions` builds the whole ledger the same way
+into one result; :func:`spill_partitions` keeps each partition's line stage on disk and
+assembles the ledger one partition at a time (what a big shop's posting run uses).
 
-The function is pure: reading the partitions (from Parquet, a database, …) is the caller's.
+The functions read no store: reading the partitions (from Parquet, a database, …) is the
+caller's; :func:`spill_partitions` writes only its own temporary files.
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ from __future__ import annotations
 import shutil
 import tempfile
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
@@ -258,6 +262,59 @@ def _concat_lines(parts: list[pl.DataFrame]) -> pl.DataFrame:
     return out.select(order)
 
 
+class _ShiftedStages:
+    """Each partition's line stage with its line and order numbers shifted to follow the
+    previous partitions', so the stages join into the whole shop's.  Iterating yields
+    ``(partition, shifted stage, its first line number)``; the shared tables (without the partitions' orders) and the
+    FX table are taken from the first partition."""
+
+    def __init__(self, partitions: Iterable[LedgerInputs], s: LedgerSettings) -> None:
+        self.partitions = partitions
+        self.s = s
+        self._shared: LedgerInputs | None = None
+        self._fx: pl.DataFrame | None = None
+        self.n_lines = 0  # lines of the partitions yielded so far
+
+    def __iter__(self) -> Iterator[tuple[LedgerInputs, LineStage, int]]:
+        n_orders = 0
+        for part in self.partitions:
+            if self._fx is None:
+                self._shared = part.replace(**{t: getattr(part, t).head(0) for t in ORDER_SCOPED})
+                self._fx = fx_table(part.fx_rates)
+            stage = line_stage(part, self.s, self._fx)
+            shift = pl.col("line_no") + self.n_lines
+            order_shift = pl.col("order_idx") + n_orders
+            r = stage.returns
+            if "order_idx" in r.columns:
+                r = r.with_columns(order_shift)
+            yield (
+                part,
+                LineStage(
+                    stage.lines.with_columns(shift, order_shift),
+                    stage.details.with_columns(shift),
+                    stage.overhead,
+                    r.with_columns(shift),
+                    stage.basis_cols,
+                    stage.findings,
+                ),
+                self.n_lines,
+            )
+            self.n_lines += stage.lines.height
+            n_orders += part.orders.height  # order_idx numbers every order, kept or not
+
+    def shared(self) -> tuple[LedgerInputs, pl.DataFrame]:
+        """(the shared tables, the FX table), once iterated."""
+        if self._shared is None or self._fx is None:
+            raise ValueError("no partitions")
+        return self._shared, self._fx
+
+
+def _concat_returns(returns: list[pl.DataFrame]) -> pl.DataFrame:
+    """The partitions' prepared returns as one frame (the first's, empty, when none has any)."""
+    some = [r for r in returns if r.height]
+    return pl.concat(some, how="diagonal_relaxed") if some else returns[0]
+
+
 def build_partitions(
     partitions: Iterable[LedgerInputs],
     settings: LedgerSettings | None = None,
@@ -270,51 +327,23 @@ def build_partitions(
     lines and bills of no order — in the first; every partition holds the shared tables), in
     memory bounded by the partition for the line stage, which is the bulk of a build.
 
-    Each partition's line stage is kept with its line and order numbers shifted to follow the
-    previous partitions', so the stages join into the whole shop's; the costing pass and the
-    ad pools then run once over every line (:func:`~quickturn.core.ledger.engine.finish_ledger`).
-    Equal to the whole-shop build (a test checks it), findings merged per kind
-    (:func:`~quickturn.core.ledger.findings.merge`)."""
+    The partitions' line stages (numbers shifted to follow each other) join into the whole
+    shop's; the costing pass and the ad pools then run once over every line
+    (:func:`~quickturn.core.ledger.engine.finish_ledger`).  Equal to the whole-shop build (a
+    test checks it), findings merged per kind (:func:`~quickturn.core.ledger.findings.merge`)."""
     s = settings or LedgerSettings()
-    shared: LedgerInputs | None = None
-    fx: pl.DataFrame | None = None
-    lines: list[pl.DataFrame] = []
-    details: list[pl.DataFrame] = []
-    overheads: list[pl.DataFrame] = []
-    returns: list[pl.DataFrame] = []
-    basis: set[str] = set()
-    findings: list[Finding] = []
-    n_lines = n_orders = 0
-    for part in partitions:
-        if shared is None:
-            shared = part.replace(**{t: getattr(part, t).head(0) for t in ORDER_SCOPED})
-            fx = fx_table(part.fx_rates)
-        assert fx is not None
-        stage = line_stage(part, s, fx)
-        shift = [pl.col("line_no") + n_lines]
-        lines.append(stage.lines.with_columns(*shift, pl.col("order_idx") + n_orders))
-        details.append(stage.details.with_columns(shift))
-        r = stage.returns
-        if "order_idx" in r.columns:
-            r = r.with_columns(pl.col("order_idx") + n_orders)
-        returns.append(r.with_columns(shift))
-        overheads.append(stage.overhead)
-        basis.update(stage.basis_cols)
-        findings += stage.findings
-        n_lines += stage.lines.height
-        n_orders += part.orders.height  # order_idx numbers every order, kept or not
-        del stage, part, r
-    if shared is None or fx is None:
-        raise ValueError("no partitions")
+    stages = _ShiftedStages(partitions, s)
+    parts = [stage for _part, stage, _first in stages]
+    shared, fx = stages.shared()
     whole = LineStage(
-        _concat_lines(lines),
-        pl.concat(details, how="vertical_relaxed"),
-        pl.concat(overheads, how="vertical_relaxed"),
-        pl.concat([r for r in returns if r.height] or returns[:1], how="diagonal_relaxed"),
-        sorted(basis),
-        merge_findings(findings),
+        _concat_lines([p.lines for p in parts]),
+        pl.concat([p.details for p in parts], how="vertical_relaxed"),
+        pl.concat([p.overhead for p in parts], how="vertical_relaxed"),
+        _concat_returns([p.returns for p in parts]),
+        sorted({c for p in parts for c in p.basis_cols}),
+        merge_findings([f for p in parts for f in p.findings]),
     )
-    del lines, details, overheads, returns
+    del parts
     return finish_ledger(whole, shared, s, fx, as_of=as_of, detail=detail)
 
 
@@ -342,8 +371,12 @@ class SpilledLedger:
     overhead: pl.DataFrame
     findings: list[Finding]
     #: per partition: (first line number, line count, lowest order id or None for the first)
-    spans: list[tuple[int, int, str | None]] = field(default_factory=list)
-    by_layer: bool = False
+    spans: list[tuple[int, int, str | None]]
+
+    @property
+    def by_layer(self) -> bool:
+        """The shop's cost of goods came with consumption records (posted per layer)."""
+        return self.cross.consumption.height > 0
 
     @property
     def as_of(self) -> date:
@@ -421,8 +454,7 @@ def spill_partitions(
     s = settings or LedgerSettings()
     where = Path(tempfile.mkdtemp(prefix="quickturn-ledger-", dir=directory))
     try:
-        shared: LedgerInputs | None = None
-        fx: pl.DataFrame | None = None
+        stages = _ShiftedStages(partitions, s)
         slim: list[pl.DataFrame] = []
         returns: list[pl.DataFrame] = []
         overheads: list[pl.DataFrame] = []
@@ -430,44 +462,23 @@ def spill_partitions(
         basis: set[str] = set()
         findings: list[Finding] = []
         spans: list[tuple[int, int, str | None]] = []
-        n_lines = n_orders = 0
-        no_returns: pl.DataFrame | None = None
-        for i, part in enumerate(partitions):
-            if shared is None:
-                shared = part.replace(**{t: getattr(part, t).head(0) for t in ORDER_SCOPED})
-                fx = fx_table(part.fx_rates)
-            assert fx is not None
-            stage = line_stage(part, s, fx)
-            shift = pl.col("line_no") + n_lines
-            lines = stage.lines.with_columns(shift, pl.col("order_idx") + n_orders)
+        for i, (part, stage, first) in enumerate(stages):
+            lines = stage.lines
             lines.write_ipc(where / f"{i}.lines.arrow")
-            stage.details.with_columns(shift).write_ipc(where / f"{i}.details.arrow")
+            stage.details.write_ipc(where / f"{i}.details.arrow")
             slim.append(lines.select(CROSS_LINE_COLUMNS))
             columns.append(lines.columns)
-            r = stage.returns
-            if "order_idx" in r.columns:
-                r = r.with_columns(pl.col("order_idx") + n_orders)
-            if r.height:
-                returns.append(r.with_columns(shift))
-            elif no_returns is None:
-                no_returns = r
+            returns.append(stage.returns)
             overheads.append(stage.overhead)
             basis.update(stage.basis_cols)
             findings += stage.findings
             low = None if i == 0 or part.orders.height == 0 else part.orders["order_id"].min()
-            spans.append((n_lines, lines.height, None if low is None else str(low)))
-            n_lines += lines.height
-            n_orders += part.orders.height  # order_idx numbers every order, kept or not
-            del stage, part, r, lines
-        if shared is None or fx is None:
-            raise ValueError("no partitions")
+            spans.append((first, lines.height, None if low is None else str(low)))
+            del stage, part, lines
+        shared, fx = stages.shared()
         all_lines = pl.concat(slim)
         del slim
-        if returns:
-            prepared = pl.concat(returns, how="diagonal_relaxed")
-        else:
-            assert no_returns is not None
-            prepared = no_returns
+        prepared = _concat_returns(returns)
         cross = cross_order(all_lines, prepared, shared, s, fx, as_of=as_of, detail=detail)
         del all_lines, prepared, returns
         return SpilledLedger(
@@ -479,7 +490,6 @@ def spill_partitions(
             overhead=pl.concat([*overheads, cross.ad_overhead], how="vertical_relaxed"),
             findings=merge_findings([*findings, *cross.findings]),
             spans=spans,
-            by_layer=cross.consumption.height > 0,
         )
     except BaseException:
         shutil.rmtree(where, ignore_errors=True)

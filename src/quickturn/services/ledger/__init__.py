@@ -57,6 +57,7 @@ from quickturn.store import Store, queries
 from quickturn.store.queries import ledger as q
 
 if TYPE_CHECKING:
+    from quickturn.core.ledger.stream import SpilledLedger
     from quickturn.services.demo import DemoContext
 
 SettingsLike = Settings | Mapping[str, Any] | LedgerSettings | None
@@ -388,6 +389,31 @@ def _write_run(
     )
 
 
+def _orders_to_post(
+    fresh: pl.DataFrame, stored_all: pl.DataFrame | None, stored_lines: pl.DataFrame
+) -> pl.Series:
+    """The orders to post again, sorted: with ``stored_all`` (a full run) every order of the
+    fresh lines, of the journal and of the posted lines — an order the journal holds and the
+    ledger no longer has (cancelled, removed) is re-posted too, i.e. reversed; else the orders
+    with a new, changed or gone line."""
+    if stored_all is None:
+        return inc.changed_orders(fresh, stored_lines)
+    posted = stored_lines["order_id"] if stored_lines.height else pl.Series([], dtype=pl.String)
+    ids = pl.concat([fresh["order_id"], stored_all["order_id"].drop_nulls(), posted])
+    return ids.unique().sort()
+
+
+def _line_rows(
+    result: LedgerResult, fresh: pl.DataFrame, orders: pl.Series, run_id: str
+) -> pl.DataFrame:
+    """The ``ledger_lines`` rows of the re-posted orders (an order is replaced as a whole)."""
+    return (
+        inc.line_attributes(result)
+        .with_columns(fresh["fingerprint"], pl.lit(run_id).alias("run_id"))
+        .filter(pl.col("order_id").is_in(orders.implode()))
+    )
+
+
 def _in_range(lo: str | None, hi: str | None, *, no_order: bool) -> pl.Expr:
     """Order ids in ``[lo, hi)`` (by bytes; ``None``: unbounded); ``no_order``: also null."""
     c = pl.col("order_id")
@@ -428,7 +454,7 @@ def _run_partitioned(
     totals = dict.fromkeys(LINE_TOTALS, 0)
     checks: list[rec.Checks] = []
 
-    def post(spilled: Any, into: str | None, lines_into: str | None) -> None:
+    def post(spilled: SpilledLedger, into: str | None, lines_into: str | None) -> None:
         nonlocal n_new, n_rev, n_orders
         lows = [low for _lo, _n, low in spilled.spans]
         for i, part in enumerate(spilled.partitions()):
@@ -436,29 +462,13 @@ def _run_partitioned(
             fresh = inc.line_fingerprints(part, salt)
             theirs = _in_range(lo, hi, no_order=False)
             mine_stored = stored_lines.filter(theirs) if stored_lines.height else stored_lines
-            part_stored: pl.DataFrame | None = None
-            if stored_all is not None:
-                part_stored = stored_all.filter(_in_range(lo, hi, no_order=i == 0))
-                orders = (
-                    pl.concat(
-                        [
-                            fresh["order_id"],
-                            part_stored["order_id"].drop_nulls(),
-                            mine_stored["order_id"]
-                            if mine_stored.height
-                            else pl.Series([], dtype=pl.String),
-                        ]
-                    )
-                    .unique()
-                    .sort()
-                )
-            else:
-                orders = inc.changed_orders(fresh, mine_stored)
-            rows = (
-                inc.line_attributes(part)
-                .with_columns(fresh["fingerprint"], pl.lit(run_id).alias("run_id"))
-                .filter(pl.col("order_id").is_in(orders.implode()))
+            part_stored = (
+                None
+                if stored_all is None
+                else stored_all.filter(_in_range(lo, hi, no_order=i == 0))
             )
+            orders = _orders_to_post(fresh, part_stored, mine_stored)
+            rows = _line_rows(part, fresh, orders, run_id)
             a, b = _post_orders(
                 store,
                 part,
@@ -490,7 +500,8 @@ def _run_partitioned(
             checks.append(rec.collect(part))
             del part, fresh, rows
 
-    def finish(spilled: Any, findings: list[Finding]) -> None:
+    def finish(spilled: SpilledLedger) -> list[Finding]:
+        findings = [*spilled.findings, *rec.report(rec.combine(checks))]
         summary = _summary(totals, spilled.as_of, findings)
         summary.update(
             {
@@ -513,6 +524,7 @@ def _run_partitioned(
             layers=_layer_rows(spilled.cross.layers, run_id),
         )
         out.summary = summary
+        return findings
 
     out = LedgerRun(run_id, None, pl.DataFrame(), None, mode=mode, store=store, settings=lset)
     with spill_partitions(load_partitions(store), lset, as_of=as_of) as spilled:
@@ -525,19 +537,17 @@ def _run_partitioned(
                     staged.append("ledger_lines")
                     lines_into = store.start_rebuild("ledger_lines")
                 post(spilled, into, lines_into)
-                findings = [*spilled.findings, *rec.report(rec.combine(checks))]
                 with store.transaction():
                     store.finish_rebuild("ledger_postings")
                     if incremental:
                         store.finish_rebuild("ledger_lines")
-                    finish(spilled, findings)
+                    findings = finish(spilled)
             else:
                 with store.transaction():
                     if incremental and mode == "full":
                         store.delete("ledger_lines")
                     post(spilled, None, None)
-                    findings = [*spilled.findings, *rec.report(rec.combine(checks))]
-                    finish(spilled, findings)
+                    findings = finish(spilled)
         except BaseException:
             for name in staged:
                 with contextlib.suppress(Exception):
@@ -636,26 +646,12 @@ def run(
     stored_all: pl.DataFrame | None = None
     if full or not incremental or stored_lines.height == 0:
         mode = "full"
-        # every stored posting (with its order): an order the journal holds and the ledger no
-        # longer has (cancelled, removed) is re-posted too, i.e. reversed
+        # every stored posting (with its order), to reverse what no longer holds
         stored_all = q.posting_identities(store)
-        orders = pl.concat(
-            [
-                fresh_lines["order_id"],
-                stored_all["order_id"].drop_nulls(),
-                stored_lines["order_id"] if stored_lines.height else pl.Series([], dtype=pl.String),
-            ]
-        )
-        orders = orders.unique().sort()
     else:
         mode = "incremental"
-        orders = inc.changed_orders(fresh_lines, stored_lines)
-    # the posted lines of the re-posted orders (an order is replaced as a whole)
-    line_rows = (
-        inc.line_attributes(result)
-        .with_columns(fresh_lines["fingerprint"], pl.lit(run_id).alias("run_id"))
-        .filter(pl.col("order_id").is_in(orders.implode()))
-    )
+    orders = _orders_to_post(fresh_lines, stored_all, stored_lines)
+    line_rows = _line_rows(result, fresh_lines, orders, run_id)
     layers = _layer_rows(result.layers, run_id)
     summary = summary_of(result)
     # the first posting (an empty journal) is written into a copy of the journal piece by
